@@ -1,0 +1,64 @@
+// tariff CLI: `tariff <operation> [FILE|-]` (CONTRACT §3). Reads a snapshot, prints the
+// result JSON on stdout and exits 0; on bad input prints the error document and exits 2.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+#include "tariff/engine.hpp"
+#include "tariff/error.hpp"
+
+namespace {
+
+int usage() {
+  std::cerr << "usage: tariff <preview|current_usage|projected_usage|estimate_fees> [FILE|-]\n";
+  return 64;
+}
+
+bool read_all(std::istream& in, std::string* out) {
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return !in.bad();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    if (argc < 2 || argc > 3) return usage();
+    const std::string arg = argv[1];
+    if (arg == "-h" || arg == "--help") {
+      usage();
+      return 0;
+    }
+    auto op = tariff::parse_operation(arg);
+    if (!op) return usage();
+    std::string input;
+    const std::string path = argc == 3 ? argv[2] : "-";
+    if (path == "-") {
+      std::ios::sync_with_stdio(false);
+      read_all(std::cin, &input);
+    } else {
+      std::ifstream f(path, std::ios::binary);
+      if (!f) {
+        std::cerr << "tariff: cannot open " << path << "\n";
+        return 66;
+      }
+      read_all(f, &input);
+    }
+    const tariff::Result r = tariff::run(*op, input);
+    std::fwrite(r.body.data(), 1, r.body.size(), stdout);
+    std::fputc('\n', stdout);
+    return r.ok() ? 0 : 2;
+  } catch (const std::exception& e) {
+    tariff::Error err;
+    err.status = 500;
+    err.error = "Internal Server Error";
+    err.code = "internal_error";
+    std::cout << err.to_json() << "\n";
+    return 2;
+  }
+}

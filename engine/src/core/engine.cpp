@@ -1,0 +1,96 @@
+#include "tariff/engine.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "operations/operations.hpp"
+#include "tariff/decimal.hpp"
+#include "tariff/error.hpp"
+
+namespace tariff {
+
+std::optional<Operation> parse_operation(std::string_view name) {
+  if (name == "preview") return Operation::preview;
+  if (name == "current_usage" || name == "currentUsage") return Operation::current_usage;
+  if (name == "projected_usage" || name == "projectedUsage") return Operation::projected_usage;
+  if (name == "estimate_fees" || name == "estimateFees") return Operation::estimate_fees;
+  return std::nullopt;
+}
+
+const char* operation_name(Operation op) {
+  switch (op) {
+    case Operation::preview: return "preview";
+    case Operation::current_usage: return "current_usage";
+    case Operation::projected_usage: return "projected_usage";
+    case Operation::estimate_fees: return "estimate_fees";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Bounds JSON nesting so a hostile document cannot exhaust the stack.
+constexpr int kMaxDepth = 64;
+
+bool too_deep(std::string_view s) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : s) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > kMaxDepth) return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+Result failure(const Error& e) { return Result{e.status, e.to_json()}; }
+
+}  // namespace
+
+Result run(Operation op, std::string_view snapshot_json) {
+  try {
+    if (snapshot_json.size() > kMaxSnapshotBytes) {
+      Error e = Error::validation("snapshot", "too_large");
+      e.status = 413;
+      e.error = "Payload Too Large";
+      e.code = "payload_too_large";
+      return failure(e);
+    }
+    if (too_deep(snapshot_json)) return failure(Error::bad_request("nesting_too_deep"));
+    nlohmann::json doc = nlohmann::json::parse(snapshot_json, nullptr, false);
+    if (doc.is_discarded()) return failure(Error::bad_request("malformed_json"));
+    if (!doc.is_object()) return failure(Error::validation("snapshot", "invalid_type"));
+    nlohmann::ordered_json out;
+    switch (op) {
+      case Operation::current_usage: out = ops::current_usage(doc); break;
+      case Operation::projected_usage: out = ops::projected_usage(doc); break;
+      case Operation::preview: out = ops::preview(doc); break;
+      case Operation::estimate_fees: out = ops::estimate_fees(doc); break;
+    }
+    return Result{200, out.dump()};
+  } catch (const Failure& f) {
+    return failure(f.error);
+  } catch (const DecimalError& e) {
+    return failure(Error::validation("snapshot", "value_out_of_range"));
+  } catch (const std::bad_alloc&) {
+    Error e = Error::validation("snapshot", "too_large");
+    return failure(e);
+  } catch (const std::exception& e) {
+    Error err;
+    err.status = 500;
+    err.error = "Internal Server Error";
+    err.code = "internal_error";
+    err.details["engine"].push_back(e.what());
+    return failure(err);
+  }
+}
+
+}  // namespace tariff

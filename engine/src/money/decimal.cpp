@@ -1,0 +1,295 @@
+// Decimal arithmetic on a 128-bit scaled integer; products and quotients go through a
+// 256-bit intermediate so that nothing is lost before the final rounding.
+#include "tariff/decimal.hpp"
+
+#include <array>
+
+namespace tariff {
+namespace {
+
+constexpr uint128 kUnit = 1000000000000000000ULL;  // 10^18
+constexpr uint128 kMaxMagnitude = (static_cast<uint128>(1) << 127) - 1;
+
+uint128 magnitude(int128 v) {
+  return v < 0 ? static_cast<uint128>(0) - static_cast<uint128>(v) : static_cast<uint128>(v);
+}
+
+int128 signed_from(uint128 mag, bool negative) {
+  if (mag > kMaxMagnitude) throw DecimalError("decimal overflow");
+  int128 v = static_cast<int128>(mag);
+  return negative ? -v : v;
+}
+
+// 256-bit unsigned as four 64-bit limbs, least significant first.
+using U256 = std::array<uint64_t, 4>;
+
+U256 mul_128(uint128 a, uint128 b) {
+  const uint64_t a0 = static_cast<uint64_t>(a), a1 = static_cast<uint64_t>(a >> 64);
+  const uint64_t b0 = static_cast<uint64_t>(b), b1 = static_cast<uint64_t>(b >> 64);
+  U256 r{0, 0, 0, 0};
+  const uint64_t as[2] = {a0, a1};
+  const uint64_t bs[2] = {b0, b1};
+  for (int i = 0; i < 2; ++i) {
+    uint64_t carry = 0;
+    for (int j = 0; j < 2; ++j) {
+      uint128 t = static_cast<uint128>(as[i]) * bs[j] + r[i + j] + carry;
+      r[i + j] = static_cast<uint64_t>(t);
+      carry = static_cast<uint64_t>(t >> 64);
+    }
+    int k = i + 2;
+    while (carry != 0 && k < 4) {
+      uint128 t = static_cast<uint128>(r[k]) + carry;
+      r[k] = static_cast<uint64_t>(t);
+      carry = static_cast<uint64_t>(t >> 64);
+      ++k;
+    }
+  }
+  return r;
+}
+
+// Divides by a 64-bit divisor in place; returns the remainder.
+uint64_t div_small(U256& n, uint64_t d) {
+  uint128 rem = 0;
+  for (int i = 3; i >= 0; --i) {
+    uint128 cur = (rem << 64) | n[i];
+    n[i] = static_cast<uint64_t>(cur / d);
+    rem = cur % d;
+  }
+  return static_cast<uint64_t>(rem);
+}
+
+uint128 to_u128_checked(const U256& n) {
+  if (n[2] != 0 || n[3] != 0) throw DecimalError("decimal overflow");
+  return (static_cast<uint128>(n[1]) << 64) | n[0];
+}
+
+// Binary long division of a 256-bit numerator by a divisor < 2^127+1. Returns quotient;
+// remainder in *rem.
+U256 div_big(const U256& n, uint128 d, uint128* rem) {
+  U256 q{0, 0, 0, 0};
+  uint128 r = 0;
+  for (int bit = 255; bit >= 0; --bit) {
+    r = (r << 1) | ((n[bit / 64] >> (bit % 64)) & 1U);
+    if (r >= d) {
+      r -= d;
+      q[bit / 64] |= (static_cast<uint64_t>(1) << (bit % 64));
+    }
+  }
+  *rem = r;
+  return q;
+}
+
+uint128 pow10_u(int n) {
+  uint128 v = 1;
+  for (int i = 0; i < n; ++i) v *= 10;
+  return v;
+}
+
+}  // namespace
+
+Decimal Decimal::pow10(int n) {
+  if (n < -kScale || n > 20) throw DecimalError("decimal overflow");
+  return from_raw(static_cast<int128>(pow10_u(n + kScale)));
+}
+
+std::optional<Decimal> Decimal::parse(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  size_t i = 0;
+  bool negative = false;
+  if (s[0] == '-' || s[0] == '+') {
+    negative = s[0] == '-';
+    i = 1;
+  }
+  uint128 int_part = 0;
+  size_t int_digits = 0, frac_digits = 0;
+  uint128 frac = 0;  // first kScale fraction digits
+  int round_digit = -1;
+  bool sticky = false;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+    if (int_part > (kMaxMagnitude / kUnit)) return std::nullopt;
+    int_part = int_part * 10 + static_cast<unsigned>(s[i] - '0');
+    ++int_digits;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+      if (frac_digits < static_cast<size_t>(kScale)) {
+        frac = frac * 10 + static_cast<unsigned>(s[i] - '0');
+      } else if (round_digit < 0) {
+        round_digit = s[i] - '0';
+      } else if (s[i] != '0') {
+        sticky = true;
+      }
+      ++frac_digits;
+    }
+  }
+  (void)sticky;
+  if (i != s.size() || (int_digits == 0 && frac_digits == 0)) return std::nullopt;
+  for (size_t k = frac_digits; k < static_cast<size_t>(kScale); ++k) frac *= 10;
+  if (int_part > kMaxMagnitude / kUnit) return std::nullopt;
+  uint128 mag = int_part * kUnit + frac;
+  if (round_digit >= 5) mag += 1;  // half away from zero on the magnitude
+  if (mag > kMaxMagnitude) return std::nullopt;
+  return from_raw(negative ? -static_cast<int128>(mag) : static_cast<int128>(mag));
+}
+
+std::optional<Decimal> Decimal::parse_lenient(std::string_view s) {
+  size_t e = s.find_first_of("eE");
+  if (e == std::string_view::npos) return parse(s);
+  auto mant = parse(s.substr(0, e));
+  if (!mant) return std::nullopt;
+  std::string_view ex = s.substr(e + 1);
+  if (ex.empty() || ex.size() > 4) return std::nullopt;
+  int sign = 1;
+  size_t i = 0;
+  if (ex[0] == '+' || ex[0] == '-') {
+    sign = ex[0] == '-' ? -1 : 1;
+    i = 1;
+  }
+  if (i == ex.size()) return std::nullopt;
+  int exp = 0;
+  for (; i < ex.size(); ++i) {
+    if (ex[i] < '0' || ex[i] > '9') return std::nullopt;
+    exp = exp * 10 + (ex[i] - '0');
+  }
+  exp *= sign;
+  try {
+    Decimal v = *mant;
+    while (exp > 0) { v = v * Decimal(10); --exp; }
+    while (exp < 0) { v = v / Decimal(10); ++exp; }
+    return v;
+  } catch (const DecimalError&) {
+    return std::nullopt;
+  }
+}
+
+Decimal Decimal::operator-() const {
+  if (raw_ == -static_cast<int128>(kMaxMagnitude) - 1) throw DecimalError("decimal overflow");
+  return from_raw(-raw_);
+}
+
+Decimal& Decimal::operator+=(const Decimal& o) {
+  int128 r;
+  if (__builtin_add_overflow(raw_, o.raw_, &r)) throw DecimalError("decimal overflow");
+  raw_ = r;
+  return *this;
+}
+
+Decimal& Decimal::operator-=(const Decimal& o) {
+  int128 r;
+  if (__builtin_sub_overflow(raw_, o.raw_, &r)) throw DecimalError("decimal overflow");
+  raw_ = r;
+  return *this;
+}
+
+Decimal operator*(const Decimal& a, const Decimal& b) {
+  const bool negative = (a.raw_ < 0) != (b.raw_ < 0);
+  U256 p = mul_128(magnitude(a.raw_), magnitude(b.raw_));
+  uint64_t rem = div_small(p, static_cast<uint64_t>(kUnit));
+  uint128 q = to_u128_checked(p);
+  if (static_cast<uint128>(rem) * 2 >= kUnit) q += 1;
+  return Decimal::from_raw(signed_from(q, negative));
+}
+
+Decimal operator/(const Decimal& a, const Decimal& b) {
+  if (b.raw_ == 0) throw DecimalError("division by zero");
+  const bool negative = (a.raw_ < 0) != (b.raw_ < 0);
+  U256 n = mul_128(magnitude(a.raw_), kUnit);
+  const uint128 d = magnitude(b.raw_);
+  uint128 q, rem;
+  if ((d >> 64) == 0) {
+    rem = div_small(n, static_cast<uint64_t>(d));
+    q = to_u128_checked(n);
+  } else {
+    q = to_u128_checked(div_big(n, d, &rem));
+  }
+  if (rem >= d - rem) q += 1;  // 2·rem ≥ d without overflow
+  return Decimal::from_raw(signed_from(q, negative));
+}
+
+Decimal Decimal::round(int places, RoundingMode mode) const {
+  if (places >= kScale) return *this;
+  if (places < -20) places = -20;
+  const int drop = kScale - places;
+  if (drop > 38) return Decimal();
+  const uint128 step = pow10_u(drop);
+  const bool negative = raw_ < 0;
+  const uint128 mag = magnitude(raw_);
+  uint128 q = mag / step;
+  const uint128 r = mag % step;
+  bool up = false;
+  switch (mode) {
+    case RoundingMode::half_up: up = r >= step - r; break;  // r*2 >= step
+    case RoundingMode::ceil: up = r != 0 && !negative; break;
+    case RoundingMode::floor: up = r != 0 && negative; break;
+    case RoundingMode::truncate: up = false; break;
+  }
+  if (r == 0) up = false;
+  if (up) q += 1;
+  // q·step may exceed the range only for values already at the edge.
+  if (q > kMaxMagnitude / step) throw DecimalError("decimal overflow");
+  return from_raw(signed_from(q * step, negative));
+}
+
+int64_t Decimal::to_int64() const {
+  int128 v = raw_ / unit();
+  if (v > INT64_MAX || v < INT64_MIN) throw DecimalError("integer overflow");
+  return static_cast<int64_t>(v);
+}
+
+namespace {
+std::string u128_to_string(uint128 v) {
+  if (v == 0) return "0";
+  char buf[48];
+  int n = 0;
+  while (v != 0) {
+    buf[n++] = static_cast<char>('0' + static_cast<int>(v % 10));
+    v /= 10;
+  }
+  std::string s;
+  s.reserve(n);
+  while (n > 0) s.push_back(buf[--n]);
+  return s;
+}
+
+// Digits of the fraction, exactly kScale of them.
+std::string fraction_digits(uint128 frac) {
+  std::string f = u128_to_string(frac);
+  return std::string(static_cast<size_t>(Decimal::kScale) - f.size(), '0') + f;
+}
+}  // namespace
+
+std::string Decimal::to_string() const {
+  const uint128 mag = magnitude(raw_);
+  std::string out = raw_ < 0 ? "-" : "";
+  out += u128_to_string(mag / kUnit);
+  std::string frac = fraction_digits(mag % kUnit);
+  while (frac.size() > 1 && frac.back() == '0') frac.pop_back();
+  out += '.';
+  out += frac;
+  return out;
+}
+
+std::string Decimal::to_plain() const {
+  if (is_integer()) {
+    const uint128 mag = magnitude(raw_);
+    return (raw_ < 0 ? "-" : "") + u128_to_string(mag / kUnit);
+  }
+  return to_string();
+}
+
+std::string Decimal::to_fixed(int places) const {
+  if (places < 0) places = 0;
+  if (places > kScale) places = kScale;
+  const Decimal r = round(places);
+  const uint128 mag = magnitude(r.raw_);
+  std::string out = r.raw_ < 0 ? "-" : "";
+  out += u128_to_string(mag / kUnit);
+  if (places > 0) {
+    out += '.';
+    out += fraction_digits(mag % kUnit).substr(0, static_cast<size_t>(places));
+  }
+  return out;
+}
+
+}  // namespace tariff

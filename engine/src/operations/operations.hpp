@@ -1,0 +1,17 @@
+// The four operations over a parsed snapshot document. Each returns the result document
+// or throws Failure with an error document; engine.cpp maps everything else.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace tariff::ops {
+
+using json = nlohmann::json;
+using ordered_json = nlohmann::ordered_json;
+
+ordered_json current_usage(const json& snapshot);
+ordered_json projected_usage(const json& snapshot);
+ordered_json preview(const json& snapshot);
+ordered_json estimate_fees(const json& snapshot);
+
+}  // namespace tariff::ops

@@ -1,0 +1,15 @@
+// Placeholder bodies until each operation lands; they answer a clear 422, never a number.
+#include "operations/operations.hpp"
+#include "tariff/error.hpp"
+
+namespace tariff::ops {
+namespace {
+[[noreturn]] void not_yet(const char* op) {
+  throw Failure(Error::validation(op, "not_implemented"));
+}
+}  // namespace
+ordered_json current_usage(const json&) { not_yet("current_usage"); }
+ordered_json projected_usage(const json&) { not_yet("projected_usage"); }
+ordered_json preview(const json&) { not_yet("preview"); }
+ordered_json estimate_fees(const json&) { not_yet("estimate_fees"); }
+}  // namespace tariff::ops

@@ -1,0 +1,67 @@
+#include <gtest/gtest.h>
+
+#include "tariff/decimal.hpp"
+
+using tariff::Decimal;
+using tariff::RoundingMode;
+
+namespace {
+Decimal D(const char* s) { return *Decimal::parse(s); }
+}  // namespace
+
+TEST(Decimal, ParsesAndPrintsLikeRubyBigDecimal) {
+  EXPECT_EQ(D("2").to_string(), "2.0");
+  EXPECT_EQ(D("1012.345").to_string(), "1012.345");
+  EXPECT_EQ(D("-0.50").to_string(), "-0.5");
+  EXPECT_EQ(D("0.000000000000000001").to_string(), "0.000000000000000001");
+  EXPECT_EQ(D("3").to_plain(), "3");
+  EXPECT_FALSE(Decimal::parse("1e3"));
+  EXPECT_FALSE(Decimal::parse(".5") == std::nullopt);  // ".5" is accepted by parse; events reject it elsewhere
+  EXPECT_FALSE(Decimal::parse(""));
+  EXPECT_FALSE(Decimal::parse("-"));
+  EXPECT_FALSE(Decimal::parse("1,5"));
+  EXPECT_FALSE(Decimal::parse("12a"));
+  EXPECT_EQ(Decimal::parse_lenient("2.5E-2")->to_string(), "0.025");
+}
+
+TEST(Decimal, ArithmeticIsExact) {
+  // 0.1 + 0.2 = 0.3 exactly (a double gives 0.30000000000000004)
+  EXPECT_EQ(D("0.1") + D("0.2"), D("0.3"));
+  EXPECT_EQ((D("10.12345") * D("100")).to_string(), "1012.345");
+  EXPECT_EQ((D("12345") * D("0.0125")).to_string(), "154.3125");
+  // 100 / 31 = 3.225806451612903225806... → 18 places, half up
+  EXPECT_EQ((D("100") / D("31")).to_string(), "3.225806451612903226");
+  EXPECT_EQ((D("1") / D("3") * D("3")).to_string(), "0.999999999999999999");  // 18 places kept, no hidden rounding
+  EXPECT_EQ((D("-7") / D("2")).to_string(), "-3.5");
+}
+
+TEST(Decimal, RoundsHalfAwayFromZeroAtEveryExponent) {
+  EXPECT_EQ(D("1267.5").round(0), D("1268"));
+  EXPECT_EQ(D("-1267.5").round(0), D("-1268"));
+  EXPECT_EQ(D("2.345").round(2), D("2.35"));
+  EXPECT_EQ(D("2.344999").round(2), D("2.34"));
+  EXPECT_EQ(D("1.0005").round(3), D("1.001"));   // BHD/KWD exponent 3
+  EXPECT_EQ(D("1.00005").round(4), D("1.0001"));  // CLF exponent 4
+  EXPECT_EQ(D("0.5").round(0), D("1"));           // JPY exponent 0
+  EXPECT_EQ(D("123.456").round(-2), D("100"));
+  EXPECT_EQ(D("123.456").round(-2, RoundingMode::ceil), D("200"));
+  EXPECT_EQ(D("123.456").round(2, RoundingMode::floor), D("123.45"));
+  EXPECT_EQ(D("-123.451").round(2, RoundingMode::floor), D("-123.46"));
+  EXPECT_EQ(D("-123.459").round(2, RoundingMode::truncate), D("-123.45"));
+  EXPECT_EQ(D("54.838709677").round(0), D("55"));
+}
+
+TEST(Decimal, HugeAndTinyValues) {
+  const Decimal big = D("170000000000000000000");  // 1.7e20, near the top of the range
+  EXPECT_EQ(big.to_plain(), "170000000000000000000");
+  EXPECT_THROW(big * D("2"), tariff::DecimalError);
+  EXPECT_THROW(big + big, tariff::DecimalError);
+  EXPECT_THROW(D("1") / D("0"), tariff::DecimalError);
+  EXPECT_FALSE(Decimal::parse("999999999999999999999999"));
+  // 28 significant digits survive a round trip
+  EXPECT_EQ(D("1234567890.123456789012345678").to_string(), "1234567890.123456789012345678");
+  EXPECT_EQ(D("0.0000000000000000004").to_string(), "0.0");    // below 10^-18, rounds to 0
+  EXPECT_EQ(D("0.0000000000000000005").to_string(), "0.000000000000000001");
+  EXPECT_EQ(D("99999999999.99").to_fixed(2), "99999999999.99");
+  EXPECT_EQ(D("2.005").to_fixed(2), "2.01");
+}
