@@ -1,0 +1,48 @@
+// tariff for Node (CommonJS; index.mjs re-exports this file so both flavours share one
+// TariffError class). Finds tariff.mjs + tariff.wasm beside this package (dist/, where
+// scripts/build-wasm.sh copies them) or in the repository's build-wasm/, reads the wasm bytes
+// with readFileSync (Emscripten 3.1.6 cannot fetch a file path in Node) and instantiates it.
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+class TariffError extends Error {
+  constructor(document) {
+    const parts = Object.entries(document.error_details || {})
+      .map(([p, codes]) => `${p}: ${[].concat(codes).join(', ')}`);
+    super(`${document.status} ${document.code}` + (parts.length ? ` (${parts.join('; ')})` : ''));
+    this.name = 'TariffError';
+    this.status = document.status;
+    this.code = document.code;
+    this.details = document.error_details || {};
+    this.document = document;
+  }
+}
+
+function locate(dir) {
+  const candidates = dir ? [path.resolve(dir)]
+    : [path.join(__dirname, 'dist'), path.join(__dirname, '..', 'build-wasm')];
+  for (const d of candidates) {
+    if (fs.existsSync(path.join(d, 'tariff.mjs')) && fs.existsSync(path.join(d, 'tariff.wasm'))) {
+      return d;
+    }
+  }
+  throw new Error(`tariff: tariff.mjs/tariff.wasm not found in ${candidates.join(', ')}; ` +
+    'run `npm run build` first');
+}
+
+async function createTariff(options = {}) {
+  const dir = locate(options.wasmDir);
+  const [factory, core] = await Promise.all([
+    import(pathToFileURL(path.join(dir, 'tariff.mjs')).href),
+    import('./lib/core.mjs'),
+  ]);
+  const wasmBinary = fs.readFileSync(path.join(dir, 'tariff.wasm'));
+  const mod = await factory.default({ wasmBinary });
+  return core.bindTariff(mod, TariffError, options);
+}
+
+exports.createTariff = createTariff;
+exports.TariffError = TariffError;
