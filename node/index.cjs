@@ -1,7 +1,7 @@
 // tariff for Node (CommonJS; index.mjs re-exports this file so both flavours share one
 // TariffError class). Finds tariff.mjs + tariff.wasm beside this package (dist/, where
-// scripts/build-wasm.sh copies them) or in the repository's build-wasm/, reads the wasm bytes
-// with readFileSync (Emscripten 3.1.6 cannot fetch a file path in Node) and instantiates it.
+// scripts/build-wasm.sh copies them) or in the repository's build-wasm/ (the fresher wins), reads
+// the wasm bytes with readFileSync (Emscripten 3.1.6 cannot fetch a file path in Node).
 'use strict';
 
 const fs = require('node:fs');
@@ -24,11 +24,16 @@ class TariffError extends Error {
 function locate(dir) {
   const candidates = dir ? [path.resolve(dir)]
     : [path.join(__dirname, 'dist'), path.join(__dirname, '..', 'build-wasm')];
+  // In a repository both may exist; the freshest build wins (dist/ can be a stale copy).
+  let best = null;
+  let bestTime = -1;
   for (const d of candidates) {
-    if (fs.existsSync(path.join(d, 'tariff.mjs')) && fs.existsSync(path.join(d, 'tariff.wasm'))) {
-      return d;
-    }
+    const wasm = path.join(d, 'tariff.wasm');
+    if (!fs.existsSync(path.join(d, 'tariff.mjs')) || !fs.existsSync(wasm)) continue;
+    const t = fs.statSync(wasm).mtimeMs;
+    if (t > bestTime) { best = d; bestTime = t; }
   }
+  if (best) return best;
   throw new Error(`tariff: tariff.mjs/tariff.wasm not found in ${candidates.join(', ')}; ` +
     'run `npm run build` first');
 }

@@ -408,6 +408,8 @@ export interface Tariff {
   run(operation: OperationName, snapshot: SnapshotInput): { status: number; body: string };
   /** Size of the module's linear memory in bytes. */
   memoryBytes(): number;
+  /** Bytes malloc holds for live allocations inside the module. */
+  heapUsedBytes(): number;
 }
 
 export interface CreateTariffOptions {

@@ -4,6 +4,7 @@
 //   preview(json) / currentUsage(json) / projectedUsage(json) / estimateFees(json) -> body
 //   runOperation(name, json) -> body, by operation name
 //   lastStatus()  -> the status of the last call (200, or the error document's status)
+//   heapUsedBytes() -> bytes malloc holds (leak checks)
 //
 // Fast path: the caller encodes the snapshot straight into wasm memory and reads the result
 // through a view of it, skipping embind's byte-by-byte string copies (~20 µs per 2 KB):
@@ -13,6 +14,7 @@
 // binding still has one catch so nothing reaches JS as a bare exception number.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
+#include <malloc.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -93,6 +95,9 @@ val run_view(int op, std::uintptr_t p, std::size_t n) {
       g_out.size(), reinterpret_cast<const unsigned char*>(g_out.data())));
 }
 
+// Bytes malloc holds for live allocations: flat over many calls means no leak.
+std::size_t heap_used_bytes() { return mallinfo().uordblks; }
+
 // Releases the output buffer (e.g. after one very large answer).
 void release_output() { std::string().swap(g_out); }
 
@@ -109,4 +114,5 @@ EMSCRIPTEN_BINDINGS(tariff) {
   emscripten::function("freeBuffer", &free_buffer);
   emscripten::function("runView", &run_view);
   emscripten::function("releaseOutput", &release_output);
+  emscripten::function("heapUsedBytes", &heap_used_bytes);
 }

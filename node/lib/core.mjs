@@ -102,6 +102,8 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
     run,
     /** Bytes of wasm linear memory, for leak checks. */
     memoryBytes: () => mod.HEAPU8.length,
+    /** Bytes malloc holds inside the module (live allocations). */
+    heapUsedBytes: () => mod.heapUsedBytes(),
     module: mod,
   };
 }
