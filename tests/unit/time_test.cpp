@@ -351,5 +351,250 @@ TEST(Names, IntervalsAndBillingTimes) {
   EXPECT_FALSE(parse_billing_time("").has_value());
 }
 
+// ---- §4.2 billing windows ------------------------------------------------------------------
+
+SubscriptionDates Sub(Interval i, BillingTime b, bool advance, const char* started,
+                      const char* zone = "UTC") {
+  SubscriptionDates s;
+  s.interval = i;
+  s.billing_time = b;
+  s.plan_pay_in_advance = advance;
+  s.subscription_at = s.started_at = T(started);
+  s.tz = Z(zone);
+  return s;
+}
+Instant EndOf(const char* day) { return T(day) + hours{24} - microseconds{1}; }  // UTC day end
+
+TEST(Windows, CalendarMonthlyArrearsAndAdvance) {
+  //  Feb 1              B = Mar 1 00:00
+  //  |------ Feb -------|------ Mar ------|
+  auto s = Sub(Interval::monthly, kCal, false, "2024-01-10T10:00:00Z");
+  Windows w = billing_windows(s, T("2024-03-01T00:00:00Z"));
+  EXPECT_EQ(w.from, T("2024-02-01"));
+  EXPECT_EQ(w.to, EndOf("2024-02-29"));
+  EXPECT_EQ(w.charges_from, T("2024-02-01"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-02-29"));
+  EXPECT_EQ(w.fixed_charges_from, T("2024-02-01"));
+  EXPECT_EQ(w.duration_days, 29);
+  EXPECT_EQ(w.charges_duration_days, 29);
+  EXPECT_EQ(w.next_billing_day, D(2024, 3, 1));
+  EXPECT_TRUE(w.charges_billed && w.fixed_charges_billed);
+  // In advance: the new period's fee, the past period's usage.
+  s.plan_pay_in_advance = true;
+  w = billing_windows(s, T("2024-03-01T00:00:00Z"));
+  EXPECT_EQ(w.from, T("2024-03-01"));
+  EXPECT_EQ(w.to, EndOf("2024-03-31"));
+  EXPECT_EQ(w.duration_days, 31);
+  EXPECT_EQ(w.charges_from, T("2024-02-01"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-02-29"));
+  EXPECT_EQ(w.charges_duration_days, 29);
+  EXPECT_EQ(w.next_billing_day, D(2024, 4, 1));
+}
+
+TEST(Windows, AnniversaryOn31stSpecExample) {
+  // §4.1: anniversary 31 Mar 2021, paid in advance, billed 30 Apr 2021 → period starts 30 Apr.
+  auto s = Sub(Interval::monthly, kAnn, true, "2021-03-31T00:00:00Z");
+  Windows w = billing_windows(s, T("2021-04-30T00:00:00Z"));
+  EXPECT_EQ(w.from, T("2021-04-30"));
+  EXPECT_EQ(w.to, EndOf("2021-05-30"));
+  EXPECT_EQ(w.duration_days, 31);
+  // Usage of the period just ended: base = 30 Apr − 1 month moved back to the anchor day 31 Mar.
+  EXPECT_EQ(w.charges_from, T("2021-03-31"));
+  EXPECT_EQ(w.charges_to, EndOf("2021-04-29"));
+  EXPECT_EQ(w.charges_duration_days, 30);
+  s.plan_pay_in_advance = false;
+  w = billing_windows(s, T("2021-04-30T00:00:00Z"));
+  EXPECT_EQ(w.from, T("2021-03-31"));
+  EXPECT_EQ(w.to, EndOf("2021-04-29"));
+  EXPECT_EQ(w.next_billing_day, D(2021, 4, 30));
+}
+
+TEST(Windows, StartedAtClamping) {
+  // Fee window starts at started_at's local midnight, usage window at started_at itself.
+  auto s = Sub(Interval::monthly, kCal, true, "2024-03-15T10:30:00Z");
+  Windows w = billing_windows(s, T("2024-03-15T10:30:00Z"));
+  EXPECT_EQ(w.from, T("2024-03-15"));
+  EXPECT_EQ(w.to, EndOf("2024-03-31"));
+  EXPECT_EQ(w.duration_days, 31);  // whole March: 17/31 proration is the fee's business
+  EXPECT_EQ(w.charges_from, T("2024-03-15T10:30:00Z"));  // February, clamped forward
+  EXPECT_EQ(w.charges_to, T("2024-03-15T10:30:00Z"));
+  s.plan_pay_in_advance = false;
+  w = billing_windows(s, T("2024-04-01T00:00:00Z"));
+  EXPECT_EQ(w.from, T("2024-03-15"));
+  EXPECT_EQ(w.charges_from, T("2024-03-15T10:30:00Z"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-03-31"));
+  // Paris: 10:30Z is 11:30 local; local midnight of 15 Mar is 14 Mar 23:00Z.
+  s = Sub(Interval::monthly, kCal, false, "2024-03-15T10:30:00Z", "Europe/Paris");
+  w = billing_windows(s, T("2024-03-31T22:00:00Z"));  // 1 Apr 00:00 in Paris
+  EXPECT_EQ(w.from, T("2024-03-14T23:00:00Z"));
+  EXPECT_EQ(w.to, T("2024-03-31T21:59:59Z") + kLastMicro);
+  EXPECT_EQ(w.charges_from, T("2024-03-15T10:30:00Z"));
+}
+
+TEST(Windows, CustomerZoneDecidesTheBillingDay) {
+  auto s = Sub(Interval::monthly, kCal, false, "2024-01-01T00:00:00Z", "Europe/Paris");
+  Windows w = billing_windows(s, T("2024-03-31T22:00:00Z"));  // 1 Apr local
+  EXPECT_EQ(w.from, T("2024-02-29T23:00:00Z"));                // 1 Mar 00:00 +1
+  EXPECT_EQ(w.to, T("2024-03-31T21:59:59Z") + kLastMicro);     // 31 Mar 23:59:59.999999 +2
+  EXPECT_EQ(w.duration_days, 31);
+  EXPECT_EQ(w.next_billing_day, D(2024, 4, 1));
+  w = billing_windows(s, T("2024-03-31T21:59:59Z"));           // still 31 Mar local
+  EXPECT_EQ(w.from, T("2024-01-31T23:00:00Z"));
+  EXPECT_EQ(w.to, T("2024-02-29T22:59:59Z") + kLastMicro);
+  // New York calendar week across the spring change: Mon 4 Mar (EST) → Sun 10 Mar (EDT).
+  s = Sub(Interval::weekly, kCal, false, "2024-01-01T05:00:00Z", "America/New_York");
+  w = billing_windows(s, T("2024-03-11T04:00:00Z"));           // Mon 11 Mar 00:00 EDT
+  EXPECT_EQ(w.from, T("2024-03-04T05:00:00Z"));
+  EXPECT_EQ(w.to, T("2024-03-11T03:59:59Z") + kLastMicro);
+  EXPECT_EQ(w.duration_days, 7);
+  EXPECT_EQ(day_count(w.from, w.to, s.tz), 7);
+}
+
+TEST(Windows, Terminated) {
+  // Terminated on 15 Mar 12:00 without a next plan, billed at termination.
+  auto s = Sub(Interval::monthly, kCal, false, "2024-01-01T00:00:00Z");
+  s.terminated_at = T("2024-03-15T12:00:00Z");
+  Windows w = billing_windows(s, *s.terminated_at);
+  EXPECT_EQ(w.from, T("2024-03-01"));
+  EXPECT_EQ(w.to, T("2024-03-15T12:00:00Z"));
+  EXPECT_EQ(w.charges_from, T("2024-03-01"));
+  EXPECT_EQ(w.charges_to, T("2024-03-15T12:00:00Z"));
+  EXPECT_EQ(w.duration_days, 31);
+  EXPECT_EQ(w.charges_duration_days, 31);
+  s.plan_pay_in_advance = true;
+  w = billing_windows(s, *s.terminated_at);
+  EXPECT_EQ(w.from, T("2024-03-01"));
+  EXPECT_EQ(w.to, T("2024-03-15T12:00:00Z"));
+  EXPECT_EQ(w.charges_from, T("2024-03-01"));  // the current period's usage, not February's
+  EXPECT_EQ(w.charges_to, T("2024-03-15T12:00:00Z"));
+  // The fee window ends at terminated_at rounded to the second, the usage window exactly.
+  s.plan_pay_in_advance = false;
+  s.terminated_at = T("2024-03-15T12:00:00.6Z");
+  w = billing_windows(s, *s.terminated_at);
+  EXPECT_EQ(w.to, T("2024-03-15T12:00:01Z"));
+  EXPECT_EQ(w.charges_to, T("2024-03-15T12:00:00.6Z"));
+}
+
+TEST(Windows, UpgradeAndDowngrade) {
+  // Advance plan left mid-period on 15 Mar 12:00.
+  auto s = Sub(Interval::monthly, kCal, true, "2024-01-01T00:00:00Z");
+  s.terminated_at = T("2024-03-15T12:00:00Z");
+  s.upgraded = true;  // upgrade: current-usage mode, usage of the current period
+  Windows w = billing_windows(s, *s.terminated_at);
+  EXPECT_EQ(w.charges_from, T("2024-03-01"));
+  EXPECT_EQ(w.charges_to, T("2024-03-15T12:00:00Z"));
+  s.upgraded = false;
+  s.downgraded = true;  // downgrade: billing mode, an advance plan bills the past period's usage
+  w = billing_windows(s, *s.terminated_at);
+  EXPECT_EQ(w.charges_from, T("2024-02-01"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-02-29"));
+  // Arrears plan downgraded at the period end: the month just ended.
+  s = Sub(Interval::monthly, kCal, false, "2024-01-01T00:00:00Z");
+  s.terminated_at = T("2024-04-01T00:00:00Z");
+  s.downgraded = true;
+  w = billing_windows(s, *s.terminated_at);
+  EXPECT_EQ(w.from, T("2024-03-01"));
+  EXPECT_EQ(w.to, EndOf("2024-03-31"));
+  EXPECT_EQ(w.charges_from, T("2024-03-01"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-03-31"));
+  // Without a next plan the same instant is in the new period: a zero-length window (Lago's
+  // invoice service then recomputes the previous period; that rule is the caller's).
+  s.downgraded = false;
+  w = billing_windows(s, *s.terminated_at);
+  EXPECT_EQ(w.from, T("2024-04-01"));
+  EXPECT_EQ(w.to, T("2024-04-01"));
+}
+
+TEST(Windows, YearlyCalendarBillingChargesMonthly) {
+  auto s = Sub(Interval::yearly, kCal, false, "2023-01-01T00:00:00Z");
+  s.bill_charges_monthly = true;
+  Windows w = billing_windows(s, T("2024-06-01T00:00:00Z"));
+  EXPECT_EQ(w.from, T("2023-01-01"));  // the fee stays yearly: last year, billed in arrears
+  EXPECT_EQ(w.to, EndOf("2023-12-31"));
+  EXPECT_EQ(w.duration_days, 365);
+  EXPECT_EQ(w.charges_from, T("2024-05-01"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-05-31"));
+  EXPECT_EQ(w.charges_duration_days, 31);
+  EXPECT_EQ(w.fixed_charges_from, T("2023-01-01"));
+  EXPECT_EQ(w.fixed_charges_duration_days, 365);
+  EXPECT_TRUE(w.charges_billed);
+  EXPECT_FALSE(w.fixed_charges_billed);  // yearly fixed charges only in January
+  w = billing_windows(s, T("2025-01-01T00:00:00Z"));
+  EXPECT_EQ(w.from, T("2024-01-01"));
+  EXPECT_EQ(w.duration_days, 366);
+  EXPECT_EQ(w.charges_from, T("2024-12-01"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-12-31"));
+  EXPECT_TRUE(w.fixed_charges_billed);
+  EXPECT_EQ(w.fixed_charges_to, EndOf("2024-12-31"));
+  // Fixed charges monthly instead: usage charges only in the first month; current usage always.
+  s.bill_charges_monthly = false;
+  s.bill_fixed_charges_monthly = true;
+  w = billing_windows(s, T("2024-06-01T00:00:00Z"));
+  EXPECT_FALSE(w.charges_billed);
+  EXPECT_EQ(w.fixed_charges_from, T("2024-05-01"));
+  EXPECT_EQ(w.fixed_charges_duration_days, 31);
+  w = current_usage_windows(s, T("2024-06-15T00:00:00Z"));
+  EXPECT_TRUE(w.charges_billed);
+  EXPECT_EQ(w.charges_from, T("2024-01-01"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-12-31"));
+  EXPECT_EQ(w.fixed_charges_from, T("2024-06-01"));
+  EXPECT_EQ(w.fixed_charges_to, EndOf("2024-06-30"));
+}
+
+TEST(Windows, YearlyAnniversaryAdvanceChargesMonthly) {
+  // Anchor 31 Mar 2024: yearly period 31 Mar 2024–30 Mar 2025; monthly 30 Apr–30 May.
+  auto s = Sub(Interval::yearly, kAnn, true, "2024-03-31T00:00:00Z");
+  s.bill_charges_monthly = true;
+  Windows w = billing_windows(s, T("2024-05-31T00:00:00Z"));
+  EXPECT_EQ(w.from, T("2024-03-31"));
+  EXPECT_EQ(w.to, EndOf("2025-03-30"));
+  EXPECT_EQ(w.duration_days, 365);
+  EXPECT_EQ(w.charges_from, T("2024-04-30"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-05-30"));
+  EXPECT_EQ(w.charges_duration_days, 31);
+  EXPECT_FALSE(w.fixed_charges_billed);  // May is not the anchor month
+}
+
+TEST(Windows, OtherIntervalsInArrears) {
+  auto s = Sub(Interval::weekly, kAnn, false, "2024-01-03T00:00:00Z");  // Wednesdays
+  Windows w = billing_windows(s, T("2024-03-13T00:00:00Z"));
+  EXPECT_EQ(w.from, T("2024-03-06"));
+  EXPECT_EQ(w.to, EndOf("2024-03-12"));
+  EXPECT_EQ(w.duration_days, 7);
+  EXPECT_EQ(w.next_billing_day, D(2024, 3, 13));
+  s = Sub(Interval::quarterly, kAnn, false, "2024-01-31T00:00:00Z");
+  w = billing_windows(s, T("2024-04-30T00:00:00Z"));  // anchor day of April
+  EXPECT_EQ(w.from, T("2024-01-31"));
+  EXPECT_EQ(w.to, EndOf("2024-04-29"));
+  EXPECT_EQ(w.duration_days, 90);
+  s = Sub(Interval::semiannual, kCal, false, "2023-02-10T00:00:00Z");
+  w = billing_windows(s, T("2024-01-01T00:00:00Z"));
+  EXPECT_EQ(w.from, T("2023-07-01"));
+  EXPECT_EQ(w.to, EndOf("2023-12-31"));
+  EXPECT_EQ(w.duration_days, 184);
+}
+
+TEST(Windows, CurrentUsage) {
+  auto s = Sub(Interval::monthly, kCal, false, "2024-01-01T00:00:00Z");
+  Windows w = current_usage_windows(s, T("2024-03-15T12:00:00Z"));
+  EXPECT_EQ(w.from, T("2024-03-01"));
+  EXPECT_EQ(w.to, EndOf("2024-03-31"));
+  EXPECT_EQ(w.charges_from, T("2024-03-01"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-03-31"));
+  EXPECT_EQ(w.next_billing_day, D(2024, 4, 1));
+  s.plan_pay_in_advance = true;
+  w = current_usage_windows(s, T("2024-03-15T12:00:00Z"));
+  EXPECT_EQ(w.charges_from, T("2024-03-01"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-03-31"));
+  s = Sub(Interval::semiannual, kCal, false, "2024-01-01T00:00:00Z");
+  s.bill_charges_monthly = true;
+  w = current_usage_windows(s, T("2024-08-10T00:00:00Z"));
+  EXPECT_EQ(w.from, T("2024-07-01"));
+  EXPECT_EQ(w.to, EndOf("2024-12-31"));
+  EXPECT_EQ(w.charges_from, T("2024-08-01"));
+  EXPECT_EQ(w.charges_to, EndOf("2024-08-31"));
+  EXPECT_EQ(w.charges_duration_days, 31);
+}
+
 }  // namespace
 }  // namespace tariff
