@@ -1,0 +1,145 @@
+// Custom billable-metric expressions (SEMANTICS §2.7), Lago's `lago-expression` language.
+//
+// A metric with an `expression` computes `properties[field_name]` for every event from the
+// event itself, e.g. `round(event.properties.duration / 60, 2)` or
+// `concat(event.properties.region, '-', event.code)`. The language:
+//   - literals: decimals `\d+(\.\d+)?` (no sign, exponent or leading dot), `'strings'`
+//     (no escapes; anything but a quote inside);
+//   - `event.code` (always text), `event.timestamp` (Unix seconds, a number),
+//     `event.properties.NAME` (NAME = ASCII letter, then letters, digits, `_`); a property
+//     whose text reads as a decimal (Rust bigdecimal's syntax: sign, `.5`, `1e3`, `1_000`)
+//     is a number, otherwise it stays text;
+//   - `+ - * /` (`* /` bind tighter, all left-associative), unary minus on one operand,
+//     parentheses; only the space character separates tokens;
+//   - functions, spelled lower, UPPER or Capitalised: round/ceil/floor(x[, digits]) (digits
+//     default 0, may be negative; round is half away from zero), least(...), greatest(...)
+//     (numbers only), concat(...) (joins the text of its arguments; numbers are printed as
+//     Rust's bigdecimal prints them, keeping their scale: `concat(1.50)` is "1.50").
+// Arithmetic on text, a missing property and division by zero fail the evaluation (Lago
+// rejects the event). Text is never read as a number except a property value.
+//
+// Differences from Lago's arbitrary-precision bigdecimal, all on exotic input:
+//   - values are tariff::Decimal: 18 decimals, magnitude below 1.7e20. A quotient that does
+//     not terminate within 18 decimals is rounded half away from zero at the 18th (Lago keeps
+//     100 significant digits), and so is a product or literal with more decimals. Such a
+//     quotient prints with 18 decimals inside concat(). A value out of range fails the
+//     evaluation (a literal out of range fails the parse).
+//   - hostile input is bounded: source at most kMaxSourceLength bytes, parentheses and
+//     function calls nested at most kMaxNesting deep (else invalid_expression); a number's
+//     scale beyond ±kMaxScale fails the evaluation instead of allocating without bound.
+//
+// Parse once, evaluate per event: parse() compiles to a flat postfix program; evaluate()
+// runs it over one preallocated value stack, with no tree walk and no allocation for
+// numeric expressions beyond that stack.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tariff/decimal.hpp"
+
+namespace tariff::expr {
+
+constexpr std::size_t kMaxSourceLength = 4096;
+constexpr int kMaxNesting = 64;
+constexpr int kMaxScale = 4096;
+
+// code: "invalid_expression" (parse) or "expression_evaluation_failed" (evaluation).
+struct ExpressionError : std::runtime_error {
+  ExpressionError(std::string error_code, const std::string& message)
+      : std::runtime_error(message), code(std::move(error_code)) {}
+  std::string code;
+};
+
+inline constexpr const char* kInvalidExpression = "invalid_expression";
+inline constexpr const char* kEvaluationFailed = "expression_evaluation_failed";
+
+struct Value {
+  std::variant<Decimal, std::string> v;
+  bool is_number() const { return v.index() == 0; }
+  const Decimal& number() const { return std::get<0>(v); }
+  const std::string& text() const { return std::get<1>(v); }
+};
+
+struct EventFields {
+  std::string_view code;
+  Decimal timestamp;  // Unix seconds; read as Lago's `timestamp.to_i` (floored)
+  const nlohmann::json* properties = nullptr;  // an object; null means no properties
+};
+
+namespace detail {
+
+// A number as bigdecimal sees it: the value and its scale (digits after the point; negative
+// means trailing zeros before it). The scale only matters when the number is printed.
+struct Num {
+  Decimal value;
+  int32_t scale = 0;
+};
+
+enum class NumberKind { not_number, number, out_of_range };
+// Rust bigdecimal's `str::parse` on a property value: [sign] digits [. digits] [e exp],
+// `_` allowed after the first digit, ".5" and "5." accepted. out_of_range: a number that
+// Decimal cannot hold (or a scale beyond ±kMaxScale); `big_display`, if given, receives its
+// Display text so that concat() can still print it.
+NumberKind parse_number(std::string_view text, Num& out, std::string* big_display = nullptr);
+// Rust bigdecimal's Display: "1.50", "120", "1E-7", "12e+16", "0".
+std::string format_number(const Num& n);
+// The same for an unscaled magnitude given as digits (no leading zeros) and a scale.
+std::string format_digits(const std::string& digits, int64_t scale, bool negative);
+
+enum class Op : uint8_t {
+  push_number,   // arg: index into numbers
+  push_text,     // arg: index into texts
+  event_code,
+  event_timestamp,
+  property,      // arg: index into texts (the property name)
+  negate,
+  add,
+  subtract,
+  multiply,
+  divide,
+  round,         // arg: argument count (1 or 2)
+  ceil,
+  floor,
+  least,         // arg: argument count (>= 1)
+  greatest,
+  concat,
+};
+
+struct Instruction {
+  Op op;
+  uint32_t arg;
+};
+
+}  // namespace detail
+
+class Expression {
+ public:
+  // Throws ExpressionError("invalid_expression").
+  static Expression parse(std::string_view source);
+
+  // Throws ExpressionError("expression_evaluation_failed").
+  Value evaluate(const EventFields& event) const;
+
+  // What Lago stores in event.properties[field_name]: a number as Ruby's BigDecimal#to_s
+  // prints it once Lago has converted the result ("3.0", "0.125", "-120.0"), text as is.
+  std::string evaluate_to_text(const EventFields& event) const;
+
+  const std::string& source() const { return source_; }
+
+ private:
+  friend class Compiler;
+  std::string source_;
+  std::vector<detail::Instruction> program_;
+  std::vector<detail::Num> numbers_;
+  std::vector<std::string> texts_;
+  std::size_t max_stack_ = 0;
+};
+
+}  // namespace tariff::expr
