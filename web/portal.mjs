@@ -152,6 +152,10 @@ function showError(e) {
   box.hidden = false;
   box.textContent = e instanceof TariffError
     ? `The engine could not compute this preview: ${e.message}` : `Unexpected error: ${e.message ?? e}`;
+  // Never leave numbers of an earlier answer on screen next to the error.
+  $('fees').replaceChildren();
+  $('totals').replaceChildren();
+  $('invoice-meta').replaceChildren();
   const total = $('total');
   total.textContent = '—';
   delete total.dataset.cents;
