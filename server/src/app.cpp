@@ -1,0 +1,100 @@
+#include "app.hpp"
+
+#include <iostream>
+
+namespace tariff::server {
+
+namespace {
+const std::string kApiPrefix = "/api/v1/";
+
+// "Bearer <key>" → key; anything else → "".
+std::string bearer_token(const std::string& header) {
+  static const std::string kScheme = "Bearer ";
+  if (header.size() <= kScheme.size() || header.compare(0, kScheme.size(), kScheme) != 0)
+    return "";
+  return header.substr(kScheme.size());
+}
+}  // namespace
+
+json Context::body() const {
+  json doc = json::parse(request.body, nullptr, false);
+  if (doc.is_discarded()) throw bad_request("malformed_json");
+  if (!doc.is_object()) throw bad_request("json_object_expected");
+  return doc;
+}
+
+json Context::body_object(const std::string& root) const {
+  json doc = body();
+  auto it = doc.find(root);
+  if (it == doc.end() || !it->is_object() || it->empty())
+    throw bad_request("param is missing or the value is empty: " + root);
+  return *it;
+}
+
+Reply json_reply(const ordered_json& doc, int status) { return Reply{status, doc.dump()}; }
+
+App::App(Store& store, Options options)
+    : store_(store),
+      options_(std::move(options)),
+      limiter_(options_.rate_per_second, options_.rate_burst) {
+  add("GET", "/health", [](Context&) {
+    ordered_json d;
+    d["message"] = "Success";
+    d["version"] = "0.1.0";
+    return json_reply(d);
+  });
+  add_catalog_routes(*this);
+  add_customer_routes(*this);
+  add_subscription_routes(*this);
+  add_event_routes(*this);
+  add_calculation_routes(*this);
+}
+
+void App::add(const std::string& method, const std::string& pattern, Handler handler) {
+  routes_.push_back(Route{method, std::regex(pattern), std::move(handler)});
+}
+
+Reply App::handle(const HttpRequest& request) {
+  try {
+    return dispatch(request);
+  } catch (const HttpError& e) {
+    return Reply{e.status, error_body(e)};
+  } catch (const std::exception& e) {
+    // One catch for the unexpected: logged (never with request headers), answered as a 500.
+    std::cerr << "tariff-server: " << request.method << " " << request.path << ": " << e.what()
+              << "\n";
+    ordered_json d;
+    d["status"] = 500;
+    d["error"] = "Internal Server Error";
+    d["code"] = "internal_error";
+    return json_reply(d, 500);
+  }
+}
+
+Reply App::dispatch(const HttpRequest& request) {
+  const bool api = request.path.compare(0, kApiPrefix.size(), kApiPrefix) == 0;
+  if (api && !request.trusted) {
+    const std::string key = bearer_token(request.authorization);
+    bool known = false;
+    for (const auto& k : options_.api_keys) known |= constant_time_equal(key, k);
+    if (key.empty() || !known) throw unauthorized();
+    if (!limiter_.allow(key)) throw too_many_requests();
+  }
+  if (request.body.size() > options_.max_body_bytes) throw payload_too_large();
+
+  bool path_matched = false;
+  for (const auto& route : routes_) {
+    std::smatch m;
+    if (!std::regex_match(request.path, m, route.pattern)) continue;
+    path_matched = true;
+    if (route.method != request.method) continue;
+    const int64_t now = options_.fixed_now_us ? *options_.fixed_now_us : clock_now_us();
+    Context ctx{store_, ids_, options_, request, {}, now, format_iso(now)};
+    for (size_t i = 1; i < m.size(); ++i) ctx.params.push_back(m[i].str());
+    return route.handler(ctx);
+  }
+  if (path_matched) throw method_not_allowed("method_not_allowed");
+  throw route_not_found();
+}
+
+}  // namespace tariff::server

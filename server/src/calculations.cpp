@@ -1,0 +1,236 @@
+// The calculations: build a CONTRACT snapshot from stored state and the request, run the
+// engine, answer with its body and status. A calculation stores nothing it computed (a
+// preview is a dry run); the only writes are due subscription transitions (see
+// subscriptions.cpp), applied before the snapshot is taken.
+//
+// Snapshot = every catalog object (metrics, plans, taxes, coupons), the organization, the
+// customer, its subscriptions, active applied coupons and wallets, credit notes (none are
+// issued by this server: []), `now` = the request time, and the events of the customer's
+// subscriptions in the relevant window:
+//   plan with a recurring or weighted-sum metric → every event of the external id (values
+//     carry across periods);
+//   otherwise → events since now − (interval length + 2 days), which covers the current
+//     period in any time zone (monthly: 31 + 2 = 33 days back).
+#include "resources.hpp"
+#include "tariff/engine.hpp"
+
+namespace tariff::server {
+namespace {
+
+ordered_json all_of(Transaction& tx, const std::string& kind) {
+  ordered_json out = ordered_json::array();
+  for (const auto& d : tx.list(DocumentQuery{kind, std::nullopt, std::nullopt, 0, -1}).items)
+    out.push_back(ordered_json::parse(d.body));
+  return out;
+}
+
+int64_t interval_days(const std::string& interval) {
+  if (interval == "weekly") return 7;
+  if (interval == "quarterly") return 92;
+  if (interval == "semiannual") return 184;
+  if (interval == "yearly") return 366;
+  return 31;  // monthly
+}
+
+// Lower bound of the events a subscription's calculations need; nullopt = all of them.
+std::optional<int64_t> events_from(const ordered_json& plan, const ordered_json& metrics,
+                                   int64_t now_us) {
+  for (const auto& charge : plan.value("charges", ordered_json::array())) {
+    const std::string code = string_or(charge, "billable_metric_code", "");
+    for (const auto& m : metrics) {
+      if (string_or(m, "code", "") != code) continue;
+      if (m.value("recurring", false) || string_or(m, "aggregation_type", "") == "weighted_sum_agg")
+        return std::nullopt;
+    }
+  }
+  const int64_t days = interval_days(string_or(plan, "interval", "monthly")) + 2;
+  return now_us - days * 86400LL * 1000000LL;
+}
+
+struct SnapshotScope {
+  std::optional<std::string> customer;           // external_id; nullopt = new customer
+  std::vector<std::string> subscription_ids;     // restrict events; empty = all of customer's
+};
+
+ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& scope) {
+  ordered_json snap;
+  snap["now"] = ctx.now;
+  snap["organization"] = snapshot_organization(tx);
+  snap["taxes"] = all_of(tx, "tax");
+  snap["billable_metrics"] = all_of(tx, "billable_metric");
+  snap["plans"] = all_of(tx, "plan");
+  snap["coupons"] = all_of(tx, "coupon");
+  snap["customer"] = nullptr;
+  snap["subscriptions"] = ordered_json::array();
+  snap["applied_coupons"] = ordered_json::array();
+  snap["wallets"] = ordered_json::array();
+  snap["credit_notes"] = ordered_json::array();
+  snap["events"] = ordered_json::array();
+  if (!scope.customer) return snap;
+
+  const std::string& ext = *scope.customer;
+  settle_subscriptions(tx, ext, ctx.now_us, ctx.now);
+  auto customer = load_doc(tx, "customer", ext);
+  if (!customer) throw not_found("customer");
+  snap["customer"] = *customer;
+  for (const auto& d : tx.list(DocumentQuery{"subscription", ext, std::nullopt, 0, -1}).items)
+    snap["subscriptions"].push_back(ordered_json::parse(d.body));
+  for (const auto& d : tx.list(DocumentQuery{"applied_coupon", ext, std::nullopt, 0, -1}).items) {
+    ordered_json a = ordered_json::parse(d.body);
+    if (string_or(a, "status", "") == "active") snap["applied_coupons"].push_back(a);
+  }
+  for (const auto& d : tx.list(DocumentQuery{"wallet", ext, std::nullopt, 0, -1}).items) {
+    ordered_json w = ordered_json::parse(d.body);
+    if (string_or(w, "status", "") == "active") snap["wallets"].push_back(w);
+  }
+
+  // Events per external subscription id, each with its own window.
+  std::map<std::string, std::optional<int64_t>> windows;
+  for (const auto& s : snap["subscriptions"]) {
+    const std::string id = string_or(s, "external_id", "");
+    const std::string st = string_or(s, "status", "");
+    if (!scope.subscription_ids.empty() &&
+        std::find(scope.subscription_ids.begin(), scope.subscription_ids.end(), id) ==
+            scope.subscription_ids.end())
+      continue;
+    auto plan = load_doc(tx, "plan", string_or(s, "plan_code", ""));
+    std::optional<int64_t> from =
+        plan ? events_from(*plan, snap["billable_metrics"], ctx.now_us) : std::nullopt;
+    auto [it, fresh] = windows.try_emplace(id, from);
+    if (!fresh && it->second && (!from || *from < *it->second)) it->second = from;
+    (void)st;
+  }
+  for (const auto& [id, from] : windows) {
+    EventQuery q;
+    q.external_subscription_ids = {id};
+    q.from_us = from;
+    for (const auto& e : tx.events(q).items) snap["events"].push_back(ordered_json::parse(e.body));
+  }
+  return snap;
+}
+
+Reply run_engine(Operation op, const ordered_json& snapshot) {
+  const Result r = run(op, snapshot.dump());
+  return Reply{r.status, r.body};
+}
+
+bool has_subscription(const ordered_json& snap, const std::string& external_id) {
+  for (const auto& s : snap["subscriptions"])
+    if (string_or(s, "external_id", "") == external_id) return true;
+  return false;
+}
+
+// current_usage / projected_usage: GET /customers/{id}/<op>?external_subscription_id=...
+Handler usage(Operation op) {
+  return [op](Context& ctx) {
+    auto sub = ctx.query_value("external_subscription_id");
+    if (!sub || sub->empty()) throw validation("external_subscription_id", "value_is_mandatory");
+    ordered_json snap;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      snap = build_snapshot(ctx, tx, SnapshotScope{ctx.params[0], {*sub}});
+    });
+    if (!has_subscription(snap, *sub)) throw not_found("subscription");
+    ordered_json req;
+    req["external_subscription_id"] = *sub;
+    if (auto t = ctx.query_value("apply_taxes")) req["apply_taxes"] = *t != "false";
+    snap["request"] = req;
+    return run_engine(op, snap);
+  };
+}
+
+Reply preview(Context& ctx) {
+  const json body = ctx.body();
+  SnapshotScope scope;
+  std::vector<std::string> ids;
+  if (body.contains("subscriptions") && body["subscriptions"].is_object()) {
+    const json& s = body["subscriptions"];
+    if (s.contains("external_ids") && s["external_ids"].is_array())
+      for (const auto& id : s["external_ids"])
+        if (id.is_string()) ids.push_back(id.get<std::string>());
+  }
+  std::optional<std::string> ext;
+  if (body.contains("customer") && body["customer"].is_object())
+    if (auto e = body["customer"].find("external_id");
+        e != body["customer"].end() && e->is_string())
+      ext = e->get<std::string>();
+  ordered_json snap;
+  ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+    if (ext && !tx.get("customer", *ext)) {
+      if (!ids.empty()) throw not_found("customer");
+      ext.reset();  // an unknown customer previews as a new one
+    }
+    scope.customer = ext;
+    scope.subscription_ids = ids;
+    snap = build_snapshot(ctx, tx, scope);
+  });
+  snap["request"] = to_ordered(body);
+  return run_engine(Operation::preview, snap);
+}
+
+Reply estimate_fees(Context& ctx) {
+  const json body = ctx.body_object("event");
+  const std::string sub = required_string(body, "external_subscription_id");
+  required_string(body, "code");
+  ordered_json snap;
+  ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+    std::optional<std::string> customer;
+    for (const auto& d : tx.list(DocumentQuery{"subscription", std::nullopt, sub, 0, -1}).items)
+      customer = d.owner;
+    if (!customer) throw not_found("subscription");
+    snap = build_snapshot(ctx, tx, SnapshotScope{customer, {sub}});
+  });
+  snap["request"] = to_ordered(ctx.body());
+  return run_engine(Operation::estimate_fees, snap);
+}
+
+Reply snapshot_reply(Context& ctx, const std::string& customer, std::optional<std::string> sub) {
+  ordered_json snap;
+  ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+    SnapshotScope scope{customer, {}};
+    if (sub) scope.subscription_ids = {*sub};
+    snap = build_snapshot(ctx, tx, scope);
+  });
+  if (sub) snap["request"] = {{"external_subscription_id", *sub}};
+  else snap["request"] = ordered_json::object();
+  return json_reply(snap);
+}
+
+}  // namespace
+
+void add_calculation_routes(App& app) {
+  app.add("POST", "/api/v1/invoices/preview", preview);
+  app.add("GET", "/api/v1/customers/([^/]+)/current_usage", usage(Operation::current_usage));
+  app.add("GET", "/api/v1/customers/([^/]+)/projected_usage", usage(Operation::projected_usage));
+  app.add("POST", "/api/v1/events/estimate_fees", estimate_fees);
+  app.add("GET", "/api/v1/customers/([^/]+)/snapshot", [](Context& ctx) {
+    return snapshot_reply(ctx, ctx.params[0], ctx.query_value("external_subscription_id"));
+  });
+  // --demo only: the portal page fetches a snapshot without a key. Read-only, loopback.
+  app.add("GET", "/demo/snapshot", [](Context& ctx) {
+    if (!ctx.options.demo) throw route_not_found();
+    std::optional<std::string> customer = ctx.query_value("customer");
+    std::optional<std::string> sub = ctx.query_value("external_subscription_id");
+    if (!customer || !sub) {  // default: the first customer and its first live subscription
+      ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+        if (!customer) {
+          auto first = tx.list(DocumentQuery{"customer", std::nullopt, std::nullopt, 0, 1});
+          if (!first.items.empty()) customer = first.items[0].key;
+        }
+        if (customer && !sub) {
+          for (const auto& d :
+               tx.list(DocumentQuery{"subscription", *customer, std::nullopt, 0, -1}).items) {
+            const ordered_json s = ordered_json::parse(d.body);
+            if (string_or(s, "status", "") == "active") {
+              sub = string_or(s, "external_id", "");
+              break;
+            }
+          }
+        }
+      });
+    }
+    if (!customer) throw not_found("customer");
+    return snapshot_reply(ctx, *customer, sub);
+  });
+}
+
+}  // namespace tariff::server

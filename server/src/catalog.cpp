@@ -1,0 +1,209 @@
+// Catalog resources keyed by `code`: billable metrics, plans, taxes, coupons; and the
+// organization settings. Objects are stored as given, plus lago_id and created_at; a plan's
+// charges and fixed charges get their own lago_id, and each charge names its metric both by
+// code and by id, whichever the caller used (Lago's API takes billable_metric_id).
+#include <set>
+
+#include "resources.hpp"
+
+namespace tariff::server {
+namespace {
+
+struct CodeResource {
+  std::string kind;    // store kind and JSON root: "plan"
+  std::string plural;  // "plans"
+  std::string path;    // "/api/v1/plans"
+  // Fills derived fields before a save; may throw HttpError.
+  std::function<void(ordered_json&, Transaction&, Context&)> prepare;
+};
+
+void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
+  auto resolve_charges = [&](const char* list, bool needs_metric) {
+    auto it = plan.find(list);
+    if (it == plan.end() || it->is_null()) {
+      plan[list] = ordered_json::array();
+      return;
+    }
+    if (!it->is_array()) throw validation(list, "invalid_type");
+    size_t i = 0;
+    for (auto& charge : *it) {
+      const std::string at = std::string(list) + "[" + std::to_string(i++) + "]";
+      if (!charge.is_object()) throw validation(at, "invalid_type");
+      if (!charge.contains("lago_id") || !charge["lago_id"].is_string())
+        charge["lago_id"] = ctx.ids.uuid();
+      if (!needs_metric) continue;
+      // A metric by code, or by lago id (billable_metric_id / lago_billable_metric_id).
+      std::optional<ordered_json> metric;
+      const std::string code = string_or(charge, "billable_metric_code", "");
+      std::string id = string_or(charge, "billable_metric_id", "");
+      if (id.empty()) id = string_or(charge, "lago_billable_metric_id", "");
+      if (!code.empty()) {
+        metric = load_doc(tx, "billable_metric", code);
+      } else if (!id.empty()) {
+        auto page = tx.list(DocumentQuery{"billable_metric", std::nullopt, id, 0, 1});
+        if (!page.items.empty()) metric = ordered_json::parse(page.items[0].body);
+      } else {
+        throw validation(at + ".billable_metric_id", "value_is_mandatory");
+      }
+      if (!metric) throw not_found("billable_metric");
+      charge["billable_metric_code"] = (*metric)["code"];
+      charge["lago_billable_metric_id"] = (*metric)["lago_id"];
+      charge["billable_metric_id"] = (*metric)["lago_id"];
+    }
+  };
+  resolve_charges("charges", true);
+  resolve_charges("fixed_charges", false);
+}
+
+void prepare_metric(ordered_json& m, Transaction&, Context&) {
+  if (!m.contains("aggregation_type")) throw validation("aggregation_type", "value_is_mandatory");
+  if (!m.contains("recurring")) m["recurring"] = false;
+  if (!m.contains("filters")) m["filters"] = ordered_json::array();
+}
+
+void prepare_tax(ordered_json& t, Transaction&, Context&) {
+  if (!t.contains("rate")) throw validation("rate", "value_is_mandatory");
+  if (!t.contains("applied_to_organization")) t["applied_to_organization"] = false;
+}
+
+void prepare_coupon(ordered_json& c, Transaction&, Context&) {
+  if (!c.contains("coupon_type")) throw validation("coupon_type", "value_is_mandatory");
+  if (!c.contains("frequency")) c["frequency"] = "once";
+  if (!c.contains("reusable")) c["reusable"] = true;
+  if (!c.contains("expiration")) c["expiration"] = "no_expiration";
+}
+
+void add_code_resource(App& app, const CodeResource& r) {
+  const std::string item = r.path + "/([^/]+)";
+
+  app.add("POST", r.path, [r](Context& ctx) {
+    const json in = ctx.body_object(r.kind);
+    const std::string code = required_string(in, "code");
+    ordered_json out;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      if (tx.get(r.kind, code)) throw validation("code", "value_already_exist");
+      out = ordered_json::object();
+      out["lago_id"] = ctx.ids.uuid();
+      merge_fields(out, in);
+      out["created_at"] = ctx.now;
+      r.prepare(out, tx, ctx);
+      save_doc(tx, r.kind, code, out, "", out["lago_id"].get<std::string>());
+    });
+    return object_reply(r.kind, out);
+  });
+
+  app.add("PUT", item, [r](Context& ctx) {
+    const json in = ctx.body_object(r.kind);
+    const std::string code = ctx.params[0];
+    ordered_json out;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      auto cur = load_doc(tx, r.kind, code);
+      if (!cur) throw not_found(r.kind);
+      out = *cur;
+      merge_fields(out, in);
+      const std::string new_code = string_or(out, "code", "");
+      if (new_code.empty()) throw validation("code", "value_is_mandatory");
+      if (new_code != code) {
+        if (tx.get(r.kind, new_code)) throw validation("code", "value_already_exist");
+        tx.remove(r.kind, code);
+      }
+      r.prepare(out, tx, ctx);
+      save_doc(tx, r.kind, new_code, out, "", out["lago_id"].get<std::string>());
+    });
+    return object_reply(r.kind, out);
+  });
+
+  app.add("GET", item, [r](Context& ctx) {
+    std::optional<ordered_json> doc;
+    ctx.store.transact(Store::Mode::read,
+                       [&](Transaction& tx) { doc = load_doc(tx, r.kind, ctx.params[0]); });
+    if (!doc) throw not_found(r.kind);
+    return object_reply(r.kind, *doc);
+  });
+
+  app.add("DELETE", item, [r](Context& ctx) {
+    std::optional<ordered_json> doc;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      doc = load_doc(tx, r.kind, ctx.params[0]);
+      if (doc) tx.remove(r.kind, ctx.params[0]);
+    });
+    if (!doc) throw not_found(r.kind);
+    return object_reply(r.kind, *doc);
+  });
+
+  app.add("GET", r.path, [r](Context& ctx) {
+    const Pagination p = parse_pagination(ctx.query());
+    DocumentPage page;
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+      page = tx.list(DocumentQuery{r.kind, std::nullopt, std::nullopt, p.offset(), p.per_page});
+    });
+    ordered_json items = ordered_json::array();
+    for (const auto& d : page.items) items.push_back(ordered_json::parse(d.body));
+    return list_reply(r.plural, items, p, page.total);
+  });
+}
+
+// The organization's settings that a calculation reads: timezone, default_currency,
+// invoice grace period (top level or in billing_configuration), tax codes.
+ordered_json load_organization(Transaction& tx) {
+  auto org = load_doc(tx, "organization", "default");
+  if (org) return *org;
+  ordered_json d;
+  d["name"] = "tariff";
+  d["timezone"] = "UTC";
+  d["default_currency"] = "USD";
+  d["billing_configuration"] = {{"invoice_grace_period", 0}};
+  return d;
+}
+
+}  // namespace
+
+ordered_json snapshot_organization(Transaction& tx) {
+  ordered_json org = load_organization(tx);
+  if (!org.contains("timezone") || org["timezone"].is_null()) org["timezone"] = "UTC";
+  if (!org.contains("default_currency")) org["default_currency"] = "USD";
+  if (!org.contains("invoice_grace_period")) {
+    auto bc = org.find("billing_configuration");
+    if (bc != org.end() && bc->is_object() && bc->contains("invoice_grace_period"))
+      org["invoice_grace_period"] = (*bc)["invoice_grace_period"];
+    else
+      org["invoice_grace_period"] = 0;
+  }
+  return org;
+}
+
+void add_catalog_routes(App& app) {
+  add_code_resource(app, {"billable_metric", "billable_metrics", "/api/v1/billable_metrics",
+                          prepare_metric});
+  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan});
+  add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax});
+  add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon});
+
+  app.add("GET", "/api/v1/organizations", [](Context& ctx) {
+    ordered_json org;
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { org = load_organization(tx); });
+    return object_reply("organization", org);
+  });
+  app.add("PUT", "/api/v1/organizations", [](Context& ctx) {
+    const json in = ctx.body_object("organization");
+    ordered_json org;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      org = load_organization(tx);
+      merge_fields(org, in);
+      save_doc(tx, "organization", "default", org);
+    });
+    return object_reply("organization", org);
+  });
+}
+
+int currency_exponent(const std::string& c) {
+  static const std::set<std::string> zero = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF",
+                                             "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV",
+                                             "XAF", "XOF", "XPF"};
+  static const std::set<std::string> three = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
+  if (zero.count(c)) return 0;
+  if (three.count(c)) return 3;
+  return 2;
+}
+
+}  // namespace tariff::server

@@ -1,0 +1,300 @@
+// Customers (keyed by external_id; POST creates or updates, as Lago's does), applied
+// coupons, wallets and wallet transactions. Wallet credits are exact decimals:
+// balance_cents = credits × rate_amount × 10^exponent, e.g. 10.5 credits at 2.0 = 2100 cents.
+// There is no payment flow here: purchased (paid) credits settle at once, like granted ones.
+#include "resources.hpp"
+#include "tariff/decimal.hpp"
+
+namespace tariff::server {
+namespace {
+
+ordered_json load_customer_or_404(Transaction& tx, const std::string& external_id) {
+  auto c = load_doc(tx, "customer", external_id);
+  if (!c) throw not_found("customer");
+  return *c;
+}
+
+// A credits or rate value given as a string or a JSON number, as an exact Decimal.
+Decimal decimal_field(const json& obj, const std::string& field, const char* fallback) {
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) return *Decimal::parse(fallback);
+  std::optional<Decimal> d;
+  if (it->is_string()) d = Decimal::parse(it->get<std::string>());
+  else if (it->is_number()) d = Decimal::parse(it->dump());
+  if (!d || d->is_negative()) throw validation(field, "invalid_value");
+  return *d;
+}
+
+// Sets credits_balance and balance_cents from a credit count (rounded half up to the cent).
+void set_balance(ordered_json& wallet, const Decimal& credits) {
+  const Decimal rate = *Decimal::parse(wallet["rate_amount"].get<std::string>());
+  const int exp = currency_exponent(string_or(wallet, "currency", "USD"));
+  const Decimal cents = (credits * rate * Decimal::pow10(exp)).round(0);
+  wallet["credits_balance"] = credits.to_string();
+  wallet["balance_cents"] = cents.to_int64();
+  wallet["credits_ongoing_balance"] = credits.to_string();
+  wallet["ongoing_balance_cents"] = cents.to_int64();
+}
+
+ordered_json make_transaction(Context& ctx, const ordered_json& wallet, const char* status,
+                              const char* type, const Decimal& credits) {
+  const Decimal rate = *Decimal::parse(wallet["rate_amount"].get<std::string>());
+  ordered_json t;
+  t["lago_id"] = ctx.ids.uuid();
+  t["lago_wallet_id"] = wallet["lago_id"];
+  t["status"] = "settled";
+  t["transaction_status"] = status;
+  t["transaction_type"] = type;
+  t["amount"] = (credits * rate).to_string();
+  t["credit_amount"] = credits.to_string();
+  t["settled_at"] = ctx.now;
+  t["created_at"] = ctx.now;
+  return t;
+}
+
+// Applies paid/granted/voided credits to a wallet inside tx; returns the new transactions.
+ordered_json apply_credits(Context& ctx, Transaction& tx, ordered_json& wallet, const json& in) {
+  const Decimal paid = decimal_field(in, "paid_credits", "0");
+  const Decimal granted = decimal_field(in, "granted_credits", "0");
+  const Decimal voided = decimal_field(in, "voided_credits", "0");
+  Decimal credits = *Decimal::parse(string_or(wallet, "credits_balance", "0"));
+  if (voided > credits + paid + granted) throw validation("voided_credits", "insufficient_credits");
+  ordered_json list = ordered_json::array();
+  if (paid.is_positive()) list.push_back(make_transaction(ctx, wallet, "purchased", "inbound", paid));
+  if (granted.is_positive())
+    list.push_back(make_transaction(ctx, wallet, "granted", "inbound", granted));
+  if (voided.is_positive())
+    list.push_back(make_transaction(ctx, wallet, "voided", "outbound", voided));
+  set_balance(wallet, credits + paid + granted - voided);  // 10 + 5 paid + 2 granted − 1 = 16
+  const std::string wallet_id = wallet["lago_id"].get<std::string>();
+  for (const auto& t : list) save_doc(tx, "wallet_transaction", t["lago_id"], t, wallet_id);
+  return list;
+}
+
+Reply list_owned(Context& ctx, const std::string& kind, const std::string& plural,
+                 std::optional<std::string> owner) {
+  const Pagination p = parse_pagination(ctx.query());
+  DocumentPage page;
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    page = tx.list(DocumentQuery{kind, owner, std::nullopt, p.offset(), p.per_page});
+  });
+  ordered_json items = ordered_json::array();
+  for (const auto& d : page.items) items.push_back(ordered_json::parse(d.body));
+  return list_reply(plural, items, p, page.total);
+}
+
+void add_customers(App& app) {
+  app.add("POST", "/api/v1/customers", [](Context& ctx) {
+    const json in = ctx.body_object("customer");
+    const std::string ext = required_string(in, "external_id");
+    ordered_json out;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      auto cur = load_doc(tx, "customer", ext);
+      if (cur) {
+        out = *cur;
+      } else {
+        out["lago_id"] = ctx.ids.uuid();
+        out["external_id"] = ext;
+        out["created_at"] = ctx.now;
+      }
+      merge_fields(out, in);
+      if (!out.contains("timezone")) out["timezone"] = nullptr;
+      save_doc(tx, "customer", ext, out, "", out["lago_id"].get<std::string>());
+    });
+    return object_reply("customer", out);
+  });
+  app.add("GET", "/api/v1/customers/([^/]+)", [](Context& ctx) {
+    ordered_json c;
+    ctx.store.transact(Store::Mode::read,
+                       [&](Transaction& tx) { c = load_customer_or_404(tx, ctx.params[0]); });
+    return object_reply("customer", c);
+  });
+  app.add("DELETE", "/api/v1/customers/([^/]+)", [](Context& ctx) {
+    ordered_json c;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      c = load_customer_or_404(tx, ctx.params[0]);
+      // Lago terminates a deleted customer's live subscriptions.
+      auto subs = tx.list(DocumentQuery{"subscription", ctx.params[0], std::nullopt, 0, -1});
+      for (const auto& d : subs.items) {
+        ordered_json s = ordered_json::parse(d.body);
+        const std::string st = string_or(s, "status", "");
+        if (st == "active" || st == "pending") {
+          s["status"] = st == "active" ? "terminated" : "canceled";
+          s[st == "active" ? "terminated_at" : "canceled_at"] = ctx.now;
+          tx.put(Document{d.kind, d.key, d.owner, d.ref, s.dump()});
+        }
+      }
+      tx.remove("customer", ctx.params[0]);
+      c["deleted_at"] = ctx.now;
+    });
+    return object_reply("customer", c);
+  });
+  app.add("GET", "/api/v1/customers",
+          [](Context& ctx) { return list_owned(ctx, "customer", "customers", std::nullopt); });
+}
+
+void add_applied_coupons(App& app) {
+  app.add("POST", "/api/v1/applied_coupons", [](Context& ctx) {
+    const json in = ctx.body_object("applied_coupon");
+    const std::string ext = required_string(in, "external_customer_id");
+    const std::string code = required_string(in, "coupon_code");
+    ordered_json out;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      const ordered_json customer = load_customer_or_404(tx, ext);
+      auto coupon = load_doc(tx, "coupon", code);
+      if (!coupon) throw not_found("coupon");
+      if (string_or(*coupon, "status", "active") == "terminated")
+        throw not_found("coupon");
+      if (coupon->value("reusable", true) == false) {
+        for (const auto& d : tx.list(DocumentQuery{"applied_coupon", ext, std::nullopt, 0, -1}).items) {
+          const ordered_json a = ordered_json::parse(d.body);
+          if (string_or(a, "coupon_code", "") == code)
+            throw validation("coupon", "coupon_is_not_reusable");
+        }
+      }
+      out["lago_id"] = ctx.ids.uuid();
+      out["lago_coupon_id"] = (*coupon)["lago_id"];
+      out["coupon_code"] = code;
+      out["coupon_name"] = coupon->value("name", code);
+      out["lago_customer_id"] = customer["lago_id"];
+      out["external_customer_id"] = ext;
+      out["status"] = "active";
+      // Coupon values unless the request overrides them (Lago allows it per customer).
+      for (const char* f : {"amount_cents", "amount_currency", "percentage_rate", "frequency",
+                            "frequency_duration"}) {
+        if (in.contains(f)) out[f] = to_ordered(in[f]);
+        else out[f] = coupon->contains(f) ? (*coupon)[f] : ordered_json(nullptr);
+      }
+      const bool fixed = string_or(*coupon, "coupon_type", "") == "fixed_amount";
+      out["amount_cents_remaining"] = fixed ? out["amount_cents"] : ordered_json(nullptr);
+      out["frequency_duration_remaining"] =
+          string_or(out, "frequency", "") == "recurring" ? out["frequency_duration"]
+                                                         : ordered_json(nullptr);
+      out["expiration_at"] = coupon->contains("expiration_at") ? (*coupon)["expiration_at"]
+                                                               : ordered_json(nullptr);
+      out["created_at"] = ctx.now;
+      out["terminated_at"] = nullptr;
+      save_doc(tx, "applied_coupon", out["lago_id"], out, ext);
+    });
+    return object_reply("applied_coupon", out);
+  });
+  app.add("GET", "/api/v1/applied_coupons", [](Context& ctx) {
+    return list_owned(ctx, "applied_coupon", "applied_coupons",
+                      ctx.query_value("external_customer_id"));
+  });
+  app.add("GET", "/api/v1/customers/([^/]+)/applied_coupons", [](Context& ctx) {
+    return list_owned(ctx, "applied_coupon", "applied_coupons", ctx.params[0]);
+  });
+  app.add("DELETE", "/api/v1/customers/([^/]+)/applied_coupons/([^/]+)", [](Context& ctx) {
+    ordered_json a;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      load_customer_or_404(tx, ctx.params[0]);
+      auto cur = load_doc(tx, "applied_coupon", ctx.params[1]);
+      if (!cur || string_or(*cur, "external_customer_id", "") != ctx.params[0])
+        throw not_found("applied_coupon");
+      a = *cur;
+      a["status"] = "terminated";
+      a["terminated_at"] = ctx.now;
+      save_doc(tx, "applied_coupon", ctx.params[1], a, ctx.params[0]);
+    });
+    return object_reply("applied_coupon", a);
+  });
+}
+
+void add_wallets(App& app) {
+  app.add("POST", "/api/v1/wallets", [](Context& ctx) {
+    const json in = ctx.body_object("wallet");
+    const std::string ext = required_string(in, "external_customer_id");
+    const Decimal rate = decimal_field(in, "rate_amount", "1");
+    if (rate.is_zero()) throw validation("rate_amount", "invalid_value");
+    ordered_json out;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      const ordered_json customer = load_customer_or_404(tx, ext);
+      out["lago_id"] = ctx.ids.uuid();
+      out["lago_customer_id"] = customer["lago_id"];
+      out["external_customer_id"] = ext;
+      out["status"] = "active";
+      out["currency"] = in.contains("currency") ? to_ordered(in["currency"])
+                                                : ordered_json(string_or(customer, "currency", "USD"));
+      out["name"] = in.value("name", json(nullptr));
+      out["rate_amount"] = rate.to_string();
+      out["priority"] = in.value("priority", json(50));
+      out["applies_to"] = in.contains("applies_to") ? to_ordered(in["applies_to"])
+                                                    : ordered_json(nullptr);
+      out["expiration_at"] = in.value("expiration_at", json(nullptr));
+      out["consumed_credits"] = "0.0";
+      out["created_at"] = ctx.now;
+      out["terminated_at"] = nullptr;
+      set_balance(out, *Decimal::parse("0"));
+      apply_credits(ctx, tx, out, in);
+      save_doc(tx, "wallet", out["lago_id"], out, ext);
+    });
+    return object_reply("wallet", out);
+  });
+  app.add("GET", "/api/v1/wallets", [](Context& ctx) {
+    auto ext = ctx.query_value("external_customer_id");
+    if (!ext) throw validation("external_customer_id", "value_is_mandatory");
+    return list_owned(ctx, "wallet", "wallets", ext);
+  });
+  app.add("GET", "/api/v1/wallets/([^/]+)", [](Context& ctx) {
+    std::optional<ordered_json> w;
+    ctx.store.transact(Store::Mode::read,
+                       [&](Transaction& tx) { w = load_doc(tx, "wallet", ctx.params[0]); });
+    if (!w) throw not_found("wallet");
+    return object_reply("wallet", *w);
+  });
+  app.add("PUT", "/api/v1/wallets/([^/]+)", [](Context& ctx) {
+    const json in = ctx.body_object("wallet");
+    ordered_json w;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      auto cur = load_doc(tx, "wallet", ctx.params[0]);
+      if (!cur) throw not_found("wallet");
+      w = *cur;
+      for (const char* f : {"name", "priority", "applies_to", "expiration_at"})
+        if (in.contains(f)) w[f] = to_ordered(in[f]);
+      save_doc(tx, "wallet", ctx.params[0], w, string_or(w, "external_customer_id", ""));
+    });
+    return object_reply("wallet", w);
+  });
+  app.add("DELETE", "/api/v1/wallets/([^/]+)", [](Context& ctx) {
+    ordered_json w;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      auto cur = load_doc(tx, "wallet", ctx.params[0]);
+      if (!cur) throw not_found("wallet");
+      w = *cur;
+      w["status"] = "terminated";
+      w["terminated_at"] = ctx.now;
+      save_doc(tx, "wallet", ctx.params[0], w, string_or(w, "external_customer_id", ""));
+    });
+    return object_reply("wallet", w);
+  });
+  app.add("POST", "/api/v1/wallet_transactions", [](Context& ctx) {
+    const json in = ctx.body_object("wallet_transaction");
+    const std::string id = required_string(in, "wallet_id");
+    ordered_json list;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      auto cur = load_doc(tx, "wallet", id);
+      if (!cur) throw not_found("wallet");
+      ordered_json w = *cur;
+      if (string_or(w, "status", "") != "active") throw validation("wallet", "is_not_active");
+      list = apply_credits(ctx, tx, w, in);
+      save_doc(tx, "wallet", id, w, string_or(w, "external_customer_id", ""));
+    });
+    ordered_json d;
+    d["wallet_transactions"] = list;
+    return json_reply(d);
+  });
+  app.add("GET", "/api/v1/wallets/([^/]+)/wallet_transactions", [](Context& ctx) {
+    return list_owned(ctx, "wallet_transaction", "wallet_transactions", ctx.params[0]);
+  });
+}
+
+}  // namespace
+
+void add_customer_routes(App& app) {
+  add_customers(app);
+  add_applied_coupons(app);
+  add_wallets(app);
+}
+
+}  // namespace tariff::server

@@ -1,0 +1,151 @@
+// Events: POST /api/v1/events (one), POST /api/v1/events/batch (up to 100, all or nothing),
+// GET one by transaction_id, GET a page. Idempotent on (external_subscription_id,
+// transaction_id): a duplicate is refused as Lago refuses it — 422 validation_errors with
+// transaction_id: ["value_already_exist"] (per index for a batch) — and nothing is written.
+// Stored as Lago's Event object, timestamp as ISO 8601 with milliseconds (Lago's iso8601(3)).
+#include <date/date.h>
+
+#include <set>
+
+#include "resources.hpp"
+
+namespace tariff::server {
+namespace {
+
+constexpr size_t kMaxBatch = 100;
+
+std::string format_iso_ms(int64_t us) {
+  using namespace std::chrono;
+  int64_t ms = us / 1000;
+  if (us % 1000 < 0) --ms;
+  return date::format("%FT%TZ", date::sys_time<milliseconds>{milliseconds{ms}});
+}
+
+// Validates one input event; on success fills `out`, else returns Lago's field errors.
+ordered_json check_event(Context& ctx, const json& in, EventRecord* out) {
+  ordered_json errors = ordered_json::object();
+  auto need = [&](const char* f) -> std::string {
+    auto it = in.find(f);
+    if (it == in.end() || it->is_null() || (it->is_string() && it->get<std::string>().empty())) {
+      errors[f] = {"value_is_mandatory"};
+      return "";
+    }
+    if (it->is_number_integer()) return it->dump();  // Lago casts ids to strings
+    if (!it->is_string()) {
+      errors[f] = {"invalid_type"};
+      return "";
+    }
+    return it->get<std::string>();
+  };
+  if (!in.is_object()) {
+    errors["event"] = {"invalid_type"};
+    return errors;
+  }
+  const std::string tx_id = need("transaction_id");
+  const std::string code = need("code");
+  const std::string sub = need("external_subscription_id");
+  int64_t ts = ctx.now_us;
+  if (in.contains("timestamp") && !in["timestamp"].is_null()) {
+    auto t = parse_event_timestamp(in["timestamp"]);
+    if (!t) errors["timestamp"] = {"invalid_format"};
+    else ts = *t;
+  }
+  if (in.contains("properties") && !in["properties"].is_null() && !in["properties"].is_object())
+    errors["properties"] = {"invalid_type"};
+  if (in.contains("precise_total_amount_cents") && !in["precise_total_amount_cents"].is_null() &&
+      !in["precise_total_amount_cents"].is_string() &&
+      !in["precise_total_amount_cents"].is_number())
+    errors["precise_total_amount_cents"] = {"invalid_type"};
+  if (!errors.empty()) return errors;
+
+  ts = ts / 1000 * 1000;  // millisecond precision, as Lago serialises it
+  ordered_json e;
+  e["lago_id"] = ctx.ids.uuid();
+  e["transaction_id"] = tx_id;
+  e["lago_customer_id"] = nullptr;
+  e["code"] = code;
+  e["timestamp"] = format_iso_ms(ts);
+  e["precise_total_amount_cents"] =
+      in.contains("precise_total_amount_cents") ? to_ordered(in["precise_total_amount_cents"])
+                                                : ordered_json(nullptr);
+  e["properties"] = in.contains("properties") && in["properties"].is_object()
+                        ? to_ordered(in["properties"])
+                        : ordered_json::object();
+  e["lago_subscription_id"] = nullptr;
+  e["external_subscription_id"] = sub;
+  e["created_at"] = ctx.now;
+  *out = EventRecord{sub, tx_id, code, ts, e.dump()};
+  return errors;
+}
+
+Reply event_list(Context& ctx) {
+  const Pagination p = parse_pagination(ctx.query());
+  EventQuery q;
+  if (auto s = ctx.query_value("external_subscription_id")) q.external_subscription_ids = {*s};
+  q.code = ctx.query_value("code");
+  q.offset = p.offset();
+  q.limit = p.per_page;
+  EventPage page;
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { page = tx.events(q); });
+  ordered_json items = ordered_json::array();
+  for (const auto& e : page.items) items.push_back(ordered_json::parse(e.body));
+  return list_reply("events", items, p, page.total);
+}
+
+}  // namespace
+
+void add_event_routes(App& app) {
+  app.add("POST", "/api/v1/events", [](Context& ctx) {
+    const json in = ctx.body_object("event");
+    EventRecord rec;
+    ordered_json errors = check_event(ctx, in, &rec);
+    if (!errors.empty()) throw validation_details(errors);
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      if (!tx.insert_event(rec)) throw validation("transaction_id", "value_already_exist");
+    });
+    return object_reply("event", ordered_json::parse(rec.body));
+  });
+
+  app.add("POST", "/api/v1/events/batch", [](Context& ctx) {
+    const json body = ctx.body();
+    auto it = body.find("events");
+    if (it == body.end() || it->is_null() || (it->is_array() && it->empty()))
+      throw validation("events", "no_events");
+    if (!it->is_array()) throw validation("events", "invalid_type");
+    if (it->size() > kMaxBatch) throw validation("events", "too_many_events");
+    std::vector<EventRecord> recs(it->size());
+    ordered_json errors = ordered_json::object();
+    for (size_t i = 0; i < it->size(); ++i) {
+      ordered_json e = check_event(ctx, (*it)[i], &recs[i]);
+      if (!e.empty()) errors[std::to_string(i)] = e;
+    }
+    if (!errors.empty()) throw validation_details(errors);
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      std::set<std::pair<std::string, std::string>> seen;
+      ordered_json dup = ordered_json::object();
+      for (size_t i = 0; i < recs.size(); ++i) {
+        const auto key = std::make_pair(recs[i].external_subscription_id, recs[i].transaction_id);
+        if (!seen.insert(key).second || tx.has_event(key.first, key.second))
+          dup[std::to_string(i)] = {{"transaction_id", {"value_already_exist"}}};
+      }
+      if (!dup.empty()) throw validation_details(dup);  // rolls back: nothing stored
+      for (const auto& r : recs) tx.insert_event(r);
+    });
+    ordered_json out = ordered_json::array();
+    for (const auto& r : recs) out.push_back(ordered_json::parse(r.body));
+    ordered_json d;
+    d["events"] = out;
+    return json_reply(d);
+  });
+
+  app.add("GET", "/api/v1/events/([^/]+)", [](Context& ctx) {
+    std::optional<EventRecord> e;
+    ctx.store.transact(Store::Mode::read,
+                       [&](Transaction& tx) { e = tx.find_event(ctx.params[0]); });
+    if (!e) throw not_found("event");
+    return object_reply("event", ordered_json::parse(e->body));
+  });
+  app.add("GET", "/api/v1/events", event_list);
+}
+
+}  // namespace tariff::server

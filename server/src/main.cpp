@@ -1,0 +1,184 @@
+// tariff-server: the HTTP edge. Parses options, opens the store, wires cpp-httplib to App
+// (every route goes through App::handle), serves static directories, stops on SIGINT/SIGTERM.
+//
+//   tariff-server [--host 127.0.0.1] [--port 8080] [--db tariff.db] [--web DIR]
+//                 [--mount /prefix=DIR]... [--seed DIR] [--demo] [--now ISO]
+//                 [--rate-limit N] [--rate-burst N] [--max-body BYTES] [--threads N]
+// API keys: env TARIFF_API_KEYS (comma-separated); they are never printed.
+// --port 0 picks a free port; the line "listening on http://HOST:PORT" is printed when ready.
+#include <httplib.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "app.hpp"
+
+using namespace tariff::server;
+
+namespace {
+
+struct Cli {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string db = "tariff.db";
+  std::vector<std::pair<std::string, std::string>> mounts;
+  std::string seed;
+  int threads = 8;
+  Options options;
+};
+
+[[noreturn]] void usage(const std::string& why) {
+  std::cerr << "tariff-server: " << why << "\n"
+            << "usage: tariff-server [--host H] [--port P] [--db PATH] [--web DIR]\n"
+               "       [--mount /prefix=DIR]... [--seed DIR] [--demo] [--now ISO]\n"
+               "       [--rate-limit PER_SEC] [--rate-burst N] [--max-body BYTES] [--threads N]\n";
+  std::exit(64);
+}
+
+Cli parse(int argc, char** argv) {
+  Cli c;
+  auto value = [&](int& i) -> std::string {
+    if (i + 1 >= argc) usage(std::string("missing value for ") + argv[i]);
+    return argv[++i];
+  };
+  auto number = [&](int& i) -> double {
+    const std::string v = value(i);
+    char* end = nullptr;
+    const double d = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end) usage("not a number: " + v);
+    return d;
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--host") c.host = value(i);
+    else if (a == "--port") c.port = static_cast<int>(number(i));
+    else if (a == "--db") c.db = value(i);
+    else if (a == "--web") c.mounts.emplace_back("/web", value(i));
+    else if (a == "--mount") {
+      const std::string m = value(i);
+      const auto eq = m.find('=');
+      if (eq == std::string::npos || m.empty() || m[0] != '/') usage("--mount /prefix=DIR");
+      c.mounts.emplace_back(m.substr(0, eq), m.substr(eq + 1));
+    } else if (a == "--seed") c.seed = value(i);
+    else if (a == "--demo") c.options.demo = true;
+    else if (a == "--now") {
+      const std::string v = value(i);
+      c.options.fixed_now_us = parse_iso(v);
+      if (!c.options.fixed_now_us) usage("bad --now: " + v);
+    } else if (a == "--rate-limit") c.options.rate_per_second = number(i);
+    else if (a == "--rate-burst") c.options.rate_burst = number(i);
+    else if (a == "--max-body") c.options.max_body_bytes = static_cast<size_t>(number(i));
+    else if (a == "--threads") c.threads = std::max(1, static_cast<int>(number(i)));
+    else if (a == "-h" || a == "--help") usage("help");
+    else usage("unknown option " + a);
+  }
+  if (const char* keys = std::getenv("TARIFF_API_KEYS")) {
+    std::stringstream ss(keys);
+    std::string k;
+    while (std::getline(ss, k, ','))
+      if (!k.empty()) c.options.api_keys.push_back(k);
+  }
+  return c;
+}
+
+HttpRequest to_request(const httplib::Request& req) {
+  HttpRequest r;
+  r.method = req.method;
+  r.path = req.path;
+  for (const auto& [k, v] : req.params) r.query.emplace(k, v);
+  r.authorization = req.get_header_value("Authorization");
+  r.body = req.body;
+  return r;
+}
+
+void write(const Reply& rep, httplib::Response& res) {
+  res.status = rep.status;
+  if (!rep.location.empty()) res.set_header("Location", rep.location);
+  res.set_content(rep.body, rep.content_type.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Cli cli = parse(argc, argv);
+  // Block SIGINT/SIGTERM in every thread; one thread waits for them and stops the server.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<Store> store;
+  try {
+    store = open_sqlite_store(cli.db);
+  } catch (const std::exception& e) {
+    std::cerr << "tariff-server: " << e.what() << "\n";
+    return 1;
+  }
+  if (cli.options.api_keys.empty())
+    std::cerr << "tariff-server: warning: TARIFF_API_KEYS is empty; /api/v1 answers 401\n";
+  App app(*store, cli.options);
+  if (!cli.seed.empty()) {
+    try {
+      const int n = seed_if_empty(app, cli.seed);
+      if (n > 0) std::cerr << "tariff-server: seeded " << n << " requests from " << cli.seed << "\n";
+    } catch (const std::exception& e) {
+      std::cerr << "tariff-server: " << e.what() << "\n";
+      return 1;
+    }
+  }
+
+  httplib::Server svr;
+  const int threads = cli.threads;
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  svr.set_payload_max_length(cli.options.max_body_bytes);
+  svr.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
+  svr.set_file_extension_and_mimetype_mapping("wasm", "application/wasm");
+  svr.set_file_extension_and_mimetype_mapping("json", "application/json");
+  for (const auto& [prefix, dir] : cli.mounts)
+    if (!svr.set_mount_point(prefix, dir))
+      std::cerr << "tariff-server: warning: cannot serve " << dir << " at " << prefix << "\n";
+
+  const bool demo = cli.options.demo;
+  svr.Get("/", [demo](const httplib::Request&, httplib::Response& res) {
+    res.set_redirect(demo ? "/web/index.html?snapshot=/demo/snapshot" : "/web/index.html");
+  });
+  auto handler = [&app](const httplib::Request& req, httplib::Response& res) {
+    write(app.handle(to_request(req)), res);
+  };
+  svr.Get(".*", handler);
+  svr.Post(".*", handler);
+  svr.Put(".*", handler);
+  svr.Delete(".*", handler);
+  svr.Patch(".*", handler);
+  // Errors httplib answers itself (413 on an oversized body, 400 on a bad request line, 404
+  // when no handler ran) still get a Lago-style document.
+  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    HttpError e = res.status == 413 ? payload_too_large()
+                  : res.status == 404 ? route_not_found()
+                                      : bad_request("invalid_request");
+    e.doc["status"] = res.status;
+    res.set_content(error_body(e), "application/json");
+  });
+
+  const int port = cli.port == 0 ? svr.bind_to_any_port(cli.host)
+                                 : (svr.bind_to_port(cli.host, cli.port) ? cli.port : -1);
+  if (port < 0) {
+    std::cerr << "tariff-server: cannot listen on " << cli.host << ":" << cli.port << "\n";
+    return 1;
+  }
+  std::thread stopper([&svr, sigs] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    svr.stop();
+  });
+  stopper.detach();
+  std::cout << "listening on http://" << cli.host << ":" << port << std::endl;
+  svr.listen_after_bind();
+  return 0;
+}

@@ -1,0 +1,292 @@
+// SQLite implementation of Store (store.hpp): the only file that includes sqlite3.h.
+//
+// One connection behind a mutex: transactions run one at a time, which keeps the semantics
+// trivially serialisable; WAL + synchronous=FULL make every COMMIT durable before transact()
+// returns, so an acknowledged write survives a crash or a SIGKILL.
+//   docs(kind, key) PRIMARY KEY, seq gives creation order, owner/ref indexed
+//   events(seq) with UNIQUE(external_subscription_id, transaction_id)
+#include <sqlite3.h>
+
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include "store.hpp"
+
+namespace tariff::server {
+namespace {
+
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS docs (
+  seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind  TEXT NOT NULL,
+  key   TEXT NOT NULL,
+  owner TEXT NOT NULL DEFAULT '',
+  ref   TEXT NOT NULL DEFAULT '',
+  body  TEXT NOT NULL,
+  UNIQUE (kind, key)
+);
+CREATE INDEX IF NOT EXISTS docs_owner ON docs(kind, owner);
+CREATE INDEX IF NOT EXISTS docs_ref ON docs(kind, ref);
+CREATE TABLE IF NOT EXISTS events (
+  seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+  external_subscription_id TEXT NOT NULL,
+  transaction_id TEXT NOT NULL,
+  code  TEXT NOT NULL,
+  ts_us INTEGER NOT NULL,
+  body  TEXT NOT NULL,
+  UNIQUE (external_subscription_id, transaction_id)
+);
+CREATE INDEX IF NOT EXISTS events_sub_ts ON events(external_subscription_id, ts_us);
+CREATE INDEX IF NOT EXISTS events_tx ON events(transaction_id);
+)sql";
+
+[[noreturn]] void fail(sqlite3* db, const char* what) {
+  throw std::runtime_error(std::string("sqlite: ") + what + ": " + sqlite3_errmsg(db));
+}
+
+// A prepared statement bound and stepped in one scope; reset on destruction.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
+  ~Stmt() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  Stmt& text(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& integer(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  bool row() {  // true while a row is available
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(db_, "step");
+  }
+  int step_status() { return sqlite3_step(s_); }
+  std::string col_text(int i) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, i))) : std::string();
+  }
+  int64_t col_int(int i) { return sqlite3_column_int64(s_, i); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+};
+
+class SqliteStore;
+
+class SqliteTransaction final : public Transaction {
+ public:
+  SqliteTransaction(SqliteStore& store, bool writable) : store_(store), writable_(writable) {}
+  std::optional<Document> get(std::string_view kind, std::string_view key) override;
+  void put(const Document& doc) override;
+  bool remove(std::string_view kind, std::string_view key) override;
+  DocumentPage list(const DocumentQuery& q) override;
+  bool insert_event(const EventRecord& e) override;
+  bool has_event(std::string_view sub, std::string_view tx) override;
+  std::optional<EventRecord> find_event(std::string_view tx) override;
+  EventPage events(const EventQuery& q) override;
+
+ private:
+  void require_write() const {
+    if (!writable_) throw std::logic_error("write inside a read transaction");
+  }
+  SqliteStore& store_;
+  bool writable_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw std::runtime_error("sqlite: cannot open " + path + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");
+    exec("PRAGMA foreign_keys=ON");
+    exec(kSchema);
+  }
+  ~SqliteStore() override {
+    for (auto& [sql, s] : cache_) sqlite3_finalize(s);
+    sqlite3_close(db_);
+  }
+
+  void transact(Mode mode, const std::function<void(Transaction&)>& fn) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    exec(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+    SqliteTransaction tx(*this, mode == Mode::write);
+    try {
+      fn(tx);
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      const std::string msg = sqlite3_errmsg(db_);
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw std::runtime_error("sqlite: commit: " + msg);
+    }
+  }
+
+  Stmt prepare(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      sqlite3_stmt* s = nullptr;
+      if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
+        fail(db_, "prepare");
+      it = cache_.emplace(sql, s).first;
+    }
+    return Stmt(db_, it->second);
+  }
+  sqlite3* db() { return db_; }
+
+ private:
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "?";
+      sqlite3_free(err);
+      throw std::runtime_error(std::string("sqlite: ") + msg);
+    }
+  }
+
+  sqlite3* db_ = nullptr;
+  std::mutex mu_;
+  std::map<std::string, sqlite3_stmt*> cache_;  // keyed by SQL text; used under mu_
+};
+
+std::optional<Document> SqliteTransaction::get(std::string_view kind, std::string_view key) {
+  auto s = store_.prepare("SELECT owner, ref, body FROM docs WHERE kind = ?1 AND key = ?2");
+  s.text(1, kind).text(2, key);
+  if (!s.row()) return std::nullopt;
+  return Document{std::string(kind), std::string(key), s.col_text(0), s.col_text(1),
+                  s.col_text(2)};
+}
+
+void SqliteTransaction::put(const Document& d) {
+  require_write();
+  auto s = store_.prepare(
+      "INSERT INTO docs(kind, key, owner, ref, body) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT(kind, key) DO UPDATE SET owner = excluded.owner, ref = excluded.ref, "
+      "body = excluded.body");
+  s.text(1, d.kind).text(2, d.key).text(3, d.owner).text(4, d.ref).text(5, d.body);
+  s.row();
+}
+
+bool SqliteTransaction::remove(std::string_view kind, std::string_view key) {
+  require_write();
+  auto s = store_.prepare("DELETE FROM docs WHERE kind = ?1 AND key = ?2");
+  s.text(1, kind).text(2, key);
+  s.row();
+  return sqlite3_changes(store_.db()) > 0;
+}
+
+DocumentPage SqliteTransaction::list(const DocumentQuery& q) {
+  // ?2/?3 are NULL when the filter is absent: "(?2 IS NULL OR owner = ?2)".
+  DocumentPage page;
+  {
+    auto c = store_.prepare(
+        "SELECT count(*) FROM docs WHERE kind = ?1 AND (?2 IS NULL OR owner = ?2) "
+        "AND (?3 IS NULL OR ref = ?3)");
+    c.text(1, q.kind);
+    if (q.owner) c.text(2, *q.owner);
+    if (q.ref) c.text(3, *q.ref);
+    if (c.row()) page.total = c.col_int(0);
+  }
+  auto s = store_.prepare(
+      "SELECT key, owner, ref, body FROM docs WHERE kind = ?1 AND (?2 IS NULL OR owner = ?2) "
+      "AND (?3 IS NULL OR ref = ?3) ORDER BY seq LIMIT ?4 OFFSET ?5");
+  s.text(1, q.kind);
+  if (q.owner) s.text(2, *q.owner);
+  if (q.ref) s.text(3, *q.ref);
+  s.integer(4, q.limit).integer(5, q.offset);
+  while (s.row())
+    page.items.push_back(Document{q.kind, s.col_text(0), s.col_text(1), s.col_text(2),
+                                  s.col_text(3)});
+  return page;
+}
+
+bool SqliteTransaction::insert_event(const EventRecord& e) {
+  require_write();
+  auto s = store_.prepare(
+      "INSERT INTO events(external_subscription_id, transaction_id, code, ts_us, body) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING");
+  s.text(1, e.external_subscription_id).text(2, e.transaction_id).text(3, e.code);
+  s.integer(4, e.timestamp_us).text(5, e.body);
+  s.row();
+  return sqlite3_changes(store_.db()) > 0;
+}
+
+bool SqliteTransaction::has_event(std::string_view sub, std::string_view tx) {
+  auto s = store_.prepare(
+      "SELECT 1 FROM events WHERE external_subscription_id = ?1 AND transaction_id = ?2");
+  s.text(1, sub).text(2, tx);
+  return s.row();
+}
+
+std::optional<EventRecord> SqliteTransaction::find_event(std::string_view tx) {
+  auto s = store_.prepare(
+      "SELECT external_subscription_id, code, ts_us, body FROM events WHERE transaction_id = ?1 "
+      "ORDER BY seq DESC LIMIT 1");
+  s.text(1, tx);
+  if (!s.row()) return std::nullopt;
+  return EventRecord{s.col_text(0), std::string(tx), s.col_text(1), s.col_int(2), s.col_text(3)};
+}
+
+EventPage SqliteTransaction::events(const EventQuery& q) {
+  EventPage page;
+  // One subscription at a time keeps the SQL static (and indexed); an empty list = all.
+  std::vector<std::optional<std::string>> subs;
+  if (q.external_subscription_ids.empty()) subs.push_back(std::nullopt);
+  for (const auto& id : q.external_subscription_ids) subs.push_back(id);
+  const bool paged = q.offset > 0 || q.limit >= 0;
+  for (const auto& sub : subs) {
+    auto c = store_.prepare(
+        "SELECT count(*) FROM events WHERE (?1 IS NULL OR external_subscription_id = ?1) "
+        "AND (?2 IS NULL OR ts_us >= ?2) AND (?3 IS NULL OR code = ?3)");
+    if (sub) c.text(1, *sub);
+    if (q.from_us) c.integer(2, *q.from_us);
+    if (q.code) c.text(3, *q.code);
+    if (c.row()) page.total += c.col_int(0);
+  }
+  for (const auto& sub : subs) {
+    auto s = store_.prepare(
+        "SELECT external_subscription_id, transaction_id, code, ts_us, body FROM events "
+        "WHERE (?1 IS NULL OR external_subscription_id = ?1) AND (?2 IS NULL OR ts_us >= ?2) "
+        "AND (?3 IS NULL OR code = ?3) ORDER BY ts_us, seq LIMIT ?4 OFFSET ?5");
+    if (sub) s.text(1, *sub);
+    const bool in_sql = subs.size() == 1;  // one query: let SQLite page
+    s.integer(4, in_sql ? q.limit : -1).integer(5, in_sql ? q.offset : 0);
+    if (q.from_us) s.integer(2, *q.from_us);
+    if (q.code) s.text(3, *q.code);
+    while (s.row())
+      page.items.push_back(EventRecord{s.col_text(0), s.col_text(1), s.col_text(2),
+                                       s.col_int(3), s.col_text(4)});
+  }
+  if (paged && subs.size() > 1) {  // several endpoints page through one subscription or all: slice here
+    const auto n = static_cast<int64_t>(page.items.size());
+    const int64_t from = std::min(q.offset, n);
+    const int64_t to = q.limit < 0 ? n : std::min(n, from + q.limit);
+    page.items = std::vector<EventRecord>(page.items.begin() + from, page.items.begin() + to);
+  }
+  return page;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
+  return std::make_unique<SqliteStore>(path);
+}
+
+}  // namespace tariff::server

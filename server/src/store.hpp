@@ -1,0 +1,95 @@
+// Store: the server's one narrow storage interface.
+//
+// State is a set of JSON documents keyed by (kind, key) — "plan"/"startup", "customer"/"acme",
+// "subscription"/<lago_id> — plus an append-only event log unique on
+// (external_subscription_id, transaction_id). A document may name an `owner` (the customer's
+// external_id, a wallet's lago_id) and a `ref` (a subscription's external_id) so that the
+// handlers can list by them without scanning. Everything happens inside transact(): a write
+// transaction is serialised, commits when the callback returns and rolls back when it throws,
+// and transact() returns only after the commit is durable. Nothing above this header knows
+// which database sits below (SQLite today; PostgreSQL later).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tariff::server {
+
+struct Document {
+  std::string kind;
+  std::string key;
+  std::string owner;  // "" when none
+  std::string ref;    // "" when none
+  std::string body;   // JSON text
+};
+
+struct DocumentQuery {
+  std::string kind;
+  std::optional<std::string> owner;
+  std::optional<std::string> ref;
+  int64_t offset = 0;
+  int64_t limit = -1;  // -1 = all
+};
+
+struct DocumentPage {
+  std::vector<Document> items;  // in creation order
+  int64_t total = 0;            // matching documents, ignoring offset/limit
+};
+
+struct EventRecord {
+  std::string external_subscription_id;
+  std::string transaction_id;
+  std::string code;
+  int64_t timestamp_us = 0;  // event time, microseconds since the Unix epoch
+  std::string body;          // the stored Lago event JSON
+};
+
+struct EventQuery {
+  std::vector<std::string> external_subscription_ids;  // empty = every subscription
+  std::optional<int64_t> from_us;                      // timestamp >= from_us
+  std::optional<std::string> code;
+  int64_t offset = 0;
+  int64_t limit = -1;  // -1 = all
+};
+
+struct EventPage {
+  std::vector<EventRecord> items;  // by timestamp, then arrival
+  int64_t total = 0;
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  virtual std::optional<Document> get(std::string_view kind, std::string_view key) = 0;
+  // Insert or replace; a replaced document keeps its place in creation order.
+  virtual void put(const Document& doc) = 0;
+  virtual bool remove(std::string_view kind, std::string_view key) = 0;
+  virtual DocumentPage list(const DocumentQuery& query) = 0;
+
+  // False when (external_subscription_id, transaction_id) is already stored: nothing written.
+  virtual bool insert_event(const EventRecord& event) = 0;
+  virtual bool has_event(std::string_view external_subscription_id,
+                         std::string_view transaction_id) = 0;
+  // Newest event with this transaction id (any subscription).
+  virtual std::optional<EventRecord> find_event(std::string_view transaction_id) = 0;
+  virtual EventPage events(const EventQuery& query) = 0;
+};
+
+class Store {
+ public:
+  enum class Mode { read, write };
+  virtual ~Store() = default;
+  // Runs fn inside one transaction. Write: commit (durably) on return, roll back on throw,
+  // the exception propagates. Read: a consistent view; writes are refused.
+  virtual void transact(Mode mode, const std::function<void(Transaction&)>& fn) = 0;
+};
+
+// SQLite: one file, WAL, synchronous=FULL. Throws std::runtime_error if it cannot open.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+
+}  // namespace tariff::server
