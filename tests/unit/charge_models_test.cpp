@@ -517,15 +517,25 @@ TEST(Validation, Percentage) {
 
 TEST(Validation, GroupKeys) {
   const std::string base = "plans[0].charges[1].properties.";
+  // empty strings are dropped first (FilterProperties), blank ones are invalid
   EXPECT_EQ(errors_of(ChargeModel::standard, {{"amount", "1"}, {"pricing_group_keys", {"a", ""}}}),
+            json::object());
+  EXPECT_EQ(errors_of(ChargeModel::standard, {{"amount", "1"}, {"pricing_group_keys", {"a", " "}}}),
             json({{base + "pricing_group_keys", {"invalid_type"}}}));
+  EXPECT_EQ(errors_of(ChargeModel::standard, {{"amount", "1"}, {"pricing_group_keys", {"a", 3}}}),
+            json({{base + "pricing_group_keys", {"invalid_type"}}}));
+  // grouped_by is renamed to pricing_group_keys before validation
   EXPECT_EQ(errors_of(ChargeModel::standard, {{"amount", "1"}, {"grouped_by", "region"}}),
-            json({{base + "grouped_by", {"invalid_type"}}}));
+            json({{base + "pricing_group_keys", {"invalid_type"}}}));
   ErrorCollector errors;
   auto p = parse_charge_properties(ChargeModel::standard,
                                    {{"amount", "1"}, {"grouped_by", {"region", "cloud"}}}, "p", errors);
   EXPECT_TRUE(errors.empty());
   EXPECT_EQ(p.pricing_group_keys, (std::vector<std::string>{"region", "cloud"}));
+  auto q = parse_charge_properties(ChargeModel::standard,
+                                   {{"amount", "1"}, {"pricing_group_keys", {"a", ""}},
+                                    {"grouped_by", {"b"}}}, "p", errors);
+  EXPECT_EQ(q.pricing_group_keys, (std::vector<std::string>{"a"}));
 
   json three = json::parse(R"({"amount": "1", "presentation_group_keys": [
     {"value": "a"}, {"value": "a", "options": {"display_in_invoice": true}}, {"value": "c"}]})");

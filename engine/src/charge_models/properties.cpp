@@ -44,9 +44,9 @@ json field(const json& obj, const char* key) {
   return it == obj.end() ? json() : *it;
 }
 
-// Ruby's present?: not nil, not an empty/blank string, not an empty array/object.
+// Ruby's present?: not nil/false, not an empty/blank string, not an empty array/object.
 bool present(const json& v) {
-  if (v.is_null()) return false;
+  if (v.is_null() || (v.is_boolean() && !v.get<bool>())) return false;
   if (v.is_string())
     return v.get_ref<const std::string&>().find_first_not_of(" \t\r\n") != std::string::npos;
   if (v.is_array() || v.is_object()) return !v.empty();
@@ -150,17 +150,24 @@ class Parser {
   }
 
   void base(ChargeProperties& out) {
-    // pricing_group_keys, or the deprecated grouped_by when pricing_group_keys is null.
-    const bool use_pgk = !field(props_, "pricing_group_keys").is_null();
-    const char* key = use_pgk ? "pricing_group_keys" : "grouped_by";
-    const json keys = field(props_, key);
-    if (!keys.is_null() && !(keys.is_array() && keys.empty())) {
+    // pricing_group_keys, or the deprecated grouped_by when pricing_group_keys is blank.
+    // Lago's FilterProperties first drops empty strings and renames grouped_by, so errors
+    // always name pricing_group_keys; an entry that is not a non-blank string is invalid.
+    const json pgk = field(props_, "pricing_group_keys");
+    const json gb = field(props_, "grouped_by");
+    const json keys = present(pgk) ? pgk : (present(gb) ? gb : json());
+    if (!keys.is_null()) {
       bool ok = keys.is_array();
-      if (ok)
-        for (const json& k : keys) ok = ok && k.is_string() && present(k);
-      if (!ok) add(key, "invalid_type");
-      else
-        for (const json& k : keys) out.pricing_group_keys.push_back(k.get<std::string>());
+      std::vector<std::string> kept;
+      if (ok) {
+        for (const json& k : keys) {
+          if (k.is_string() && k.get_ref<const std::string&>().empty()) continue;  // dropped
+          if (!k.is_string() || !present(k)) ok = false;
+          else kept.push_back(k.get<std::string>());
+        }
+      }
+      if (ok) out.pricing_group_keys = std::move(kept);
+      else add("pricing_group_keys", "invalid_type");
     }
 
     const json pres = field(props_, "presentation_group_keys");
