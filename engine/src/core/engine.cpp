@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_exact.hpp"
 #include "operations/operations.hpp"
 #include "tariff/decimal.hpp"
 #include "tariff/error.hpp"
@@ -28,29 +29,6 @@ const char* operation_name(Operation op) {
 
 namespace {
 
-// Bounds JSON nesting so a hostile document cannot exhaust the stack.
-constexpr int kMaxDepth = 64;
-
-bool too_deep(std::string_view s) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : s) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') {
-      if (++depth > kMaxDepth) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
-}
-
 Result failure(const Error& e) { return Result{e.status, e.to_json()}; }
 
 }  // namespace
@@ -64,8 +42,7 @@ Result run(Operation op, std::string_view snapshot_json) {
       e.code = "payload_too_large";
       return failure(e);
     }
-    if (too_deep(snapshot_json)) return failure(Error::bad_request("nesting_too_deep"));
-    nlohmann::json doc = nlohmann::json::parse(snapshot_json, nullptr, false);
+    nlohmann::json doc = parse_json_exact(snapshot_json);
     if (doc.is_discarded()) return failure(Error::bad_request("malformed_json"));
     if (!doc.is_object()) return failure(Error::validation("snapshot", "invalid_type"));
     nlohmann::ordered_json out;

@@ -8,7 +8,7 @@ namespace {
   throw Failure(Error::validation(op, "not_implemented"));
 }
 }  // namespace
-ordered_json current_usage(const json&) { not_yet("current_usage"); }
+
 ordered_json projected_usage(const json&) { not_yet("projected_usage"); }
 ordered_json preview(const json&) { not_yet("preview"); }
 ordered_json estimate_fees(const json&) { not_yet("estimate_fees"); }

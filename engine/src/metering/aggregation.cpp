@@ -1,0 +1,374 @@
+#include "metering/aggregation.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace tariff {
+namespace {
+
+bool numeric_text(const std::string& s) {  // ^-?\d+(\.\d+)?$
+  size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  const size_t int_start = i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  if (i == int_start) return false;
+  if (i == s.size()) return true;
+  if (s[i] != '.') return false;
+  const size_t frac_start = ++i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  return i > frac_start && i == s.size();
+}
+
+bool needs_value(Aggregation a) {
+  return a == Aggregation::sum_agg || a == Aggregation::max_agg || a == Aggregation::latest_agg ||
+         a == Aggregation::weighted_sum_agg;
+}
+
+bool unbounded_history(const BillableMetric& m) {
+  return m.recurring && (m.aggregation == Aggregation::sum_agg || m.aggregation == Aggregation::unique_count_agg ||
+                         m.aggregation == Aggregation::weighted_sum_agg);
+}
+
+Instant floor_ms(Instant t) { return std::chrono::floor<std::chrono::milliseconds>(t); }
+
+bool matches(const Event& e, const ChargeFilter& f) {
+  for (const auto& [key, values] : f.values) {
+    auto v = property_text(e.properties, key);
+    if (!v || std::find(values.begin(), values.end(), *v) == values.end()) return false;
+  }
+  return true;
+}
+
+const std::vector<std::string>* values_of(const ChargeFilter& f, const std::string& key) {
+  for (const auto& kv : f.values)
+    if (kv.first == key) return &kv.second;
+  return nullptr;
+}
+
+bool shares_value(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (const auto& x : a)
+    if (std::find(b.begin(), b.end(), x) != b.end()) return true;
+  return false;
+}
+
+bool subset_of(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (const auto& x : a)
+    if (std::find(b.begin(), b.end(), x) == b.end()) return false;
+  return true;
+}
+
+enum class Exclusion { none, all_matches };
+
+// §2.9: does sibling G take events away from F?
+Exclusion excludes(const ChargeFilter& f, size_t fi, const ChargeFilter& g, size_t gi) {
+  for (const auto& [key, fv] : f.values) {
+    const auto* gv = values_of(g, key);
+    if (!gv || !shares_value(fv, *gv)) return Exclusion::none;  // not more specific
+  }
+  if (g.values.size() > f.values.size()) return Exclusion::all_matches;
+  // Same keys.
+  bool identical = true, g_subset = true;
+  for (const auto& [key, fv] : f.values) {
+    const auto* gv = values_of(g, key);
+    std::vector<std::string> a = fv, b = *gv;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    if (a != b) identical = false;
+    if (!subset_of(*gv, fv)) g_subset = false;
+  }
+  if (identical) return gi < fi ? Exclusion::all_matches : Exclusion::none;  // older filter keeps
+  if (g_subset) return Exclusion::all_matches;
+  return Exclusion::none;  // overlapping: G's values minus F's cannot be in F's bucket (quirk)
+}
+
+// 86 400-second days between local dates, as whole days.
+int64_t local_days_between(date::local_days a, date::local_days b) { return (b - a).count(); }
+
+}  // namespace
+
+std::optional<std::string> property_text(const json& properties, const std::string& key) {
+  if (!properties.is_object()) return std::nullopt;
+  auto it = properties.find(key);
+  if (it == properties.end()) return std::nullopt;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return it->dump();
+  if (it->is_boolean()) return it->get<bool>() ? "true" : "false";
+  return std::nullopt;
+}
+
+std::optional<Decimal> event_value(const Event& e, const std::string& field_name) {
+  auto t = property_text(e.properties, field_name);
+  if (!t || t->size() > 60 || !numeric_text(*t)) return std::nullopt;
+  return Decimal::parse(*t);  // nullopt when beyond Decimal's range
+}
+
+std::vector<const Event*> select_events(const Snapshot& s, const std::string& sub_id, const BillableMetric& m,
+                                        const AggregationWindow& w) {
+  std::vector<const Event*> out;
+  const Instant from = floor_ms(w.from);
+  const bool all_history = unbounded_history(m);
+  for (const Event& e : s.events) {
+    if (e.timestamp > w.to) break;  // events are sorted by timestamp
+    if (e.code != m.code || e.external_subscription_id != sub_id) continue;
+    if (!all_history && e.timestamp < from) continue;
+    if (needs_value(m.aggregation) && !event_value(e, m.field_name)) continue;
+    out.push_back(&e);
+  }
+  return out;
+}
+
+std::vector<std::vector<const Event*>> bucket_events(const Charge& c, const std::vector<const Event*>& events) {
+  const size_t n = c.filters.size();
+  std::vector<std::vector<const Event*>> buckets(n + 1);
+  for (const Event* e : events) {
+    std::vector<bool> m(n);
+    bool any = false;
+    for (size_t i = 0; i < n; ++i) any |= (m[i] = matches(*e, c.filters[i]));
+    if (!any) {
+      buckets[n].push_back(e);
+      continue;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (!m[i]) continue;
+      bool excluded = false;
+      for (size_t j = 0; j < n && !excluded; ++j)
+        if (j != i && m[j] && excludes(c.filters[i], i, c.filters[j], j) == Exclusion::all_matches) excluded = true;
+      if (!excluded) buckets[i].push_back(e);
+    }
+  }
+  return buckets;
+}
+
+std::vector<EventGroup> group_events(const std::vector<std::string>& keys, const std::vector<const Event*>& events) {
+  std::vector<EventGroup> groups;
+  std::map<std::vector<std::optional<std::string>>, size_t> index;
+  for (const Event* e : events) {
+    std::vector<std::optional<std::string>> k;
+    for (const auto& key : keys) {
+      auto v = property_text(e->properties, key);
+      if (v && v->empty()) v.reset();
+      k.push_back(v);
+    }
+    auto [it, inserted] = index.emplace(k, groups.size());
+    if (inserted) {
+      EventGroup g;
+      for (size_t i = 0; i < keys.size(); ++i) g.key.emplace_back(keys[i], k[i]);
+      groups.push_back(std::move(g));
+    }
+    groups[it->second].events.push_back(e);
+  }
+  if (groups.empty()) {
+    EventGroup g;
+    for (const auto& key : keys) g.key.emplace_back(key, std::nullopt);
+    groups.push_back(std::move(g));
+  }
+  return groups;
+}
+
+namespace {
+
+struct Counts {
+  Decimal units, total, current;
+};
+
+// §2.3 unique count, plain and prorated.
+Counts unique_count(const BillableMetric& m, const std::vector<const Event*>& evs, const AggregationWindow& w,
+                    bool prorated) {
+  struct Step {
+    const Event* e;
+    bool add;
+  };
+  std::map<std::optional<std::string>, std::vector<Step>> by_value;
+  std::vector<std::optional<std::string>> order;
+  for (const Event* e : evs) {
+    auto v = property_text(e->properties, m.field_name);
+    auto op = property_text(e->properties, "operation_type");
+    const bool add = !(op && *op == "remove");
+    auto [it, inserted] = by_value.try_emplace(v);
+    if (inserted) order.push_back(v);
+    it->second.push_back({e, add});
+  }
+  Decimal units, active_now;
+  const date::local_days from_day = w.tz.local_date(w.from), to_day = w.tz.local_date(w.to);
+  const Decimal duration(w.charges_duration > 0 ? w.charges_duration : 1);
+  for (const auto& v : order) {
+    const auto& steps = by_value[v];
+    bool previous_add = false;  // the first event's "previous" is a remove
+    std::vector<std::pair<const Event*, bool>> effective;  // events that changed state
+    for (const Step& st : steps) {
+      if (st.add != previous_add) {
+        effective.emplace_back(st.e, st.add);
+        previous_add = st.add;
+      }
+    }
+    if (prorated) {
+      // A remove followed the same local day by an add is ignored: the value stays active.
+      std::vector<std::pair<const Event*, bool>> kept;
+      for (size_t i = 0; i < effective.size(); ++i) {
+        if (!effective[i].second && i + 1 < effective.size() &&
+            w.tz.local_date(effective[i].first->timestamp) == w.tz.local_date(effective[i + 1].first->timestamp)) {
+          ++i;
+          continue;
+        }
+        kept.push_back(effective[i]);
+      }
+      effective.swap(kept);
+    }
+    // Score: +1 per effective add, −1 per effective remove — within the window unless recurring.
+    for (size_t i = 0; i < effective.size(); ++i) {
+      const auto& [e, add] = effective[i];
+      const bool in_window = e->timestamp >= std::chrono::floor<std::chrono::milliseconds>(w.from);
+      if (!prorated) {
+        if (m.recurring || in_window) units += add ? Decimal(1) : Decimal(-1);
+        continue;
+      }
+      if (!add) continue;
+      // Weight: (local date of the next effective event, else window end) + 1 − local start.
+      const date::local_days start = std::max(w.tz.local_date(e->timestamp), from_day);
+      date::local_days end = to_day;
+      if (i + 1 < effective.size()) end = std::min(end, w.tz.local_date(effective[i + 1].first->timestamp));
+      if (end < start) continue;
+      units += Decimal(local_days_between(start, end) + 1) / duration;
+    }
+    if (previous_add) active_now += Decimal(1);
+  }
+  Counts c;
+  c.units = units.ceil(5);
+  if (prorated) c.current = active_now;
+  else c.current = c.units;
+  c.total = c.current;
+  return c;
+}
+
+// §2.6 time-weighted sum.
+Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& evs, const AggregationWindow& w,
+                    std::vector<Decimal>* deltas_out) {
+  Decimal initial;
+  std::vector<std::pair<Instant, Decimal>> rows;
+  const Instant from = std::chrono::floor<std::chrono::milliseconds>(w.from);
+  for (const Event* e : evs) {
+    const Decimal v = *event_value(*e, m.field_name);
+    if (e->timestamp < from) {
+      if (m.recurring) initial += v;
+      continue;
+    }
+    rows.emplace_back(e->timestamp, v);
+    deltas_out->push_back(v);
+  }
+  const Instant end = std::chrono::ceil<std::chrono::seconds>(w.to);
+  Decimal running = initial, sum, total = initial;
+  Instant prev = from;
+  // Each row holds its running total until the next row.
+  for (const auto& [t, v] : rows) {
+    const auto secs = std::chrono::duration_cast<std::chrono::microseconds>(t - prev).count();
+    sum += running * Decimal::from_raw(static_cast<int128>(secs) * (Decimal::unit() / 1000000));
+    running += v;
+    total += v;
+    prev = t;
+  }
+  const auto tail = std::chrono::duration_cast<std::chrono::microseconds>(end - prev).count();
+  sum += running * Decimal::from_raw(static_cast<int128>(tail) * (Decimal::unit() / 1000000));
+  Counts c;
+  const Decimal period_seconds(static_cast<int64_t>((w.charges_duration > 0 ? w.charges_duration : 1) * 86400));
+  c.units = (sum / period_seconds).ceil(18);
+  c.total = total;
+  c.current = c.units;
+  return c;
+}
+
+}  // namespace
+
+AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event*>& evs, const AggregationWindow& w,
+                          bool prorated, const Currency& currency) {
+  AggregatedUsage out;
+  ChargeUsage& u = out.usage;
+  u.aggregation = aggregation_kind(m.aggregation);
+  const Instant from = std::chrono::floor<std::chrono::milliseconds>(w.from);
+  std::vector<const Event*> in_window;
+  for (const Event* e : evs)
+    if (e->timestamp >= from) in_window.push_back(e);
+  out.events_count = static_cast<int64_t>(in_window.size());
+  u.events_count = out.events_count;
+  for (const Event* e : in_window)
+    if (e->precise_total_amount_cents) u.dynamic_amount += currency.from_cents(*e->precise_total_amount_cents);
+
+  Counts c;
+  switch (m.aggregation) {
+    case Aggregation::count_agg:
+      c.units = c.total = c.current = Decimal(out.events_count);
+      break;
+    case Aggregation::sum_agg: {
+      Decimal carried, period;
+      const Decimal duration(w.charges_duration > 0 ? w.charges_duration : 1);
+      const date::local_days to_day = w.tz.local_date(w.to);
+      Decimal prorated_units;
+      int64_t full_days = day_count(w.from, w.to, w.tz) - (w.upgraded ? 1 : 0);
+      if (full_days < 0) full_days = 0;
+      for (const Event* e : evs) {
+        const Decimal v = *event_value(*e, m.field_name);
+        if (e->timestamp < from) {
+          carried += v;
+          continue;
+        }
+        period += v;
+        u.event_values.push_back(v);
+        if (prorated) {
+          const int64_t days = local_days_between(w.tz.local_date(e->timestamp), to_day) + 1;
+          const Decimal p = v * Decimal(days) / duration;
+          prorated_units += p;
+          u.prorated_events.emplace_back(v, p);
+        }
+      }
+      if (prorated) {
+        const Decimal carried_p = carried * Decimal(full_days) / duration;
+        if (!carried.is_zero() || u.prorated_events.empty())
+          u.prorated_events.insert(u.prorated_events.begin(), {carried, carried_p});
+        c.units = (carried_p + prorated_units).ceil(5);
+        c.total = c.current = carried + period;
+      } else {
+        c.units = c.total = c.current = carried + period;
+      }
+      break;
+    }
+    case Aggregation::max_agg: {
+      bool any = false;
+      Decimal best;
+      for (const Event* e : in_window) {
+        const Decimal v = *event_value(*e, m.field_name);
+        if (!any || v > best) best = v;
+        any = true;
+      }
+      c.units = c.total = c.current = best;
+      break;
+    }
+    case Aggregation::latest_agg: {
+      Decimal last;
+      if (!in_window.empty()) last = *event_value(*in_window.back(), m.field_name);
+      if (last.is_negative()) last = Decimal();
+      c.units = c.total = c.current = last;
+      break;
+    }
+    case Aggregation::unique_count_agg:
+      c = unique_count(m, evs, w, prorated);
+      break;
+    case Aggregation::weighted_sum_agg: {
+      std::vector<Decimal> deltas;
+      c = weighted_sum(m, evs, w, &deltas);
+      break;
+    }
+  }
+  if (m.rounding) {
+    c.units = c.units.round(m.rounding_precision, *m.rounding);
+    c.current = c.current.round(m.rounding_precision, *m.rounding);
+    c.total = c.total.round(m.rounding_precision, *m.rounding);
+  }
+  u.units = c.units;
+  u.prorated = prorated;
+  u.full_units = c.current;
+  out.units = c.units;
+  out.current_units = c.current;
+  out.total_aggregated_units = c.total;
+  return out;
+}
+
+}  // namespace tariff

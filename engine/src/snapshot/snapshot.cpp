@@ -1,0 +1,629 @@
+// Snapshot parsing: catalog first (taxes, metrics, plans), then the customer, subscriptions
+// and events, resolving codes as it goes. Every problem is collected; one 422 at the end.
+#include "snapshot/snapshot.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "snapshot/reader.hpp"
+#include "tariff/error.hpp"
+
+namespace tariff {
+namespace {
+
+constexpr size_t kMaxEvents = 2000000;
+constexpr size_t kMaxCatalogItems = 10000;
+
+std::optional<Aggregation> parse_aggregation(const std::string& s) {
+  if (s == "count_agg") return Aggregation::count_agg;
+  if (s == "sum_agg") return Aggregation::sum_agg;
+  if (s == "max_agg") return Aggregation::max_agg;
+  if (s == "unique_count_agg") return Aggregation::unique_count_agg;
+  if (s == "weighted_sum_agg") return Aggregation::weighted_sum_agg;
+  if (s == "latest_agg") return Aggregation::latest_agg;
+  return std::nullopt;
+}
+
+class Parser {
+ public:
+  explicit Parser(Snapshot& s) : s_(s), r_(errors_) {}
+
+  void run() {
+    const json& d = s_.raw;
+    s_.now = r_.instant(d, "now", "", true).value_or(Instant{});
+    parse_taxes(d);
+    parse_organization(d);
+    parse_metrics(d);
+    parse_plans(d);
+    parse_customer(d);
+    parse_subscriptions(d);
+    parse_events(d);
+    if (r_.has(d, "request") && !d.at("request").is_object()) r_.add("request", "value_is_invalid");
+    errors_.throw_if_any();
+  }
+
+ private:
+  Snapshot& s_;
+  ErrorCollector errors_;
+  Reader r_;
+
+  template <class T>
+  bool bounded(const json* arr, const std::string& path, size_t limit = kMaxCatalogItems) {
+    if (arr && arr->size() > limit) {
+      r_.add(path, "too_many_items");
+      return false;
+    }
+    return arr != nullptr;
+  }
+
+  const Tax* find_tax(const std::string& code) const {
+    for (const auto& t : s_.taxes)
+      if (t.code == code) return &t;
+    return nullptr;
+  }
+
+  // tax_codes (array of codes) or taxes (array of Tax objects or codes) → the list.
+  std::optional<TaxList> parse_tax_refs(const json& o, const std::string& path) {
+    std::optional<TaxList> out;
+    for (const char* key : {"tax_codes", "taxes"}) {
+      if (!r_.has(o, key)) continue;
+      const json* arr = r_.array(o, key, path);
+      if (!arr) continue;
+      TaxList list;
+      for (size_t i = 0; i < arr->size(); ++i) {
+        const json& t = (*arr)[i];
+        std::string code;
+        if (t.is_string()) code = t.get<std::string>();
+        else if (t.is_object() && t.contains("code") && t["code"].is_string()) code = t["code"].get<std::string>();
+        else {
+          r_.add(Reader::at(Reader::at(path, key), i), "value_is_invalid");
+          continue;
+        }
+        const Tax* tax = find_tax(code);
+        if (!tax) r_.add(Reader::at(Reader::at(path, key), i), "tax_not_found");
+        else if (std::find(list.begin(), list.end(), tax) == list.end()) list.push_back(tax);
+      }
+      if (!out) out = TaxList{};
+      for (const Tax* t : list)
+        if (std::find(out->begin(), out->end(), t) == out->end()) out->push_back(t);
+    }
+    if (out && out->empty()) return std::nullopt;  // an empty level does not win (§8)
+    return out;
+  }
+
+  std::optional<Currency> currency(const json& o, const char* key, const std::string& path, bool required) {
+    auto code = r_.string(o, key, path, required);
+    if (!code) return std::nullopt;
+    auto c = find_currency(*code);
+    if (!c) r_.add(Reader::at(path, key), "value_is_invalid");
+    return c;
+  }
+
+  std::optional<TimeZone> timezone(const json& o, const char* key, const std::string& path) {
+    auto name = r_.string(o, key, path);
+    if (!name) return std::nullopt;
+    auto tz = TimeZone::find(*name);
+    if (!tz) r_.add(Reader::at(path, key), "invalid_timezone");
+    return tz;
+  }
+
+  void parse_taxes(const json& d) {
+    const json* arr = r_.array(d, "taxes", "");
+    if (!bounded<Tax>(arr, "taxes")) return;
+    s_.taxes.reserve(arr->size());
+    std::set<std::string> seen;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const std::string p = Reader::at("taxes", i);
+      const json& t = (*arr)[i];
+      if (!t.is_object()) { r_.add(p, "value_is_invalid"); continue; }
+      Tax tax;
+      tax.code = r_.string(t, "code", p, true).value_or("");
+      tax.name = r_.string(t, "name", p).value_or(tax.code);
+      tax.lago_id = r_.string(t, "lago_id", p).value_or("");
+      auto rate = r_.decimal(t, "rate", p, true);
+      if (rate && (rate->is_negative() || *rate > Decimal(1000))) r_.add(Reader::at(p, "rate"), "value_is_invalid");
+      tax.rate = rate.value_or(Decimal());
+      tax.applied_to_organization = r_.boolean(t, "applied_to_organization", p, false);
+      if (!tax.code.empty() && !seen.insert(tax.code).second) r_.add(Reader::at(p, "code"), "value_already_exist");
+      s_.taxes.push_back(std::move(tax));
+    }
+  }
+
+  void parse_organization(const json& d) {
+    static const json kEmpty = json::object();
+    const json* o = r_.object(d, "organization", "");
+    const json& org = o ? *o : kEmpty;
+    s_.organization.timezone = timezone(org, "timezone", "organization").value_or(TimeZone::utc());
+    s_.organization.default_currency = currency(org, "default_currency", "organization", false);
+    s_.organization.invoice_grace_period =
+        static_cast<int>(std::clamp<int64_t>(r_.integer(org, "invoice_grace_period", "organization").value_or(0), 0, 365));
+    s_.organization.net_payment_term =
+        static_cast<int>(std::clamp<int64_t>(r_.integer(org, "net_payment_term", "organization").value_or(0), 0, 365));
+    for (const auto& t : s_.taxes)
+      if (t.applied_to_organization) s_.organization.taxes.push_back(&t);
+    if (auto listed = parse_tax_refs(org, "organization"))
+      for (const Tax* t : *listed)
+        if (std::find(s_.organization.taxes.begin(), s_.organization.taxes.end(), t) == s_.organization.taxes.end())
+          s_.organization.taxes.push_back(t);
+  }
+
+  void parse_metrics(const json& d) {
+    const json* arr = r_.array(d, "billable_metrics", "");
+    if (!bounded<BillableMetric>(arr, "billable_metrics")) return;
+    s_.billable_metrics.reserve(arr->size());
+    std::set<std::string> seen;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const std::string p = Reader::at("billable_metrics", i);
+      const json& m = (*arr)[i];
+      BillableMetric bm;
+      if (!m.is_object()) { r_.add(p, "value_is_invalid"); s_.billable_metrics.push_back(bm); continue; }
+      bm.code = r_.string(m, "code", p, true).value_or("");
+      bm.name = r_.string(m, "name", p).value_or(bm.code);
+      bm.lago_id = r_.string(m, "lago_id", p).value_or("");
+      if (!bm.code.empty() && !seen.insert(bm.code).second) r_.add(Reader::at(p, "code"), "value_already_exist");
+      auto agg = r_.string(m, "aggregation_type", p, true);
+      if (agg) {
+        if (*agg == "custom_agg") r_.add(Reader::at(p, "aggregation_type"), "not_supported");
+        else if (auto a = parse_aggregation(*agg)) bm.aggregation = *a;
+        else r_.add(Reader::at(p, "aggregation_type"), "value_is_invalid");
+      }
+      bm.field_name = r_.string(m, "field_name", p).value_or("");
+      if (bm.aggregation != Aggregation::count_agg && bm.field_name.empty() && agg && parse_aggregation(*agg))
+        r_.add(Reader::at(p, "field_name"), "value_is_mandatory");
+      bm.recurring = r_.boolean(m, "recurring", p, false);
+      if (bm.recurring && (bm.aggregation == Aggregation::max_agg || bm.aggregation == Aggregation::latest_agg ||
+                           bm.aggregation == Aggregation::count_agg))
+        r_.add(Reader::at(p, "recurring"), "not_compatible_with_aggregation_type");
+      if (auto wi = r_.string(m, "weighted_interval", p); wi && *wi != "seconds")
+        r_.add(Reader::at(p, "weighted_interval"), "value_is_invalid");
+      if (auto ex = r_.string(m, "expression", p); ex && !ex->empty()) {
+        try {
+          bm.expression = std::make_shared<const expr::Expression>(expr::Expression::parse(*ex));
+        } catch (const std::exception&) {
+          r_.add(Reader::at(p, "expression"), "invalid_expression");
+        }
+      }
+      if (auto rf = r_.string(m, "rounding_function", p)) {
+        if (*rf == "round") bm.rounding = RoundingMode::half_up;
+        else if (*rf == "ceil") bm.rounding = RoundingMode::ceil;
+        else if (*rf == "floor") bm.rounding = RoundingMode::floor;
+        else r_.add(Reader::at(p, "rounding_function"), "value_is_invalid");
+      }
+      if (auto rp = r_.integer(m, "rounding_precision", p)) {
+        if (*rp < -15 || *rp > 15) r_.add(Reader::at(p, "rounding_precision"), "value_is_invalid");
+        else bm.rounding_precision = static_cast<int>(*rp);
+      }
+      if (const json* fs = r_.array(m, "filters", p)) {
+        for (size_t k = 0; k < fs->size(); ++k) {
+          const std::string fp = Reader::at(Reader::at(p, "filters"), k);
+          const json& f = (*fs)[k];
+          MetricFilter mf;
+          mf.key = r_.string(f, "key", fp, true).value_or("");
+          if (const json* vs = r_.array(f, "values", fp, true))
+            for (size_t v = 0; v < vs->size(); ++v) {
+              if ((*vs)[v].is_string()) mf.values.push_back((*vs)[v].get<std::string>());
+              else r_.add(Reader::at(Reader::at(fp, "values"), v), "value_is_invalid");
+            }
+          bm.filters.push_back(std::move(mf));
+        }
+      }
+      s_.billable_metrics.push_back(std::move(bm));
+    }
+  }
+
+  std::vector<std::string> string_list(const json& o, const char* key, const std::string& path) {
+    std::vector<std::string> out;
+    const json* arr = r_.array(o, key, path);
+    if (!arr) return out;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      if ((*arr)[i].is_string()) out.push_back((*arr)[i].get<std::string>());
+      else r_.add(Reader::at(Reader::at(path, key), i), "value_is_invalid");
+    }
+    return out;
+  }
+
+  std::vector<std::string> group_keys(const json& props, const std::string& path) {
+    if (Reader::has(props, "pricing_group_keys")) return string_list(props, "pricing_group_keys", path);
+    if (Reader::has(props, "grouped_by")) return string_list(props, "grouped_by", path);
+    return {};
+  }
+
+  ChargeProperties properties(ChargeModel model, const json& c, const std::string& p) {
+    static const json kEmpty = json::object();
+    const json* props = r_.object(c, "properties", p);
+    return parse_charge_properties(model, props ? *props : kEmpty, Reader::at(p, "properties"), errors_);
+  }
+
+  void parse_charge(Charge& ch, const json& c, const std::string& p) {
+    ch.lago_id = r_.string(c, "lago_id", p).value_or(r_.string(c, "id", p).value_or(""));
+    auto code = r_.string(c, "billable_metric_code", p, !Reader::has(c, "billable_metric"));
+    if (!code && Reader::has(c, "billable_metric") && c["billable_metric"].is_object())
+      code = r_.string(c["billable_metric"], "code", Reader::at(p, "billable_metric"), true);
+    if (code) {
+      ch.metric = s_.find_metric(*code);
+      if (!ch.metric) r_.add(Reader::at(p, "billable_metric_code"), "billable_metric_not_found");
+    }
+    if (auto m = r_.string(c, "charge_model", p, true)) {
+      if (*m == "custom") r_.add(Reader::at(p, "charge_model"), "not_supported");
+      else if (auto cm = parse_charge_model(*m)) ch.model = *cm;
+      else r_.add(Reader::at(p, "charge_model"), "value_is_invalid");
+    }
+    ch.pay_in_advance = r_.boolean(c, "pay_in_advance", p, false);
+    ch.invoiceable = r_.boolean(c, "invoiceable", p, true);
+    ch.prorated = r_.boolean(c, "prorated", p, false);
+    if (auto mn = r_.decimal(c, "min_amount_cents", p)) {
+      if (mn->is_negative()) r_.add(Reader::at(p, "min_amount_cents"), "value_is_invalid");
+      else ch.min_amount_cents = *mn;
+    }
+    ch.invoice_display_name = r_.string(c, "invoice_display_name", p);
+    ch.properties = properties(ch.model, c, p);
+    if (const json* props = r_.object(c, "properties", p)) ch.pricing_group_keys = group_keys(*props, Reader::at(p, "properties"));
+    ch.taxes = parse_tax_refs(c, p);
+    if (const json* pu = r_.object(c, "applied_pricing_unit", p)) {
+      PricingUnit u;
+      const std::string pp = Reader::at(p, "applied_pricing_unit");
+      u.code = r_.string(*pu, "code", pp, true).value_or("");
+      u.short_name = r_.string(*pu, "short_name", pp).value_or(u.code);
+      auto rate = r_.decimal(*pu, "conversion_rate", pp, true);
+      if (rate && !rate->is_positive()) r_.add(Reader::at(pp, "conversion_rate"), "value_is_invalid");
+      u.conversion_rate = rate.value_or(Decimal(1));
+      ch.pricing_unit = u;
+    }
+    if (const json* fs = r_.array(c, "filters", p)) {
+      for (size_t k = 0; k < fs->size(); ++k) {
+        const std::string fp = Reader::at(Reader::at(p, "filters"), k);
+        const json& f = (*fs)[k];
+        if (!f.is_object()) { r_.add(fp, "value_is_invalid"); continue; }
+        ChargeFilter cf;
+        if (auto n = r_.string(f, "invoice_display_name", fp)) { cf.invoice_display_name = *n; cf.has_display_name = true; }
+        const json* vals = r_.object(f, "values", fp, true);
+        if (vals) {
+          for (auto it = vals->begin(); it != vals->end(); ++it) {
+            std::vector<std::string> vs;
+            const std::string vp = Reader::at(Reader::at(fp, "values"), it.key().c_str());
+            if (it->is_string()) vs.push_back(it->get<std::string>());
+            else if (it->is_array()) {
+              for (const auto& v : *it)
+                if (v.is_string()) vs.push_back(v.get<std::string>());
+                else r_.add(vp, "value_is_invalid");
+            } else r_.add(vp, "value_is_invalid");
+            cf.raw_values.emplace_back(it.key(), vs);
+            // The key must be one of the metric's filters (Lago: invalid_filters).
+            if (ch.metric) {
+              auto mf = std::find_if(ch.metric->filters.begin(), ch.metric->filters.end(),
+                                     [&](const MetricFilter& x) { return x.key == it.key(); });
+              if (mf == ch.metric->filters.end()) r_.add(vp, "invalid_filters");
+              else if (std::find(vs.begin(), vs.end(), "__ALL_FILTER_VALUES__") != vs.end()) vs = mf->values;
+            }
+            cf.values.emplace_back(it.key(), std::move(vs));
+          }
+          if (vals->empty()) r_.add(Reader::at(fp, "values"), "value_is_mandatory");
+        }
+        static const json kEmpty = json::object();
+        const json* fprops = r_.object(f, "properties", fp);
+        cf.properties = parse_charge_properties(ch.model, fprops ? *fprops : kEmpty, Reader::at(fp, "properties"), errors_);
+        cf.pricing_group_keys = fprops && (Reader::has(*fprops, "pricing_group_keys") || Reader::has(*fprops, "grouped_by"))
+                                    ? group_keys(*fprops, Reader::at(fp, "properties"))
+                                    : ch.pricing_group_keys;
+        ch.filters.push_back(std::move(cf));
+      }
+    }
+    if (ch.metric)
+      validate_charge_model_for_metric(ch.model, aggregation_kind(ch.metric->aggregation), ch.metric->recurring,
+                                       ch.pay_in_advance, ch.prorated, p, errors_);
+  }
+
+  void parse_fixed_charge(FixedCharge& fc, const json& c, const std::string& p) {
+    fc.lago_id = r_.string(c, "lago_id", p).value_or(r_.string(c, "id", p).value_or(""));
+    fc.add_on_code = r_.string(c, "add_on_code", p).value_or(r_.string(c, "code", p).value_or(""));
+    if (Reader::has(c, "add_on") && c["add_on"].is_object()) {
+      fc.add_on_code = r_.string(c["add_on"], "code", Reader::at(p, "add_on")).value_or(fc.add_on_code);
+      fc.add_on_name = r_.string(c["add_on"], "name", Reader::at(p, "add_on")).value_or("");
+    }
+    if (fc.add_on_name.empty()) fc.add_on_name = r_.string(c, "add_on_name", p).value_or(fc.add_on_code);
+    fc.invoice_display_name = r_.string(c, "invoice_display_name", p);
+    if (auto m = r_.string(c, "charge_model", p, true)) {
+      auto cm = parse_charge_model(*m);
+      if (!cm || !(*cm == ChargeModel::standard || *cm == ChargeModel::graduated || *cm == ChargeModel::volume))
+        r_.add(Reader::at(p, "charge_model"), "value_is_invalid");
+      else fc.model = *cm;
+    }
+    fc.pay_in_advance = r_.boolean(c, "pay_in_advance", p, false);
+    fc.prorated = r_.boolean(c, "prorated", p, false);
+    auto units = r_.decimal(c, "units", p);
+    if (units && units->is_negative()) r_.add(Reader::at(p, "units"), "value_is_invalid");
+    fc.units = units.value_or(Decimal(0));
+    fc.properties = properties(fc.model, c, p);
+    fc.taxes = parse_tax_refs(c, p);
+  }
+
+  void parse_plans(const json& d) {
+    const json* arr = r_.array(d, "plans", "");
+    if (!bounded<Plan>(arr, "plans")) return;
+    s_.plans.resize(arr->size());
+    std::set<std::string> seen;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const std::string p = Reader::at("plans", i);
+      const json& pl = (*arr)[i];
+      if (!pl.is_object()) { r_.add(p, "value_is_invalid"); continue; }
+      parse_plan_body(s_.plans[i], pl, p);
+      if (!s_.plans[i].code.empty() && !seen.insert(s_.plans[i].code).second) r_.add(Reader::at(p, "code"), "value_already_exist");
+    }
+  }
+
+  void parse_plan_body(Plan& plan, const json& pl, const std::string& p) {
+    plan.code = r_.string(pl, "code", p, true).value_or("");
+    plan.name = r_.string(pl, "name", p).value_or(plan.code);
+    plan.lago_id = r_.string(pl, "lago_id", p).value_or("");
+    plan.invoice_display_name = r_.string(pl, "invoice_display_name", p);
+    if (auto iv = r_.string(pl, "interval", p, true)) {
+      if (auto x = parse_interval(*iv)) plan.interval = *x;
+      else r_.add(Reader::at(p, "interval"), "value_is_invalid");
+    }
+    auto amount = r_.integer(pl, "amount_cents", p, true);
+    if (amount && *amount < 0) r_.add(Reader::at(p, "amount_cents"), "value_is_invalid");
+    plan.amount_cents = amount.value_or(0);
+    plan.currency = currency(pl, "amount_currency", p, true).value_or(*find_currency("USD"));
+    plan.pay_in_advance = r_.boolean(pl, "pay_in_advance", p, false);
+    auto trial = r_.decimal(pl, "trial_period", p);
+    if (trial && (trial->is_negative() || *trial > Decimal(100000))) r_.add(Reader::at(p, "trial_period"), "value_is_invalid");
+    plan.trial_period = trial.value_or(Decimal(0));
+    plan.bill_charges_monthly = r_.boolean(pl, "bill_charges_monthly", p, false);
+    plan.bill_fixed_charges_monthly = r_.boolean(pl, "bill_fixed_charges_monthly", p, false);
+    plan.taxes = parse_tax_refs(pl, p);
+    if (const json* cs = r_.array(pl, "charges", p); bounded<Charge>(cs, Reader::at(p, "charges"))) {
+      plan.charges.resize(cs->size());
+      for (size_t k = 0; k < cs->size(); ++k) {
+        const std::string cp = Reader::at(Reader::at(p, "charges"), k);
+        if (!(*cs)[k].is_object()) { r_.add(cp, "value_is_invalid"); continue; }
+        parse_charge(plan.charges[k], (*cs)[k], cp);
+      }
+    }
+    if (const json* fcs = r_.array(pl, "fixed_charges", p); bounded<FixedCharge>(fcs, Reader::at(p, "fixed_charges"))) {
+      plan.fixed_charges.resize(fcs->size());
+      for (size_t k = 0; k < fcs->size(); ++k) {
+        const std::string cp = Reader::at(Reader::at(p, "fixed_charges"), k);
+        if (!(*fcs)[k].is_object()) { r_.add(cp, "value_is_invalid"); continue; }
+        parse_fixed_charge(plan.fixed_charges[k], (*fcs)[k], cp);
+      }
+    }
+    if (const json* mc = r_.object(pl, "minimum_commitment", p)) {
+      MinimumCommitment m;
+      const std::string mp = Reader::at(p, "minimum_commitment");
+      auto a = r_.integer(*mc, "amount_cents", mp, true);
+      if (a && *a < 0) r_.add(Reader::at(mp, "amount_cents"), "value_is_invalid");
+      m.amount_cents = a.value_or(0);
+      m.invoice_display_name = r_.string(*mc, "invoice_display_name", mp);
+      m.taxes = parse_tax_refs(*mc, mp);
+      plan.minimum_commitment = m;
+    }
+  }
+
+  void parse_customer(const json& d) {
+    const json* c = r_.object(d, "customer", "");
+    if (!c) return;
+    Customer cu;
+    cu.external_id = r_.string(*c, "external_id", "customer").value_or("");
+    cu.name = r_.string(*c, "name", "customer").value_or("");
+    cu.lago_id = r_.string(*c, "lago_id", "customer").value_or("");
+    cu.currency = currency(*c, "currency", "customer", false);
+    cu.timezone = timezone(*c, "timezone", "customer");
+    cu.taxes = parse_tax_refs(*c, "customer");
+    if (auto g = r_.integer(*c, "invoice_grace_period", "customer")) {
+      if (*g < 0 || *g > 365) r_.add("customer.invoice_grace_period", "value_is_invalid");
+      else cu.invoice_grace_period = static_cast<int>(*g);
+    }
+    if (auto n = r_.integer(*c, "net_payment_term", "customer")) {
+      if (*n < 0 || *n > 365) r_.add("customer.net_payment_term", "value_is_invalid");
+      else cu.net_payment_term = static_cast<int>(*n);
+    }
+    s_.customer = std::move(cu);
+  }
+
+  // plan_overrides (§15): replace plan fields first; charges are matched by id / lago_id.
+  const Plan* apply_overrides(const Plan* base, const json& ov, const std::string& p) {
+    auto plan = std::make_unique<Plan>(*base);
+    if (auto a = r_.integer(ov, "amount_cents", p)) plan->amount_cents = *a;
+    if (auto t = r_.decimal(ov, "trial_period", p)) plan->trial_period = *t;
+    if (auto n = r_.string(ov, "invoice_display_name", p)) plan->invoice_display_name = n;
+    if (Reader::has(ov, "tax_codes") || Reader::has(ov, "taxes")) plan->taxes = parse_tax_refs(ov, p);
+    if (const json* mc = r_.object(ov, "minimum_commitment", p)) {
+      MinimumCommitment m = plan->minimum_commitment.value_or(MinimumCommitment{});
+      if (auto a = r_.integer(*mc, "amount_cents", Reader::at(p, "minimum_commitment"))) m.amount_cents = *a;
+      if (auto n = r_.string(*mc, "invoice_display_name", Reader::at(p, "minimum_commitment"))) m.invoice_display_name = n;
+      plan->minimum_commitment = m;
+    }
+    if (const json* cs = r_.array(ov, "charges", p)) {
+      for (size_t k = 0; k < cs->size(); ++k) {
+        const json& co = (*cs)[k];
+        const std::string cp = Reader::at(Reader::at(p, "charges"), k);
+        std::string id = r_.string(co, "id", cp).value_or(r_.string(co, "lago_id", cp).value_or(""));
+        auto it = std::find_if(plan->charges.begin(), plan->charges.end(), [&](const Charge& c) { return !id.empty() && c.lago_id == id; });
+        if (it == plan->charges.end()) { r_.add(Reader::at(cp, "id"), "charge_not_found"); continue; }
+        json merged = json::object();
+        merged["lago_id"] = it->lago_id;
+        merged["billable_metric_code"] = it->metric ? it->metric->code : "";
+        merged["charge_model"] = charge_model_name(it->model);
+        for (auto f = co.begin(); f != co.end(); ++f) merged[f.key()] = f.value();
+        Charge replaced = *it;
+        if (Reader::has(co, "properties")) replaced.properties = properties(replaced.model, merged, cp);
+        if (auto mn = r_.decimal(co, "min_amount_cents", cp)) replaced.min_amount_cents = *mn;
+        if (auto n = r_.string(co, "invoice_display_name", cp)) replaced.invoice_display_name = n;
+        if (Reader::has(co, "tax_codes") || Reader::has(co, "taxes")) replaced.taxes = parse_tax_refs(co, cp);
+        if (Reader::has(co, "filters")) {
+          Charge tmp;
+          parse_charge(tmp, merged, cp);
+          replaced.filters = tmp.filters;
+        }
+        *it = std::move(replaced);
+      }
+    }
+    s_.overridden_plans.push_back(std::move(plan));
+    return s_.overridden_plans.back().get();
+  }
+
+  void parse_subscriptions(const json& d) {
+    const json* arr = r_.array(d, "subscriptions", "");
+    if (!bounded<Subscription>(arr, "subscriptions")) return;
+    s_.subscriptions.reserve(arr->size());
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const std::string p = Reader::at("subscriptions", i);
+      const json& so = (*arr)[i];
+      Subscription sub;
+      if (!so.is_object()) { r_.add(p, "value_is_invalid"); continue; }
+      sub.external_id = r_.string(so, "external_id", p, true).value_or("");
+      sub.lago_id = r_.string(so, "lago_id", p).value_or("");
+      sub.name = r_.string(so, "name", p).value_or("");
+      sub.plan_code = r_.string(so, "plan_code", p, true).value_or("");
+      if (!sub.plan_code.empty()) {
+        sub.plan = s_.find_plan(sub.plan_code);
+        if (!sub.plan) r_.add(Reader::at(p, "plan_code"), "plan_not_found");
+      }
+      if (auto bt = r_.string(so, "billing_time", p)) {
+        if (auto x = parse_billing_time(*bt)) sub.billing_time = *x;
+        else r_.add(Reader::at(p, "billing_time"), "value_is_invalid");
+      }
+      if (auto st = r_.string(so, "status", p)) {
+        if (*st == "active") sub.status = SubscriptionStatus::active;
+        else if (*st == "pending") sub.status = SubscriptionStatus::pending;
+        else if (*st == "terminated") sub.status = SubscriptionStatus::terminated;
+        else if (*st == "canceled") sub.status = SubscriptionStatus::canceled;
+        else r_.add(Reader::at(p, "status"), "value_is_invalid");
+      }
+      sub.started_at = r_.instant(so, "started_at", p);
+      sub.subscription_at = r_.instant(so, "subscription_at", p).value_or(sub.started_at.value_or(s_.now));
+      if (!sub.started_at && sub.status == SubscriptionStatus::active) sub.started_at = sub.subscription_at;
+      sub.ending_at = r_.instant(so, "ending_at", p);
+      sub.terminated_at = r_.instant(so, "terminated_at", p);
+      sub.created_at = r_.instant(so, "created_at", p);
+      if (!Reader::has(so, "status") && sub.terminated_at) sub.status = SubscriptionStatus::terminated;
+      if (sub.started_at && sub.terminated_at && *sub.terminated_at < *sub.started_at)
+        r_.add(Reader::at(p, "terminated_at"), "invalid_date");
+      if (sub.plan) {
+        if (const json* ov = r_.object(so, "plan_overrides", p)) sub.plan = apply_overrides(sub.plan, *ov, Reader::at(p, "plan_overrides"));
+      }
+      s_.subscriptions.push_back(std::move(sub));
+    }
+  }
+
+  void parse_events(const json& d) {
+    const json* arr = r_.array(d, "events", "");
+    if (!arr) return;
+    if (arr->size() > kMaxEvents) { r_.add("events", "too_many_items"); return; }
+    s_.events.reserve(arr->size());
+    std::set<std::pair<std::string, std::string>> seen;  // (external_subscription_id, transaction_id)
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const std::string p = Reader::at("events", i);
+      const json& e = (*arr)[i];
+      if (!e.is_object()) { r_.add(p, "value_is_invalid"); continue; }
+      Event ev;
+      ev.order = i;
+      ev.transaction_id = r_.string(e, "transaction_id", p).value_or("");
+      ev.external_subscription_id = r_.string(e, "external_subscription_id", p).value_or("");
+      ev.code = r_.string(e, "code", p, true).value_or("");
+      auto ts = r_.instant(e, "timestamp", p, false, "invalid_timestamp");
+      if (!Reader::has(e, "timestamp")) ts = s_.now;  // Lago stamps a missing timestamp at reception
+      if (!ts) continue;
+      ev.timestamp = *ts;
+      if (Reader::has(e, "properties")) {
+        if (!e["properties"].is_object()) { r_.add(Reader::at(p, "properties"), "value_is_invalid"); continue; }
+        ev.properties = e["properties"];
+      } else {
+        ev.properties = json::object();
+      }
+      if (Reader::has(e, "precise_total_amount_cents")) {
+        ev.precise_total_amount_cents = r_.decimal(e, "precise_total_amount_cents", p);
+      }
+      // A repeated transaction id for the same subscription was refused at ingestion.
+      if (!ev.transaction_id.empty() && !seen.emplace(ev.external_subscription_id, ev.transaction_id).second) continue;
+      if (!apply_expression(ev)) continue;
+      s_.events.push_back(std::move(ev));
+    }
+    std::stable_sort(s_.events.begin(), s_.events.end(),
+                     [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; });
+  }
+
+  // §2.7: the metric's expression overwrites properties[field_name]; failure drops the event.
+  bool apply_expression(Event& ev) {
+    const BillableMetric* m = s_.find_metric(ev.code);
+    if (!m || !m->expression || m->field_name.empty()) return true;
+    try {
+      expr::EventFields f{ev.code, Decimal(static_cast<int64_t>(
+                                       std::chrono::duration_cast<std::chrono::seconds>(ev.timestamp.time_since_epoch()).count())),
+                          &ev.properties};
+      ev.properties[m->field_name] = m->expression->evaluate_to_text(f);
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+};
+
+}  // namespace
+
+AggregationKind aggregation_kind(Aggregation a) {
+  switch (a) {
+    case Aggregation::count_agg: return AggregationKind::count;
+    case Aggregation::sum_agg: return AggregationKind::sum;
+    case Aggregation::unique_count_agg: return AggregationKind::unique_count;
+    case Aggregation::max_agg: return AggregationKind::max;
+    case Aggregation::latest_agg: return AggregationKind::latest;
+    case Aggregation::weighted_sum_agg: return AggregationKind::weighted_sum;
+  }
+  return AggregationKind::count;
+}
+
+const char* aggregation_name(Aggregation a) {
+  switch (a) {
+    case Aggregation::count_agg: return "count_agg";
+    case Aggregation::sum_agg: return "sum_agg";
+    case Aggregation::max_agg: return "max_agg";
+    case Aggregation::unique_count_agg: return "unique_count_agg";
+    case Aggregation::weighted_sum_agg: return "weighted_sum_agg";
+    case Aggregation::latest_agg: return "latest_agg";
+  }
+  return "count_agg";
+}
+
+const json& Snapshot::request() const {
+  static const json kEmpty = json::object();
+  if (raw.is_object() && raw.contains("request") && raw["request"].is_object()) return raw["request"];
+  return kEmpty;
+}
+
+const Plan* Snapshot::find_plan(const std::string& code) const {
+  for (const auto& p : plans)
+    if (p.code == code) return &p;
+  return nullptr;
+}
+
+const Subscription* Snapshot::find_subscription(const std::string& external_id) const {
+  // Several rows may share an external id (an upgrade chain): prefer the active one.
+  const Subscription* found = nullptr;
+  for (const auto& s : subscriptions) {
+    if (s.external_id != external_id) continue;
+    if (s.status == SubscriptionStatus::active) return &s;
+    if (!found) found = &s;
+  }
+  return found;
+}
+
+const BillableMetric* Snapshot::find_metric(const std::string& code) const {
+  for (const auto& m : billable_metrics)
+    if (m.code == code) return &m;
+  return nullptr;
+}
+
+const TimeZone& Snapshot::timezone() const {
+  if (customer && customer->timezone) return *customer->timezone;
+  return organization.timezone;
+}
+
+Snapshot parse_snapshot(json doc) {
+  Snapshot s;
+  s.raw = std::move(doc);
+  Parser(s).run();
+  return s;
+}
+
+}  // namespace tariff

@@ -1,0 +1,187 @@
+// The snapshot (CONTRACT §1) as typed, validated values.
+//
+// parse_snapshot() reads the whole document once, checks every field it uses and collects
+// every problem as a Lago-style path → code before failing with one 422 (ErrorCollector).
+// After it returns, references are resolved (charge → metric, subscription → plan with its
+// overrides applied, taxes by code), so the calculation code never meets a dangling code.
+// Objects live in vectors that are never resized after parsing; pointers into them are stable
+// for the Snapshot's lifetime (Snapshot is move-only for that reason).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tariff/charge_models.hpp"
+#include "tariff/currency.hpp"
+#include "tariff/decimal.hpp"
+#include "tariff/expression.hpp"
+#include "tariff/time.hpp"
+
+namespace tariff {
+
+using json = nlohmann::json;
+
+struct Tax {
+  std::string lago_id, code, name;
+  Decimal rate;  // percent
+  bool applied_to_organization = false;
+};
+using TaxList = std::vector<const Tax*>;
+
+enum class Aggregation { count_agg, sum_agg, max_agg, unique_count_agg, weighted_sum_agg, latest_agg };
+const char* aggregation_name(Aggregation);
+AggregationKind aggregation_kind(Aggregation);
+
+struct MetricFilter {
+  std::string key;
+  std::vector<std::string> values;
+};
+
+struct BillableMetric {
+  std::string lago_id, code, name;
+  Aggregation aggregation = Aggregation::count_agg;
+  std::string field_name;
+  bool recurring = false;
+  std::shared_ptr<const expr::Expression> expression;  // null when none
+  std::optional<RoundingMode> rounding;                // rounding_function
+  int rounding_precision = 0;
+  std::vector<MetricFilter> filters;
+};
+
+struct PricingUnit {
+  std::string code, short_name;
+  Decimal conversion_rate;
+};
+
+// A charge filter: values per key, in the input's key order.
+struct ChargeFilter {
+  std::vector<std::pair<std::string, std::vector<std::string>>> values;  // __ALL_FILTER_VALUES__ expanded
+  std::vector<std::pair<std::string, std::vector<std::string>>> raw_values;  // as given, for display
+  std::string invoice_display_name;  // empty when null
+  bool has_display_name = false;
+  ChargeProperties properties;
+  std::vector<std::string> pricing_group_keys;
+};
+
+struct Charge {
+  std::string lago_id;
+  const BillableMetric* metric = nullptr;
+  ChargeModel model = ChargeModel::standard;
+  bool pay_in_advance = false;
+  bool invoiceable = true;
+  bool prorated = false;
+  std::optional<Decimal> min_amount_cents;
+  std::optional<std::string> invoice_display_name;
+  ChargeProperties properties;
+  std::vector<std::string> pricing_group_keys;
+  std::vector<ChargeFilter> filters;
+  std::optional<TaxList> taxes;  // set only when the charge names its own taxes
+  std::optional<PricingUnit> pricing_unit;
+};
+
+struct FixedCharge {
+  std::string lago_id, add_on_code, add_on_name;
+  std::optional<std::string> invoice_display_name;
+  ChargeModel model = ChargeModel::standard;
+  bool pay_in_advance = false;
+  bool prorated = false;
+  Decimal units;
+  ChargeProperties properties;
+  std::optional<TaxList> taxes;
+};
+
+struct MinimumCommitment {
+  int64_t amount_cents = 0;
+  std::optional<std::string> invoice_display_name;
+  std::optional<TaxList> taxes;
+};
+
+struct Plan {
+  std::string lago_id, code, name;
+  std::optional<std::string> invoice_display_name;
+  Interval interval = Interval::monthly;
+  int64_t amount_cents = 0;
+  Currency currency;
+  bool pay_in_advance = false;
+  Decimal trial_period;  // days
+  bool bill_charges_monthly = false;
+  bool bill_fixed_charges_monthly = false;
+  std::optional<TaxList> taxes;
+  std::vector<Charge> charges;
+  std::vector<FixedCharge> fixed_charges;
+  std::optional<MinimumCommitment> minimum_commitment;
+};
+
+struct Customer {
+  std::string lago_id, external_id, name;
+  std::optional<Currency> currency;
+  std::optional<TimeZone> timezone;
+  std::optional<TaxList> taxes;
+  std::optional<int> invoice_grace_period;
+  std::optional<int> net_payment_term;
+};
+
+enum class SubscriptionStatus { active, pending, terminated, canceled };
+
+struct Subscription {
+  std::string lago_id, external_id, name;
+  std::string plan_code;
+  const Plan* plan = nullptr;  // the plan with plan_overrides applied
+  BillingTime billing_time = BillingTime::calendar;
+  SubscriptionStatus status = SubscriptionStatus::active;
+  Instant subscription_at{};
+  std::optional<Instant> started_at;
+  std::optional<Instant> ending_at;
+  std::optional<Instant> terminated_at;
+  std::optional<Instant> created_at;
+};
+
+struct Event {
+  std::string transaction_id, external_subscription_id, code;
+  Instant timestamp{};
+  json properties;  // always an object
+  std::optional<Decimal> precise_total_amount_cents;
+  size_t order = 0;  // ingestion order (input order)
+};
+
+struct Organization {
+  TimeZone timezone = TimeZone::utc();
+  std::optional<Currency> default_currency;
+  TaxList taxes;  // applied_to_organization or listed in tax_codes
+  int invoice_grace_period = 0;
+  int net_payment_term = 0;
+};
+
+struct Snapshot {
+  Snapshot() = default;
+  Snapshot(Snapshot&&) = default;
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  Instant now{};
+  Organization organization;
+  std::vector<Tax> taxes;
+  std::vector<BillableMetric> billable_metrics;
+  std::vector<Plan> plans;
+  std::vector<std::unique_ptr<Plan>> overridden_plans;  // plans with subscription overrides
+  std::optional<Customer> customer;
+  std::vector<Subscription> subscriptions;
+  std::vector<Event> events;  // sorted by (timestamp, order)
+  json raw;                   // the document (coupons, wallets, credit notes, request)
+
+  const json& request() const;
+  const Plan* find_plan(const std::string& code) const;
+  const Subscription* find_subscription(const std::string& external_id) const;
+  const BillableMetric* find_metric(const std::string& code) const;
+  // Customer timezone, else organization's, else UTC.
+  const TimeZone& timezone() const;
+};
+
+Snapshot parse_snapshot(json doc);
+
+}  // namespace tariff
