@@ -136,6 +136,8 @@ int main(int argc, char** argv) {
   const int threads = cli.threads;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   svr.set_payload_max_length(cli.options.max_body_bytes);
+  svr.set_tcp_nodelay(true);        // small JSON replies: no Nagle + delayed-ACK stalls
+  svr.set_keep_alive_timeout(1);    // idle keep-alive connections hold up a stop for <= 1 s
   svr.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
   svr.set_file_extension_and_mimetype_mapping("wasm", "application/wasm");
   svr.set_file_extension_and_mimetype_mapping("json", "application/json");
