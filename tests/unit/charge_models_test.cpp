@@ -197,6 +197,9 @@ TEST(Package, FreeUnitsNotExhaustedAndZeroUnits) {
     "per_package_size": 0, "per_package_unit_amount": "0.0"})").dump());
   // exactly one started package: 11 units, 10 free → 1 paid → 1 package
   EXPECT_EQ(compute_charge(f, usage("11")).amount, D("100"));
+  // 20 + 1e-18 units → 10.000000000000000001 paid: a second package is started
+  EXPECT_EQ(compute_charge(f, usage("20.000000000000000001")).amount, D("200"));
+  EXPECT_EQ(compute_charge(f, usage("20")).amount, D("100"));
 }
 
 // ---------------------------------------------------------------- percentage

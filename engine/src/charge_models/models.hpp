@@ -17,6 +17,15 @@ inline Decimal per_unit(const Decimal& amount, const Decimal& units) {
   return units.is_zero() ? Decimal() : amount / units;
 }
 
+// ceil(paid / size) computed exactly: the quotient is rounded at 18 decimals, so the
+// product check settles the last package (10.000000000000000001 / 10 → 2 packages).
+inline Decimal packages_for(const Decimal& paid, int64_t size) {
+  const Decimal s(size);
+  Decimal q = (paid / s).floor();
+  if (q * s < paid) q += Decimal(1);
+  return q;
+}
+
 // The denominator Lago uses for unit_amount: full units when prorated, else units.
 inline const Decimal& unit_basis(const ChargeUsage& u) { return u.prorated ? u.full_units : u.units; }
 

@@ -13,8 +13,7 @@ ChargeAmount package(const ChargeProperties& p, const ChargeUsage& u) {
   const Decimal free = Decimal(p.free_units);
   const Decimal paid = u.units - free;
   if (!paid.is_negative()) {
-    const Decimal packages = (paid / Decimal(p.package_size)).ceil();
-    r.amount = packages * p.amount;
+    r.amount = packages_for(paid, p.package_size) * p.amount;
   }
   r.unit_amount = paid.is_positive() ? r.amount / paid : Decimal();
 

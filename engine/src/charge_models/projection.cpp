@@ -36,7 +36,7 @@ Decimal projected_package(const ChargeProperties& p, const Decimal& pu) {
   if (pu.is_zero()) return Decimal();
   const Decimal paid = pu - Decimal(p.free_units);
   if (!paid.is_positive()) return Decimal();
-  return (paid / Decimal(p.package_size)).ceil() * p.amount;
+  return packages_for(paid, p.package_size) * p.amount;
 }
 
 Decimal projected_volume(const ChargeProperties& p, const Decimal& pu) {
