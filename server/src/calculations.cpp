@@ -11,6 +11,9 @@
 //     carry across periods);
 //   otherwise → events since now − (interval length + 2 days), which covers the current
 //     period in any time zone (monthly: 31 + 2 = 33 days back).
+#include <algorithm>
+#include <map>
+
 #include "resources.hpp"
 #include "tariff/engine.hpp"
 
