@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds native (build/) and WASM (build-wasm/), runs tariff_bench and bench/wasm_bench.mjs,
+# prints the WASM/native ratios and the artefact sizes. Results in build/bench/.
+# Not part of the test command.   Usage: bash bench/run.sh [min_time_seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MIN=${1:-0.5}
+BUILD=${TARIFF_BUILD_DIR:-build}
+WASM=${TARIFF_WASM_DIR:-build-wasm}
+if [ -z "${TARIFF_NO_BUILD:-}" ]; then bash scripts/build all; fi
+mkdir -p build/bench
+"$BUILD/tariff_bench" --benchmark_min_time="$MIN" --benchmark_out=build/bench/native.json \
+  --benchmark_out_format=json 2> >(grep -v 'built as DEBUG' >&2)
+node bench/wasm_bench.mjs --wasm-dir "$WASM" --min-time "$MIN" > build/bench/wasm.json
+node bench/compare.mjs build/bench/native.json build/bench/wasm.json
+echo
+node -e "const c=require('./build/bench/wasm.json').context; console.log('instantiate (median of 5):', c.instantiate_ms_median.toFixed(1), 'ms')"
+for f in "$WASM/tariff.wasm" "$WASM/tariff.mjs" "$WASM/tariff-core.mjs"; do
+  printf '%-28s %8d bytes raw %8d bytes gzip -9\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
+done
