@@ -34,7 +34,7 @@ class Decimal {
 
   constexpr Decimal() = default;
   Decimal(int v) : raw_(static_cast<int128>(v) * unit()) {}        // NOLINT implicit
-  Decimal(int64_t v) : raw_(static_cast<int128>(v) * unit()) {}    // NOLINT implicit
+  Decimal(long v) : raw_(static_cast<int128>(v) * unit()) {}       // NOLINT implicit
   Decimal(long long v) : raw_(static_cast<int128>(v) * unit()) {}  // NOLINT implicit
 
   // "12", "-0.0125", "3." — optional sign, digits, optional fraction. No exponent, no

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "tariff/error.hpp"
+
 namespace tariff {
 namespace {
 
@@ -98,8 +100,12 @@ std::optional<std::string> property_text(const json& properties, const std::stri
 
 std::optional<Decimal> event_value(const Event& e, const std::string& field_name) {
   auto t = property_text(e.properties, field_name);
-  if (!t || t->size() > 60 || !numeric_text(*t)) return std::nullopt;
-  return Decimal::parse(*t);  // nullopt when beyond Decimal's range
+  if (!t || !numeric_text(*t)) return std::nullopt;
+  auto v = t->size() <= 60 ? Decimal::parse(*t) : std::nullopt;
+  // A numeric value beyond ±1.7e20 cannot be billed exactly: refuse, never guess.
+  if (!v) throw Failure(Error::validation("events[" + std::to_string(e.order) + "].properties." + field_name,
+                                           "value_is_invalid"));
+  return v;
 }
 
 std::vector<const Event*> select_events(const Snapshot& s, const std::string& sub_id, const BillableMetric& m,
@@ -287,8 +293,10 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
   std::vector<const Event*> in_window;
   for (const Event* e : evs)
     if (e->timestamp >= from) in_window.push_back(e);
-  out.events_count = static_cast<int64_t>(in_window.size());
-  u.events_count = out.events_count;
+  // Recurring metrics count every event of their history (no lower bound), as they sum.
+  const bool all_history = m.recurring && m.aggregation == Aggregation::sum_agg;
+  out.events_count = static_cast<int64_t>(all_history ? evs.size() : in_window.size());
+  u.events_count = static_cast<int64_t>(in_window.size());
   for (const Event* e : in_window)
     if (e->precise_total_amount_cents) u.dynamic_amount += currency.from_cents(*e->precise_total_amount_cents);
 
@@ -350,6 +358,8 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
     }
     case Aggregation::unique_count_agg:
       c = unique_count(m, evs, w, prorated);
+      // Lago's unique count reports the unique total as its events count.
+      out.events_count = c.current.floor(0).to_int64();
       break;
     case Aggregation::weighted_sum_agg: {
       std::vector<Decimal> deltas;

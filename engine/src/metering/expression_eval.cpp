@@ -13,6 +13,7 @@
 //   round/ceil/floor(x, d): scale d.
 #include <algorithm>
 #include <cstdlib>
+#include <utility>
 
 #include "tariff/expression.hpp"
 
@@ -72,13 +73,23 @@ uint128 magnitude(const Decimal& d) {
 // bigdecimal's is_one_quickcheck: exactly +1 at a non-negative scale.
 bool is_one(const Num& n) { return n.value == Decimal(1) && n.scale >= 0 && n.scale <= 38; }
 
+int ctz128(uint128 v) {  // v != 0
+  const uint64_t low = static_cast<uint64_t>(v);
+  return low != 0 ? __builtin_ctzll(low) : 64 + __builtin_ctzll(static_cast<uint64_t>(v >> 64));
+}
+
+// Binary GCD: shifts and subtractions only (128-bit division is a slow library call).
 uint128 gcd(uint128 a, uint128 b) {
-  while (b != 0) {
-    const uint128 t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
+  if (a == 0) return b;
+  if (b == 0) return a;
+  const int shift = ctz128(a | b);
+  a >>= ctz128(a);
+  do {
+    b >>= ctz128(b);
+    if (a > b) std::swap(a, b);
+    b -= a;
+  } while (b != 0);
+  return a << shift;
 }
 
 // Smallest t with |q|·10^t >= 1 (q ≠ 0): 1 − (integer digits) for |q| >= 1, else
@@ -104,8 +115,9 @@ Num divide(const Num& a, const Num& b) {
   const uint128 g = gcd(magnitude(a.value), magnitude(b.value));
   uint128 n = magnitude(a.value) / g;
   uint128 d = magnitude(b.value) / g;
-  int64_t twos = 0, fives = 0;
-  while (d % 2 == 0) d /= 2, ++twos;
+  const int64_t twos = ctz128(d);
+  d >>= twos;
+  int64_t fives = 0;
   while (d % 5 == 0) d /= 5, ++fives;
   int64_t own_scale = 0;  // decimals of the exact quotient (negative: trailing zeros)
   if (twos == 0 && fives == 0 && d == 1) {
@@ -231,7 +243,12 @@ void load_property(Slot& slot, const nlohmann::json& v) {
 }  // namespace
 
 Value Expression::evaluate(const EventFields& event) const {
-  std::vector<Slot> stack(max_stack_ == 0 ? 1 : max_stack_);
+  // Most expressions need a handful of slots: keep those on the C++ stack.
+  constexpr std::size_t kInline = 8;
+  Slot inline_slots[kInline];
+  std::vector<Slot> heap_slots;
+  if (max_stack_ > kInline) heap_slots.resize(max_stack_);
+  Slot* const stack = max_stack_ > kInline ? heap_slots.data() : inline_slots;
   std::size_t top = 0;  // slots in use
   try {
     for (const Instruction& ins : program_) {
@@ -352,7 +369,7 @@ Value Expression::evaluate(const EventFields& event) const {
 
 std::string Expression::evaluate_to_text(const EventFields& event) const {
   Value v = evaluate(event);
-  if (v.is_number()) return v.number().to_string();
+  if (v.is_number()) return detail::ruby_text(v.number());
   return std::move(std::get<1>(v.v));
 }
 

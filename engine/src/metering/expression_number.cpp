@@ -19,45 +19,57 @@ namespace {
 
 constexpr uint128 kMaxMagnitude = (static_cast<uint128>(1) << 127) - 1;
 
-uint128 pow10_u128(int n) {  // 0 <= n <= 38
-  uint128 p = 1;
-  for (int i = 0; i < n; ++i) p *= 10;
-  return p;
+struct Pow10Table {
+  uint128 v[39];
+  constexpr Pow10Table() : v() {
+    v[0] = 1;
+    for (int i = 1; i < 39; ++i) v[i] = v[i - 1] * 10;
+  }
+};
+constexpr Pow10Table kPow10{};
+uint128 pow10_u128(int n) { return kPow10.v[n]; }  // 0 <= n <= 38
+
+// Decimal digits of v. 128-bit division is slow (a library call per step), so split
+// into base-10^19 chunks once and convert those with 64-bit arithmetic.
+void append_u64(std::string& out, uint64_t v, int min_width) {
+  char buf[20];
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  for (int i = n; i < min_width; ++i) out.push_back('0');
+  while (n > 0) out.push_back(buf[--n]);
 }
 
 std::string u128_digits(uint128 v) {
-  if (v == 0) return "0";
-  char buf[48];
-  int n = 0;
-  while (v != 0) {
-    buf[n++] = static_cast<char>('0' + static_cast<int>(v % 10));
-    v /= 10;
+  constexpr uint64_t kChunk = 10000000000000000000ULL;  // 10^19
+  std::string out;
+  if (v < kChunk) {
+    append_u64(out, static_cast<uint64_t>(v), 1);
+    return out;
   }
-  std::string s(static_cast<std::size_t>(n), '0');
-  for (int i = 0; i < n; ++i) s[static_cast<std::size_t>(i)] = buf[n - 1 - i];
-  return s;
+  const uint128 high = v / kChunk;
+  const uint64_t low = static_cast<uint64_t>(v % kChunk);
+  if (high < kChunk) {
+    append_u64(out, static_cast<uint64_t>(high), 1);
+  } else {
+    append_u64(out, static_cast<uint64_t>(high / kChunk), 1);
+    append_u64(out, static_cast<uint64_t>(high % kChunk), 19);
+  }
+  append_u64(out, low, 19);
+  return out;
 }
 
-// num-bigint's BigInt::from_str_radix(_, 10) as bigdecimal calls it: one optional sign
-// ('-', or '+'), then digits with '_' allowed anywhere but first. Collects the digits.
-bool read_integer(std::string_view s, bool& negative, std::string& digits) {
-  negative = false;
-  if (!s.empty() && s[0] == '-') {
-    negative = true;
-    s.remove_prefix(1);
+// The characters bigdecimal hands to BigInt::from_str_radix: the text before the first '.'
+// followed by the text after it, viewed in place.
+struct Joined {
+  std::string_view lead, trail;
+  std::size_t size() const { return lead.size() + trail.size(); }
+  char operator[](std::size_t i) const {
+    return i < lead.size() ? lead[i] : trail[i - lead.size()];
   }
-  if (!s.empty() && s[0] == '+') {
-    if (negative) return false;  // "-+5" is not a number
-    s.remove_prefix(1);
-  }
-  if (s.empty() || s[0] == '_') return false;
-  for (char c : s) {
-    if (c == '_') continue;
-    if (c < '0' || c > '9') return false;
-    digits.push_back(c);
-  }
-  return !digits.empty();
-}
+};
 
 // Rust's i128::from_str: optional sign, then at least one digit. Saturates far outside
 // any usable scale (the caller rejects those).
@@ -130,35 +142,57 @@ NumberKind parse_number(std::string_view text, Num& out, std::string* big_displa
 
   // Split at the first '.'; a trailing '.' is dropped ("5." is 5). The fraction's length
   // counts every character but '_' (so ".-5" reads as -5 at scale 2, as bigdecimal does).
-  std::string joined;
+  Joined j{base, {}};
   int64_t fraction_digits = 0;
   const std::size_t dot = base.find('.');
-  if (dot == std::string_view::npos) {
-    joined = std::string(base);
-  } else if (dot == base.size() - 1) {
-    joined = std::string(base.substr(0, dot));
-  } else {
-    std::string_view trail = base.substr(dot + 1);
-    joined = std::string(base.substr(0, dot)) + std::string(trail);
-    for (char c : trail) fraction_digits += c != '_';
+  if (dot != std::string_view::npos) {
+    j.lead = base.substr(0, dot);
+    if (dot + 1 < base.size()) {
+      j.trail = base.substr(dot + 1);
+      for (char c : j.trail) fraction_digits += c != '_';
+    }
   }
+
+  // num-bigint: one sign ('-', or '+' alone: "-+5" is not a number), then digits with '_'
+  // allowed anywhere but first.
+  const std::size_t n = j.size();
+  std::size_t i = 0;
   bool negative = false;
-  std::string digits;
-  if (!read_integer(joined, negative, digits)) return NumberKind::not_number;
-  const std::size_t first = digits.find_first_not_of('0');
-  digits = first == std::string::npos ? "0" : digits.substr(first);
+  if (i < n && j[i] == '-') {
+    negative = true;
+    ++i;
+    if (i < n && j[i] == '+') return NumberKind::not_number;
+  } else if (i < n && j[i] == '+') {
+    ++i;
+  }
+  if (i >= n || j[i] == '_') return NumberKind::not_number;
+  std::size_t first_sig = n;  // first non-zero digit
+  int64_t len = 0;            // digits from first_sig on
+  for (std::size_t k = i; k < n; ++k) {
+    const char c = j[k];
+    if (c == '_') continue;
+    if (c < '0' || c > '9') return NumberKind::not_number;
+    if (first_sig == n && c != '0') first_sig = k;
+    if (first_sig != n) ++len;
+  }
+  if (first_sig == n) {  // zero, at any scale, prints "0"
+    out = Num{Decimal(), 0};
+    return NumberKind::number;
+  }
   const int64_t scale = fraction_digits - exponent;
 
-  // value = digits × 10^-scale; digit i (from the left) sits at place 10^p with
-  // p = (len − 1 − i) − scale. Places above 10^20 are out of range; below 10^-18 they
+  // value = digits × 10^-scale; the idx-th significant digit sits at place 10^p with
+  // p = (len − 1 − idx) − scale. Places above 10^20 are out of range; below 10^-18 they
   // round half away from zero on the first dropped digit.
-  const int64_t len = static_cast<int64_t>(digits.size());
   bool in_range = scale <= kMaxScale && scale >= -kMaxScale;
   uint128 mag = 0;  // in units of 10^-18
   bool round_up = false;
-  for (int64_t i = 0; i < len && in_range; ++i) {
-    const int d = digits[static_cast<std::size_t>(i)] - '0';
-    const int64_t place = (len - 1 - i) - scale;
+  int64_t idx = 0;
+  for (std::size_t k = first_sig; k < n && in_range; ++k) {
+    const char c = j[k];
+    if (c == '_') continue;
+    const int d = c - '0';
+    const int64_t place = (len - 1 - idx++) - scale;
     if (d == 0) continue;
     if (place > 20) {
       in_range = false;
@@ -174,18 +208,42 @@ NumberKind parse_number(std::string_view text, Num& out, std::string* big_displa
     if (mag == kMaxMagnitude) in_range = false;
     ++mag;
   }
-  if (digits == "0") {  // zero at any scale prints "0"
-    out = Num{Decimal(), 0};
-    return NumberKind::number;
-  }
   if (!in_range) {
-    if (big_display != nullptr) *big_display = format_digits(digits, scale, negative);
+    if (big_display != nullptr) {
+      std::string digits;
+      for (std::size_t k = first_sig; k < n; ++k) {
+        if (j[k] != '_') digits.push_back(j[k]);
+      }
+      *big_display = format_digits(digits, scale, negative);
+    }
     return NumberKind::out_of_range;
   }
   const int128 raw = static_cast<int128>(mag);
   out.value = Decimal::from_raw(negative ? -raw : raw);
   out.scale = static_cast<int32_t>(scale);
   return NumberKind::number;
+}
+
+std::string ruby_text(const Decimal& d) {
+  const int128 raw = d.raw();
+  const uint128 mag = raw < 0 ? static_cast<uint128>(0) - static_cast<uint128>(raw)
+                              : static_cast<uint128>(raw);
+  constexpr uint64_t kUnit = 1000000000000000000ULL;  // 10^18
+  std::string out = raw < 0 ? "-" : "";
+  out += u128_digits(mag / kUnit);
+  uint64_t frac = static_cast<uint64_t>(mag % kUnit);
+  out += '.';
+  if (frac == 0) {
+    out += '0';
+    return out;
+  }
+  int width = 18;
+  while (frac % 10 == 0) {
+    frac /= 10;
+    --width;
+  }
+  append_u64(out, frac, width);
+  return out;
 }
 
 std::string format_number(const Num& n) {

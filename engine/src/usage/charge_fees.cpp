@@ -63,7 +63,10 @@ std::vector<ChargeFee> charge_fees(const Snapshot& s, const Subscription& sub, c
       // Current usage shows unprorated units for advance and prorated charges (§14.1).
       const bool current = mode == UsageMode::current_usage && (charge.pay_in_advance || prorated);
       fee.units = current ? fee.agg.current_units : (prorated ? fee.agg.current_units : fee.agg.units);
-      if (fee.units.is_negative()) fee.units = Decimal();
+      if (fee.units.is_negative() || fee.model.zeroed) {
+        fee.units = Decimal();  // §3.13: the guard zeroes what the fee shows
+        fee.agg.total_aggregated_units = Decimal();
+      }
       price_fee(fee, &charge, cur);
       out.push_back(std::move(fee));
     }

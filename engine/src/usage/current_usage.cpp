@@ -191,7 +191,7 @@ ordered_json current_usage(const json& doc) {
   ordered_json u;
   u["from_datetime"] = format_instant(uc.windows.charges_from);
   u["to_datetime"] = format_instant(uc.windows.charges_to);
-  u["issuing_date"] = format_date(utc_date(uc.windows.to));
+  u["issuing_date"] = format_date(uc.dates.tz.local_date(uc.windows.to));  // Decisions fix 3: local date
   u["lago_invoice_id"] = nullptr;
   u["currency"] = std::string(cur.code);
   u["amount_cents"] = amount;
