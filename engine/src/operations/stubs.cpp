@@ -9,7 +9,6 @@ namespace {
 }
 }  // namespace
 
-ordered_json projected_usage(const json&) { not_yet("projected_usage"); }
 ordered_json preview(const json&) { not_yet("preview"); }
 ordered_json estimate_fees(const json&) { not_yet("estimate_fees"); }
 }  // namespace tariff::ops
