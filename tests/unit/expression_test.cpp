@@ -350,6 +350,13 @@ TEST(Expression, EvaluateToText) {
   EXPECT_EQ(t("round(0.0000001, 7)"), "0.0000001");
   EXPECT_EQ(t("concat(event.properties.name, '-', 2.50)"), "eu-2.50");
   EXPECT_EQ(t("event.properties.name"), "eu");
+  EXPECT_EQ(t("0"), "0.0");
+  EXPECT_EQ(t("0 - 0.5"), "-0.5");
+  // Integer part above 10^19 (two 64-bit chunks) and all 18 decimals.
+  EXPECT_EQ(t("99999999999999999999.123456789012345678"),
+            "99999999999999999999.123456789012345678");
+  EXPECT_EQ(t("10000000000000000000.000000000000000001"),
+            "10000000000000000000.000000000000000001");
 }
 
 TEST(Expression, ParseOnceEvaluateMany) {

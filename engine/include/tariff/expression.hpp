@@ -90,7 +90,10 @@ enum class NumberKind { not_number, number, out_of_range };
 NumberKind parse_number(std::string_view text, Num& out, std::string* big_display = nullptr);
 // Rust bigdecimal's Display: "1.50", "120", "1E-7", "12e+16", "0".
 std::string format_number(const Num& n);
-// The same for an unscaled magnitude given as digits (no leading zeros) and a scale.
+// Ruby's BigDecimal#to_s as Lago stores a result: "3.0", "0.125", "-120.0" (the same text
+// as Decimal::to_string, produced without 128-bit division per digit).
+std::string ruby_text(const Decimal& d);
+// Display for an unscaled magnitude given as digits (no leading zeros) and a scale.
 std::string format_digits(const std::string& digits, int64_t scale, bool negative);
 
 enum class Op : uint8_t {
