@@ -7,16 +7,12 @@
 #include <stdexcept>
 
 #include "tariff/time.hpp"
+#include "time/tz_table.hpp"
 
 namespace tariff {
 namespace {
 
-// Same layout as engine/src/time/time_zone.cpp, to walk the generated table.
-struct TzZoneEntry {
-  const char* name;
-  int rule;
-};
-#include "time/tz_rules.inc"
+using namespace tz_table;  // the generated table, to walk every zone
 
 using date::local_days;
 using std::chrono::hours;
@@ -100,6 +96,13 @@ TEST(TimeZoneTable, EveryGeneratedRuleParsesAndNamesAreSorted) {
   for (size_t i = 1; i < std::size(kTzZones); ++i)
     EXPECT_LT(std::string_view{kTzZones[i - 1].name}, std::string_view{kTzZones[i].name});
   for (const auto& e : kTzZones) EXPECT_TRUE(TimeZone::find(e.name).has_value()) << e.name;
+  for (const auto& h : kTzHistories) {  // each history: from 2000-01-01, ascending, then the rule
+    ASSERT_GT(h.count, 0);
+    EXPECT_EQ(kTzTransitions[h.first].at, 946684800u);
+    for (int i = h.first + 1; i < h.first + h.count; ++i)
+      EXPECT_LT(kTzTransitions[i - 1].at, kTzTransitions[i].at);
+    EXPECT_GT(h.rule_from, int64_t{kTzTransitions[h.first + h.count - 1].at});
+  }
   EXPECT_GT(std::size(kTzZones), 500u);
 }
 
@@ -134,6 +137,13 @@ TEST(TimeZoneOffset, SpotChecksAgainstSystemDate) {
       {"Europe/Paris", "2024-10-27T00:59:59Z", 120},   {"Europe/Paris", "2024-10-27T01:00:00Z", 60},
       {"America/New_York", "2024-03-10T06:59:59Z", -300}, {"America/New_York", "2024-03-10T07:00:00Z", -240},
       {"America/New_York", "2024-11-03T05:59:59Z", -240}, {"America/New_York", "2024-11-03T06:00:00Z", -300},
+      // Past offsets that today's rules would get wrong (generated history since 2000).
+      {"Asia/Almaty", "2024-02-15T12:00:00Z", 360},    {"Asia/Almaty", "2024-03-15T12:00:00Z", 300},
+      {"America/Mexico_City", "2022-07-01T12:00:00Z", -300}, {"America/Mexico_City", "2023-07-01T12:00:00Z", -360},
+      {"Europe/Moscow", "2012-01-15T12:00:00Z", 240},  {"Europe/Moscow", "2016-01-15T12:00:00Z", 180},
+      {"Africa/Casablanca", "2024-03-20T12:00:00Z", 0}, {"Africa/Casablanca", "2024-05-20T12:00:00Z", 60},
+      {"America/New_York", "2005-03-20T12:00:00Z", -300}, {"America/New_York", "2005-04-05T12:00:00Z", -240},
+      {"Europe/Riga", "2000-07-01T12:00:00Z", 120},    {"Europe/Riga", "2001-07-01T12:00:00Z", 180},
   };
   for (const auto& c : cases)
     EXPECT_EQ(Z(c.zone).offset(T(c.at)), std::chrono::minutes{c.minutes}) << c.zone << " " << c.at;

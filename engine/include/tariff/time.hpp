@@ -5,13 +5,13 @@
 // only at its edges: local 00:00:00.000000 and local 23:59:59.999999, converted to UTC.
 //
 // Time zones are IANA names evaluated with the POSIX TZ rule that ends each TZif file, taken
-// from a table generated at build time (scripts/gen_tz_rules.py → src/time/tz_rules.inc), so
-// native and WebAssembly builds give the same answers without a zoneinfo database.
-// Known limitation: the *current* rule is applied to every date. Zones whose rules changed
-// in the past (e.g. Europe/Moscow before 2014, America/Asuncion before 2024), or that use
-// one-off transitions (Africa/Casablanca and Asia/Gaza's Ramadan changes) are wrong on such
-// dates. Billing dates are recent, and the mainstream zones (Europe, US, Australia...) are
-// exact for every year since their rules last changed (2007 for the US, 1996 for the EU).
+// from a table generated from the build machine's tzdata (scripts/gen_tz_rules.py →
+// src/time/tz_rules.inc), so native and WebAssembly builds give the same answers without a
+// zoneinfo database. Where a zone's past since 2000 differs from its current rule (rule
+// changes: Asia/Almaty 2024, Mexico 2022, the US 2007; one-off transitions: Africa/Casablanca,
+// Asia/Gaza), the table also carries those explicit offsets, so every zone matches tzdata
+// from 2000 on. Known limitations: before 2000 the current rule is used for every date, and
+// the answers are those of the tzdata release the table was generated from (2025b).
 //
 // Nothing here reads a clock: `now` is always passed in.
 #pragma once
@@ -77,9 +77,11 @@ class TimeZone {  // value type, cheap to copy
   Instant end_of_day(date::local_days d) const;    // local 23:59:59.999999 → UTC
 
  private:
-  TimeZone(std::string name, PosixRule rule) : name_(std::move(name)), rule_(rule) {}
+  TimeZone(std::string name, PosixRule rule, int history)
+      : name_(std::move(name)), rule_(rule), history_(history) {}
   std::string name_;
   PosixRule rule_;
+  int history_ = -1;  // explicit offsets since 2000 where the rule is wrong (generated table)
 };
 
 // ---- billing periods (§4.1) ------------------------------------------------------------

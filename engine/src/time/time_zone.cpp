@@ -8,21 +8,18 @@
 //
 // Evaluation: the latest transition at or before t, among years Y−1..Y+1 of t's local year;
 // start happens at its local time in standard time, end at its local time in daylight time.
+// A zone whose past since 2000 differs from its rule carries explicit offsets for that stretch
+// (tz_table.hpp), looked up first.
 #include <algorithm>
-#include <array>
 #include <iterator>
 
 #include "tariff/time.hpp"
+#include "time/tz_table.hpp"
 
 namespace tariff {
 namespace {
 
-struct TzZoneEntry {
-  const char* name;
-  int rule;
-};
-
-#include "time/tz_rules.inc"
+using namespace tz_table;
 
 using std::chrono::seconds;
 
@@ -182,12 +179,25 @@ std::optional<TimeZone> TimeZone::find(std::string_view iana) {
   if (it == last || std::string_view{it->name} != iana) return std::nullopt;
   auto rule = PosixRule::parse(kTzRules[it->rule]);
   if (!rule) return std::nullopt;  // every generated rule parses (tested)
-  return TimeZone{std::string(it->name), *rule};
+  return TimeZone{std::string(it->name), *rule, it->history};
 }
 
-TimeZone TimeZone::utc() { return TimeZone{"UTC", PosixRule{}}; }
+TimeZone TimeZone::utc() { return TimeZone{"UTC", PosixRule{}, -1}; }
 
-std::chrono::seconds TimeZone::offset(Instant t) const { return rule_.offset(t); }
+std::chrono::seconds TimeZone::offset(Instant t) const {
+  if (history_ >= 0) {
+    const TzHistory& h = kTzHistories[history_];
+    const int64_t s = date::floor<seconds>(t).time_since_epoch().count();
+    const TzTransition* first = kTzTransitions + h.first;
+    const TzTransition* last = first + h.count;
+    if (s >= first->at && s < h.rule_from) {
+      const TzTransition* it = std::upper_bound(
+          first, last, s, [](int64_t v, const TzTransition& e) { return v < e.at; });
+      return seconds{(it - 1)->offset};  // the last transition at or before t
+    }
+  }
+  return rule_.offset(t);
+}
 
 date::local_days TimeZone::local_date(Instant t) const {
   const auto local = t + offset(t);  // still a sys_time; only its day is used
