@@ -10,5 +10,4 @@ namespace {
 }  // namespace
 
 ordered_json preview(const json&) { not_yet("preview"); }
-ordered_json estimate_fees(const json&) { not_yet("estimate_fees"); }
 }  // namespace tariff::ops

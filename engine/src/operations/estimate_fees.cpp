@@ -1,0 +1,226 @@
+// estimate_fees (SEMANTICS §14.3): the fee one event would create on each pay-in-advance
+// charge of its metric. The event is stamped `now`; the bucket is the matching filter with
+// the most keys (else the default bucket); the group is the event's own values. With S the
+// usage already in that bucket this period and Δ the event's contribution:
+//   amount = model(S + Δ, count + 1, the event in the running totals) − model(S)
+// so a first-tier flat already billed is not billed again.
+#include <algorithm>
+
+#include "invoice/taxes.hpp"
+#include "operations/operations.hpp"
+#include "snapshot/reader.hpp"
+#include "usage/charge_fees.hpp"
+#include "usage/subscription_dates.hpp"
+
+namespace tariff {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+[[noreturn]] void invalid(const std::string& path, const std::string& code) {
+  throw Failure(Error::validation(path, code));
+}
+
+// The filter with the most keys that the event matches, or null for the default bucket.
+const ChargeFilter* bucket_for(const Charge& c, const Event& e) {
+  const ChargeFilter* best = nullptr;
+  for (const auto& f : c.filters) {
+    bool ok = true;
+    for (const auto& [key, values] : f.values) {
+      auto v = property_text(e.properties, key);
+      if (!v || std::find(values.begin(), values.end(), *v) == values.end()) ok = false;
+    }
+    if (ok && (!best || f.values.size() > best->values.size())) best = &f;
+  }
+  return best;
+}
+
+// Δ of §14.3 given the existing in-bucket events (time order) and the new one.
+Decimal delta_units(const BillableMetric& m, const std::vector<const Event*>& existing, const Event& ev,
+                    const AggregationWindow& w, bool prorated) {
+  switch (m.aggregation) {
+    case Aggregation::count_agg: return Decimal(1);
+    case Aggregation::unique_count_agg: {
+      auto value = property_text(ev.properties, m.field_name);
+      auto op = property_text(ev.properties, "operation_type");
+      if (op && *op == "remove") return Decimal(0);
+      bool active = false;  // is the value currently added?
+      for (const Event* e : existing) {
+        if (property_text(e->properties, m.field_name) != value) continue;
+        auto eop = property_text(e->properties, "operation_type");
+        active = !(eop && *eop == "remove");
+      }
+      return active ? Decimal(0) : Decimal(1);
+    }
+    case Aggregation::sum_agg: {
+      const Decimal v = *event_value(ev, m.field_name);
+      if (prorated) {
+        const int64_t days = day_count(ev.timestamp, w.to, w.tz);
+        return (v * Decimal(days) / Decimal(w.charges_duration > 0 ? w.charges_duration : 1)).ceil(5);
+      }
+      // Rise of the running total above its previous maximum (= v when nothing went negative).
+      Decimal total, peak;
+      const Instant from = std::chrono::floor<std::chrono::milliseconds>(w.from);
+      for (const Event* e : existing) {
+        if (e->timestamp < from && !m.recurring) continue;
+        total += *event_value(*e, m.field_name);
+        peak = max(peak, total);
+      }
+      const Decimal after = total + v;
+      return after > peak ? after - peak : Decimal(0);
+    }
+    default: return Decimal(0);
+  }
+}
+
+ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, const Event& ev) {
+  const BillableMetric& m = *c.metric;
+  const Currency& cur = sub.plan->currency;
+  const SubscriptionDates dates = subscription_dates(s, sub);
+  const Windows win = current_usage_windows(dates, s.now);
+  AggregationWindow w;
+  w.from = win.charges_from;
+  w.to = win.charges_to;
+  w.charges_duration = win.charges_duration_days;
+  w.tz = dates.tz;
+  AggregationWindow until_now = w;
+  until_now.to = std::min(w.to, s.now);
+
+  const ChargeFilter* filter = bucket_for(c, ev);
+  const ChargeProperties& props = filter ? filter->properties : c.properties;
+  const auto& keys = filter ? filter->pricing_group_keys : c.pricing_group_keys;
+  // Existing events of the same bucket and group.
+  const auto selected = select_events(s, sub.external_id, m, until_now);
+  const auto buckets = bucket_events(c, selected);
+  const size_t bi = filter ? static_cast<size_t>(filter - c.filters.data()) : c.filters.size();
+  std::vector<const Event*> existing;
+  for (const Event* e : buckets[bi]) {
+    bool same = true;
+    for (const auto& k : keys) same &= property_text(e->properties, k) == property_text(ev.properties, k);
+    if (same) existing.push_back(e);
+  }
+  const bool prorated = c.prorated && m.recurring;
+  const AggregatedUsage before = aggregate(m, existing, until_now, prorated, cur);
+  const Decimal delta = delta_units(m, existing, ev, until_now, prorated);
+
+  ChargeUsage after = before.usage;
+  after.units = before.usage.units + delta;
+  after.events_count += 1;
+  if (m.aggregation == Aggregation::sum_agg) after.event_values.push_back(*event_value(ev, m.field_name));
+  if (ev.precise_total_amount_cents) after.dynamic_amount += cur.from_cents(*ev.precise_total_amount_cents);
+  ChargeUsage base = before.usage;
+  base.exclude_event = true;
+  const Decimal amount = compute_charge(props, after).amount - compute_charge(props, base).amount;
+
+  ChargeFee fee;
+  fee.model.amount = amount;
+  price_fee(fee, &c, cur);
+  const Decimal units = prorated ? *event_value(ev, m.field_name) : delta;
+  const Decimal unit_amount = units.is_zero() ? Decimal() : cur.from_cents(Decimal(fee.amount_cents)) / units;
+  const TaxList taxes = select_taxes(c.taxes, *sub.plan, s);
+  const FeeTaxes ft = fee_taxes(Decimal(fee.amount_cents), taxes);
+
+  ojson filters = nullptr;
+  if (filter) {
+    filters = ojson::object();
+    for (const auto& [k, v] : filter->raw_values) filters[k] = v;
+  }
+  ojson grouped = ojson::object();
+  for (const auto& k : keys) {
+    auto v = property_text(ev.properties, k);
+    grouped[k] = v ? ojson(*v) : ojson(nullptr);
+  }
+  ojson f;
+  f["lago_id"] = nullptr;
+  f["lago_charge_id"] = c.lago_id.empty() ? ojson(nullptr) : ojson(c.lago_id);
+  f["lago_invoice_id"] = nullptr;
+  f["lago_true_up_fee_id"] = nullptr;
+  f["lago_true_up_parent_fee_id"] = nullptr;
+  f["external_subscription_id"] = sub.external_id;
+  f["external_customer_id"] = s.customer ? ojson(s.customer->external_id) : ojson(nullptr);
+  f["amount_cents"] = fee.amount_cents;
+  f["precise_amount"] = decimal_json(fee.amount);
+  f["amount_currency"] = std::string(cur.code);
+  f["taxes_amount_cents"] = ft.amount_cents;
+  f["taxes_precise_amount"] = decimal_json(cur.from_cents(ft.precise));
+  f["taxes_rate"] = decimal_json(ft.rate);
+  f["total_amount_cents"] = fee.amount_cents + ft.amount_cents;
+  f["precise_total_amount"] = decimal_json(fee.amount + cur.from_cents(ft.precise));
+  f["total_amount_currency"] = std::string(cur.code);
+  f["units"] = decimal_json(units);
+  f["events_count"] = 1;
+  f["unit_amount_cents"] = to_cents(cur.to_cents_precise(unit_amount).truncate(0));
+  f["precise_unit_amount"] = decimal_json(unit_amount);
+  f["pay_in_advance"] = true;
+  f["invoiceable"] = c.invoiceable;
+  f["payment_status"] = "pending";
+  f["event_transaction_id"] = ev.transaction_id.empty() ? ojson(nullptr) : ojson(ev.transaction_id);
+  f["amount_details"] = ojson::object();
+  f["pricing_unit_details"] = fee.pricing_unit_details ? *fee.pricing_unit_details : ojson(nullptr);
+  f["item"] = {{"type", "charge"},
+               {"code", m.code},
+               {"name", m.name},
+               {"invoice_display_name", c.invoice_display_name ? *c.invoice_display_name : m.name},
+               {"filter_invoice_display_name", filter && filter->has_display_name ? ojson(filter->invoice_display_name) : ojson(nullptr)},
+               {"filters", filters},
+               {"lago_item_id", m.lago_id.empty() ? ojson(nullptr) : ojson(m.lago_id)},
+               {"item_type", "BillableMetric"},
+               {"grouped_by", grouped}};
+  return f;
+}
+
+}  // namespace
+
+namespace ops {
+
+ordered_json estimate_fees(const json& doc) {
+  const Snapshot s = parse_snapshot(doc);
+  const json& req = s.request();
+  if (!req.contains("event") || !req["event"].is_object()) invalid("event", "value_is_mandatory");
+  const json& e = req["event"];
+  ErrorCollector errors;
+  Reader r(errors);
+  Event ev;
+  ev.code = r.string(e, "code", "event", true).value_or("");
+  ev.transaction_id = r.string(e, "transaction_id", "event").value_or("");
+  ev.external_subscription_id = r.string(e, "external_subscription_id", "event", true).value_or("");
+  if (Reader::has(e, "properties") && !e["properties"].is_object()) r.add("event.properties", "value_is_invalid");
+  errors.throw_if_any();
+  ev.properties = Reader::has(e, "properties") ? e["properties"] : json::object();
+  ev.timestamp = s.now;
+  if (Reader::has(e, "precise_total_amount_cents")) ev.precise_total_amount_cents = r.decimal(e, "precise_total_amount_cents", "event");
+  errors.throw_if_any();
+
+  const BillableMetric* m = s.find_metric(ev.code);
+  if (!m) throw Failure(Error::not_found("billable_metric"));
+  const Subscription* sub = nullptr;
+  for (const auto& cand : s.subscriptions)
+    if (cand.external_id == ev.external_subscription_id && is_active_at(cand, s.now)) sub = &cand;
+  if (!sub) throw Failure(Error::not_found("subscription"));
+
+  if (m->expression && !m->field_name.empty()) {
+    try {
+      expr::EventFields f{ev.code, Decimal(static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
+                                       ev.timestamp.time_since_epoch()).count())),
+                          &ev.properties};
+      ev.properties[m->field_name] = m->expression->evaluate_to_text(f);
+    } catch (const std::exception&) {
+      invalid("event", "expression_evaluation_failed");
+    }
+  }
+  std::vector<const Charge*> charges;
+  for (const auto& c : sub->plan->charges)
+    if (c.metric == m && c.pay_in_advance) charges.push_back(&c);
+  if (charges.empty()) invalid("code", "does_not_match_an_instant_charge");
+  if (m->aggregation == Aggregation::sum_agg && !event_value(ev, m->field_name))
+    invalid("properties", "value_is_not_valid_number");
+
+  ordered_json fees = ordered_json::array();
+  for (const Charge* c : charges) fees.push_back(estimate_fee(s, *sub, *c, ev));
+  ordered_json out;
+  out["fees"] = std::move(fees);
+  return out;
+}
+
+}  // namespace ops
+}  // namespace tariff
