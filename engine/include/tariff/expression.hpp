@@ -23,14 +23,18 @@
 //     not terminate within 18 decimals is rounded half away from zero at the 18th (Lago keeps
 //     100 significant digits), and so is a product or literal with more decimals. Such a
 //     quotient prints with 18 decimals inside concat(). A value out of range fails the
-//     evaluation (a literal out of range fails the parse).
+//     evaluation (a literal out of range fails the parse), except that a property beyond
+//     range can still be printed by concat() (long numeric ids).
+//   - a JSON float property is read through Ruby's Float#to_s text ("100.0", "1.0e+20"),
+//     as Lago's binding does; arrays/objects read as their JSON text (Ruby prints inspect).
 //   - hostile input is bounded: source at most kMaxSourceLength bytes, parentheses and
 //     function calls nested at most kMaxNesting deep (else invalid_expression); a number's
 //     scale beyond ±kMaxScale fails the evaluation instead of allocating without bound.
 //
 // Parse once, evaluate per event: parse() compiles to a flat postfix program; evaluate()
-// runs it over one preallocated value stack, with no tree walk and no allocation for
-// numeric expressions beyond that stack.
+// runs it over a value stack sized at compile time (on the C++ stack up to 8 slots), with
+// no tree walk; numbers, property strings and literals are read in place, so only concat()
+// results and the returned text allocate. About 0.1–0.6 µs per event natively.
 #pragma once
 
 #include <cstdint>
