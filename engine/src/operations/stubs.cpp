@@ -9,5 +9,4 @@ namespace {
 }
 }  // namespace
 
-ordered_json preview(const json&) { not_yet("preview"); }
 }  // namespace tariff::ops

@@ -1,0 +1,141 @@
+// Usage charge fees on an invoice (SEMANTICS §13 charge selection, §7.2 per-charge minimum).
+//
+// Which charges: invoiceable ones; pay-in-advance charges on non-recurring metrics were billed
+// per event and never come back; pay-in-advance recurring ones are rebilled for the carried
+// value except when the subscription ends (termination or upgrade); on an upgrade, arrears
+// non-prorated recurring charges whose metric the new plan also charges move to the new plan.
+// Fees with units = amount = events = 0 are dropped (after the minimum is checked).
+//
+// Per-charge minimum (arrears only): prorated_min = min_amount_cents × days(charges window)
+// / charges_duration (− 1 day on an upgrade); a shortfall adds a true-up fee right after the
+// charge's fees: 2000 minimum, 1000 used over the full month → true-up 1000.
+#include "invoice/preview.hpp"
+#include "usage/charge_fees.hpp"
+
+namespace tariff {
+namespace {
+
+bool plan_charges_metric(const Plan* plan, const BillableMetric* m) {
+  if (!plan || !m) return false;
+  for (const auto& c : plan->charges)
+    if (c.metric && c.metric->code == m->code) return true;
+  return false;
+}
+
+bool billed(const BilledSubscription& b, const Charge& c) {
+  using C = BilledSubscription::Charges;
+  if (!c.metric || !c.invoiceable) return false;
+  const bool recurring = c.metric->recurring;
+  if (c.pay_in_advance) return recurring && b.charges == C::projection;
+  if (b.charges == C::upgraded && recurring && !c.prorated && plan_charges_metric(b.next_plan, c.metric))
+    return false;
+  return true;
+}
+
+InvoiceFee from_charge_fee(const Subscription& sub, ChargeFee&& cf, const Windows& w) {
+  InvoiceFee f;
+  f.kind = FeeKind::charge;
+  f.sub = &sub;
+  f.charge = cf.charge;
+  f.filter = cf.filter;
+  f.has_filters = cf.has_filters;
+  f.grouped = cf.grouped;
+  f.grouped_by = std::move(cf.grouped_by);
+  f.amount_cents = cf.amount_cents;
+  f.precise_amount_cents = cf.precise_amount_cents;
+  f.units = cf.units;
+  f.total_aggregated_units = cf.agg.total_aggregated_units;
+  f.events_count = cf.agg.events_count;
+  f.unit_amount_cents = cf.unit_amount_cents;
+  f.precise_unit_amount = cf.precise_unit_amount;
+  f.amount_details = cf.model.amount_details;
+  f.pricing_unit_details = std::move(cf.pricing_unit_details);
+  f.pay_in_advance = false;
+  f.invoiceable = true;
+  f.from = w.charges_from;
+  f.to = w.charges_to;
+  return f;
+}
+
+// §7.2: the true-up fee, if the charge's fees fall short of the prorated minimum.
+std::optional<InvoiceFee> true_up(const Subscription& sub, const Charge& c, const std::vector<ChargeFee>& fees,
+                                  const BilledSubscription& b) {
+  if (c.pay_in_advance || !c.min_amount_cents || !c.min_amount_cents->is_positive()) return std::nullopt;
+  const Windows& w = b.windows;
+  if (w.charges_duration_days <= 0) return std::nullopt;
+  int64_t days = day_count(w.charges_from, w.charges_to, b.dates.tz);
+  if (b.dates.upgraded) days -= 1;
+  if (days < 0) days = 0;
+  const Decimal prorated_min = *c.min_amount_cents * Decimal(days) / Decimal(w.charges_duration_days);
+  const Currency& cur = sub.plan->currency;
+  Decimal used, used_precise;
+  for (const auto& f : fees) {
+    if (c.pricing_unit && f.pricing_unit_details) {
+      used += Decimal((*f.pricing_unit_details)["amount_cents"].get<int64_t>());
+      used_precise += f.model.amount.is_negative() ? Decimal() : f.model.amount * Decimal(100);
+    } else {
+      used += Decimal(f.amount_cents);
+      used_precise += f.precise_amount_cents;
+    }
+  }
+  if (used >= prorated_min) return std::nullopt;
+  InvoiceFee t;
+  t.kind = FeeKind::charge;
+  t.sub = &sub;
+  t.charge = &c;
+  t.true_up = true;
+  t.has_filters = false;
+  if (c.pricing_unit) {
+    // Both sides in pricing-unit cents, then converted (§3.12): 1000 PU cents short × 0.25 → 250.
+    const Decimal pu_cents = (prorated_min - used).round(0);
+    const Decimal fiat = pu_cents * c.pricing_unit->conversion_rate / Decimal(100);
+    t.amount_cents = to_cents(cur.to_cents_rounded(fiat));
+    t.precise_amount_cents = cur.to_cents_precise((prorated_min - used_precise) * c.pricing_unit->conversion_rate / Decimal(100));
+    t.pricing_unit_details = ojson{{"amount_cents", to_cents(pu_cents)},
+                                   {"precise_amount_cents", (prorated_min - used_precise).to_string()},
+                                   {"unit_amount_cents", to_cents(pu_cents)},
+                                   {"precise_unit_amount", (pu_cents / Decimal(100)).to_string()},
+                                   {"conversion_rate", c.pricing_unit->conversion_rate.to_string()},
+                                   {"short_name", c.pricing_unit->short_name},
+                                   {"pricing_unit_code", c.pricing_unit->code}};
+  } else {
+    t.amount_cents = to_cents(prorated_min - used);
+    t.precise_amount_cents = prorated_min - used_precise;
+  }
+  if (t.amount_cents <= 0) return std::nullopt;
+  t.units = Decimal(1);
+  t.total_aggregated_units = Decimal(1);
+  t.events_count = 0;
+  t.unit_amount_cents = t.amount_cents;
+  t.precise_unit_amount = cur.from_cents(t.precise_amount_cents);
+  t.from = w.charges_from;
+  t.to = w.charges_to;
+  return t;
+}
+
+}  // namespace
+
+void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out) {
+  if (b.charges == BilledSubscription::Charges::none || !b.windows.charges_billed) return;
+  const Subscription& sub = *b.sub;
+  const Windows& w = b.windows;
+  AggregationWindow aw;
+  aw.from = w.charges_from;
+  aw.to = w.charges_to;
+  aw.charges_duration = w.charges_duration_days;
+  aw.upgraded = b.dates.upgraded;
+  aw.tz = b.dates.tz;
+  for (const Charge& c : sub.plan->charges) {
+    if (!billed(b, c)) continue;
+    std::vector<ChargeFee> fees = charge_fees(s, sub, c, aw, UsageMode::invoice);
+    std::optional<InvoiceFee> t = true_up(sub, c, fees, b);
+    for (auto& cf : fees) {
+      if (cf.units.is_zero() && cf.amount_cents == 0 && cf.precise_amount_cents.is_zero() && cf.agg.events_count == 0)
+        continue;  // §13: empty charge fees vanish from invoices
+      out.push_back(from_charge_fee(sub, std::move(cf), w));
+    }
+    if (t) out.push_back(std::move(*t));
+  }
+}
+
+}  // namespace tariff

@@ -1,0 +1,168 @@
+// After-tax credits (SEMANTICS §10, §12): the unused advance fee of a terminated or upgraded
+// subscription, available credit notes, then prepaid credits from wallets.
+//
+// Termination credit (§10.1, Lago's CreditNotes::CreateFromTermination): day_price =
+// plan.amount_cents / duration; unused days = period end − billed_from, billed_from = the
+// termination day (the day before it on an upgrade); amount = min(day_price × days, plan
+// amount) truncated to 5 places, plus the fee's taxes, rounded. The engine assumes the last
+// fee was the full current-period amount, with today's taxes and no coupon.
+//   3100 per month, terminated 03-28: (31 − 28) × 100 = 300, + 20 % = 360.
+// Credit notes (Decisions fix 1): oldest first, each min(balance, running total).
+// Wallets (§10.2): by priority then creation; caps per (fee type, metric) of fees with a
+// non-zero sub-total; each wallet pays the keys it may pay, min(key, wallet, invoice left).
+#include <algorithm>
+
+#include "invoice/preview.hpp"
+#include "snapshot/reader.hpp"
+
+namespace tariff {
+namespace {
+
+std::string str(const json& o, const char* key) {
+  return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : std::string();
+}
+
+std::optional<Decimal> number(const json& o, const char* key) {
+  if (!o.is_object() || !o.contains(key) || o[key].is_null()) return std::nullopt;
+  return decimal_from_json(o[key]);
+}
+
+Instant created_at(const json& o) {
+  if (!o.is_object() || !o.contains("created_at")) return Instant{};
+  return instant_from_json(o["created_at"]).value_or(Instant{});
+}
+
+std::vector<std::string> strings(const json& o, const char* key) {
+  std::vector<std::string> out;
+  if (o.is_object() && o.contains(key) && o[key].is_array())
+    for (const auto& v : o[key])
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+int64_t termination_credit_cents(const Snapshot& s, const BilledSubscription& b) {
+  using Credit = BilledSubscription::Credit;
+  if (b.credit == Credit::none || !b.dates.terminated_at) return 0;
+  const Subscription& sub = *b.sub;
+  const Plan& plan = *sub.plan;
+  if (plan.amount_cents <= 0) return 0;
+  const TimeZone& tz = b.dates.tz;
+  const date::local_days day = tz.local_date(*b.dates.terminated_at);
+  const date::local_days billed_from = b.credit == Credit::upgrade ? day - date::days{1} : day;
+  const date::year_month_day anchor{tz.local_date(sub.subscription_at)};
+  const DayRange period = period_containing(plan.interval, sub.billing_time, anchor, day);
+  const int64_t days = static_cast<int64_t>((period.last - billed_from).count());
+  if (days <= 0) return 0;
+  Decimal amount = Decimal(plan.amount_cents) * Decimal(days) / Decimal(period.days());
+  amount = min(amount, Decimal(plan.amount_cents)).truncate(5);
+  const TaxList taxes = select_taxes(std::nullopt, plan, s);
+  Decimal rate;
+  for (const Tax* t : taxes) rate += t->rate;
+  return to_cents(amount + amount * rate / Decimal(100));
+}
+
+std::vector<CreditNoteCredit> apply_credit_notes(const Snapshot& s, const PreviewContext& ctx,
+                                                 int64_t termination_credit, int64_t& total) {
+  std::vector<CreditNoteCredit> out;
+  if (termination_credit > 0 && total > 0) {
+    const int64_t c = std::min(termination_credit, total);
+    total -= c;
+    out.push_back(CreditNoteCredit{"", c});
+  }
+  if (!ctx.existing_customer) return out;
+  const json& raw = s.raw;
+  if (!raw.contains("credit_notes") || !raw["credit_notes"].is_array()) return out;
+  struct Note { std::string code; int64_t balance; Instant created; };
+  std::vector<Note> notes;
+  for (const auto& n : raw["credit_notes"]) {
+    if (!n.is_object()) continue;
+    const std::string status = str(n, "credit_status");
+    if (!status.empty() && status != "available") continue;
+    const std::string cur = str(n, "currency").empty() ? str(n, "balance_amount_currency") : str(n, "currency");
+    if (!cur.empty() && cur != ctx.currency.code) continue;
+    const auto bal = number(n, "balance_amount_cents");
+    if (!bal || !bal->is_positive()) continue;
+    std::string code = str(n, "number");
+    if (code.empty()) code = str(n, "lago_id");
+    notes.push_back(Note{code, bal->round(0).to_int64(), created_at(n)});
+  }
+  std::stable_sort(notes.begin(), notes.end(), [](const Note& a, const Note& b) { return a.created < b.created; });
+  for (const Note& n : notes) {
+    if (total <= 0) break;
+    const int64_t c = std::min(n.balance, total);
+    total -= c;
+    out.push_back(CreditNoteCredit{n.code, c});
+  }
+  return out;
+}
+
+int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::vector<InvoiceFee>& fees, int64_t total) {
+  if (!ctx.existing_customer || total <= 0) return 0;
+  const json& raw = s.raw;
+  if (!raw.contains("wallets") || !raw["wallets"].is_array()) return 0;
+
+  struct Wallet { int64_t balance; int64_t priority; Instant created; std::vector<std::string> types, metrics; };
+  std::vector<Wallet> wallets;
+  for (const auto& w : raw["wallets"]) {
+    if (!w.is_object()) continue;
+    const std::string status = str(w, "status");
+    if (!status.empty() && status != "active") continue;
+    const std::string cur = str(w, "currency");
+    if (!cur.empty() && cur != ctx.currency.code) continue;
+    const auto bal = number(w, "balance_cents");
+    if (!bal || !bal->is_positive()) continue;
+    Wallet x{bal->round(0).to_int64(), number(w, "priority").value_or(Decimal(50)).round(0).to_int64(), created_at(w), {}, {}};
+    if (w.contains("applies_to") && w["applies_to"].is_object()) {
+      x.types = strings(w["applies_to"], "fee_types");
+      x.metrics = strings(w["applies_to"], "billable_metric_codes");
+    }
+    wallets.push_back(std::move(x));
+  }
+  std::stable_sort(wallets.begin(), wallets.end(), [](const Wallet& a, const Wallet& b) {
+    return a.priority != b.priority ? a.priority < b.priority : a.created < b.created;
+  });
+
+  // Caps per (fee type, metric): what each kind of fee adds to the total after tax.
+  struct Key { std::string type, metric; Decimal cap; int64_t left = 0; };
+  std::vector<Key> keys;
+  for (const auto& f : fees) {
+    if (f.base_cents().is_zero()) continue;
+    const std::string type = fee_kind_name(f.kind);
+    const std::string metric = f.metric_code();
+    auto it = std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.type == type && k.metric == metric; });
+    if (it == keys.end()) {
+      keys.push_back(Key{type, metric, Decimal(), 0});
+      it = keys.end() - 1;
+    }
+    it->cap += f.base_cents() + f.fee_taxes.precise;
+  }
+  int64_t caps = 0;
+  for (auto& k : keys) {
+    k.left = std::max<int64_t>(0, to_cents(k.cap));
+    caps += k.left;
+  }
+  std::stable_sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.left > b.left; });
+  const int64_t gap = total - caps;
+  if (!keys.empty() && gap > 0 && gap <= static_cast<int64_t>(keys.size())) keys.front().left += gap;
+
+  int64_t invoice_left = total, prepaid = 0;
+  for (Wallet& w : wallets) {
+    const bool unrestricted = w.types.empty() && w.metrics.empty();
+    for (Key& k : keys) {
+      if (invoice_left <= 0 || w.balance <= 0) break;
+      const bool payable = unrestricted || (!k.metric.empty() && std::find(w.metrics.begin(), w.metrics.end(), k.metric) != w.metrics.end()) ||
+                           std::find(w.types.begin(), w.types.end(), k.type) != w.types.end();
+      if (!payable || k.left <= 0) continue;
+      const int64_t take = std::min({k.left, w.balance, invoice_left});
+      k.left -= take;
+      w.balance -= take;
+      invoice_left -= take;
+      prepaid += take;
+    }
+  }
+  return prepaid;
+}
+
+}  // namespace tariff
