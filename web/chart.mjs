@@ -15,6 +15,15 @@ function node(tag, attrs, text) {
   return n;
 }
 
+// The local calendar day of an instant in the customer's zone ("2024-03-01").
+function localDay(iso, timeZone) {
+  try {
+    return new Date(iso).toLocaleDateString('en-CA', { timeZone: timeZone ?? 'UTC' });
+  } catch {
+    return iso.slice(0, 10);
+  }
+}
+
 export function renderChart(svg, data) {
   svg.querySelectorAll(':scope > :not(title)').forEach((n) => n.remove());
   if (!data) {
@@ -37,7 +46,7 @@ export function renderChart(svg, data) {
   svg.append(node('circle', { cx: x(t1), cy: y(data.projected), r: 4, class: 'dot proj-dot' }));
   svg.append(node('text', { x: W - PAD.r, y: Math.max(y(data.projected) - 8, 14), 'text-anchor': 'end', class: 'label' },
     formatMoney(data.projected, data.currency)));
-  svg.append(node('text', { x: PAD.l, y: H - 6, class: 'axis' }, data.from.slice(0, 10)));
+  svg.append(node('text', { x: PAD.l, y: H - 6, class: 'axis' }, localDay(data.from, data.timeZone)));
   svg.append(node('text', { x: x(tn), y: H - 6, 'text-anchor': 'middle', class: 'axis' }, 'today'));
-  svg.append(node('text', { x: W - PAD.r, y: H - 6, 'text-anchor': 'end', class: 'axis' }, data.to.slice(0, 10)));
+  svg.append(node('text', { x: W - PAD.r, y: H - 6, 'text-anchor': 'end', class: 'axis' }, localDay(data.to, data.timeZone)));
 }

@@ -179,7 +179,8 @@ function renderProjection() {
       el('span', { text: c.billable_metric?.name ?? c.billable_metric?.code }),
       el('span', { class: 'num', text: `${formatDecimal(c.projected_units, 0, 2)} → ${formatMoney(c.projected_amount_cents, cur)}` }))));
     renderChart($('chart'), { from: usage.from_datetime, to: usage.to_datetime, now: portal.now,
-      current: usage.amount_cents, projected: usage.projected_amount_cents, currency: cur });
+      current: usage.amount_cents, projected: usage.projected_amount_cents, currency: cur,
+      timeZone: portal.customer?.timezone ?? portal.organization?.timezone ?? 'UTC' });
   } catch (e) {
     $('projection-summary').textContent = e instanceof TariffError
       ? `Projection unavailable (${e.message}).` : `Projection failed: ${e.message}`;
