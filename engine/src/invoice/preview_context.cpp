@@ -287,14 +287,12 @@ class Builder {
       b.billing_at = now;
       b.windows = billing_windows(b.dates, now);
       b.trial_started_at = earliest_start(old);
-      if (plan.pay_in_advance) {
-        b.fee_rule = BilledSubscription::FeeRule::after_upgrade;
-        b.advance_fixed = true;
-        b.new_subscription = true;
-      } else {
-        b.fee_rule = BilledSubscription::FeeRule::none;
-      }
-      ctx_.billed.push_back(b);
+      // Lago's preview bills the new subscription only when its plan is paid in advance: its
+      // first fee and, as for any subscription that does not exist yet, all its fixed charges.
+      b.fee_rule = BilledSubscription::FeeRule::after_upgrade;
+      b.advance_fixed = b.arrears_fixed = true;
+      b.new_subscription = true;
+      if (plan.pay_in_advance) ctx_.billed.push_back(b);
       set_issuing(now, false);
       return;
     }
@@ -326,14 +324,10 @@ class Builder {
     nb.billing_at = B;
     nb.windows = billing_windows(nb.dates, B);
     nb.trial_started_at = earliest_start(old);
-    if (plan.pay_in_advance) {
-      nb.fee_rule = BilledSubscription::FeeRule::standard;
-      nb.advance_fixed = true;
-      nb.new_subscription = true;
-    } else {
-      nb.fee_rule = BilledSubscription::FeeRule::none;
-    }
-    ctx_.billed.push_back(nb);
+    nb.fee_rule = BilledSubscription::FeeRule::standard;
+    nb.advance_fixed = nb.arrears_fixed = true;
+    nb.new_subscription = true;
+    if (plan.pay_in_advance) ctx_.billed.push_back(nb);
     set_issuing(B, true);
   }
 
