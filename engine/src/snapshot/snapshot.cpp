@@ -26,10 +26,10 @@ std::optional<Aggregation> parse_aggregation(const std::string& s) {
 
 class Parser {
  public:
-  explicit Parser(Snapshot& s) : s_(s), r_(errors_) {}
+  Parser(Snapshot& s, const json& doc) : s_(s), doc_(doc), r_(errors_) {}
 
   void run() {
-    const json& d = s_.raw;
+    const json& d = doc_;
     s_.now = r_.instant(d, "now", "", true).value_or(Instant{});
     parse_taxes(d);
     parse_organization(d);
@@ -44,6 +44,7 @@ class Parser {
 
  private:
   Snapshot& s_;
+  const json& doc_;
   ErrorCollector errors_;
   Reader r_;
 
@@ -619,10 +620,14 @@ const TimeZone& Snapshot::timezone() const {
   return organization.timezone;
 }
 
-Snapshot parse_snapshot(json doc) {
+Snapshot parse_snapshot(const json& doc) {
   Snapshot s;
-  s.raw = std::move(doc);
-  Parser(s).run();
+  // Keep only the parts read later as documents; events and the catalog are parsed here.
+  s.raw = json::object();
+  if (doc.is_object())
+    for (const char* key : {"request", "coupons", "applied_coupons", "wallets", "credit_notes"})
+      if (doc.contains(key)) s.raw[key] = doc[key];
+  Parser(s, doc).run();
   return s;
 }
 

@@ -172,7 +172,7 @@ struct Snapshot {
   std::optional<Customer> customer;
   std::vector<Subscription> subscriptions;
   std::vector<Event> events;  // sorted by (timestamp, order)
-  json raw;                   // the document (coupons, wallets, credit notes, request)
+  json raw;                   // request, coupons, applied_coupons, wallets, credit_notes as given
 
   const json& request() const;
   const Plan* find_plan(const std::string& code) const;
@@ -182,6 +182,6 @@ struct Snapshot {
   const TimeZone& timezone() const;
 };
 
-Snapshot parse_snapshot(json doc);
+Snapshot parse_snapshot(const json& doc);
 
 }  // namespace tariff
