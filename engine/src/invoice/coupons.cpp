@@ -33,13 +33,6 @@ std::string str(const json& o, const char* key) {
   return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : std::string();
 }
 
-std::vector<std::string> strings(const json& o, const char* key) {
-  std::vector<std::string> out;
-  if (o.is_object() && o.contains(key) && o[key].is_array())
-    for (const auto& v : o[key])
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
 
 std::optional<int64_t> integer(const json& o, const char* key) {
   if (!o.is_object() || !o.contains(key) || o[key].is_null()) return std::nullopt;
@@ -72,8 +65,8 @@ PreviewCoupon from_definition(const json& c) {
   p.rate = decimal(c, "percentage_rate").value_or(Decimal());
   p.amount_cents = integer(c, "amount_cents").value_or(0);
   p.currency = str(c, "amount_currency");
-  p.plan_codes = strings(c, "plan_codes");
-  p.metric_codes = strings(c, "billable_metric_codes");
+  p.plan_codes = string_array(c, "plan_codes");
+  p.metric_codes = string_array(c, "billable_metric_codes");
   if (c.contains("limited_plans") && c["limited_plans"].is_boolean() && !c["limited_plans"].get<bool>())
     p.plan_codes.clear();
   if (c.contains("limited_billable_metrics") && c["limited_billable_metrics"].is_boolean() &&

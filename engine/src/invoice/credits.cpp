@@ -32,13 +32,6 @@ Instant created_at(const json& o) {
   return instant_from_json(o["created_at"]).value_or(Instant{});
 }
 
-std::vector<std::string> strings(const json& o, const char* key) {
-  std::vector<std::string> out;
-  if (o.is_object() && o.contains(key) && o[key].is_array())
-    for (const auto& v : o[key])
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
 
 }  // namespace
 
@@ -115,8 +108,8 @@ int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::v
     if (!bal || !bal->is_positive()) continue;
     Wallet x{bal->round(0).to_int64(), number(w, "priority").value_or(Decimal(50)).round(0).to_int64(), created_at(w), {}, {}};
     if (w.contains("applies_to") && w["applies_to"].is_object()) {
-      x.types = strings(w["applies_to"], "fee_types");
-      x.metrics = strings(w["applies_to"], "billable_metric_codes");
+      x.types = string_array(w["applies_to"], "fee_types");
+      x.metrics = string_array(w["applies_to"], "billable_metric_codes");
     }
     wallets.push_back(std::move(x));
   }

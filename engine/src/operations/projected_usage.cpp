@@ -4,7 +4,6 @@
 // default one included) is projected and summed into the charge and the top level.
 #include <algorithm>
 
-#include "invoice/taxes.hpp"
 #include "operations/operations.hpp"
 #include "usage/current_usage.hpp"
 #include "usage/subscription_dates.hpp"
@@ -70,17 +69,12 @@ ordered_json projected_usage(const json& doc) {
   const Currency& cur = sub.plan->currency;
   const Decimal ratio = projection_ratio(uc, s.now);
 
-  int64_t amount = 0, projected_total = 0;
-  std::vector<TaxList> tax_lists;
-  std::vector<TaxedBase> bases;
+  int64_t projected_total = 0;
   ordered_json charges = ordered_json::array();
   for (const auto& pc : uc.charges) {
     std::vector<Projection> per_fee;
     Projection charge_total;
     for (const auto& f : pc.fees) {
-      amount += f.amount_cents;
-      tax_lists.push_back(select_taxes(pc.charge->taxes, *sub.plan, s));
-      bases.push_back(TaxedBase{Decimal(f.amount_cents), nullptr});
       per_fee.push_back(project(f, *pc.charge, ratio, cur));
       charge_total.units += per_fee.back().units;
       charge_total.amount_cents += per_fee.back().amount_cents;
@@ -125,19 +119,7 @@ ordered_json projected_usage(const json& doc) {
     }
     charges.push_back(std::move(usage));
   }
-  for (size_t i = 0; i < bases.size(); ++i) bases[i].taxes = &tax_lists[i];
-  const InvoiceTaxes taxes = invoice_taxes(bases);
-
-  ordered_json u;
-  u["from_datetime"] = format_instant(uc.windows.charges_from);
-  u["to_datetime"] = format_instant(uc.windows.charges_to);
-  u["issuing_date"] = format_date(uc.dates.tz.local_date(uc.windows.to));
-  u["lago_invoice_id"] = nullptr;
-  u["currency"] = std::string(cur.code);
-  u["amount_cents"] = amount;
-  u["projected_amount_cents"] = projected_total;
-  u["taxes_amount_cents"] = taxes.amount_cents;
-  u["total_amount_cents"] = amount + taxes.amount_cents;
+  ordered_json u = usage_head(uc, cur, usage_totals(s, sub, uc), projected_total);
   u["charges_usage"] = std::move(charges);
   ordered_json out;
   out["customer_projected_usage"] = std::move(u);

@@ -24,6 +24,14 @@ std::optional<Decimal> decimal_from_json(const json& v, bool lenient) {
   return std::nullopt;
 }
 
+std::vector<std::string> string_array(const json& o, const char* key) {
+  std::vector<std::string> out;
+  if (o.is_object() && o.contains(key) && o[key].is_array())
+    for (const auto& v : o[key])
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
 std::optional<Instant> instant_from_json(const json& v) {
   if (v.is_number_integer()) {
     const int64_t s = v.is_number_unsigned() ? static_cast<int64_t>(std::min<uint64_t>(v.get<uint64_t>(), INT64_MAX))

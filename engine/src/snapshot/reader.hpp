@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -54,6 +55,8 @@ class Reader {
 // Decimal from a JSON value: integers, or strings of decimal text (exact numbers arrive as
 // their text, see core/json_exact.hpp). Exponents accepted when `lenient`.
 std::optional<Decimal> decimal_from_json(const nlohmann::json& v, bool lenient = true);
+// The strings of an array field; absent, null or non-string items are skipped (lenient).
+std::vector<std::string> string_array(const nlohmann::json& o, const char* key);
 // An instant from an ISO 8601 string, or Unix seconds as an integer or decimal string.
 std::optional<Instant> instant_from_json(const nlohmann::json& v);
 

@@ -162,6 +162,39 @@ UsageComputation compute_usage(const Snapshot& s, const Subscription& sub) {
   return uc;
 }
 
+UsageTotals usage_totals(const Snapshot& s, const Subscription& sub, const UsageComputation& uc) {
+  UsageTotals t;
+  std::vector<TaxList> tax_lists;
+  std::vector<Decimal> amounts;
+  for (const auto& pc : uc.charges) {
+    const TaxList taxes = select_taxes(pc.charge->taxes, *sub.plan, s);
+    for (const auto& f : pc.fees) {
+      t.amount_cents += f.amount_cents;
+      tax_lists.push_back(taxes);
+      amounts.emplace_back(f.amount_cents);
+    }
+  }
+  std::vector<TaxedBase> bases;
+  for (size_t i = 0; i < amounts.size(); ++i) bases.push_back(TaxedBase{amounts[i], &tax_lists[i]});
+  t.taxes_amount_cents = invoice_taxes(bases).amount_cents;
+  return t;
+}
+
+ojson usage_head(const UsageComputation& uc, const Currency& cur, const UsageTotals& t,
+                 std::optional<int64_t> projected) {
+  ojson u;
+  u["from_datetime"] = format_instant(uc.windows.charges_from);
+  u["to_datetime"] = format_instant(uc.windows.charges_to);
+  u["issuing_date"] = format_date(uc.dates.tz.local_date(uc.windows.to));  // Decisions fix 3: local date
+  u["lago_invoice_id"] = nullptr;
+  u["currency"] = std::string(cur.code);
+  u["amount_cents"] = t.amount_cents;
+  if (projected) u["projected_amount_cents"] = *projected;
+  u["taxes_amount_cents"] = t.taxes_amount_cents;
+  u["total_amount_cents"] = t.amount_cents + t.taxes_amount_cents;
+  return u;
+}
+
 namespace ops {
 
 ordered_json current_usage(const json& doc) {
@@ -169,34 +202,7 @@ ordered_json current_usage(const json& doc) {
   const Subscription& sub = active_subscription_for_request(s);
   const UsageComputation uc = compute_usage(s, sub);
   const Currency& cur = sub.plan->currency;
-
-  int64_t amount = 0;
-  std::vector<TaxList> tax_lists;
-  tax_lists.reserve(64);
-  std::vector<TaxedBase> bases;
-  std::vector<std::pair<const ChargeFee*, size_t>> fee_taxes_idx;
-  size_t n_fees = 0;
-  for (const auto& pc : uc.charges) n_fees += pc.fees.size();
-  tax_lists.reserve(n_fees);
-  for (const auto& pc : uc.charges) {
-    for (const auto& f : pc.fees) {
-      amount += f.amount_cents;
-      tax_lists.push_back(select_taxes(pc.charge->taxes, *sub.plan, s));
-      bases.push_back(TaxedBase{Decimal(f.amount_cents), nullptr});
-    }
-  }
-  for (size_t i = 0; i < bases.size(); ++i) bases[i].taxes = &tax_lists[i];
-  const InvoiceTaxes taxes = invoice_taxes(bases);
-
-  ordered_json u;
-  u["from_datetime"] = format_instant(uc.windows.charges_from);
-  u["to_datetime"] = format_instant(uc.windows.charges_to);
-  u["issuing_date"] = format_date(uc.dates.tz.local_date(uc.windows.to));  // Decisions fix 3: local date
-  u["lago_invoice_id"] = nullptr;
-  u["currency"] = std::string(cur.code);
-  u["amount_cents"] = amount;
-  u["taxes_amount_cents"] = taxes.amount_cents;
-  u["total_amount_cents"] = amount + taxes.amount_cents;
+  ordered_json u = usage_head(uc, cur, usage_totals(s, sub, uc));
   ordered_json charges = ordered_json::array();
   for (const auto& pc : uc.charges) charges.push_back(charge_usage_json(*pc.charge, pc.fees, cur));
   u["charges_usage"] = std::move(charges);
