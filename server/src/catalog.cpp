@@ -4,6 +4,8 @@
 // code and by id, whichever the caller used (Lago's API takes billable_metric_id).
 #include <set>
 
+#include "tariff/engine.hpp"
+
 #include "resources.hpp"
 
 namespace tariff::server {
@@ -16,6 +18,29 @@ struct CodeResource {
   // Fills derived fields before a save; may throw HttpError.
   std::function<void(ordered_json&, Transaction&, Context&)> prepare;
 };
+
+// The engine validates a plan exactly as it will price it: run it over a one-plan snapshot
+// with the stored metrics and taxes, and refuse the plan with the engine's own error details
+// (paths relative to the plan) so nothing unpriceable is ever stored.
+void validate_with_engine(const ordered_json& plan, Transaction& tx) {
+  json snapshot = {{"now", "2000-01-01T00:00:00Z"}};
+  for (const char* kind : {"billable_metric", "tax"}) {
+    json items = json::array();
+    for (const auto& d : tx.list(DocumentQuery{kind, std::nullopt, std::nullopt, 0, -1}).items)
+      items.push_back(json::parse(d.body));
+    snapshot[std::string(kind) == "tax" ? "taxes" : "billable_metrics"] = std::move(items);
+  }
+  snapshot["plans"] = json::array({json::parse(plan.dump())});
+  const tariff::Result r = tariff::run(tariff::Operation::current_usage, snapshot.dump());
+  if (r.ok()) return;
+  const json doc = json::parse(r.body, nullptr, false);
+  ordered_json details = ordered_json::object();
+  const std::string prefix = "plans[0].";
+  if (doc.is_object() && doc.contains("error_details") && doc["error_details"].is_object())
+    for (auto it = doc["error_details"].begin(); it != doc["error_details"].end(); ++it)
+      if (it.key().rfind(prefix, 0) == 0) details[it.key().substr(prefix.size())] = it.value();
+  if (!details.empty()) throw validation_details(details);
+}
 
 void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
   auto resolve_charges = [&](const char* list, bool needs_metric) {
@@ -53,6 +78,7 @@ void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
   };
   resolve_charges("charges", true);
   resolve_charges("fixed_charges", false);
+  validate_with_engine(plan, tx);
 }
 
 void prepare_metric(ordered_json& m, Transaction&, Context&) {

@@ -140,3 +140,18 @@ test('per-key rate limit: 429 once the bucket is empty', async () => {
     db2.remove();
   }
 });
+
+test('a plan the engine cannot price is refused with its details, nothing stored', async () => {
+  const s0 = await state();
+  const bad = { plan: { code: 'broken', name: 'Broken', interval: 'monthly', amount_cents: 100, amount_currency: 'EUR',
+    charges: [{ billable_metric_code: 'calls', charge_model: 'graduated', properties: { graduated_ranges: [
+      { from_value: 0, to_value: 10, per_unit_amount: '1', flat_amount: '0' },
+      { from_value: 5, to_value: null, per_unit_amount: '1', flat_amount: '0' }] } }] } };
+  const r = await api('POST', '/api/v1/plans', { body: bad });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.body.code, 'validation_errors');
+  // ranges overlap (second from 5 < first to 10): Lago's invalid_graduated_ranges, on the charge's properties
+  assert.deepEqual(Object.keys(r.body.error_details), ['charges[0].properties.graduated_ranges']);
+  assert.equal((await api('GET', '/api/v1/plans/broken')).status, 404);
+  assert.equal(await state(), s0);
+});
