@@ -47,9 +47,9 @@ class ExactBuilder : public nlohmann::json_sax<json> {
       parent.push_back(std::move(v));
       return &parent.back();
     }
-    json& slot = parent[key_];  // duplicate keys: the last one wins, as in most parsers
-    slot = std::move(v);
-    return &slot;
+    // Duplicate keys: the last one wins, as in most parsers. The key is moved, not copied.
+    auto& members = *parent.get_ptr<json::object_t*>();
+    return &members.insert_or_assign(std::move(key_), std::move(v)).first->second;
   }
   bool put(json&& v) {
     place(std::move(v));

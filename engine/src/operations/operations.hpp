@@ -9,9 +9,9 @@ namespace tariff::ops {
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
-ordered_json current_usage(const json& snapshot);
-ordered_json projected_usage(const json& snapshot);
-ordered_json preview(const json& snapshot);
-ordered_json estimate_fees(const json& snapshot);
+ordered_json current_usage(json& snapshot);
+ordered_json projected_usage(json& snapshot);
+ordered_json preview(json& snapshot);
+ordered_json estimate_fees(json& snapshot);
 
 }  // namespace tariff::ops

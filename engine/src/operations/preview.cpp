@@ -8,7 +8,7 @@
 
 namespace tariff::ops {
 
-ordered_json preview(const json& doc) {
+ordered_json preview(json& doc) {
   const Snapshot s = parse_snapshot(doc);
   const PreviewContext ctx = build_preview_context(s);
   const Currency& cur = ctx.currency;

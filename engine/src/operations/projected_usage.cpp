@@ -62,7 +62,7 @@ ojson with_projection(const ojson& entry, const Projection& p) {
 
 namespace ops {
 
-ordered_json projected_usage(const json& doc) {
+ordered_json projected_usage(json& doc) {
   const Snapshot s = parse_snapshot(doc);
   const Subscription& sub = active_subscription_for_request(s);
   const UsageComputation uc = compute_usage(s, sub);

@@ -49,11 +49,12 @@ std::optional<Instant> instant_from_json(const json& v) {
 
 std::optional<std::string> Reader::string(const json& o, const char* key, const std::string& path,
                                           bool required) {
-  if (!has(o, key)) {
+  const json* f = field(o, key);
+  if (!f) {
     if (required) add(at(path, key), "value_is_mandatory");
     return std::nullopt;
   }
-  const json& v = o.at(key);
+  const json& v = *f;
   if (!v.is_string()) {
     add(at(path, key), "value_is_invalid");
     return std::nullopt;
@@ -67,22 +68,24 @@ std::optional<std::string> Reader::string(const json& o, const char* key, const 
 
 std::optional<Decimal> Reader::decimal(const json& o, const char* key, const std::string& path,
                                        bool required) {
-  if (!has(o, key)) {
+  const json* f = field(o, key);
+  if (!f) {
     if (required) add(at(path, key), "value_is_mandatory");
     return std::nullopt;
   }
-  auto d = decimal_from_json(o.at(key));
+  auto d = decimal_from_json(*f);
   if (!d) add(at(path, key), "value_is_invalid");
   return d;
 }
 
 std::optional<int64_t> Reader::integer(const json& o, const char* key, const std::string& path,
                                        bool required) {
-  if (!has(o, key)) {
+  const json* f = field(o, key);
+  if (!f) {
     if (required) add(at(path, key), "value_is_mandatory");
     return std::nullopt;
   }
-  auto d = decimal_from_json(o.at(key), false);
+  auto d = decimal_from_json(*f, false);
   if (!d || !d->is_integer()) {
     add(at(path, key), "value_is_invalid");
     return std::nullopt;
@@ -101,8 +104,9 @@ std::optional<int64_t> Reader::integer(const json& o, const char* key, const std
 }
 
 bool Reader::boolean(const json& o, const char* key, const std::string& path, bool dflt) {
-  if (!has(o, key)) return dflt;
-  const json& v = o.at(key);
+  const json* f = field(o, key);
+  if (!f) return dflt;
+  const json& v = *f;
   if (v.is_boolean()) return v.get<bool>();
   if (v.is_string()) {  // Lago's params accept "true"/"false"
     if (v == "true") return true;
@@ -114,22 +118,24 @@ bool Reader::boolean(const json& o, const char* key, const std::string& path, bo
 
 std::optional<Instant> Reader::instant(const json& o, const char* key, const std::string& path,
                                        bool required, const char* bad_code) {
-  if (!has(o, key)) {
+  const json* f = field(o, key);
+  if (!f) {
     if (required) add(at(path, key), "value_is_mandatory");
     return std::nullopt;
   }
-  auto t = instant_from_json(o.at(key));
+  auto t = instant_from_json(*f);
   if (!t) add(at(path, key), bad_code);
   return t;
 }
 
 const json* Reader::array(const json& o, const char* key, const std::string& path, bool required) {
   static const json kEmpty = json::array();
-  if (!has(o, key)) {
+  const json* f = field(o, key);
+  if (!f) {
     if (required) add(at(path, key), "value_is_mandatory");
     return &kEmpty;
   }
-  const json& v = o.at(key);
+  const json& v = *f;
   if (!v.is_array()) {
     add(at(path, key), "value_is_invalid");
     return nullptr;
@@ -138,11 +144,12 @@ const json* Reader::array(const json& o, const char* key, const std::string& pat
 }
 
 const json* Reader::object(const json& o, const char* key, const std::string& path, bool required) {
-  if (!has(o, key)) {
+  const json* f = field(o, key);
+  if (!f) {
     if (required) add(at(path, key), "value_is_mandatory");
     return nullptr;
   }
-  const json& v = o.at(key);
+  const json& v = *f;
   if (!v.is_object()) {
     add(at(path, key), "value_is_invalid");
     return nullptr;

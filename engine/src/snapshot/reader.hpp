@@ -26,10 +26,15 @@ class Reader {
     return path + "[" + std::to_string(i) + "]";
   }
 
-  // Present and not null.
-  static bool has(const nlohmann::json& o, const char* key) {
-    return o.is_object() && o.contains(key) && !o.at(key).is_null();
+  // The member `key` of object `o` when present and not null, else nullptr (one lookup).
+  static const nlohmann::json* field(const nlohmann::json& o, const char* key) {
+    if (!o.is_object()) return nullptr;
+    const auto it = o.find(key);
+    if (it == o.end() || it->is_null()) return nullptr;
+    return &*it;
   }
+  // Present and not null.
+  static bool has(const nlohmann::json& o, const char* key) { return field(o, key) != nullptr; }
 
   std::optional<std::string> string(const nlohmann::json& o, const char* key,
                                     const std::string& path, bool required = false);

@@ -3,7 +3,9 @@
 #include "snapshot/snapshot.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <set>
+#include <unordered_set>
 
 #include "snapshot/reader.hpp"
 #include "tariff/error.hpp"
@@ -26,10 +28,10 @@ std::optional<Aggregation> parse_aggregation(const std::string& s) {
 
 class Parser {
  public:
-  Parser(Snapshot& s, const json& doc) : s_(s), doc_(doc), r_(errors_) {}
+  Parser(Snapshot& s, json& doc) : s_(s), doc_(doc), r_(errors_) {}
 
   void run() {
-    const json& d = doc_;
+    json& d = doc_;
     s_.now = r_.instant(d, "now", "", true).value_or(Instant{});
     parse_taxes(d);
     parse_organization(d);
@@ -44,7 +46,7 @@ class Parser {
 
  private:
   Snapshot& s_;
-  const json& doc_;
+  json& doc_;  // events' properties are moved out of it
   ErrorCollector errors_;
   Reader r_;
 
@@ -507,15 +509,20 @@ class Parser {
     }
   }
 
-  void parse_events(const json& d) {
+  void parse_events(json& d) {
     const json* arr = r_.array(d, "events", "");
-    if (!arr) return;
+    if (!arr || arr->empty()) return;
     if (arr->size() > kMaxEvents) { r_.add("events", "too_many_items"); return; }
-    s_.events.reserve(arr->size());
-    std::set<std::pair<std::string, std::string>> seen;  // (external_subscription_id, transaction_id)
-    for (size_t i = 0; i < arr->size(); ++i) {
+    json& items = d.at("events");  // non-empty, so the document's own array
+    s_.events.reserve(items.size());
+    // (external_subscription_id, transaction_id) as "<size of the id>:<id><transaction_id>",
+    // an unambiguous single key.
+    std::unordered_set<std::string> seen;
+    seen.reserve(items.size());
+    std::string seen_key;
+    for (size_t i = 0; i < items.size(); ++i) {
       const std::string p = Reader::at("events", i);
-      const json& e = (*arr)[i];
+      json& e = items[i];
       if (!e.is_object()) { r_.add(p, "value_is_invalid"); continue; }
       Event ev;
       ev.order = i;
@@ -528,7 +535,7 @@ class Parser {
       ev.timestamp = *ts;
       if (Reader::has(e, "properties")) {
         if (!e["properties"].is_object()) { r_.add(Reader::at(p, "properties"), "value_is_invalid"); continue; }
-        ev.properties = e["properties"];
+        ev.properties = std::move(e["properties"]);  // read once; the document is not used again
       } else {
         ev.properties = json::object();
       }
@@ -536,12 +543,33 @@ class Parser {
         ev.precise_total_amount_cents = r_.decimal(e, "precise_total_amount_cents", p);
       }
       // A repeated transaction id for the same subscription was refused at ingestion.
-      if (!ev.transaction_id.empty() && !seen.emplace(ev.external_subscription_id, ev.transaction_id).second) continue;
+      if (!ev.transaction_id.empty()) {
+        seen_key = std::to_string(ev.external_subscription_id.size());
+        seen_key += ':';
+        seen_key += ev.external_subscription_id;
+        seen_key += ev.transaction_id;
+        if (!seen.insert(seen_key).second) continue;
+      }
       if (!apply_expression(ev)) continue;
       s_.events.push_back(std::move(ev));
     }
-    std::stable_sort(s_.events.begin(), s_.events.end(),
-                     [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; });
+    sort_events();
+  }
+
+  // Stable by timestamp (ties keep input order): sort positions, then move each event once.
+  void sort_events() {
+    auto& evs = s_.events;
+    const auto by_time = [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; };
+    if (std::is_sorted(evs.begin(), evs.end(), by_time)) return;
+    std::vector<size_t> pos(evs.size());
+    std::iota(pos.begin(), pos.end(), size_t{0});
+    std::sort(pos.begin(), pos.end(), [&](size_t a, size_t b) {
+      return evs[a].timestamp < evs[b].timestamp || (evs[a].timestamp == evs[b].timestamp && a < b);
+    });
+    std::vector<Event> sorted;
+    sorted.reserve(evs.size());
+    for (size_t k : pos) sorted.push_back(std::move(evs[k]));
+    evs = std::move(sorted);
   }
 
   // §2.7: the metric's expression overwrites properties[field_name]; failure drops the event.
@@ -620,14 +648,16 @@ const TimeZone& Snapshot::timezone() const {
   return organization.timezone;
 }
 
-Snapshot parse_snapshot(const json& doc) {
+Snapshot parse_snapshot(json& doc) {
   Snapshot s;
-  // Keep only the parts read later as documents; events and the catalog are parsed here.
+  Parser(s, doc).run();
+  // Keep only the parts read later as documents; events and the catalog are parsed above.
   s.raw = json::object();
   if (doc.is_object())
-    for (const char* key : {"request", "coupons", "applied_coupons", "wallets", "credit_notes"})
-      if (doc.contains(key)) s.raw[key] = doc[key];
-  Parser(s, doc).run();
+    for (const char* key : {"request", "coupons", "applied_coupons", "wallets", "credit_notes"}) {
+      auto it = doc.find(key);
+      if (it != doc.end()) s.raw[key] = std::move(*it);
+    }
   return s;
 }
 

@@ -182,6 +182,8 @@ struct Snapshot {
   const TimeZone& timezone() const;
 };
 
-Snapshot parse_snapshot(const json& doc);
+// Reads `doc` and takes parts of it (event properties, the raw sections) by move: the
+// document is left valid but incomplete and should not be read again.
+Snapshot parse_snapshot(json& doc);
 
 }  // namespace tariff

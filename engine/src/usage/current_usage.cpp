@@ -197,7 +197,7 @@ ojson usage_head(const UsageComputation& uc, const Currency& cur, const UsageTot
 
 namespace ops {
 
-ordered_json current_usage(const json& doc) {
+ordered_json current_usage(json& doc) {
   const Snapshot s = parse_snapshot(doc);
   const Subscription& sub = active_subscription_for_request(s);
   const UsageComputation uc = compute_usage(s, sub);
