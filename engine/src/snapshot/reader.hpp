@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,10 +29,12 @@ class Reader {
 
   // The member `key` of object `o` when present and not null, else nullptr (one lookup).
   static const nlohmann::json* field(const nlohmann::json& o, const char* key) {
-    if (!o.is_object()) return nullptr;
-    const auto it = o.find(key);
-    if (it == o.end() || it->is_null()) return nullptr;
-    return &*it;
+    const auto* members = o.get_ptr<const nlohmann::json::object_t*>();
+    if (!members) return nullptr;
+    // A string_view key: the map's transparent comparator then needs no strlen per compare.
+    const auto it = members->find(std::string_view(key));
+    if (it == members->end() || it->second.is_null()) return nullptr;
+    return &it->second;
   }
   // Present and not null.
   static bool has(const nlohmann::json& o, const char* key) { return field(o, key) != nullptr; }

@@ -533,9 +533,10 @@ class Parser {
       if (!Reader::has(e, "timestamp")) ts = s_.now;  // Lago stamps a missing timestamp at reception
       if (!ts) continue;
       ev.timestamp = *ts;
-      if (Reader::has(e, "properties")) {
-        if (!e["properties"].is_object()) { r_.add(Reader::at(p, "properties"), "value_is_invalid"); continue; }
-        ev.properties = std::move(e["properties"]);  // read once; the document is not used again
+      if (const json* props = Reader::field(e, "properties")) {
+        if (!props->is_object()) { r_.add(Reader::at(p, "properties"), "value_is_invalid"); continue; }
+        // Read once; the document is not used again.
+        ev.properties = std::move(e.get_ptr<json::object_t*>()->find("properties")->second);
       } else {
         ev.properties = json::object();
       }
