@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 
 #include "tariff/error.hpp"
 
 namespace tariff {
 namespace {
 
-bool numeric_text(const std::string& s) {  // ^-?\d+(\.\d+)?$
+bool numeric_text(std::string_view s) {  // ^-?\d+(\.\d+)?$
   size_t i = 0;
   if (i < s.size() && s[i] == '-') ++i;
   const size_t int_start = i;
@@ -33,9 +34,24 @@ bool unbounded_history(const BillableMetric& m) {
 
 Instant floor_ms(Instant t) { return std::chrono::floor<std::chrono::milliseconds>(t); }
 
+// property_text() without copying a string property; numbers and booleans are written to
+// `scratch`, which the returned view may point into.
+std::optional<std::string_view> property_view(const json& properties, const std::string& key, std::string& scratch) {
+  const auto* members = properties.get_ptr<const json::object_t*>();
+  if (!members) return std::nullopt;
+  auto it = members->find(key);
+  if (it == members->end()) return std::nullopt;
+  const json& v = it->second;
+  if (v.is_string()) return std::string_view(*v.get_ptr<const std::string*>());
+  if (v.is_number_integer()) return std::string_view(scratch = v.dump());
+  if (v.is_boolean()) return std::string_view(v.get<bool>() ? "true" : "false");
+  return std::nullopt;
+}
+
 bool matches(const Event& e, const ChargeFilter& f) {
+  std::string scratch;
   for (const auto& [key, values] : f.values) {
-    auto v = property_text(e.properties, key);
+    auto v = property_view(e.properties, key, scratch);
     if (!v || std::find(values.begin(), values.end(), *v) == values.end()) return false;
   }
   return true;
@@ -99,7 +115,8 @@ std::optional<std::string> property_text(const json& properties, const std::stri
 }
 
 std::optional<Decimal> event_value(const Event& e, const std::string& field_name) {
-  auto t = property_text(e.properties, field_name);
+  std::string scratch;
+  auto t = property_view(e.properties, field_name, scratch);
   if (!t || !numeric_text(*t)) return std::nullopt;
   auto v = t->size() <= 60 ? Decimal::parse(*t) : std::nullopt;
   // A numeric value beyond ±1.7e20 cannot be billed exactly: refuse, never guess.
