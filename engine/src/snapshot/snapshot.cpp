@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 #include <set>
+#include <string_view>
 #include <unordered_set>
 
 #include "snapshot/reader.hpp"
@@ -515,21 +516,24 @@ class Parser {
     if (arr->size() > kMaxEvents) { r_.add("events", "too_many_items"); return; }
     json& items = d.at("events");  // non-empty, so the document's own array
     s_.events.reserve(items.size());
-    // (external_subscription_id, transaction_id) as "<size of the id>:<id><transaction_id>",
-    // an unambiguous single key.
-    std::unordered_set<std::string> seen;
+    // (external_subscription_id, transaction_id) seen so far, as views of the document's
+    // strings (which stay in place while events are read).
+    struct PairHash {
+      size_t operator()(const std::pair<std::string_view, std::string_view>& k) const {
+        const size_t a = std::hash<std::string_view>()(k.first), b = std::hash<std::string_view>()(k.second);
+        return a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+      }
+    };
+    std::unordered_set<std::pair<std::string_view, std::string_view>, PairHash> seen;
     seen.reserve(items.size());
-    std::string seen_key;
+    const auto doc_text = [](const json& o, const char* key) {
+      const json* v = Reader::field(o, key);
+      return v && v->is_string() ? std::string_view(*v->get_ptr<const std::string*>()) : std::string_view();
+    };
     for (size_t i = 0; i < items.size(); ++i) {
       const std::string p = Reader::at("events", i);
       json& e = items[i];
       if (!e.is_object()) { r_.add(p, "value_is_invalid"); continue; }
-      // Each event's members are released once read, while still in cache (cheaper than
-      // the document's destructor walking them later).
-      struct Release {
-        json& e;
-        ~Release() { e.get_ptr<json::object_t*>()->clear(); }
-      } release{e};
       Event ev;
       ev.order = i;
       ev.transaction_id = r_.string(e, "transaction_id", p).value_or("");
@@ -550,20 +554,16 @@ class Parser {
         ev.precise_total_amount_cents = r_.decimal(e, "precise_total_amount_cents", p);
       }
       // A repeated transaction id for the same subscription was refused at ingestion.
-      if (!ev.transaction_id.empty()) {
-        seen_key = std::to_string(ev.external_subscription_id.size());
-        seen_key += ':';
-        seen_key += ev.external_subscription_id;
-        seen_key += ev.transaction_id;
-        if (!seen.insert(seen_key).second) continue;
-      }
+      if (!ev.transaction_id.empty() &&
+          !seen.emplace(doc_text(e, "external_subscription_id"), doc_text(e, "transaction_id")).second)
+        continue;
       if (!apply_expression(ev)) continue;
       s_.events.push_back(std::move(ev));
     }
     sort_events();
   }
 
-  // Stable by timestamp (ties keep input order): sort positions, then move each event once.
+  // Stable by timestamp (ties keep input order): sort positions, then permute in place.
   void sort_events() {
     auto& evs = s_.events;
     const auto by_time = [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; };
@@ -573,10 +573,22 @@ class Parser {
     std::sort(pos.begin(), pos.end(), [&](size_t a, size_t b) {
       return evs[a].timestamp < evs[b].timestamp || (evs[a].timestamp == evs[b].timestamp && a < b);
     });
-    std::vector<Event> sorted;
-    sorted.reserve(evs.size());
-    for (size_t k : pos) sorted.push_back(std::move(evs[k]));
-    evs = std::move(sorted);
+    // Apply the permutation in place, cycle by cycle: evs[j] takes the old evs[pos[j]].
+    for (size_t k = 0; k < pos.size(); ++k) {
+      if (pos[k] == k) continue;
+      Event held = std::move(evs[k]);
+      size_t j = k;
+      while (true) {
+        const size_t src = pos[j];
+        pos[j] = j;  // done
+        if (src == k) {
+          evs[j] = std::move(held);
+          break;
+        }
+        evs[j] = std::move(evs[src]);
+        j = src;
+      }
+    }
   }
 
   // §2.7: the metric's expression overwrites properties[field_name]; failure drops the event.
