@@ -24,6 +24,17 @@ bool read_all(std::istream& in, std::string* out) {
   return !in.bad();
 }
 
+// A file of known size is read in one allocation (no doubling copies of a large snapshot).
+bool read_file(const std::string& path, std::string* out) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) return false;
+  const std::streamoff size = f.tellg();
+  if (size < 0) return false;
+  out->resize(static_cast<size_t>(size));
+  f.seekg(0);
+  return static_cast<bool>(f.read(out->data(), size));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,12 +53,10 @@ int main(int argc, char** argv) {
       std::ios::sync_with_stdio(false);
       read_all(std::cin, &input);
     } else {
-      std::ifstream f(path, std::ios::binary);
-      if (!f) {
-        std::cerr << "tariff: cannot open " << path << "\n";
+      if (!read_file(path, &input)) {
+        std::cerr << "tariff: cannot read " << path << "\n";
         return 66;
       }
-      read_all(f, &input);
     }
     const tariff::Result r = tariff::run(*op, input);
     std::fwrite(r.body.data(), 1, r.body.size(), stdout);
