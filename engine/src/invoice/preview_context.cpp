@@ -280,19 +280,7 @@ class Builder {
       ctx_.billed.back().next_plan = &plan;
       next.started_at = now;
       next.status = SubscriptionStatus::active;
-      const Subscription* n = own(std::move(next));
-      BilledSubscription b;
-      b.sub = n;
-      b.dates = dates_of(*n);
-      b.billing_at = now;
-      b.windows = billing_windows(b.dates, now);
-      b.trial_started_at = earliest_start(old);
-      // Lago's preview bills the new subscription only when its plan is paid in advance: its
-      // first fee and, as for any subscription that does not exist yet, all its fixed charges.
-      b.fee_rule = BilledSubscription::FeeRule::after_upgrade;
-      b.advance_fixed = b.arrears_fixed = true;
-      b.new_subscription = true;
-      if (plan.pay_in_advance) ctx_.billed.push_back(b);
+      bill_next_plan(std::move(next), plan, now, old, BilledSubscription::FeeRule::after_upgrade);
       set_issuing(now, false);
       return;
     }
@@ -317,18 +305,26 @@ class Builder {
 
     next.started_at = B;
     next.status = SubscriptionStatus::pending;
-    const Subscription* n = own(std::move(next));
-    BilledSubscription nb;
-    nb.sub = n;
-    nb.dates = dates_of(*n);
-    nb.billing_at = B;
-    nb.windows = billing_windows(nb.dates, B);
-    nb.trial_started_at = earliest_start(old);
-    nb.fee_rule = BilledSubscription::FeeRule::standard;
-    nb.advance_fixed = nb.arrears_fixed = true;
-    nb.new_subscription = true;
-    if (plan.pay_in_advance) ctx_.billed.push_back(nb);
+    bill_next_plan(std::move(next), plan, B, old, BilledSubscription::FeeRule::standard);
     set_issuing(B, true);
+  }
+
+  // The plan a subscription changes to. Lago's preview bills it only when that plan is paid in
+  // advance: its first fee and, as for any subscription that does not exist yet, all its
+  // fixed charges.
+  void bill_next_plan(Subscription next, const Plan& plan, Instant at, const Subscription& old,
+                      BilledSubscription::FeeRule rule) {
+    const Subscription* n = own(std::move(next));
+    BilledSubscription b;
+    b.sub = n;
+    b.dates = dates_of(*n);
+    b.billing_at = at;
+    b.windows = billing_windows(b.dates, at);
+    b.trial_started_at = earliest_start(old);
+    b.fee_rule = rule;
+    b.advance_fixed = b.arrears_fixed = true;
+    b.new_subscription = true;
+    if (plan.pay_in_advance) ctx_.billed.push_back(b);
   }
 
   void projection(const std::vector<const Subscription*>& subs) {
