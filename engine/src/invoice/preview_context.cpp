@@ -109,23 +109,33 @@ class Builder {
     return b;
   }
 
+  enum class PlanChange { none, upgraded, downgraded };
+
+  // `sub` (a copy this preview owns) as billed at `at`: its dates with the plan-change flag,
+  // its windows, and the trial measured from the first start of `trial_origin`'s external id.
+  BilledSubscription billed_at(Subscription sub, Instant at, const Subscription& trial_origin, PlanChange change) {
+    const Subscription* owned = own(std::move(sub));
+    BilledSubscription b;
+    b.sub = owned;
+    b.dates = dates_of(*owned);
+    b.dates.upgraded = change == PlanChange::upgraded;
+    b.dates.downgraded = change == PlanChange::downgraded;
+    b.billing_at = at;
+    b.windows = billing_windows(b.dates, at);
+    b.trial_started_at = earliest_start(trial_origin);
+    return b;
+  }
+
   // Terminated at `at`; `upgraded` when a plan change replaces it now.
   BilledSubscription terminated(const Subscription& orig, Instant at, bool upgraded) {
     Subscription copy = orig;
     copy.terminated_at = at;
     copy.status = SubscriptionStatus::terminated;
-    const Subscription* sub = own(std::move(copy));
-    BilledSubscription b;
-    b.sub = sub;
-    b.dates = dates_of(*sub);
-    b.dates.upgraded = upgraded;
-    b.billing_at = at;
-    b.windows = billing_windows(b.dates, at);
-    const bool advance = sub->plan->pay_in_advance;
+    BilledSubscription b = billed_at(std::move(copy), at, orig, upgraded ? PlanChange::upgraded : PlanChange::none);
+    const bool advance = b.sub->plan->pay_in_advance;
     b.fee_rule = advance ? BilledSubscription::FeeRule::none : BilledSubscription::FeeRule::terminated_arrears;
     b.credit = !advance ? BilledSubscription::Credit::none
                         : (upgraded ? BilledSubscription::Credit::upgrade : BilledSubscription::Credit::termination);
-    b.trial_started_at = earliest_start(*sub);
     b.charges = upgraded ? BilledSubscription::Charges::upgraded : BilledSubscription::Charges::terminated;
     b.arrears_fixed = true;
     b.commitment = true;
@@ -289,15 +299,8 @@ class Builder {
     const Instant B = ctx_.tz.start_of_day(next_day);
     Subscription ending = old;
     ending.terminated_at = ctx_.tz.end_of_day(next_day - date::days{1});
-    const Subscription* o = own(std::move(ending));
-    BilledSubscription ob;
-    ob.sub = o;
-    ob.dates = dates_of(*o);
-    ob.dates.downgraded = true;
-    ob.billing_at = B;
-    ob.windows = billing_windows(ob.dates, B);
+    BilledSubscription ob = billed_at(std::move(ending), B, old, PlanChange::downgraded);
     ob.fee_rule = old.plan->pay_in_advance ? BilledSubscription::FeeRule::none : BilledSubscription::FeeRule::standard;
-    ob.trial_started_at = earliest_start(old);
     ob.charges = BilledSubscription::Charges::projection;
     ob.arrears_fixed = true;
     ob.commitment = true;
@@ -314,13 +317,7 @@ class Builder {
   // fixed charges.
   void bill_next_plan(Subscription next, const Plan& plan, Instant at, const Subscription& old,
                       BilledSubscription::FeeRule rule) {
-    const Subscription* n = own(std::move(next));
-    BilledSubscription b;
-    b.sub = n;
-    b.dates = dates_of(*n);
-    b.billing_at = at;
-    b.windows = billing_windows(b.dates, at);
-    b.trial_started_at = earliest_start(old);
+    BilledSubscription b = billed_at(std::move(next), at, old, PlanChange::none);
     b.fee_rule = rule;
     b.advance_fixed = b.arrears_fixed = true;
     b.new_subscription = true;
