@@ -104,6 +104,8 @@ int64_t local_days_between(date::local_days a, date::local_days b) { return (b -
 
 }  // namespace
 
+bool event_matches_filter(const Event& e, const ChargeFilter& f) { return matches(e, f); }
+
 std::optional<std::string> property_text(const json& properties, const std::string& key) {
   if (!properties.is_object()) return std::nullopt;
   auto it = properties.find(key);

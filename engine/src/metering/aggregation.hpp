@@ -30,6 +30,9 @@ std::optional<std::string> property_text(const json& properties, const std::stri
 std::vector<const Event*> select_events(const Snapshot& s, const std::string& subscription_external_id,
                                         const BillableMetric& metric, const AggregationWindow& w);
 
+// §2.9 match: every key of the filter is present on the event with one of its values.
+bool event_matches_filter(const Event& e, const ChargeFilter& f);
+
 // Buckets in order: one per charge filter (list order), then the default bucket (last).
 std::vector<std::vector<const Event*>> bucket_events(const Charge& charge, const std::vector<const Event*>& events);
 

@@ -24,14 +24,8 @@ using ojson = nlohmann::ordered_json;
 // The filter with the most keys that the event matches, or null for the default bucket.
 const ChargeFilter* bucket_for(const Charge& c, const Event& e) {
   const ChargeFilter* best = nullptr;
-  for (const auto& f : c.filters) {
-    bool ok = true;
-    for (const auto& [key, values] : f.values) {
-      auto v = property_text(e.properties, key);
-      if (!v || std::find(values.begin(), values.end(), *v) == values.end()) ok = false;
-    }
-    if (ok && (!best || f.values.size() > best->values.size())) best = &f;
-  }
+  for (const auto& f : c.filters)
+    if (event_matches_filter(e, f) && (!best || f.values.size() > best->values.size())) best = &f;
   return best;
 }
 
