@@ -6,6 +6,7 @@
 // so a first-tier flat already billed is not billed again.
 #include <algorithm>
 
+#include "invoice/preview.hpp"
 #include "invoice/taxes.hpp"
 #include "operations/operations.hpp"
 #include "snapshot/reader.hpp"
@@ -111,56 +112,37 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
   price_fee(fee, &c, cur);
   const Decimal units = prorated ? *event_value(ev, m.field_name) : delta;
   const Decimal unit_amount = units.is_zero() ? Decimal() : cur.from_cents(Decimal(fee.amount_cents)) / units;
-  const TaxList taxes = select_taxes(c.taxes, *sub.plan, s);
-  const FeeTaxes ft = fee_taxes(Decimal(fee.amount_cents), taxes);
-
-  ojson filters = nullptr;
-  if (filter) {
-    filters = ojson::object();
-    for (const auto& [k, v] : filter->raw_values) filters[k] = v;
-  }
-  ojson grouped = ojson::object();
-  for (const auto& k : keys) {
-    auto v = property_text(ev.properties, k);
-    grouped[k] = v ? ojson(*v) : ojson(nullptr);
-  }
-  ojson f;
-  f["lago_id"] = nullptr;
-  f["lago_charge_id"] = c.lago_id.empty() ? ojson(nullptr) : ojson(c.lago_id);
-  f["lago_invoice_id"] = nullptr;
-  f["lago_true_up_fee_id"] = nullptr;
-  f["lago_true_up_parent_fee_id"] = nullptr;
-  f["external_subscription_id"] = sub.external_id;
-  f["external_customer_id"] = s.customer ? ojson(s.customer->external_id) : ojson(nullptr);
-  f["amount_cents"] = fee.amount_cents;
-  f["precise_amount"] = decimal_json(fee.amount);
-  f["amount_currency"] = std::string(cur.code);
-  f["taxes_amount_cents"] = ft.amount_cents;
-  f["taxes_precise_amount"] = decimal_json(cur.from_cents(ft.precise));
-  f["taxes_rate"] = decimal_json(ft.rate);
-  f["total_amount_cents"] = fee.amount_cents + ft.amount_cents;
-  f["precise_total_amount"] = decimal_json(fee.amount + cur.from_cents(ft.precise));
-  f["total_amount_currency"] = std::string(cur.code);
-  f["units"] = decimal_json(units);
-  f["events_count"] = 1;
-  f["unit_amount_cents"] = to_cents(cur.to_cents_precise(unit_amount).truncate(0));
-  f["precise_unit_amount"] = decimal_json(unit_amount);
-  f["pay_in_advance"] = true;
-  f["invoiceable"] = c.invoiceable;
-  f["payment_status"] = "pending";
-  f["event_transaction_id"] = ev.transaction_id.empty() ? ojson(nullptr) : ojson(ev.transaction_id);
-  f["amount_details"] = ojson::object();
-  f["pricing_unit_details"] = fee.pricing_unit_details ? *fee.pricing_unit_details : ojson(nullptr);
-  f["item"] = {{"type", "charge"},
-               {"code", m.code},
-               {"name", m.name},
-               {"invoice_display_name", c.invoice_display_name ? *c.invoice_display_name : m.name},
-               {"filter_invoice_display_name", filter && filter->has_display_name ? ojson(filter->invoice_display_name) : ojson(nullptr)},
-               {"filters", filters},
-               {"lago_item_id", m.lago_id.empty() ? ojson(nullptr) : ojson(m.lago_id)},
-               {"item_type", "BillableMetric"},
-               {"grouped_by", grouped}};
-  return f;
+  // The fee as an invoice would carry it (one Fee serializer for every operation), plus the
+  // fields Lago's estimate adds.
+  InvoiceFee f;
+  f.kind = FeeKind::charge;
+  f.sub = &sub;
+  f.charge = &c;
+  f.filter = filter;
+  f.has_filters = !c.filters.empty();
+  f.grouped = !keys.empty();
+  for (const auto& k : keys) f.grouped_by.emplace_back(k, property_text(ev.properties, k));
+  f.amount_cents = fee.amount_cents;
+  f.precise_amount_cents = fee.precise_amount_cents;
+  f.units = units;
+  f.total_aggregated_units = units;
+  f.events_count = 1;
+  f.unit_amount_cents = to_cents(cur.to_cents_precise(unit_amount).truncate(0));
+  f.precise_unit_amount = unit_amount;
+  f.pricing_unit_details = fee.pricing_unit_details;
+  f.pay_in_advance = true;
+  f.invoiceable = c.invoiceable;
+  f.from = w.from;
+  f.to = w.to;
+  f.taxes = select_taxes(c.taxes, *sub.plan, s);
+  f.fee_taxes = fee_taxes(Decimal(fee.amount_cents), f.taxes);
+  ojson o = fee_json(f, cur);
+  o["lago_charge_id"] = c.lago_id.empty() ? ojson(nullptr) : ojson(c.lago_id);
+  o["external_subscription_id"] = sub.external_id;
+  o["external_customer_id"] = s.customer ? ojson(s.customer->external_id) : ojson(nullptr);
+  o["event_transaction_id"] = ev.transaction_id.empty() ? ojson(nullptr) : ojson(ev.transaction_id);
+  o["payment_status"] = "pending";
+  return o;
 }
 
 }  // namespace
