@@ -81,6 +81,12 @@ class Decimal {
   friend Decimal operator*(const Decimal& a, const Decimal& b);
   friend Decimal operator/(const Decimal& a, const Decimal& b);
 
+  // a × b / c computed exactly (a 256-bit product divided once) and rounded once, at `places`
+  // decimals with `mode`: no intermediate is ever cut to 18 places. Throws DecimalError on
+  // division by zero or when the result does not fit.
+  static Decimal mul_div(const Decimal& a, const Decimal& b, const Decimal& c, int places = kScale,
+                         RoundingMode mode = RoundingMode::half_up);
+
   friend bool operator==(const Decimal& a, const Decimal& b) { return a.raw_ == b.raw_; }
   friend bool operator!=(const Decimal& a, const Decimal& b) { return a.raw_ != b.raw_; }
   friend bool operator<(const Decimal& a, const Decimal& b) { return a.raw_ < b.raw_; }
@@ -95,6 +101,38 @@ class Decimal {
   constexpr Decimal(int128 raw, RawTag) : raw_(raw) {}
   int128 raw_ = 0;
 };
+
+// A ratio carried as a fraction (num / den, den ≠ 0) and divided once, where it is applied:
+// days / duration, elapsed / period, prorated / full. `of(x)` = x × num / den and
+// `divide(x)` = x × den / num, each rounded once (18 places unless told).
+struct Ratio {
+  Decimal num{1}, den{1};
+  Ratio() = default;
+  Ratio(const Decimal& n, const Decimal& d) : num(n), den(d) {}
+  Ratio(const Decimal& value) : num(value), den(1) {}  // NOLINT implicit: an exact decimal ratio
+  Decimal of(const Decimal& x, int places = Decimal::kScale, RoundingMode mode = RoundingMode::half_up) const {
+    return Decimal::mul_div(x, num, den, places, mode);
+  }
+  Decimal divide(const Decimal& x, int places = Decimal::kScale, RoundingMode mode = RoundingMode::half_up) const {
+    return Decimal::mul_div(x, den, num, places, mode);
+  }
+  int sign() const { return num.sign() * den.sign(); }
+  // num / den compared with 1, exactly.
+  bool above_one() const { return den.is_negative() ? num < den : num > den; }
+};
+
+// Integer cent sums: every Σ amount_cents goes through these; overflow throws DecimalError
+// (a 422 value_out_of_range), never wraps.
+inline int64_t add_cents(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) throw DecimalError("cents overflow");
+  return r;
+}
+inline int64_t sub_cents(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_sub_overflow(a, b, &r)) throw DecimalError("cents overflow");
+  return r;
+}
 
 inline Decimal min(const Decimal& a, const Decimal& b) { return b < a ? b : a; }
 inline Decimal max(const Decimal& a, const Decimal& b) { return a < b ? b : a; }

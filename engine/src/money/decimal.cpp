@@ -136,8 +136,8 @@ std::optional<Decimal> Decimal::parse(std::string_view s) {
 std::optional<Decimal> Decimal::parse_lenient(std::string_view s) {
   size_t e = s.find_first_of("eE");
   if (e == std::string_view::npos) return parse(s);
-  auto mant = parse(s.substr(0, e));
-  if (!mant) return std::nullopt;
+  const std::string_view mant = s.substr(0, e);
+  if (!parse(mant)) return std::nullopt;  // the mantissa's syntax
   std::string_view ex = s.substr(e + 1);
   if (ex.empty() || ex.size() > 4) return std::nullopt;
   int sign = 1;
@@ -147,20 +147,38 @@ std::optional<Decimal> Decimal::parse_lenient(std::string_view s) {
     i = 1;
   }
   if (i == ex.size()) return std::nullopt;
-  int exp = 0;
+  long exp = 0;
   for (; i < ex.size(); ++i) {
     if (ex[i] < '0' || ex[i] > '9') return std::nullopt;
     exp = exp * 10 + (ex[i] - '0');
   }
   exp *= sign;
-  try {
-    Decimal v = *mant;
-    while (exp > 0) { v = v * Decimal(10); --exp; }
-    while (exp < 0) { v = v / Decimal(10); ++exp; }
-    return v;
-  } catch (const DecimalError&) {
-    return std::nullopt;
+  // Move the decimal point in the text and parse once, so the value is rounded once at the
+  // 18th decimal ("4.5e-19" is 0, not 10^-18 by rounding 4.5e-18 first).
+  size_t k = 0;
+  std::string sign_text;
+  if (mant[0] == '-' || mant[0] == '+') {
+    sign_text = mant[0] == '-' ? "-" : "";
+    k = 1;
   }
+  std::string digits;
+  long point = -1;
+  for (; k < mant.size(); ++k) {
+    if (mant[k] == '.') point = static_cast<long>(digits.size());
+    else digits.push_back(mant[k]);
+  }
+  if (point < 0) point = static_cast<long>(digits.size());
+  point += exp;
+  std::string text = sign_text;
+  const long n = static_cast<long>(digits.size());
+  if (point <= 0) {
+    text += "0." + std::string(static_cast<size_t>(-point), '0') + digits;
+  } else if (point >= n) {
+    text += digits + std::string(static_cast<size_t>(point - n), '0');
+  } else {
+    text += digits.substr(0, static_cast<size_t>(point)) + "." + digits.substr(static_cast<size_t>(point));
+  }
+  return parse(text);
 }
 
 Decimal Decimal::operator-() const {
@@ -182,20 +200,14 @@ Decimal& Decimal::operator-=(const Decimal& o) {
   return *this;
 }
 
-Decimal operator*(const Decimal& a, const Decimal& b) {
-  const bool negative = (a.raw_ < 0) != (b.raw_ < 0);
-  U256 p = mul_128(magnitude(a.raw_), magnitude(b.raw_));
-  uint64_t rem = div_small(p, static_cast<uint64_t>(kUnit));
-  uint128 q = to_u128_checked(p);
-  if (static_cast<uint128>(rem) * 2 >= kUnit) q += 1;
-  return Decimal::from_raw(signed_from(q, negative));
-}
+namespace {
 
-Decimal operator/(const Decimal& a, const Decimal& b) {
-  if (b.raw_ == 0) throw DecimalError("division by zero");
-  const bool negative = (a.raw_ < 0) != (b.raw_ < 0);
-  U256 n = mul_128(magnitude(a.raw_), kUnit);
-  const uint128 d = magnitude(b.raw_);
+// round(x × y / d, places) on magnitudes: x × y is exact in 256 bits, divided once; the
+// quotient q (18 places) and the remainder decide the rounding together, so the result is
+// the exact value rounded once. Every increment is checked: nothing wraps.
+uint128 mul_div_mag(uint128 x, uint128 y, uint128 d, bool negative, int places, RoundingMode mode) {
+  if (d == 0) throw DecimalError("division by zero");
+  U256 n = mul_128(x, y);
   uint128 q, rem;
   if ((d >> 64) == 0) {
     rem = div_small(n, static_cast<uint64_t>(d));
@@ -203,8 +215,54 @@ Decimal operator/(const Decimal& a, const Decimal& b) {
   } else {
     q = to_u128_checked(div_big(n, d, &rem));
   }
-  if (rem >= d - rem) q += 1;  // 2·rem ≥ d without overflow
-  return Decimal::from_raw(signed_from(q, negative));
+  if (places > Decimal::kScale) places = Decimal::kScale;
+  if (places < -20) places = -20;
+  const uint128 step = pow10_u(Decimal::kScale - places);
+  const uint128 r = q % step;
+  q /= step;
+  const bool inexact = r != 0 || rem != 0;
+  bool up = false;
+  switch (mode) {
+    case RoundingMode::half_up:
+      // value below the kept digits = (r + rem/d) / step; half or more rounds away from zero.
+      if (step == 1) up = rem >= d - rem;     // 2·rem ≥ d
+      else up = r >= step - r;                // 2·r ≥ step (step even: rem only adds below 1)
+      break;
+    case RoundingMode::ceil: up = inexact && !negative; break;
+    case RoundingMode::floor: up = inexact && negative; break;
+    case RoundingMode::truncate: break;
+  }
+  if (up) {
+    if (q == ~static_cast<uint128>(0)) throw DecimalError("decimal overflow");
+    q += 1;
+  }
+  if (q > kMaxMagnitude / step) throw DecimalError("decimal overflow");
+  return q * step;
+}
+
+}  // namespace
+
+Decimal Decimal::mul_div(const Decimal& a, const Decimal& b, const Decimal& c, int places, RoundingMode mode) {
+  if (c.raw_ == 0) throw DecimalError("division by zero");
+  const bool negative = ((a.raw_ < 0) != (b.raw_ < 0)) != (c.raw_ < 0);
+  // raw(a·b/c) = raw(a) · raw(b) / raw(c): the scales cancel.
+  const uint128 mag = mul_div_mag(magnitude(a.raw_), magnitude(b.raw_), magnitude(c.raw_), negative, places, mode);
+  return from_raw(signed_from(mag, negative));
+}
+
+Decimal operator*(const Decimal& a, const Decimal& b) {
+  const bool negative = (a.raw_ < 0) != (b.raw_ < 0);
+  const uint128 mag = mul_div_mag(magnitude(a.raw_), magnitude(b.raw_), kUnit, negative, Decimal::kScale,
+                                  RoundingMode::half_up);
+  return Decimal::from_raw(signed_from(mag, negative));
+}
+
+Decimal operator/(const Decimal& a, const Decimal& b) {
+  if (b.raw_ == 0) throw DecimalError("division by zero");
+  const bool negative = (a.raw_ < 0) != (b.raw_ < 0);
+  const uint128 mag = mul_div_mag(magnitude(a.raw_), kUnit, magnitude(b.raw_), negative, Decimal::kScale,
+                                  RoundingMode::half_up);
+  return Decimal::from_raw(signed_from(mag, negative));
 }
 
 Decimal Decimal::round(int places, RoundingMode mode) const {
