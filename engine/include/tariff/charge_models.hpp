@@ -116,6 +116,9 @@ struct ChargeUsage {
   bool prorated = false;                // §3.9
   Decimal full_units;                   // unprorated units when prorated
   std::vector<std::pair<Decimal, Decimal>> prorated_events; // (full, prorated), time order, carried total first
+  // The prorated values above are numerators over this common denominator (the charges
+  // duration: v × days / duration is stored as v × days), so that they are divided once.
+  Decimal prorated_denominator{1};
 
   // Percentage: running totals R (§3.5) if the caller already has them; otherwise they are
   // derived from event_values (sum-like) or 1..units (count-like). For an estimate, append
@@ -140,6 +143,6 @@ ChargeAmount compute_charge(const ChargeProperties& properties, const ChargeUsag
 // outside (0, 1] projects nothing (0, 0), as Lago does.
 struct ProjectedCharge { Decimal amount; Decimal units; };
 ProjectedCharge project_charge(const ChargeProperties& properties, const ChargeUsage& usage,
-                               Decimal ratio);
+                               const Ratio& ratio);
 
 }  // namespace tariff

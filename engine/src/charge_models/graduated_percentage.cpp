@@ -28,7 +28,7 @@ ChargeAmount graduated_percentage(const ChargeProperties& p, const ChargeUsage& 
   const bool drop_flat = u.units.is_zero() && u.exclude_event;
   for (const ChargeRange& range : p.graduated_percentage_ranges) {
     const Decimal units = units_in_range(range, u.units);
-    const Decimal per_unit_total = units * range.rate / Decimal(100);
+    const Decimal per_unit_total = Decimal::mul_div(units, range.rate, Decimal(100));  // one rounding
     const Decimal with_flat = per_unit_total + range.flat_amount;
     nlohmann::ordered_json d;
     d["from_value"] = range.from_value_json;

@@ -93,7 +93,7 @@ Decimal amount_with_transaction_min_max(const ChargeProperties& p, const ChargeU
       free_amount = Decimal();
       free_events = 0;
     }
-    Decimal amount = value * p.rate / Decimal(100) + p.fixed_amount;
+    Decimal amount = Decimal::mul_div(value, p.rate, Decimal(100)) + p.fixed_amount;
     if (p.per_transaction_min_amount && amount < *p.per_transaction_min_amount)
       amount = *p.per_transaction_min_amount;
     else if (p.per_transaction_max_amount && amount > *p.per_transaction_max_amount)
@@ -114,7 +114,7 @@ ChargeAmount percentage(const ChargeProperties& p, const ChargeUsage& u) {
 
   const bool over_free = free_units > u.units;  // Lago returns the integer 0 here
   const Decimal percentage_amount =
-      over_free ? Decimal() : (u.units - free_units) * p.rate / Decimal(100);
+      over_free ? Decimal() : Decimal::mul_div(u.units - free_units, p.rate, Decimal(100));  // one rounding
   Decimal fixed_total;
   if (!u.units.is_zero() && free_count < count)
     fixed_total = Decimal(count - free_count) * p.fixed_amount;

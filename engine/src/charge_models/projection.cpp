@@ -1,6 +1,9 @@
 // project_charge (§14.2; Lago Fees::ProjectionService + each model's compute_projected_amount).
 //
-// ratio = elapsed days / period days, in (0, 1]. Projected units pu = round(units / ratio, 2).
+// ratio = elapsed days / period days, in (0, 1], carried as that fraction: dividing by it is
+// one multiplication by the period days and one division by the elapsed days, rounded once
+// (1.01 units after 20 of 30 days: 1.01 × 30 / 20 = 1.515 → 1.52; by a ratio cut to
+// 0.666666666666666667 it was 1.514999999999999999 → 1.51). Projected units pu = round(units / ratio, 2).
 //   standard              pu × amount
 //   graduated             fill tiers in order up to each `to` (capacity = to − units already
 //                         priced); a tier's flat only if it receives units; pu = 0 → 0
@@ -48,11 +51,11 @@ Decimal projected_volume(const ChargeProperties& p, const Decimal& pu) {
 
 }  // namespace
 
-ProjectedCharge project_charge(const ChargeProperties& p, const ChargeUsage& u, Decimal ratio) {
+ProjectedCharge project_charge(const ChargeProperties& p, const ChargeUsage& u, const Ratio& ratio) {
   ProjectedCharge out;
-  if (!ratio.is_positive() || ratio > Decimal(1)) return out;  // Lago projects nothing here
+  if (ratio.sign() <= 0 || ratio.above_one()) return out;  // Lago projects nothing here
 
-  const Decimal pu = u.units.is_zero() ? Decimal() : (u.units / ratio).round(2);
+  const Decimal pu = u.units.is_zero() ? Decimal() : ratio.divide(u.units, 2);
   Decimal amount;
   const bool by_ratio = p.model == ChargeModel::percentage ||
                         p.model == ChargeModel::graduated_percentage ||
@@ -67,7 +70,7 @@ ProjectedCharge project_charge(const ChargeProperties& p, const ChargeUsage& u, 
       case ChargeModel::dynamic: current = dynamic(p, u); break;
       default: current = prorated_graduated(p, u); break;
     }
-    if (!current.amount.is_zero()) amount = current.amount / ratio;
+    if (!current.amount.is_zero()) amount = ratio.divide(current.amount);
   } else {
     switch (p.model) {
       case ChargeModel::standard: amount = pu * p.amount; break;

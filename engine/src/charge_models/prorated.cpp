@@ -10,6 +10,13 @@
 // e.g. f = [5, 5, 10, −6], p = [3.5, 2.66667, 2, −2.2], tiers 0–5 @10 +100, 6+ @5 +50:
 //   3.5·10 + (2.66667 + 2 − 2.2)·5 + 100 + 50 = 35 + 12.33335 + 150 = 197.33335.
 // unit_amount = amount / Σ f. amount_details {}.
+//
+// Exactly: the prorated values arrive as numerators over one denominator D (the charges
+// duration, u.prorated_denominator), the event's share of an overflow is overflow × p / f
+// computed as one product and one division (p / f = the event's days: an integer), and the
+// tier sums are divided by D once, at the end. Lago's double coefficient (p.fdiv(f)) and an
+// 18-place one both lose the last digits: 1 × 20/30 carried into a tier priced 3 is 2 exactly,
+// but 3 × 0.666666666666666667 = 2.000000000000000001.
 #include "charge_models/models.hpp"
 
 namespace tariff::charge_models {
@@ -46,8 +53,9 @@ bool stays_in_tier(const Decimal& full, const ChargeRange& r) {
   return full < *r.to_value && full >= r.from_value;
 }
 
-Decimal coefficient(const std::pair<Decimal, Decimal>& event) {
-  return event.first.is_zero() ? Decimal() : event.second / event.first;  // p / f
+// The prorated share of `amount` full units of `event`: amount × p / f, divided once.
+Decimal share(const Decimal& amount, const std::pair<Decimal, Decimal>& event) {
+  return event.first.is_zero() ? Decimal() : Decimal::mul_div(amount, event.second, event.first);
 }
 
 Decimal with_flats(const Ranges& ranges, Decimal result, const Decimal& final_full,
@@ -90,11 +98,10 @@ ChargeAmount prorated_graduated(const ChargeProperties& p, const ChargeUsage& u)
 
     if (!overflow.is_zero()) {
       // The part of the previous event above the last tier lands here.
-      const Decimal coef = coefficient(events[index - 1]);
-      prorated_sum += overflow * coef;
+      prorated_sum += share(overflow, events[index - 1]);
       if (range->to_value && full_sum >= *range->to_value) {  // it overflows this tier too
         overflow = full_sum - *range->to_value;
-        prorated_sum -= overflow * coef;
+        prorated_sum -= share(overflow, events[index - 1]);
         result += prorated_sum * range->per_unit_amount;
         prorated_sum = Decimal();
         continue;
@@ -116,12 +123,14 @@ ChargeAmount prorated_graduated(const ChargeProperties& p, const ChargeUsage& u)
 
     if (stays_in_tier(full_sum, *range)) continue;
     overflow = overflow_of(full_sum, *range);
-    prorated_sum -= overflow * coefficient(events[index - 1]);
+    prorated_sum -= share(overflow, events[index - 1]);
     result += prorated_sum * range->per_unit_amount;
     prorated_sum = Decimal();
   }
   if (range) result += prorated_sum * range->per_unit_amount;  // the highest tier reached
 
+  // result is a numerator over the prorated denominator: one division.
+  result = Decimal::mul_div(result, Decimal(1), u.prorated_denominator);
   r.amount = with_flats(ranges, result, full_sum, max_full_sum);
   r.unit_amount = per_unit(r.amount, total_full);
   return r;

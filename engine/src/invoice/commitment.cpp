@@ -25,14 +25,15 @@ void add_commitment_fee(const Snapshot&, const BilledSubscription& b, std::vecto
   const int64_t days_total = period.days();
   const int64_t days_active = day_count(from, to, tz);
   if (days_total <= 0 || days_active <= 0) return;
-  const Decimal commitment =
-      (Decimal(plan.minimum_commitment->amount_cents) * Decimal(days_active) / Decimal(days_total)).round(0);
+  // amount × days_active / days_total, divided and rounded once.
+  const Decimal commitment = Decimal::mul_div(Decimal(plan.minimum_commitment->amount_cents), Decimal(days_active),
+                                              Decimal(days_total), 0);
 
   int64_t used = 0;
   Decimal used_precise;
   for (const auto& f : out)
     if (f.sub == &sub) {
-      used += f.amount_cents;
+      used = add_cents(used, f.amount_cents);
       used_precise += f.precise_amount_cents;
     }
   if (commitment <= Decimal(used)) return;

@@ -143,7 +143,7 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
 std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext& ctx, std::vector<InvoiceFee>& fees) {
   std::vector<CouponCredit> credits;
   int64_t fees_amount = 0;
-  for (const auto& f : fees) fees_amount += f.amount_cents;
+  for (const auto& f : fees) fees_amount = add_cents(fees_amount, f.amount_cents);
   if (fees_amount <= 0) return credits;
 
   std::vector<PreviewCoupon> coupons;
@@ -172,7 +172,7 @@ std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext&
     Decimal credit;
     if (c.percentage) {
       const Decimal d = base * c.rate / Decimal(100);
-      credit = d >= base ? base : d.round(0);
+      credit = d >= base ? base : Decimal::mul_div(base, c.rate, Decimal(100), 0);  // rounded once
     } else {
       credit = min(Decimal(c.amount_cents), base);
     }
@@ -181,7 +181,7 @@ std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext&
 
     // Spread over the targets in proportion to what is left of each (5 places, capped).
     std::vector<Decimal> shares;
-    for (const InvoiceFee* f : targets) shares.push_back((credit * f->base_cents() / target_base).round(5));
+    for (const InvoiceFee* f : targets) shares.push_back(Decimal::mul_div(credit, f->base_cents(), target_base, 5));
     for (size_t i = 0; i < targets.size(); ++i) {
       InvoiceFee& f = *targets[i];
       f.precise_coupons_amount_cents = min(f.precise_coupons_amount_cents + shares[i], Decimal(f.amount_cents));

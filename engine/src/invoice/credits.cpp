@@ -53,7 +53,7 @@ int64_t termination_credit_cents(const Snapshot& s, const BilledSubscription& b)
   const TaxList taxes = select_taxes(std::nullopt, plan, s);
   Decimal rate;
   for (const Tax* t : taxes) rate += t->rate;
-  return to_cents(amount + amount * rate / Decimal(100));
+  return Decimal::mul_div(amount, Decimal(100) + rate, Decimal(100), 0).to_int64();  // amount × (1 + rate/100), rounded once
 }
 
 std::vector<CreditNoteCredit> apply_credit_notes(const Snapshot& s, const PreviewContext& ctx,
@@ -134,7 +134,7 @@ int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::v
   int64_t caps = 0;
   for (auto& k : keys) {
     k.left = std::max<int64_t>(0, to_cents(k.cap));
-    caps += k.left;
+    caps = add_cents(caps, k.left);
   }
   std::stable_sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.left > b.left; });
   const int64_t gap = total - caps;

@@ -5,8 +5,8 @@
 // an existing one bills advance fixed charges over the period containing B (the next period)
 // and arrears ones over the fixed-charges window of the invoice (the period just ended).
 // Prorated: units × days / duration, where days run from max(from, started_at) to `to` in
-// local dates, rounded to 6 places; for a not-yet-existing subscription, (to − from + 1) in UTC
-// dates, unrounded. The fee shows the full units:
+// local dates, rounded to 6 places (once, from the exact fraction); for a not-yet-existing
+// subscription, (to − from + 1) in UTC dates, unrounded. The fee shows the full units:
 //   100 seats @10, prorated, 03-15..03-31 of 31 days: 100 × 17/31 × 10 = 548.387… → 54839.
 #include "invoice/preview.hpp"
 #include "usage/charge_fees.hpp"
@@ -51,16 +51,20 @@ void add_fixed_charge_fees(const Snapshot&, const BilledSubscription& b, std::ve
       Decimal prorated;
       if (b.new_subscription) {
         days = static_cast<int64_t>((utc_date(to) - utc_date(from)).count()) + 1;
-        prorated = fc.units * Decimal(days) / Decimal(duration);
+        prorated = Decimal::mul_div(fc.units, Decimal(days), Decimal(duration));
+        // The prorated graduated model gets the numerator units × days over `duration`.
+        usage.prorated_events = {{fc.units, fc.units * Decimal(days)}};
+        usage.prorated_denominator = Decimal(duration);
       } else {
         const Instant start = from < started ? started : from;
         days = static_cast<int64_t>((tz.local_date(to) - tz.local_date(start)).count()) + 1;
-        prorated = (fc.units * Decimal(days) / Decimal(duration)).round(6);
+        // Rounded once, from the exact units × days / duration.
+        prorated = Decimal::mul_div(fc.units, Decimal(days), Decimal(duration), 6);
+        usage.prorated_events = {{fc.units, prorated}};
       }
       usage.units = prorated;
       usage.prorated = true;
       usage.full_units = fc.units;
-      usage.prorated_events = {{fc.units, prorated}};
     }
     ChargeFee priced;
     priced.model = compute_charge(fc.properties, usage);

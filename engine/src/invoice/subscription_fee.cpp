@@ -48,7 +48,7 @@ void add_subscription_fee(const Snapshot&, const BilledSubscription& b, std::vec
   }
   auto prorated = [&](int64_t days) {
     if (days < 0) days = 0;
-    return w.duration_days > 0 ? plan_amount * Decimal(days) / duration : Decimal();
+    return w.duration_days > 0 ? Decimal::mul_div(plan_amount, Decimal(days), duration) : Decimal();
   };
   if (trial && from >= to) {
     precise = Decimal();

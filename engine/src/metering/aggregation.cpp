@@ -214,6 +214,9 @@ Counts unique_count(const BillableMetric& m, const std::vector<const Event*>& ev
     it->second.push_back({e, add});
   }
   Decimal units, active_now;
+  // Prorated: Σ weights = Σ active days / duration, kept as the integer day sum and divided
+  // once (three values active 20 of 30 days are 60/30 = 2 units, not 3 × 0.666666666666666667).
+  int64_t active_days = 0;
   const date::local_days from_day = w.tz.local_date(w.from), to_day = w.tz.local_date(w.to);
   const Decimal duration(w.charges_duration > 0 ? w.charges_duration : 1);
   for (const auto& v : order) {
@@ -253,12 +256,13 @@ Counts unique_count(const BillableMetric& m, const std::vector<const Event*>& ev
       date::local_days end = to_day;
       if (i + 1 < effective.size()) end = std::min(end, w.tz.local_date(effective[i + 1].first->timestamp));
       if (end < start) continue;
-      units += Decimal(local_days_between(start, end) + 1) / duration;
+      active_days = add_cents(active_days, local_days_between(start, end) + 1);
     }
     if (previous_add) active_now += Decimal(1);
   }
   Counts c;
-  c.units = units.ceil(5);
+  c.units = prorated ? Decimal::mul_div(Decimal(active_days), Decimal(1), duration, 5, RoundingMode::ceil)
+                     : units.ceil(5);
   if (prorated) c.current = active_now;
   else c.current = c.units;
   c.total = c.current;
@@ -295,7 +299,9 @@ Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& ev
   sum += running * Decimal::from_raw(static_cast<int128>(tail) * (Decimal::unit() / 1000000));
   Counts c;
   const Decimal period_seconds(static_cast<int64_t>((w.charges_duration > 0 ? w.charges_duration : 1) * 86400));
-  c.units = (sum / period_seconds).ceil(18);
+  // Lago ceils the quotient at 20 places; ceiling the exact quotient at 18 is the same value
+  // cut to this scale (dividing first, half-up at 18, could round a ceiling down).
+  c.units = Decimal::mul_div(sum, Decimal(1), period_seconds, Decimal::kScale, RoundingMode::ceil);
   c.total = total;
   c.current = c.units;
   return c;
@@ -328,7 +334,9 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       Decimal carried, period;
       const Decimal duration(w.charges_duration > 0 ? w.charges_duration : 1);
       const date::local_days to_day = w.tz.local_date(w.to);
-      Decimal prorated_units;
+      // Prorated values are kept as numerators v × days over the common denominator
+      // `duration` and divided once: Σ v × days / duration, never Σ (v × days / duration).
+      Decimal prorated_units;  // Σ v × days
       int64_t full_days = day_count(w.from, w.to, w.tz) - (w.upgraded ? 1 : 0);
       if (full_days < 0) full_days = 0;
       for (const Event* e : evs) {
@@ -341,16 +349,17 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
         u.event_values.push_back(v);
         if (prorated) {
           const int64_t days = local_days_between(w.tz.local_date(e->timestamp), to_day) + 1;
-          const Decimal p = v * Decimal(days) / duration;
+          const Decimal p = v * Decimal(days);
           prorated_units += p;
           u.prorated_events.emplace_back(v, p);
         }
       }
       if (prorated) {
-        const Decimal carried_p = carried * Decimal(full_days) / duration;
+        const Decimal carried_p = carried * Decimal(full_days);
         if (!carried.is_zero() || u.prorated_events.empty())
           u.prorated_events.insert(u.prorated_events.begin(), {carried, carried_p});
-        c.units = (carried_p + prorated_units).ceil(5);
+        u.prorated_denominator = duration;
+        c.units = Decimal::mul_div(carried_p + prorated_units, Decimal(1), duration, 5, RoundingMode::ceil);
         c.total = c.current = carried + period;
       } else {
         c.units = c.total = c.current = carried + period;
@@ -377,8 +386,10 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
     }
     case Aggregation::unique_count_agg:
       c = unique_count(m, evs, w, prorated);
-      // Lago's unique count reports the unique total as its events count.
-      out.events_count = c.current.floor(0).to_int64();
+      // Lago's unique count reports its aggregation as the count (`result.count =
+      // result.aggregation`), stored in the integer events_count: truncated. Prorated, that
+      // is the prorated units (2.66667 → 2), not the number of values active now.
+      out.events_count = c.units.truncate(0).to_int64();
       break;
     case Aggregation::weighted_sum_agg: {
       std::vector<Decimal> deltas;

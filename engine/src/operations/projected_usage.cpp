@@ -18,19 +18,17 @@ struct Projection {
   int64_t amount_cents = 0;
 };
 
-Decimal projection_ratio(const UsageComputation& uc, Instant now) {
+// elapsed / total kept as a fraction (charge_models divides by it once).
+Ratio projection_ratio(const UsageComputation& uc, Instant now) {
   const Windows& w = uc.windows;
-  if (now >= w.charges_to) return Decimal(1);
+  if (now >= w.charges_to) return Ratio();
   const int64_t total = day_count(w.charges_from, w.charges_to, uc.dates.tz);
   const int64_t elapsed = day_count(w.charges_from, now, uc.dates.tz);
-  if (total <= 0) return Decimal(1);
-  Decimal r = Decimal(elapsed) / Decimal(total);
-  if (r.is_negative()) r = Decimal();
-  if (r > Decimal(1)) r = Decimal(1);
-  return r;
+  if (total <= 0) return Ratio();
+  return Ratio(Decimal(std::clamp<int64_t>(elapsed, 0, total)), Decimal(total));
 }
 
-Projection project(const ChargeFee& fee, const Charge& charge, const Decimal& ratio, const Currency& cur) {
+Projection project(const ChargeFee& fee, const Charge& charge, const Ratio& ratio, const Currency& cur) {
   Projection p;
   if (charge.metric->recurring) {
     p.units = fee.units;
@@ -67,7 +65,7 @@ ordered_json projected_usage(json& doc) {
   const Subscription& sub = active_subscription_for_request(s);
   const UsageComputation uc = compute_usage(s, sub);
   const Currency& cur = sub.plan->currency;
-  const Decimal ratio = projection_ratio(uc, s.now);
+  const Ratio ratio = projection_ratio(uc, s.now);
 
   int64_t projected_total = 0;
   ordered_json charges = ordered_json::array();
@@ -77,9 +75,9 @@ ordered_json projected_usage(json& doc) {
     for (const auto& f : pc.fees) {
       per_fee.push_back(project(f, *pc.charge, ratio, cur));
       charge_total.units += per_fee.back().units;
-      charge_total.amount_cents += per_fee.back().amount_cents;
+      charge_total.amount_cents = add_cents(charge_total.amount_cents, per_fee.back().amount_cents);
     }
-    projected_total += charge_total.amount_cents;
+    projected_total = add_cents(projected_total, charge_total.amount_cents);
     ojson usage = with_projection(charge_usage_json(*pc.charge, pc.fees, cur), charge_total);
     // Breakdowns: filters follow the charge's filter order then the default bucket, exactly
     // the order charge_usage_json emits; groups in first-appearance order.
@@ -88,7 +86,7 @@ ordered_json projected_usage(json& doc) {
       for (size_t i = 0; i < pc.fees.size(); ++i)
         if (pred(pc.fees[i])) {
           t.units += per_fee[i].units;
-          t.amount_cents += per_fee[i].amount_cents;
+          t.amount_cents = add_cents(t.amount_cents, per_fee[i].amount_cents);
         }
       return t;
     };

@@ -33,9 +33,9 @@ struct Totals {
   void add(const ChargeFee& f) {
     units += f.units;
     total_units += f.agg.total_aggregated_units;
-    events += f.agg.events_count;
-    amount_cents += f.amount_cents;
-    if (f.pricing_unit_details) pu_cents += (*f.pricing_unit_details)["amount_cents"].get<int64_t>();
+    events = add_cents(events, f.agg.events_count);
+    amount_cents = add_cents(amount_cents, f.amount_cents);
+    if (f.pricing_unit_details) pu_cents = add_cents(pu_cents, (*f.pricing_unit_details)["amount_cents"].get<int64_t>());
   }
 };
 
@@ -169,7 +169,7 @@ UsageTotals usage_totals(const Snapshot& s, const Subscription& sub, const Usage
   for (const auto& pc : uc.charges) {
     const TaxList taxes = select_taxes(pc.charge->taxes, *sub.plan, s);
     for (const auto& f : pc.fees) {
-      t.amount_cents += f.amount_cents;
+      t.amount_cents = add_cents(t.amount_cents, f.amount_cents);
       tax_lists.push_back(taxes);
       amounts.emplace_back(f.amount_cents);
     }
@@ -191,7 +191,7 @@ ojson usage_head(const UsageComputation& uc, const Currency& cur, const UsageTot
   u["amount_cents"] = t.amount_cents;
   if (projected) u["projected_amount_cents"] = *projected;
   u["taxes_amount_cents"] = t.taxes_amount_cents;
-  u["total_amount_cents"] = t.amount_cents + t.taxes_amount_cents;
+  u["total_amount_cents"] = add_cents(t.amount_cents, t.taxes_amount_cents);
   return u;
 }
 
