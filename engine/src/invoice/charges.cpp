@@ -4,11 +4,19 @@
 // per event and never come back; pay-in-advance recurring ones are rebilled for the carried
 // value except when the subscription ends (termination or upgrade); on an upgrade, arrears
 // non-prorated recurring charges whose metric the new plan also charges move to the new plan.
-// Fees with units = amount = events = 0 are dropped (after the minimum is checked).
+// Fees with units = amount = events = 0 are dropped (after the minimum is checked), except
+// the parent of a true-up: Lago keeps a fee that a true-up points to (Fees::ChargeService
+// #should_persist_fee?: `fees.any? { |f| f.true_up_parent_fee == fee }`). The parent is the
+// first fee without a charge filter (Lago's default bucket has an unsaved filter, id nil); a
+// charge without one gets no true-up (CreateTrueUpService returns on a nil fee).
 //
 // Per-charge minimum (arrears only): prorated_min = min_amount_cents × days(charges window)
-// / charges_duration (− 1 day on an upgrade); a shortfall adds a true-up fee right after the
-// charge's fees: 2000 minimum, 1000 used over the full month → true-up 1000.
+// / charges_duration (− 1 day on an upgrade), kept as that fraction: the shortfall is
+// (min × days − used × duration) / duration, divided and rounded once. A shortfall adds a
+// true-up fee right after the charge's fees: 2000 minimum, 1000 used over the full month →
+// true-up 1000.
+#include <algorithm>
+
 #include "invoice/preview.hpp"
 #include "usage/charge_fees.hpp"
 
@@ -66,7 +74,12 @@ std::optional<InvoiceFee> true_up(const Subscription& sub, const Charge& c, cons
   int64_t days = day_count(w.charges_from, w.charges_to, b.dates.tz);
   if (b.dates.upgraded) days -= 1;
   if (days < 0) days = 0;
-  const Decimal prorated_min = *c.min_amount_cents * Decimal(days) / Decimal(w.charges_duration_days);
+  const Decimal duration(w.charges_duration_days);
+  const Decimal min_days = *c.min_amount_cents * Decimal(days);  // prorated_min = min_days / duration
+  // prorated_min − x, exactly: (min_days − x × duration) / duration, rounded once at `places`.
+  auto short_of = [&](const Decimal& x, int places = Decimal::kScale) {
+    return Decimal::mul_div(min_days - x * duration, Decimal(1), duration, places);
+  };
   const Currency& cur = sub.plan->currency;
   Decimal used, used_precise;
   for (const auto& f : fees) {
@@ -78,7 +91,7 @@ std::optional<InvoiceFee> true_up(const Subscription& sub, const Charge& c, cons
       used_precise += f.precise_amount_cents;
     }
   }
-  if (used >= prorated_min) return std::nullopt;
+  if (used * duration >= min_days) return std::nullopt;  // used ≥ prorated_min
   InvoiceFee t;
   t.kind = FeeKind::charge;
   t.sub = &sub;
@@ -87,20 +100,23 @@ std::optional<InvoiceFee> true_up(const Subscription& sub, const Charge& c, cons
   t.has_filters = false;
   if (c.pricing_unit) {
     // Both sides in pricing-unit cents, then converted (§3.12): 1000 PU cents short × 0.25 → 250.
-    const Decimal pu_cents = (prorated_min - used).round(0);
-    const Decimal fiat = pu_cents * c.pricing_unit->conversion_rate / Decimal(100);
+    const Decimal pu_cents = short_of(used, 0);
+    const Decimal fiat = Decimal::mul_div(pu_cents, c.pricing_unit->conversion_rate, Decimal(100));
     t.amount_cents = to_cents(cur.to_cents_rounded(fiat));
-    t.precise_amount_cents = cur.to_cents_precise((prorated_min - used_precise) * c.pricing_unit->conversion_rate / Decimal(100));
+    // (min_days − used_precise × duration) × rate / (duration × 100), one division.
+    const Decimal pu_precise = min_days - used_precise * duration;
+    t.precise_amount_cents = cur.to_cents_precise(
+        Decimal::mul_div(pu_precise, c.pricing_unit->conversion_rate, duration * Decimal(100)));
     t.pricing_unit_details = ojson{{"amount_cents", to_cents(pu_cents)},
-                                   {"precise_amount_cents", (prorated_min - used_precise).to_string()},
+                                   {"precise_amount_cents", short_of(used_precise).to_string()},
                                    {"unit_amount_cents", to_cents(pu_cents)},
                                    {"precise_unit_amount", (pu_cents / Decimal(100)).to_string()},
                                    {"conversion_rate", c.pricing_unit->conversion_rate.to_string()},
                                    {"short_name", c.pricing_unit->short_name},
                                    {"pricing_unit_code", c.pricing_unit->code}};
   } else {
-    t.amount_cents = to_cents(prorated_min - used);
-    t.precise_amount_cents = prorated_min - used_precise;
+    t.amount_cents = to_cents(short_of(used, 0));
+    t.precise_amount_cents = short_of(used_precise);
   }
   if (t.amount_cents <= 0) return std::nullopt;
   t.units = Decimal(1);
@@ -128,10 +144,14 @@ void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector
   for (const Charge& c : sub.plan->charges) {
     if (!billed(b, c)) continue;
     std::vector<ChargeFee> fees = charge_fees(s, sub, c, aw, UsageMode::invoice);
-    std::optional<InvoiceFee> t = true_up(sub, c, fees, b);
+    const auto parent = std::find_if(fees.begin(), fees.end(), [](const ChargeFee& f) { return f.filter == nullptr; });
+    std::optional<InvoiceFee> t;
+    if (parent != fees.end()) t = true_up(sub, c, fees, b);
     for (auto& cf : fees) {
-      if (cf.units.is_zero() && cf.amount_cents == 0 && cf.precise_amount_cents.is_zero() && cf.agg.events_count == 0)
-        continue;  // §13: empty charge fees vanish from invoices
+      const bool is_parent = t && &cf == &*parent;
+      if (!is_parent && cf.units.is_zero() && cf.amount_cents == 0 && cf.precise_amount_cents.is_zero() &&
+          cf.agg.events_count == 0)
+        continue;  // §13: empty charge fees vanish from invoices (not a true-up's parent)
       out.push_back(from_charge_fee(sub, std::move(cf), w));
     }
     if (t) out.push_back(std::move(*t));

@@ -2,7 +2,9 @@
 // all taxes of that level apply to the same base (no compounding). Per fee, each tax is
 // base × rate / 100 unrounded and the fee's taxes_amount_cents = round(Σ). Per invoice, each
 // tax is round(Σ_fees base × rate / 100) and the invoice total is round(Σ unrounded taxes) —
-// never the sum of the fees' roundings.
+// never the sum of the fees' roundings. Each base × rate / 100 is one product and one
+// division. An applied tax's fees_amount_cents is Σ bases truncated: Lago assigns the decimal
+// sum to an integer (bigint) column, which casts with to_i (466.66667 → 466, not 467).
 #pragma once
 
 #include <vector>
@@ -24,9 +26,10 @@ FeeTaxes fee_taxes(const Decimal& base_cents, const TaxList& taxes);
 
 struct AppliedTax {
   const Tax* tax = nullptr;
-  Decimal fees_amount_cents;  // Σ bases
+  Decimal fees_base;          // Σ bases (cents, with the coupons' decimals)
   Decimal precise;            // Σ base × rate / 100
   int64_t amount_cents = 0;
+  int64_t fees_amount_cents = 0;  // Σ bases truncated toward zero (Lago's integer column)
 };
 struct InvoiceTaxes {
   std::vector<AppliedTax> applied;  // in order of first appearance

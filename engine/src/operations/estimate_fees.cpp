@@ -4,6 +4,13 @@
 // usage already in that bucket this period and Δ the event's contribution:
 //   amount = model(S + Δ, count + 1, the event in the running totals) − model(S)
 // so a first-tier flat already billed is not billed again.
+//
+// Prorated (a prorated charge on a recurring metric), as Lago's prorated aggregations with
+// to_datetime = the end of the charges period and events up to now: S weighs each existing
+// event by days(event, period end) / duration (the carried total by the whole period), and
+// Δ = ceil5(full Δ × days(now, period end) / duration) — the part of the period that is left,
+// not the part elapsed (BillableMetrics::ProratedAggregations::BaseService
+// #compute_pay_in_advance_aggregation). The fee's units are the full Δ.
 #include <algorithm>
 
 #include "invoice/preview.hpp"
@@ -30,7 +37,7 @@ const ChargeFilter* bucket_for(const Charge& c, const Event& e) {
   return best;
 }
 
-// Δ of §14.3 given the existing in-bucket events (time order) and the new one.
+// Δ of §14.3, unprorated, given the existing in-bucket events (time order) and the new one.
 Decimal delta_units(const BillableMetric& m, const std::vector<const Event*>& existing, const Event& ev,
                     const AggregationWindow& w, bool prorated) {
   switch (m.aggregation) {
@@ -49,10 +56,7 @@ Decimal delta_units(const BillableMetric& m, const std::vector<const Event*>& ex
     }
     case Aggregation::sum_agg: {
       const Decimal v = *event_value(ev, m.field_name);
-      if (prorated) {
-        const int64_t days = day_count(ev.timestamp, w.to, w.tz);
-        return (v * Decimal(days) / Decimal(w.charges_duration > 0 ? w.charges_duration : 1)).ceil(5);
-      }
+      if (prorated) return v;
       // Rise of the running total above its previous maximum (= v when nothing went negative).
       Decimal total, peak;
       const Instant from = std::chrono::floor<std::chrono::milliseconds>(w.from);
@@ -95,8 +99,15 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
     if (same) existing.push_back(e);
   }
   const bool prorated = c.prorated && m.recurring;
-  const AggregatedUsage before = aggregate(m, existing, until_now, prorated, cur);
-  const Decimal delta = delta_units(m, existing, ev, until_now, prorated);
+  // Prorated weights run to the end of the period (the events are those up to now).
+  const AggregatedUsage before = aggregate(m, existing, prorated ? w : until_now, prorated, cur);
+  const Decimal full_delta = delta_units(m, existing, ev, until_now, prorated);
+  Decimal delta = full_delta;
+  if (prorated && !full_delta.is_zero()) {
+    const int64_t days = day_count(ev.timestamp, w.to, w.tz);  // now .. period end, inclusive
+    delta = Decimal::mul_div(full_delta, Decimal(days), Decimal(w.charges_duration > 0 ? w.charges_duration : 1), 5,
+                             RoundingMode::ceil);
+  }
 
   ChargeUsage after = before.usage;
   after.units = before.usage.units + delta;
@@ -110,7 +121,7 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
   ChargeFee fee;
   fee.model.amount = amount;
   price_fee(fee, &c, cur);
-  const Decimal units = prorated ? *event_value(ev, m.field_name) : delta;
+  const Decimal units = prorated ? full_delta : delta;
   const Decimal unit_amount = units.is_zero() ? Decimal() : cur.from_cents(Decimal(fee.amount_cents)) / units;
   // The fee as an invoice would carry it (one Fee serializer for every operation), plus the
   // fields Lago's estimate adds.

@@ -21,12 +21,12 @@ ordered_json preview(json& doc) {
     add_commitment_fee(s, b, fees);
   }
   int64_t fees_amount = 0;
-  for (const auto& f : fees) fees_amount += f.amount_cents;
+  for (const auto& f : fees) fees_amount = add_cents(fees_amount, f.amount_cents);
 
   const std::vector<CouponCredit> coupons = apply_coupons(s, ctx, fees);
   int64_t coupons_amount = 0;
-  for (const auto& c : coupons) coupons_amount += c.amount_cents;
-  const int64_t sub_total_excluding = fees_amount - coupons_amount;
+  for (const auto& c : coupons) coupons_amount = add_cents(coupons_amount, c.amount_cents);
+  const int64_t sub_total_excluding = sub_cents(fees_amount, coupons_amount);
 
   // §8: each fee's taxes on its base after coupons; the invoice rounds per tax and in total.
   std::vector<TaxedBase> bases;
@@ -40,16 +40,16 @@ ordered_json preview(json& doc) {
   }
   for (const auto& f : fees) bases.push_back(TaxedBase{f.base_cents(), &f.taxes});
   const InvoiceTaxes taxes = invoice_taxes(bases);
-  const int64_t sub_total_including = sub_total_excluding + taxes.amount_cents;
+  const int64_t sub_total_including = add_cents(sub_total_excluding, taxes.amount_cents);
 
   int64_t total = sub_total_including;
   int64_t termination_credit = 0;
-  for (const auto& b : ctx.billed) termination_credit += termination_credit_cents(s, b);
+  for (const auto& b : ctx.billed) termination_credit = add_cents(termination_credit, termination_credit_cents(s, b));
   const std::vector<CreditNoteCredit> notes = apply_credit_notes(s, ctx, termination_credit, total);
   int64_t credit_notes_amount = 0;
-  for (const auto& n : notes) credit_notes_amount += n.amount_cents;
+  for (const auto& n : notes) credit_notes_amount = add_cents(credit_notes_amount, n.amount_cents);
   const int64_t prepaid = apply_wallets(s, ctx, fees, total);
-  total -= prepaid;
+  total = sub_cents(total, prepaid);
 
   ordered_json inv;
   inv["lago_id"] = nullptr;
@@ -109,7 +109,7 @@ ordered_json preview(json& doc) {
                        {"tax_rate", rate_json(a.tax->rate)},
                        {"amount_currency", std::string(cur.code)},
                        {"amount_cents", a.amount_cents},
-                       {"fees_amount_cents", to_cents(a.fees_amount_cents)}});
+                       {"fees_amount_cents", a.fees_amount_cents}});
   inv["applied_taxes"] = std::move(applied);
 
   ordered_json out;
