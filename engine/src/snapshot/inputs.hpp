@@ -134,6 +134,9 @@ class Reader;
 // `billing_configuration.subscription_invoice_issuing_date_anchor` / `..._adjustment`.
 BillingSettings parse_billing_settings(const nlohmann::json& o, const std::string& path, Reader& r);
 
+// The snapshot's events (snapshot/events.cpp); their properties are moved out of `doc`.
+void parse_snapshot_events(nlohmann::json& doc, Snapshot& s, Reader& r);
+
 // Coupons, applied coupons, wallets, credit notes, and the request of `kind`.
 void parse_inputs(const nlohmann::json& doc, Snapshot& s, RequestKind kind, Reader& r);
 
