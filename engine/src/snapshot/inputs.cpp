@@ -215,7 +215,9 @@ class InputParser {
     if (organization && cp.frequency == CouponFrequency::recurring && !Reader::has(c, "frequency_duration"))
       r_.add(Reader::at(p, "frequency_duration"), "value_is_mandatory");
     cp.terminated = status(c, "status", p, {"active", "terminated"}) == "terminated";
-    limitations(c, p, cp);
+    // Lago's preview params permit no limitation on a request coupon: an inline coupon
+    // applies to every fee (InvoicesController#preview_params).
+    if (organization) limitations(c, p, cp);
     return cp;
   }
 
