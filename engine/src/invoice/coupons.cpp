@@ -2,7 +2,7 @@
 //
 // Which coupons: an existing customer's active applied coupons (request coupons are then
 // ignored); otherwise each request coupon, as the organization's coupon of that code if there
-// is one, else as given. Nothing is consumed. Only when fees_amount_cents > 0.
+// is one, else as given and unlimited. Nothing is consumed. Only when fees_amount_cents > 0.
 // Order: metric-limited, plan-limited, unlimited; ties by application time (request order).
 // Amount for a base: percentage d = base × rate / 100 → d ≥ base ? base : round(d); fixed
 // min(amount, base) (once: the remaining amount); fixed coupons in another currency, or
