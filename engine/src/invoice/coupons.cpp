@@ -2,11 +2,11 @@
 //
 // Which coupons: an existing customer's active applied coupons (request coupons are then
 // ignored); otherwise each request coupon, as the organization's coupon of that code if there
-// is one, else as given. Nothing is consumed. Only when fees_amount_cents > 0.
+// is one, else as given and unlimited. Nothing is consumed. Only when fees_amount_cents > 0.
 // Order: metric-limited, plan-limited, unlimited; ties by application time (request order).
 // Amount for a base: percentage d = base × rate / 100 → d ≥ base ? base : round(d); fixed
-// min(amount, base) (once: the remaining amount); fixed coupons in another currency are
-// skipped; stop once the sub-total is ≤ 0.
+// min(amount, base) (once: the remaining amount); fixed coupons in another currency, or
+// without one (an inline request coupon), are skipped; stop once the sub-total is ≤ 0.
 // Targets and base (§9.3): the metrics' charge fees / the plans' fees / all fees; base =
 // Σ (amount − precise_coupons) of the targets for limited coupons, the sub-total otherwise.
 // Each target takes credit × its base / base (5 places, capped at its amount_cents).
@@ -14,7 +14,6 @@
 #include <algorithm>
 
 #include "invoice/preview.hpp"
-#include "snapshot/reader.hpp"
 
 namespace tariff {
 namespace {
@@ -24,92 +23,46 @@ struct PreviewCoupon {
   bool percentage = false;
   Decimal rate;            // percent
   int64_t amount_cents = 0;
-  std::string currency;    // fixed coupons; empty = any
+  std::optional<Currency> currency;  // fixed coupons: none matches no invoice (Lago)
   std::vector<std::string> plan_codes, metric_codes;
   int category() const { return !metric_codes.empty() ? 0 : (!plan_codes.empty() ? 1 : 2); }
 };
 
-std::string str(const json& o, const char* key) {
-  return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : std::string();
-}
-
-
-std::optional<int64_t> integer(const json& o, const char* key) {
-  if (!o.is_object() || !o.contains(key) || o[key].is_null()) return std::nullopt;
-  auto d = decimal_from_json(o[key]);
-  if (!d) return std::nullopt;
-  return d->round(0).to_int64();
-}
-
-std::optional<Decimal> decimal(const json& o, const char* key) {
-  if (!o.is_object() || !o.contains(key) || o[key].is_null()) return std::nullopt;
-  return decimal_from_json(o[key]);
-}
-
-const json* org_coupon(const Snapshot& s, const std::string& code) {
-  const json& raw = s.raw;
-  if (!raw.contains("coupons") || !raw["coupons"].is_array()) return nullptr;
-  for (const auto& c : raw["coupons"])
-    if (str(c, "code") == code) return &c;
-  return nullptr;
-}
-
-// A coupon definition (organization coupon or inline request coupon).
-PreviewCoupon from_definition(const json& c) {
+// A coupon applied fresh (request coupons): full amount, full frequency.
+PreviewCoupon from_definition(const Coupon& c) {
   PreviewCoupon p;
-  p.code = str(c, "code");
-  p.name = str(c, "name");
-  if (p.name.empty()) p.name = p.code;
-  const std::string type = str(c, "coupon_type");
-  p.percentage = type == "percentage" || (type.empty() && decimal(c, "percentage_rate").has_value());
-  p.rate = decimal(c, "percentage_rate").value_or(Decimal());
-  p.amount_cents = integer(c, "amount_cents").value_or(0);
-  p.currency = str(c, "amount_currency");
-  p.plan_codes = string_array(c, "plan_codes");
-  p.metric_codes = string_array(c, "billable_metric_codes");
-  if (c.contains("limited_plans") && c["limited_plans"].is_boolean() && !c["limited_plans"].get<bool>())
-    p.plan_codes.clear();
-  if (c.contains("limited_billable_metrics") && c["limited_billable_metrics"].is_boolean() &&
-      !c["limited_billable_metrics"].get<bool>())
-    p.metric_codes.clear();
+  p.code = c.code;
+  p.name = c.name.empty() ? c.code : c.name;
+  p.percentage = c.type == CouponType::percentage;
+  p.rate = c.percentage_rate.value_or(Decimal());
+  p.amount_cents = c.amount_cents.value_or(0);
+  p.currency = c.amount_currency;
+  p.plan_codes = c.plan_codes;
+  p.metric_codes = c.billable_metric_codes;
   return p;
 }
 
+// The customer's active applied coupons with what is left of them, metric-limited first,
+// then plan-limited, then by application time.
 std::vector<PreviewCoupon> applied_coupons(const Snapshot& s) {
-  struct Entry { PreviewCoupon c; Instant created; size_t order; };
+  struct Entry { PreviewCoupon c; Instant created; };
   std::vector<Entry> entries;
-  const json& raw = s.raw;
-  if (!raw.contains("applied_coupons") || !raw["applied_coupons"].is_array()) return {};
-  size_t order = 0;
-  for (const auto& a : raw["applied_coupons"]) {
-    if (!a.is_object()) continue;
-    const std::string status = str(a, "status");
-    if (!status.empty() && status != "active") continue;
-    const std::string code = str(a, "coupon_code").empty() ? str(a, "code") : str(a, "coupon_code");
-    const json* def = org_coupon(s, code);
-    PreviewCoupon c = def ? from_definition(*def) : from_definition(a);
-    c.code = code;
-    if (!str(a, "coupon_name").empty()) c.name = str(a, "coupon_name");
-    // The applied coupon carries its own amount, rate and what is left of it.
-    if (auto r = decimal(a, "percentage_rate")) {
-      c.rate = *r;
-      if (str(a, "coupon_type").empty() && !def) c.percentage = true;
-    }
-    if (str(a, "coupon_type") == "percentage") c.percentage = true;
-    if (str(a, "coupon_type") == "fixed_amount") c.percentage = false;
-    if (auto amt = integer(a, "amount_cents")) c.amount_cents = *amt;
-    if (!str(a, "amount_currency").empty()) c.currency = str(a, "amount_currency");
-    const std::string freq = str(a, "frequency");
-    if (!c.percentage && freq == "once") {
-      if (auto rem = integer(a, "amount_cents_remaining")) c.amount_cents = *rem;
-    }
-    if (freq == "recurring") {
-      if (auto rem = integer(a, "frequency_duration_remaining"); rem && *rem <= 0) continue;
-    }
+  for (const AppliedCoupon& a : s.applied_coupons) {
+    if (!a.active) continue;
+    PreviewCoupon c;
+    c.code = a.coupon_code;
+    c.name = a.coupon_name;
+    c.percentage = a.type == CouponType::percentage;
+    c.rate = a.percentage_rate.value_or(Decimal());
+    c.amount_cents = a.amount_cents.value_or(0);
+    if (!c.percentage && a.frequency == CouponFrequency::once && a.amount_cents_remaining)
+      c.amount_cents = *a.amount_cents_remaining;
+    c.currency = a.amount_currency;
+    c.plan_codes = a.plan_codes;
+    c.metric_codes = a.billable_metric_codes;
+    if (a.frequency == CouponFrequency::recurring && a.frequency_duration_remaining.value_or(0) <= 0) continue;
     if (!c.percentage && c.amount_cents <= 0) continue;
-    Instant created{};
-    if (a.contains("created_at")) created = instant_from_json(a["created_at"]).value_or(Instant{});
-    entries.push_back({std::move(c), created, order++});
+    entries.push_back({std::move(c), a.created_at});
   }
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
     if (x.c.category() != y.c.category()) return x.c.category() < y.c.category();
@@ -122,13 +75,8 @@ std::vector<PreviewCoupon> applied_coupons(const Snapshot& s) {
 
 std::vector<PreviewCoupon> request_coupons(const Snapshot& s) {
   std::vector<PreviewCoupon> out;
-  const json& req = s.request();
-  if (!req.contains("coupons") || !req["coupons"].is_array()) return out;
-  for (const auto& rc : req["coupons"]) {
-    if (!rc.is_object()) continue;
-    const json* def = org_coupon(s, str(rc, "code"));
-    out.push_back(from_definition(def ? *def : rc));
-  }
+  if (!s.preview_request) return out;
+  for (const RequestCoupon& rc : s.preview_request->coupons) out.push_back(from_definition(rc.coupon()));
   std::stable_sort(out.begin(), out.end(),
                    [](const PreviewCoupon& a, const PreviewCoupon& b) { return a.category() < b.category(); });
   return out;
@@ -153,7 +101,9 @@ std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext&
   int64_t sub_total = fees_amount;
   for (const PreviewCoupon& c : coupons) {
     if (sub_total <= 0) break;
-    if (!c.percentage && !c.currency.empty() && c.currency != ctx.currency.code) continue;
+    // Coupons::PreviewService: `next if fixed_amount? && invoice.currency != amount_currency`
+    // — a fixed coupon without currency (an inline one) matches no invoice.
+    if (!c.percentage && (!c.currency || c.currency->code != ctx.currency.code)) continue;
     std::vector<InvoiceFee*> targets;
     for (auto& f : fees) {
       if (c.category() == 0) {

@@ -13,28 +13,8 @@
 #include <algorithm>
 
 #include "invoice/preview.hpp"
-#include "snapshot/reader.hpp"
 
 namespace tariff {
-namespace {
-
-std::string str(const json& o, const char* key) {
-  return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : std::string();
-}
-
-std::optional<Decimal> number(const json& o, const char* key) {
-  if (!o.is_object() || !o.contains(key) || o[key].is_null()) return std::nullopt;
-  return decimal_from_json(o[key]);
-}
-
-Instant created_at(const json& o) {
-  if (!o.is_object() || !o.contains("created_at")) return Instant{};
-  return instant_from_json(o["created_at"]).value_or(Instant{});
-}
-
-
-}  // namespace
-
 int64_t termination_credit_cents(const Snapshot& s, const BilledSubscription& b) {
   using Credit = BilledSubscription::Credit;
   if (b.credit == Credit::none || !b.dates.terminated_at) return 0;
@@ -65,21 +45,13 @@ std::vector<CreditNoteCredit> apply_credit_notes(const Snapshot& s, const Previe
     out.push_back(CreditNoteCredit{"", c});
   }
   if (!ctx.existing_customer) return out;
-  const json& raw = s.raw;
-  if (!raw.contains("credit_notes") || !raw["credit_notes"].is_array()) return out;
   struct Note { std::string code; int64_t balance; Instant created; };
   std::vector<Note> notes;
-  for (const auto& n : raw["credit_notes"]) {
-    if (!n.is_object()) continue;
-    const std::string status = str(n, "credit_status");
-    if (!status.empty() && status != "available") continue;
-    const std::string cur = str(n, "currency").empty() ? str(n, "balance_amount_currency") : str(n, "currency");
-    if (!cur.empty() && cur != ctx.currency.code) continue;
-    const auto bal = number(n, "balance_amount_cents");
-    if (!bal || !bal->is_positive()) continue;
-    std::string code = str(n, "number");
-    if (code.empty()) code = str(n, "lago_id");
-    notes.push_back(Note{code, bal->round(0).to_int64(), created_at(n)});
+  for (const CreditNote& n : s.credit_notes) {
+    if (n.status != CreditStatus::available) continue;
+    if (n.currency.code != ctx.currency.code) continue;
+    if (n.balance_amount_cents <= 0) continue;
+    notes.push_back(Note{n.number, n.balance_amount_cents, n.created_at});
   }
   std::stable_sort(notes.begin(), notes.end(), [](const Note& a, const Note& b) { return a.created < b.created; });
   for (const Note& n : notes) {
@@ -93,28 +65,14 @@ std::vector<CreditNoteCredit> apply_credit_notes(const Snapshot& s, const Previe
 
 int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::vector<InvoiceFee>& fees, int64_t total) {
   if (!ctx.existing_customer || total <= 0) return 0;
-  const json& raw = s.raw;
-  if (!raw.contains("wallets") || !raw["wallets"].is_array()) return 0;
-
-  struct Wallet { int64_t balance; int64_t priority; Instant created; std::vector<std::string> types, metrics; };
-  std::vector<Wallet> wallets;
-  for (const auto& w : raw["wallets"]) {
-    if (!w.is_object()) continue;
-    const std::string status = str(w, "status");
-    if (!status.empty() && status != "active") continue;
-    const std::string cur = str(w, "currency");
-    if (!cur.empty() && cur != ctx.currency.code) continue;
-    const auto bal = number(w, "balance_cents");
-    if (!bal || !bal->is_positive()) continue;
-    Wallet x{bal->round(0).to_int64(), number(w, "priority").value_or(Decimal(50)).round(0).to_int64(), created_at(w), {}, {}};
-    if (w.contains("applies_to") && w["applies_to"].is_object()) {
-      x.types = string_array(w["applies_to"], "fee_types");
-      x.metrics = string_array(w["applies_to"], "billable_metric_codes");
-    }
-    wallets.push_back(std::move(x));
+  struct Entry { int64_t balance; const Wallet* w; };
+  std::vector<Entry> wallets;
+  for (const Wallet& w : s.wallets) {
+    if (!w.active || w.currency.code != ctx.currency.code || w.balance_cents <= 0) continue;
+    wallets.push_back(Entry{w.balance_cents, &w});
   }
-  std::stable_sort(wallets.begin(), wallets.end(), [](const Wallet& a, const Wallet& b) {
-    return a.priority != b.priority ? a.priority < b.priority : a.created < b.created;
+  std::stable_sort(wallets.begin(), wallets.end(), [](const Entry& a, const Entry& b) {
+    return a.w->priority != b.w->priority ? a.w->priority < b.w->priority : a.w->created_at < b.w->created_at;
   });
 
   // Caps per (fee type, metric): what each kind of fee adds to the total after tax.
@@ -141,12 +99,14 @@ int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::v
   if (!keys.empty() && gap > 0 && gap <= static_cast<int64_t>(keys.size())) keys.front().left += gap;
 
   int64_t invoice_left = total, prepaid = 0;
-  for (Wallet& w : wallets) {
-    const bool unrestricted = w.types.empty() && w.metrics.empty();
+  for (Entry& w : wallets) {
+    const std::vector<std::string>& types = w.w->fee_types;
+    const std::vector<std::string>& metrics = w.w->billable_metric_codes;
+    const bool unrestricted = types.empty() && metrics.empty();
     for (Key& k : keys) {
       if (invoice_left <= 0 || w.balance <= 0) break;
-      const bool payable = unrestricted || (!k.metric.empty() && std::find(w.metrics.begin(), w.metrics.end(), k.metric) != w.metrics.end()) ||
-                           std::find(w.types.begin(), w.types.end(), k.type) != w.types.end();
+      const bool payable = unrestricted || (!k.metric.empty() && std::find(metrics.begin(), metrics.end(), k.metric) != metrics.end()) ||
+                           std::find(types.begin(), types.end(), k.type) != types.end();
       if (!payable || k.left <= 0) continue;
       const int64_t take = std::min({k.left, w.balance, invoice_left});
       k.left -= take;

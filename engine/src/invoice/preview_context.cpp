@@ -21,15 +21,6 @@ namespace {
   throw Failure(Error::validation(path, code));
 }
 
-const json* object_at(const json& o, const char* key) {
-  return o.is_object() && o.contains(key) && o.at(key).is_object() ? &o.at(key) : nullptr;
-}
-
-std::optional<std::string> string_at(const json* o, const char* key) {
-  if (!o || !o->contains(key) || !o->at(key).is_string()) return std::nullopt;
-  return o->at(key).get<std::string>();
-}
-
 // yearly(plan) = amount × periods per year (§5): the upgrade/downgrade test.
 Decimal yearly_amount(const Plan& p) {
   int per_year = 12;
@@ -142,76 +133,53 @@ class Builder {
     return b;
   }
 
+  const PreviewRequest& request() const {
+    static const PreviewRequest kEmpty;
+    return s_.preview_request ? *s_.preview_request : kEmpty;
+  }
+
   void set_customer() {
-    const json& req = s_.request();
-    const json* rc = object_at(req, "customer");
-    const auto ext = string_at(rc, "external_id");
-    if (ext && !ext->empty()) {
-      if (!s_.customer || s_.customer->external_id != *ext) throw Failure(Error::not_found("customer"));
-      ctx_.existing_customer = true;
-    }
-    const Organization& org = s_.organization;
-    if (ctx_.existing_customer) {
-      const Customer& c = *s_.customer;
-      ctx_.tz = s_.timezone();
-      ctx_.grace_period = c.invoice_grace_period.value_or(org.invoice_grace_period);
-      ctx_.net_payment_term = c.net_payment_term.value_or(org.net_payment_term);
-      ctx_.customer = {{"external_id", c.external_id},
-                       {"name", c.name.empty() ? ojson(nullptr) : ojson(c.name)},
-                       {"currency", c.currency ? ojson(std::string(c.currency->code)) : ojson(nullptr)},
-                       {"timezone", c.timezone ? ojson(c.timezone->name()) : ojson(nullptr)}};
+    const PreviewRequest::NewCustomer& rc = request().customer;
+    if (rc.external_id && !rc.external_id->empty()) {
+      if (!s_.customer || s_.customer->external_id != *rc.external_id) throw Failure(Error::not_found("customer"));
+      set_customer_from_snapshot();
       return;
     }
-    ctx_.tz = org.timezone;
-    if (auto tzname = string_at(rc, "timezone")) {
-      auto tz = TimeZone::find(*tzname);
-      if (!tz) fail("customer.timezone", "invalid_timezone");
-      ctx_.tz = *tz;
-    }
-    ctx_.grace_period = org.invoice_grace_period;
-    ctx_.net_payment_term = org.net_payment_term;
-    if (rc && rc->contains("invoice_grace_period") && rc->at("invoice_grace_period").is_number_integer())
-      ctx_.grace_period = std::clamp(rc->at("invoice_grace_period").get<int>(), 0, 365);
-    if (rc && rc->contains("net_payment_term") && rc->at("net_payment_term").is_number_integer())
-      ctx_.net_payment_term = std::clamp(rc->at("net_payment_term").get<int>(), 0, 365);
+    const Organization& org = s_.organization;
+    ctx_.tz = rc.timezone.value_or(org.timezone);
+    ctx_.grace_period = rc.invoice_grace_period.value_or(org.invoice_grace_period);
+    ctx_.net_payment_term = rc.net_payment_term.value_or(org.net_payment_term);
+    anchor_ = org.issuing_date_anchor;
+    adjustment_ = org.issuing_date_adjustment;
+    auto text = [](const std::optional<std::string>& v) { return v ? ojson(*v) : ojson(nullptr); };
     ctx_.customer = {{"external_id", nullptr},
-                     {"name", string_at(rc, "name") ? ojson(*string_at(rc, "name")) : ojson(nullptr)},
-                     {"currency", string_at(rc, "currency") ? ojson(*string_at(rc, "currency")) : ojson(nullptr)},
-                     {"timezone", string_at(rc, "timezone") ? ojson(*string_at(rc, "timezone")) : ojson(nullptr)}};
+                     {"name", text(rc.name)},
+                     {"currency", text(rc.currency)},
+                     {"timezone", rc.timezone ? ojson(rc.timezone->name()) : ojson(nullptr)}};
   }
 
   // The customer's currency, if any, must be the plan's.
   void check_customer_currency(const Plan& plan) const {
     std::optional<std::string> cur;
     if (ctx_.existing_customer && s_.customer->currency) cur = std::string(s_.customer->currency->code);
-    if (!ctx_.existing_customer) cur = string_at(object_at(s_.request(), "customer"), "currency");
+    if (!ctx_.existing_customer) cur = request().customer.currency;
     if (cur && !cur->empty() && *cur != plan.currency.code) fail("currency", "currencies_does_not_match");
   }
 
   void proposal() {
     ctx_.mode = PreviewMode::proposal;
-    const json& req = s_.request();
-    const auto code = string_at(&req, "plan_code");
-    if (!code || code->empty()) fail("plan_code", "value_is_mandatory");
-    const Plan* plan = s_.find_plan(*code);
+    const PreviewRequest& req = request();
+    if (!req.plan_code || req.plan_code->empty()) fail("plan_code", "value_is_mandatory");
+    const Plan* plan = s_.find_plan(*req.plan_code);
     if (!plan) throw Failure(Error::not_found("plan"));
     check_customer_currency(*plan);
     Subscription sub;
     sub.plan = plan;
     sub.plan_code = plan->code;
     sub.status = SubscriptionStatus::active;
-    if (auto ext = string_at(&req, "external_id")) sub.external_id = *ext;
-    if (auto bt = string_at(&req, "billing_time")) {
-      auto x = parse_billing_time(*bt);
-      if (!x) fail("billing_time", "value_is_invalid");
-      sub.billing_time = *x;
-    }
-    sub.subscription_at = s_.now;
-    if (req.contains("subscription_at") && !req["subscription_at"].is_null()) {
-      auto at = instant_from_json(req["subscription_at"]);
-      if (!at) fail("subscription_at", "invalid_date");
-      sub.subscription_at = *at;
-    }
+    if (req.external_id) sub.external_id = *req.external_id;
+    if (req.billing_time) sub.billing_time = *req.billing_time;
+    sub.subscription_at = req.subscription_at.value_or(s_.now);
     sub.started_at = sub.subscription_at;
     const Subscription* owned = own(std::move(sub));
     BilledSubscription b = new_subscription(owned, true);
@@ -227,29 +195,26 @@ class Builder {
     throw Failure(Error::not_found("subscription"));
   }
 
-  void with_subscriptions(const json& subs_req, const std::vector<std::string>& ids) {
+  void with_subscriptions(const PreviewRequest& req) {
     if (!ctx_.existing_customer) {
       if (!s_.customer) fail("customer", "must_be_persisted");
       // The snapshot's customer owns the subscriptions.
-      ctx_.existing_customer = true;
       set_customer_from_snapshot();
     }
     std::vector<const Subscription*> subs;
-    for (const auto& id : ids) subs.push_back(find_billable(id));
+    for (const auto& id : req.external_ids) subs.push_back(find_billable(id));
 
-    if (subs_req.contains("terminated_at") && !subs_req["terminated_at"].is_null()) {
+    if (req.terminated_at) {
       ctx_.mode = PreviewMode::termination;
       if (subs.size() != 1) fail("base", "only_one_subscription_allowed_for_termination");
-      auto at = instant_from_json(subs_req["terminated_at"]);
-      if (!at) fail("terminated_at", "invalid_date");
-      if (*at < s_.now) fail("terminated_at", "cannot_be_in_past");
-      termination(*subs[0], *at);
+      if (*req.terminated_at < s_.now) fail("terminated_at", "cannot_be_in_past");
+      termination(*subs[0], *req.terminated_at);
       return;
     }
-    if (auto code = string_at(&subs_req, "plan_code")) {
+    if (req.target_plan_code) {
       ctx_.mode = PreviewMode::plan_change;
       if (subs.size() != 1) fail("base", "only_one_subscription_allowed_for_plan_change");
-      const Plan* plan = s_.find_plan(*code);
+      const Plan* plan = s_.find_plan(*req.target_plan_code);
       if (!plan) throw Failure(Error::not_found("plan"));
       plan_change(*subs[0], *plan);
       return;
@@ -257,11 +222,17 @@ class Builder {
     projection(subs);
   }
 
+  // The snapshot's customer, with its settings over the organization's (Lago's
+  // Customer#applicable_* and Invoices::IssuingDateService).
   void set_customer_from_snapshot() {
     const Customer& c = *s_.customer;
+    const Organization& org = s_.organization;
+    ctx_.existing_customer = true;
     ctx_.tz = s_.timezone();
-    ctx_.grace_period = c.invoice_grace_period.value_or(s_.organization.invoice_grace_period);
-    ctx_.net_payment_term = c.net_payment_term.value_or(s_.organization.net_payment_term);
+    ctx_.grace_period = c.invoice_grace_period.value_or(org.invoice_grace_period);
+    ctx_.net_payment_term = c.net_payment_term.value_or(org.net_payment_term);
+    anchor_ = c.issuing_date_anchor.value_or(org.issuing_date_anchor);
+    adjustment_ = c.issuing_date_adjustment.value_or(org.issuing_date_adjustment);
     ctx_.customer = {{"external_id", c.external_id},
                      {"name", c.name.empty() ? ojson(nullptr) : ojson(c.name)},
                      {"currency", c.currency ? ojson(std::string(c.currency->code)) : ojson(nullptr)},
@@ -294,7 +265,16 @@ class Builder {
       set_issuing(now, false);
       return;
     }
-    // Downgrade: the old plan runs to its period end; the new one starts the next day.
+    downgrade(old, std::move(next), plan);
+  }
+
+  // Downgrade (Lago's SubscriptionPlanChangeService, and FindSubscriptionsService for a
+  // scheduled one): the old plan runs to its period end (Lago stamps terminated_at =
+  // end_of_period + 1 day), the new one starts the next day and is billed only if paid in
+  // advance. Lago's invoice then holds a terminated subscription: billing time = that
+  // termination (local day = the next period's first day), issuing date = that day + the
+  // grace period, never the anchor rules (non-recurring, Invoices::PreviewService#issuing_date).
+  Instant downgrade(const Subscription& old, Subscription next, const Plan& plan) {
     const date::local_days next_day = next_billing_day(old);
     const Instant B = ctx_.tz.start_of_day(next_day);
     Subscription ending = old;
@@ -307,9 +287,11 @@ class Builder {
     ctx_.billed.push_back(ob);
 
     next.started_at = B;
+    next.terminated_at.reset();
     next.status = SubscriptionStatus::pending;
     bill_next_plan(std::move(next), plan, B, old, BilledSubscription::FeeRule::standard);
-    set_issuing(B, true);
+    set_issuing(B, false);
+    return B;
   }
 
   // The plan a subscription changes to. Lago's preview bills it only when that plan is paid in
@@ -352,6 +334,17 @@ class Builder {
         continue;
       }
       const Instant B = ctx_.tz.start_of_day(next_billing_day(*sub));
+      // A scheduled downgrade (a pending subscription of the same external id on a plan with
+      // a lower yearly amount, Subscription#downgraded?) previews as the plan change would.
+      if (const Subscription* next = s_.next_subscription(*sub);
+          next && yearly_amount(*next->plan) < yearly_amount(*sub->plan)) {
+        const Instant at = downgrade(*sub, *next, *next->plan);
+        if (!issuing_at) {
+          issuing_at = at;
+          recurring = false;
+        }
+        continue;
+      }
       if (sub->ending_at && *sub->ending_at <= B && *sub->ending_at >= s_.now) {
         // §13: an ending_at before the next billing day previews the termination.
         ctx_.billed.push_back(terminated(*sub, *sub->ending_at, false));
@@ -368,30 +361,23 @@ class Builder {
   }
 
   void set_issuing(Instant at, bool recurring) {
-    ctx_.issuing_date = issuing_date(at, ctx_.tz, issuing_date_adjustment_days(recurring, ctx_.grace_period));
+    ctx_.issuing_date =
+        issuing_date(at, ctx_.tz, issuing_date_adjustment_days(recurring, ctx_.grace_period, anchor_, adjustment_));
   }
 
   void run() {
     set_customer();
-    const json& req = s_.request();
-    const json* subs_req = object_at(req, "subscriptions");
-    std::vector<std::string> ids;
-    if (subs_req && subs_req->contains("external_ids")) {
-      const json& arr = subs_req->at("external_ids");
-      if (!arr.is_array()) fail("subscriptions.external_ids", "value_is_invalid");
-      for (const auto& v : arr) {
-        if (!v.is_string()) fail("subscriptions.external_ids", "value_is_invalid");
-        ids.push_back(v.get<std::string>());
-      }
-    }
-    if (ids.empty()) proposal();
-    else with_subscriptions(*subs_req, ids);
+    const PreviewRequest& req = request();
+    if (req.external_ids.empty()) proposal();
+    else with_subscriptions(req);
     ctx_.currency = ctx_.billed.front().sub->plan->currency;
   }
 
  private:
   const Snapshot& s_;
   PreviewContext& ctx_;
+  IssuingDateAnchor anchor_ = IssuingDateAnchor::next_period_start;
+  IssuingDateAdjustment adjustment_ = IssuingDateAdjustment::align_with_finalization_date;
 };
 
 }  // namespace

@@ -161,7 +161,7 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
 namespace ops {
 
 ordered_json estimate_fees(json& doc) {
-  const Snapshot s = parse_snapshot(doc);
+  const Snapshot s = parse_snapshot(doc, RequestKind::estimate_fees);
   const json& req = s.request();
   if (!req.contains("event") || !req["event"].is_object()) invalid("event", "value_is_mandatory");
   const json& e = req["event"];

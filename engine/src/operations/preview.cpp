@@ -9,7 +9,7 @@
 namespace tariff::ops {
 
 ordered_json preview(json& doc) {
-  const Snapshot s = parse_snapshot(doc);
+  const Snapshot s = parse_snapshot(doc, RequestKind::preview);
   const PreviewContext ctx = build_preview_context(s);
   const Currency& cur = ctx.currency;
 

@@ -61,7 +61,7 @@ ojson with_projection(const ojson& entry, const Projection& p) {
 namespace ops {
 
 ordered_json projected_usage(json& doc) {
-  const Snapshot s = parse_snapshot(doc);
+  const Snapshot s = parse_snapshot(doc, RequestKind::usage);
   const Subscription& sub = active_subscription_for_request(s);
   const UsageComputation uc = compute_usage(s, sub);
   const Currency& cur = sub.plan->currency;

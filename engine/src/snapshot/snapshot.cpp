@@ -3,10 +3,8 @@
 #include "snapshot/snapshot.hpp"
 
 #include <algorithm>
-#include <numeric>
 #include <set>
 #include <string_view>
-#include <unordered_set>
 
 #include "snapshot/reader.hpp"
 #include "tariff/error.hpp"
@@ -14,7 +12,6 @@
 namespace tariff {
 namespace {
 
-constexpr size_t kMaxEvents = 2000000;
 constexpr size_t kMaxCatalogItems = 10000;
 
 std::optional<Aggregation> parse_aggregation(const std::string& s) {
@@ -29,7 +26,7 @@ std::optional<Aggregation> parse_aggregation(const std::string& s) {
 
 class Parser {
  public:
-  Parser(Snapshot& s, json& doc) : s_(s), doc_(doc), r_(errors_) {}
+  Parser(Snapshot& s, json& doc, RequestKind kind) : s_(s), doc_(doc), kind_(kind), r_(errors_) {}
 
   void run() {
     json& d = doc_;
@@ -42,12 +39,14 @@ class Parser {
     parse_subscriptions(d);
     parse_events(d);
     if (r_.has(d, "request") && !d.at("request").is_object()) r_.add("request", "value_is_invalid");
+    parse_inputs(d, s_, kind_, r_);
     errors_.throw_if_any();
   }
 
  private:
   Snapshot& s_;
   json& doc_;  // events' properties are moved out of it
+  RequestKind kind_;
   ErrorCollector errors_;
   Reader r_;
 
@@ -111,6 +110,17 @@ class Parser {
     return tz;
   }
 
+  // Lago: numericality ≥ 0; bounded here so that due dates stay in range (100 years).
+  std::optional<int> net_payment_term(const json& o, const std::string& path) {
+    auto n = r_.integer(o, "net_payment_term", path);
+    if (!n) return std::nullopt;
+    if (*n < 0 || *n > 36500) {
+      r_.add(Reader::at(path, "net_payment_term"), "value_is_out_of_range");
+      return std::nullopt;
+    }
+    return static_cast<int>(*n);
+  }
+
   void parse_taxes(const json& d) {
     const json* arr = r_.array(d, "taxes", "");
     if (!bounded<Tax>(arr, "taxes")) return;
@@ -139,10 +149,11 @@ class Parser {
     const json& org = o ? *o : kEmpty;
     s_.organization.timezone = timezone(org, "timezone", "organization").value_or(TimeZone::utc());
     s_.organization.default_currency = currency(org, "default_currency", "organization", false);
-    s_.organization.invoice_grace_period =
-        static_cast<int>(std::clamp<int64_t>(r_.integer(org, "invoice_grace_period", "organization").value_or(0), 0, 365));
-    s_.organization.net_payment_term =
-        static_cast<int>(std::clamp<int64_t>(r_.integer(org, "net_payment_term", "organization").value_or(0), 0, 365));
+    const BillingSettings billing = parse_billing_settings(org, "organization", r_);
+    s_.organization.invoice_grace_period = billing.invoice_grace_period.value_or(0);
+    if (billing.anchor) s_.organization.issuing_date_anchor = *billing.anchor;
+    if (billing.adjustment) s_.organization.issuing_date_adjustment = *billing.adjustment;
+    s_.organization.net_payment_term = net_payment_term(org, "organization").value_or(0);
     for (const auto& t : s_.taxes)
       if (t.applied_to_organization) s_.organization.taxes.push_back(&t);
     if (auto listed = parse_tax_refs(org, "organization"))
@@ -303,9 +314,14 @@ class Parser {
           }
           if (vals->empty()) r_.add(Reader::at(fp, "values"), "value_is_mandatory");
         }
-        static const json kEmpty = json::object();
+        // A filter's properties never take the model's defaults: Lago validates them as given
+        // (ChargeFilter#validate_properties), so empty ones fail the model's validator
+        // (standard: properties.amount invalid_amount). The marker key makes the object
+        // non-empty for the property parser, which ignores unknown keys.
+        static const json kGiven = json{{"__filter_properties_as_given", true}};
         const json* fprops = r_.object(f, "properties", fp);
-        cf.properties = parse_charge_properties(ch.model, fprops ? *fprops : kEmpty, Reader::at(fp, "properties"), errors_);
+        const json& given = fprops && !fprops->empty() ? *fprops : kGiven;
+        cf.properties = parse_charge_properties(ch.model, given, Reader::at(fp, "properties"), errors_);
         cf.pricing_group_keys = fprops && (Reader::has(*fprops, "pricing_group_keys") || Reader::has(*fprops, "grouped_by"))
                                     ? group_keys(*fprops, Reader::at(fp, "properties"))
                                     : ch.pricing_group_keys;
@@ -413,14 +429,11 @@ class Parser {
     cu.currency = currency(*c, "currency", "customer", false);
     cu.timezone = timezone(*c, "timezone", "customer");
     cu.taxes = parse_tax_refs(*c, "customer");
-    if (auto g = r_.integer(*c, "invoice_grace_period", "customer")) {
-      if (*g < 0 || *g > 365) r_.add("customer.invoice_grace_period", "value_is_invalid");
-      else cu.invoice_grace_period = static_cast<int>(*g);
-    }
-    if (auto n = r_.integer(*c, "net_payment_term", "customer")) {
-      if (*n < 0 || *n > 365) r_.add("customer.net_payment_term", "value_is_invalid");
-      else cu.net_payment_term = static_cast<int>(*n);
-    }
+    const BillingSettings billing = parse_billing_settings(*c, "customer", r_);
+    cu.invoice_grace_period = billing.invoice_grace_period;
+    cu.issuing_date_anchor = billing.anchor;
+    cu.issuing_date_adjustment = billing.adjustment;
+    cu.net_payment_term = net_payment_term(*c, "customer");
     s_.customer = std::move(cu);
   }
 
@@ -500,6 +513,8 @@ class Parser {
       sub.ending_at = r_.instant(so, "ending_at", p);
       sub.terminated_at = r_.instant(so, "terminated_at", p);
       sub.created_at = r_.instant(so, "created_at", p);
+      sub.previous_plan_code = r_.string(so, "previous_plan_code", p).value_or("");
+      sub.next_plan_code = r_.string(so, "next_plan_code", p).value_or("");
       if (!Reader::has(so, "status") && sub.terminated_at) sub.status = SubscriptionStatus::terminated;
       if (sub.started_at && sub.terminated_at && *sub.terminated_at < *sub.started_at)
         r_.add(Reader::at(p, "terminated_at"), "invalid_date");
@@ -510,101 +525,7 @@ class Parser {
     }
   }
 
-  void parse_events(json& d) {
-    const json* arr = r_.array(d, "events", "");
-    if (!arr || arr->empty()) return;
-    if (arr->size() > kMaxEvents) { r_.add("events", "too_many_items"); return; }
-    json& items = d.at("events");  // non-empty, so the document's own array
-    s_.events.reserve(items.size());
-    // (external_subscription_id, transaction_id) seen so far, as views of the document's
-    // strings (which stay in place while events are read).
-    struct PairHash {
-      size_t operator()(const std::pair<std::string_view, std::string_view>& k) const {
-        const size_t a = std::hash<std::string_view>()(k.first), b = std::hash<std::string_view>()(k.second);
-        return a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
-      }
-    };
-    std::unordered_set<std::pair<std::string_view, std::string_view>, PairHash> seen;
-    seen.reserve(items.size());
-    const auto doc_text = [](const json& o, const char* key) {
-      const json* v = Reader::field(o, key);
-      return v && v->is_string() ? std::string_view(*v->get_ptr<const std::string*>()) : std::string_view();
-    };
-    for (size_t i = 0; i < items.size(); ++i) {
-      const std::string p = Reader::at("events", i);
-      json& e = items[i];
-      if (!e.is_object()) { r_.add(p, "value_is_invalid"); continue; }
-      Event ev;
-      ev.order = i;
-      ev.transaction_id = r_.string(e, "transaction_id", p).value_or("");
-      ev.external_subscription_id = r_.string(e, "external_subscription_id", p).value_or("");
-      ev.code = r_.string(e, "code", p, true).value_or("");
-      auto ts = r_.instant(e, "timestamp", p, false, "invalid_timestamp");
-      if (!Reader::has(e, "timestamp")) ts = s_.now;  // Lago stamps a missing timestamp at reception
-      if (!ts) continue;
-      ev.timestamp = *ts;
-      if (const json* props = Reader::field(e, "properties")) {
-        if (!props->is_object()) { r_.add(Reader::at(p, "properties"), "value_is_invalid"); continue; }
-        // Read once; the document is not used again.
-        ev.properties = std::move(e.get_ptr<json::object_t*>()->find("properties")->second);
-      } else {
-        ev.properties = json::object();
-      }
-      if (Reader::has(e, "precise_total_amount_cents")) {
-        ev.precise_total_amount_cents = r_.decimal(e, "precise_total_amount_cents", p);
-      }
-      // A repeated transaction id for the same subscription was refused at ingestion.
-      if (!ev.transaction_id.empty() &&
-          !seen.emplace(doc_text(e, "external_subscription_id"), doc_text(e, "transaction_id")).second)
-        continue;
-      if (!apply_expression(ev)) continue;
-      s_.events.push_back(std::move(ev));
-    }
-    sort_events();
-  }
-
-  // Stable by timestamp (ties keep input order): sort positions, then permute in place.
-  void sort_events() {
-    auto& evs = s_.events;
-    const auto by_time = [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; };
-    if (std::is_sorted(evs.begin(), evs.end(), by_time)) return;
-    std::vector<size_t> pos(evs.size());
-    std::iota(pos.begin(), pos.end(), size_t{0});
-    std::sort(pos.begin(), pos.end(), [&](size_t a, size_t b) {
-      return evs[a].timestamp < evs[b].timestamp || (evs[a].timestamp == evs[b].timestamp && a < b);
-    });
-    // Apply the permutation in place, cycle by cycle: evs[j] takes the old evs[pos[j]].
-    for (size_t k = 0; k < pos.size(); ++k) {
-      if (pos[k] == k) continue;
-      Event held = std::move(evs[k]);
-      size_t j = k;
-      while (true) {
-        const size_t src = pos[j];
-        pos[j] = j;  // done
-        if (src == k) {
-          evs[j] = std::move(held);
-          break;
-        }
-        evs[j] = std::move(evs[src]);
-        j = src;
-      }
-    }
-  }
-
-  // §2.7: the metric's expression overwrites properties[field_name]; failure drops the event.
-  bool apply_expression(Event& ev) {
-    const BillableMetric* m = s_.find_metric(ev.code);
-    if (!m || !m->expression || m->field_name.empty()) return true;
-    try {
-      expr::EventFields f{ev.code, Decimal(static_cast<int64_t>(
-                                       std::chrono::duration_cast<std::chrono::seconds>(ev.timestamp.time_since_epoch()).count())),
-                          &ev.properties};
-      ev.properties[m->field_name] = m->expression->evaluate_to_text(f);
-      return true;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }
+  void parse_events(json& d) { parse_snapshot_events(d, s_, r_); }
 };
 
 }  // namespace
@@ -667,16 +588,33 @@ const TimeZone& Snapshot::timezone() const {
   return organization.timezone;
 }
 
-Snapshot parse_snapshot(json& doc) {
+const Coupon* Snapshot::find_coupon(const std::string& code) const {
+  for (const auto& c : coupons)
+    if (c.code == code) return &c;
+  return nullptr;
+}
+
+const Subscription* Snapshot::next_subscription(const Subscription& sub) const {
+  if (sub.external_id.empty() || sub.status != SubscriptionStatus::active) return nullptr;
+  for (const auto& o : subscriptions) {
+    if (&o == &sub || o.external_id != sub.external_id || o.status != SubscriptionStatus::pending || !o.plan) continue;
+    const bool linked = (!sub.next_plan_code.empty() && sub.next_plan_code == o.plan_code) ||
+                        (!o.previous_plan_code.empty() && o.previous_plan_code == sub.plan_code);
+    // Lago keeps one live subscription per external id: a pending one beside an active one is
+    // its successor even when the snapshot does not spell the link.
+    const bool unlinked = sub.next_plan_code.empty() && o.previous_plan_code.empty();
+    if (linked || unlinked) return &o;
+  }
+  return nullptr;
+}
+
+Snapshot parse_snapshot(json& doc, RequestKind kind) {
   Snapshot s;
-  Parser(s, doc).run();
-  // Keep only the parts read later as documents; events and the catalog are parsed above.
+  Parser(s, doc, kind).run();
+  // Keep the request as given (operations not yet typed read it); the rest is parsed above.
   s.raw = json::object();
   if (doc.is_object())
-    for (const char* key : {"request", "coupons", "applied_coupons", "wallets", "credit_notes"}) {
-      auto it = doc.find(key);
-      if (it != doc.end()) s.raw[key] = std::move(*it);
-    }
+    if (auto it = doc.find("request"); it != doc.end()) s.raw["request"] = std::move(*it);
   return s;
 }
 

@@ -21,6 +21,7 @@
 #include "tariff/decimal.hpp"
 #include "tariff/expression.hpp"
 #include "tariff/time.hpp"
+#include "snapshot/inputs.hpp"
 
 namespace tariff {
 
@@ -122,8 +123,10 @@ struct Customer {
   std::optional<Currency> currency;
   std::optional<TimeZone> timezone;
   std::optional<TaxList> taxes;
-  std::optional<int> invoice_grace_period;
+  std::optional<int> invoice_grace_period;  // flat, or billing_configuration's
   std::optional<int> net_payment_term;
+  std::optional<IssuingDateAnchor> issuing_date_anchor;          // billing_configuration
+  std::optional<IssuingDateAdjustment> issuing_date_adjustment;  // billing_configuration
 };
 
 enum class SubscriptionStatus { active, pending, terminated, canceled };
@@ -139,6 +142,7 @@ struct Subscription {
   std::optional<Instant> ending_at;
   std::optional<Instant> terminated_at;
   std::optional<Instant> created_at;
+  std::string previous_plan_code, next_plan_code;  // a scheduled plan change (downgrade)
 };
 
 struct Event {
@@ -153,8 +157,10 @@ struct Organization {
   TimeZone timezone = TimeZone::utc();
   std::optional<Currency> default_currency;
   TaxList taxes;  // applied_to_organization or listed in tax_codes
-  int invoice_grace_period = 0;
+  int invoice_grace_period = 0;  // flat, or billing_configuration's
   int net_payment_term = 0;
+  IssuingDateAnchor issuing_date_anchor = IssuingDateAnchor::next_period_start;
+  IssuingDateAdjustment issuing_date_adjustment = IssuingDateAdjustment::align_with_finalization_date;
 };
 
 struct Snapshot {
@@ -172,18 +178,31 @@ struct Snapshot {
   std::optional<Customer> customer;
   std::vector<Subscription> subscriptions;
   std::vector<Event> events;  // sorted by (timestamp, order)
-  json raw;                   // request, coupons, applied_coupons, wallets, credit_notes as given
+  std::vector<Coupon> coupons;                // organization coupons
+  std::vector<AppliedCoupon> applied_coupons;  // the customer's, in input order
+  std::vector<Wallet> wallets;
+  std::vector<CreditNote> credit_notes;
+  // The request, typed for the operation parse_snapshot() was told about.
+  std::optional<PreviewRequest> preview_request;
+  std::optional<UsageRequest> usage_request;
+  std::optional<EstimateRequest> estimate_request;
+  json raw;                   // {"request": ...} as given
 
   const json& request() const;
   const Plan* find_plan(const std::string& code) const;
   const Subscription* find_subscription(const std::string& external_id) const;
+  const Coupon* find_coupon(const std::string& code) const;
+  // The pending subscription that replaces `sub` at its period end (a scheduled downgrade):
+  // same external id, status pending, linked by next_plan_code / previous_plan_code.
+  const Subscription* next_subscription(const Subscription& sub) const;
   const BillableMetric* find_metric(const std::string& code) const;
   // Customer timezone, else organization's, else UTC.
   const TimeZone& timezone() const;
 };
 
-// Reads `doc` and takes parts of it (event properties, the raw sections) by move: the
-// document is left valid but incomplete and should not be read again.
-Snapshot parse_snapshot(json& doc);
+// Reads `doc` and takes parts of it (event properties, the request) by move: the document is
+// left valid but incomplete and should not be read again. `kind` says which request to type
+// (and check) along with the rest.
+Snapshot parse_snapshot(json& doc, RequestKind kind = RequestKind::none);
 
 }  // namespace tariff

@@ -198,7 +198,7 @@ ojson usage_head(const UsageComputation& uc, const Currency& cur, const UsageTot
 namespace ops {
 
 ordered_json current_usage(json& doc) {
-  const Snapshot s = parse_snapshot(doc);
+  const Snapshot s = parse_snapshot(doc, RequestKind::usage);
   const Subscription& sub = active_subscription_for_request(s);
   const UsageComputation uc = compute_usage(s, sub);
   const Currency& cur = sub.plan->currency;

@@ -26,12 +26,10 @@ bool is_active_at(const Subscription& sub, Instant now) {
 }
 
 const Subscription& active_subscription_for_request(const Snapshot& s) {
-  const json& req = s.request();
-  if (!req.contains("external_subscription_id") || !req["external_subscription_id"].is_string() ||
-      req["external_subscription_id"].get_ref<const std::string&>().empty())
-    throw Failure(Error::validation("request.external_subscription_id", "value_is_mandatory"));
+  // parse_snapshot(doc, RequestKind::usage) has refused a missing external_subscription_id.
+  const std::string id = s.usage_request ? s.usage_request->external_subscription_id : std::string();
+  if (id.empty()) throw Failure(Error::validation("request.external_subscription_id", "value_is_mandatory"));
   if (!s.customer) throw Failure(Error::not_found("customer"));
-  const std::string id = req["external_subscription_id"].get<std::string>();
   const Subscription* sub = s.find_subscription(id);
   if (!sub) throw Failure(Error::not_found("subscription"));
   for (const auto& cand : s.subscriptions)
