@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "tariff/json.hpp"
+
 namespace tariff::server {
 
 namespace {
@@ -17,7 +19,9 @@ std::string bearer_token(const std::string& header) {
 }  // namespace
 
 json Context::body() const {
-  json doc = json::parse(request.body, nullptr, false);
+  // Exact: numbers with a fraction or exponent keep their text (as strings), integers stay
+  // integers, nesting deeper than tariff::kMaxJsonDepth is malformed.
+  json doc = parse_json_exact(request.body);
   if (doc.is_discarded()) throw bad_request("malformed_json");
   if (!doc.is_object()) throw bad_request("json_object_expected");
   return doc;

@@ -23,7 +23,7 @@ namespace {
 ordered_json all_of(Transaction& tx, const std::string& kind) {
   ordered_json out = ordered_json::array();
   for (const auto& d : tx.list(DocumentQuery{kind, std::nullopt, std::nullopt, 0, -1}).items)
-    out.push_back(ordered_json::parse(d.body));
+    out.push_back(parse_stored(d.body));
   return out;
 }
 
@@ -77,13 +77,13 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
   if (!customer) throw not_found("customer");
   snap["customer"] = *customer;
   for (const auto& d : tx.list(DocumentQuery{"subscription", ext, std::nullopt, 0, -1}).items)
-    snap["subscriptions"].push_back(ordered_json::parse(d.body));
+    snap["subscriptions"].push_back(parse_stored(d.body));
   for (const auto& d : tx.list(DocumentQuery{"applied_coupon", ext, std::nullopt, 0, -1}).items) {
-    ordered_json a = ordered_json::parse(d.body);
+    ordered_json a = parse_stored(d.body);
     if (string_or(a, "status", "") == "active") snap["applied_coupons"].push_back(a);
   }
   for (const auto& d : tx.list(DocumentQuery{"wallet", ext, std::nullopt, 0, -1}).items) {
-    ordered_json w = ordered_json::parse(d.body);
+    ordered_json w = parse_stored(d.body);
     if (string_or(w, "status", "") == "active") snap["wallets"].push_back(w);
   }
 
@@ -107,7 +107,7 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     EventQuery q;
     q.external_subscription_ids = {id};
     q.from_us = from;
-    for (const auto& e : tx.events(q).items) snap["events"].push_back(ordered_json::parse(e.body));
+    for (const auto& e : tx.events(q).items) snap["events"].push_back(parse_stored(e.body));
   }
   return snap;
 }
@@ -222,7 +222,7 @@ void add_calculation_routes(App& app) {
         if (customer && !sub) {
           for (const auto& d :
                tx.list(DocumentQuery{"subscription", *customer, std::nullopt, 0, -1}).items) {
-            const ordered_json s = ordered_json::parse(d.body);
+            const ordered_json s = parse_stored(d.body);
             if (string_or(s, "status", "") == "active") {
               sub = string_or(s, "external_id", "");
               break;

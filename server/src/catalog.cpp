@@ -27,13 +27,13 @@ void validate_with_engine(const ordered_json& plan, Transaction& tx) {
   for (const char* kind : {"billable_metric", "tax"}) {
     json items = json::array();
     for (const auto& d : tx.list(DocumentQuery{kind, std::nullopt, std::nullopt, 0, -1}).items)
-      items.push_back(json::parse(d.body));
+      items.push_back(parse_json_exact(d.body));
     snapshot[std::string(kind) == "tax" ? "taxes" : "billable_metrics"] = std::move(items);
   }
-  snapshot["plans"] = json::array({json::parse(plan.dump())});
+  snapshot["plans"] = json::array({parse_json_exact(plan.dump())});
   const tariff::Result r = tariff::run(tariff::Operation::current_usage, snapshot.dump());
   if (r.ok()) return;
-  const json doc = json::parse(r.body, nullptr, false);
+  const json doc = parse_json_exact(r.body);
   ordered_json details = ordered_json::object();
   const std::string prefix = "plans[0].";
   if (doc.is_object() && doc.contains("error_details") && doc["error_details"].is_object())
@@ -66,7 +66,7 @@ void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
         metric = load_doc(tx, "billable_metric", code);
       } else if (!id.empty()) {
         auto page = tx.list(DocumentQuery{"billable_metric", std::nullopt, id, 0, 1});
-        if (!page.items.empty()) metric = ordered_json::parse(page.items[0].body);
+        if (!page.items.empty()) metric = parse_stored(page.items[0].body);
       } else {
         throw validation(at + ".billable_metric_id", "value_is_mandatory");
       }
@@ -164,7 +164,7 @@ void add_code_resource(App& app, const CodeResource& r) {
       page = tx.list(DocumentQuery{r.kind, std::nullopt, std::nullopt, p.offset(), p.per_page});
     });
     ordered_json items = ordered_json::array();
-    for (const auto& d : page.items) items.push_back(ordered_json::parse(d.body));
+    for (const auto& d : page.items) items.push_back(parse_stored(d.body));
     return list_reply(r.plural, items, p, page.total);
   });
 }

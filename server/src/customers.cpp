@@ -79,7 +79,7 @@ Reply list_owned(Context& ctx, const std::string& kind, const std::string& plura
     page = tx.list(DocumentQuery{kind, owner, std::nullopt, p.offset(), p.per_page});
   });
   ordered_json items = ordered_json::array();
-  for (const auto& d : page.items) items.push_back(ordered_json::parse(d.body));
+  for (const auto& d : page.items) items.push_back(parse_stored(d.body));
   return list_reply(plural, items, p, page.total);
 }
 
@@ -116,7 +116,7 @@ void add_customers(App& app) {
       // Lago terminates a deleted customer's live subscriptions.
       auto subs = tx.list(DocumentQuery{"subscription", ctx.params[0], std::nullopt, 0, -1});
       for (const auto& d : subs.items) {
-        ordered_json s = ordered_json::parse(d.body);
+        ordered_json s = parse_stored(d.body);
         const std::string st = string_or(s, "status", "");
         if (st == "active" || st == "pending") {
           s["status"] = st == "active" ? "terminated" : "canceled";
@@ -147,7 +147,7 @@ void add_applied_coupons(App& app) {
         throw not_found("coupon");
       if (coupon->value("reusable", true) == false) {
         for (const auto& d : tx.list(DocumentQuery{"applied_coupon", ext, std::nullopt, 0, -1}).items) {
-          const ordered_json a = ordered_json::parse(d.body);
+          const ordered_json a = parse_stored(d.body);
           if (string_or(a, "coupon_code", "") == code)
             throw validation("coupon", "coupon_is_not_reusable");
         }

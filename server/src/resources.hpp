@@ -4,17 +4,27 @@
 #pragma once
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "app.hpp"
+#include "tariff/json.hpp"
 
 namespace tariff::server {
+
+// A stored document (or any JSON the server wrote) read back exactly, in its key order. Stored
+// text was written by the server itself, so a malformed one is an internal error.
+inline ordered_json parse_stored(const std::string& text) {
+  ordered_json doc = parse_ordered_json_exact(text);
+  if (doc.is_discarded()) throw std::runtime_error("stored document is not valid JSON");
+  return doc;
+}
 
 inline std::optional<ordered_json> load_doc(Transaction& tx, const std::string& kind,
                                             const std::string& key) {
   auto d = tx.get(kind, key);
   if (!d) return std::nullopt;
-  return ordered_json::parse(d->body);
+  return parse_stored(d->body);
 }
 
 inline void save_doc(Transaction& tx, const std::string& kind, const std::string& key,
@@ -50,11 +60,11 @@ inline std::string string_or(const ordered_json& obj, const std::string& field,
 inline void merge_fields(ordered_json& into, const json& from) {
   for (auto it = from.begin(); it != from.end(); ++it) {
     if (it.key() == "lago_id" || it.key() == "created_at") continue;
-    into[it.key()] = ordered_json::parse(it.value().dump());
+    into[it.key()] = parse_stored(it.value().dump());
   }
 }
 
-inline ordered_json to_ordered(const json& j) { return ordered_json::parse(j.dump()); }
+inline ordered_json to_ordered(const json& j) { return parse_stored(j.dump()); }
 
 inline Reply list_reply(const std::string& plural, const ordered_json& items,
                         const Pagination& p, int64_t total) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "app.hpp"
+#include "tariff/json.hpp"
 
 namespace tariff::server {
 namespace {
@@ -49,7 +50,7 @@ int seed_if_empty(App& app, const std::string& dir) {
     std::ifstream in(f);
     std::stringstream ss;
     ss << in.rdbuf();
-    json doc = json::parse(ss.str(), nullptr, false);
+    json doc = parse_json_exact(ss.str());
     if (doc.is_discarded() || !doc.is_array())
       throw std::runtime_error("seed: " + f.string() + ": expected a JSON array");
     for (auto& r : doc) {

@@ -86,7 +86,7 @@ std::optional<ordered_json> current(Transaction& tx, const std::string& external
                                     bool live_only) {
   std::optional<ordered_json> active, pending, newest;
   for (const auto& d : subscriptions_of(tx, std::nullopt, external_id)) {
-    ordered_json s = ordered_json::parse(d.body);
+    ordered_json s = parse_stored(d.body);
     const std::string st = string_or(s, "status", "");
     if (st == "active") active = s;
     else if (st == "pending" && !pending) pending = s;
@@ -215,7 +215,7 @@ Reply list(Context& ctx, std::optional<std::string> customer) {
   ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
     if (customer) settle_subscriptions(tx, *customer, ctx.now_us, ctx.now);
     for (const auto& d : subscriptions_of(tx, customer, std::nullopt)) {
-      ordered_json s = ordered_json::parse(d.body);
+      ordered_json s = parse_stored(d.body);
       if (!status_selected(ctx, string_or(s, "status", ""))) continue;
       if (plan && string_or(s, "plan_code", "") != *plan) continue;
       all.push_back(std::move(s));
@@ -234,7 +234,7 @@ void settle_subscriptions(Transaction& tx, const std::string& customer, int64_t 
                           const std::string&) {
   auto docs = subscriptions_of(tx, customer, std::nullopt);
   for (const auto& d : docs) {
-    ordered_json s = ordered_json::parse(d.body);
+    ordered_json s = parse_stored(d.body);
     const std::string st = string_or(s, "status", "");
     bool changed = false;
     if (st == "pending" && s["previous_plan_code"].is_null()) {
@@ -252,7 +252,7 @@ void settle_subscriptions(Transaction& tx, const std::string& customer, int64_t 
         s["status"] = "terminated";
         s["terminated_at"] = at;
         for (const auto& n : subscriptions_of(tx, customer, string_or(s, "external_id", ""))) {
-          ordered_json next = ordered_json::parse(n.body);
+          ordered_json next = parse_stored(n.body);
           if (string_or(next, "status", "") != "pending") continue;
           next["status"] = "active";
           next["started_at"] = at;
@@ -309,7 +309,7 @@ void add_subscription_routes(App& app) {
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       std::optional<ordered_json> hit;
       for (const auto& d : subscriptions_of(tx, std::nullopt, ctx.params[0])) {
-        ordered_json c = ordered_json::parse(d.body);
+        ordered_json c = parse_stored(d.body);
         if (string_or(c, "status", "") == wanted) hit = c;
       }
       if (!hit) throw not_found("subscription");

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/json_exact.hpp"
+#include "tariff/json.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

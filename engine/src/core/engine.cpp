@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/json_exact.hpp"
+#include "tariff/json.hpp"
 #include "operations/operations.hpp"
 #include "tariff/decimal.hpp"
 #include "tariff/error.hpp"

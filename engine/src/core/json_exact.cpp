@@ -5,15 +5,13 @@
 // fit 64 bits, or any number with a fraction or an exponent, becomes a string holding its
 // original text — and, as nlohmann refuses a number whose double would be infinite, so does
 // this reader, deciding that from the digits alone (no floating point).
-#include "core/json_exact.hpp"
+#include "tariff/json.hpp"
 
 #include <cstdint>
 #include <string>
 
 namespace tariff {
 namespace {
-
-using json = nlohmann::json;
 
 // 2^1024 − 2^970: the smallest decimal that rounds to infinity as a double (halfway past
 // DBL_MAX, ties to even). A number 0.d1d2… × 10^309 overflows when d1d2… ≥ these digits.
@@ -35,6 +33,8 @@ struct PlainBytes {
 };
 constexpr PlainBytes kPlain{};
 
+// `json` is nlohmann::json or nlohmann::ordered_json (the caller's key order kept).
+template <class json>
 class ExactReader {
  public:
   ExactReader(const char* begin, const char* end) : p_(begin), end_(end) {}
@@ -102,7 +102,7 @@ class ExactReader {
     if (depth >= kMaxJsonDepth) return false;
     ++p_;  // '{'
     out = json(json::value_t::object);
-    auto& members = *out.get_ptr<json::object_t*>();
+    auto& members = *out.template get_ptr<typename json::object_t*>();
     skip_ws();
     if (p_ != end_ && *p_ == '}') {
       ++p_;
@@ -138,7 +138,7 @@ class ExactReader {
     if (depth >= kMaxJsonDepth) return false;
     ++p_;  // '['
     out = json(json::value_t::array);
-    auto& items = *out.get_ptr<json::array_t*>();
+    auto& items = *out.template get_ptr<typename json::array_t*>();
     skip_ws();
     if (p_ != end_ && *p_ == ']') {
       ++p_;
@@ -375,19 +375,26 @@ class ExactReader {
   }
 };
 
-}  // namespace
-
-nlohmann::json parse_json_exact(std::string_view text) {
+template <class json>
+json parse_exact(std::string_view text) {
   json root;
   bool ok = false;
   try {
-    ExactReader reader(text.data(), text.data() + text.size());
+    ExactReader<json> reader(text.data(), text.data() + text.size());
     ok = reader.document(root);
   } catch (const std::exception&) {
     ok = false;
   }
   if (!ok) return json(json::value_t::discarded);
   return root;
+}
+
+}  // namespace
+
+nlohmann::json parse_json_exact(std::string_view text) { return parse_exact<nlohmann::json>(text); }
+
+nlohmann::ordered_json parse_ordered_json_exact(std::string_view text) {
+  return parse_exact<nlohmann::ordered_json>(text);
 }
 
 }  // namespace tariff

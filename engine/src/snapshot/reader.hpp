@@ -61,7 +61,7 @@ class Reader {
 };
 
 // Decimal from a JSON value: integers, or strings of decimal text (exact numbers arrive as
-// their text, see core/json_exact.hpp). Exponents accepted when `lenient`.
+// their text, see tariff/json.hpp). Exponents accepted when `lenient`.
 std::optional<Decimal> decimal_from_json(const nlohmann::json& v, bool lenient = true);
 // The strings of an array field; absent, null or non-string items are skipped (lenient).
 std::vector<std::string> string_array(const nlohmann::json& o, const char* key);
