@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "check.hpp"  // `tariff check` / `tariff impact`
 #include "tariff/engine.hpp"
 #include "tariff/error.hpp"
 
@@ -39,6 +40,7 @@ bool read_file(const std::string& path, std::string* out) {
 
 int main(int argc, char** argv) {
   try {
+    if (int code = 0; tariff::cli::dispatch(argc, argv, &code)) return code;
     if (argc < 2 || argc > 3) return usage();
     const std::string arg = argv[1];
     if (arg == "-h" || arg == "--help") {

@@ -1,0 +1,205 @@
+// Price-change impact (tariff/impact.hpp): one snapshot, read once with the exact reader,
+// previewed with its plans and with the proposed ones; the report sums the customers.
+//   old 2280, new 2520 → delta +240, "increased"
+#include "tariff/impact.hpp"
+
+#include <new>
+
+#include "core/json_exact.hpp"
+#include "operations/operations.hpp"
+#include "tariff/decimal.hpp"
+
+namespace tariff {
+namespace {
+
+using json = nlohmann::json;
+using ordered_json = nlohmann::ordered_json;
+
+struct Priced {
+  std::optional<std::string> external_customer_id;
+  std::string currency;
+  int64_t total = 0;
+};
+
+Error internal_error(const char* what) {
+  Error err;
+  err.status = 500;
+  err.error = "Internal Server Error";
+  err.code = "internal_error";
+  err.details["engine"].push_back(what);
+  return err;
+}
+
+int64_t add_checked(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_add_overflow(a, b, &out))
+    throw Failure(Error::validation("total_amount_cents", "value_out_of_range"));
+  return out;
+}
+
+// ops::preview over a document, with run()'s mapping of failures (engine.cpp).
+Priced price(json& doc) {
+  const ordered_json out = ops::preview(doc);
+  Priced p;
+  const ordered_json& invoices = out.at("invoices");
+  for (const auto& inv : invoices) {
+    const ordered_json& t = inv.at("total_amount_cents");
+    p.total = add_checked(p.total, t.get<int64_t>());
+    const std::string cur = inv.at("currency").get<std::string>();
+    if (p.currency.empty()) p.currency = cur;
+    else if (cur != p.currency)
+      throw Failure(Error::validation("invoices.currency", "currencies_does_not_match"));
+    const ordered_json& c = inv.at("customer");
+    if (!p.external_customer_id && c.is_object() && c.contains("external_id") &&
+        c["external_id"].is_string())
+      p.external_customer_id = c["external_id"].get<std::string>();
+  }
+  return p;
+}
+
+void replace_plans(json& doc, const PlanChange& change) {
+  auto it = doc.find("plans");
+  if (it == doc.end() || it->is_null()) {
+    doc["plans"] = json::array();
+    it = doc.find("plans");
+  }
+  if (!it->is_array()) return;  // the old pricing already refuses such a snapshot
+  for (const auto& plan : change.plans) {
+    const auto& code = plan.at("code");
+    bool replaced = false;
+    for (auto& p : *it) {
+      if (p.is_object() && p.contains("code") && p["code"] == code) {
+        p = plan;
+        replaced = true;
+      }
+    }
+    if (!replaced) it->push_back(plan);
+  }
+}
+
+}  // namespace
+
+PlanChangeParse parse_plan_change(std::string_view json_text) {
+  PlanChangeParse out;
+  json doc = parse_json_exact(json_text);
+  if (doc.is_discarded()) {
+    out.error = Error::bad_request("malformed_json");
+    return out;
+  }
+  ErrorCollector errors;
+  if (!doc.is_object() || !doc.contains("plans") || !doc["plans"].is_array() ||
+      doc["plans"].empty()) {
+    out.error = Error::validation("plans", doc.is_object() && !doc.contains("plans")
+                                               ? "value_is_mandatory"
+                                               : "invalid_type");
+    return out;
+  }
+  size_t i = 0;
+  for (const auto& plan : doc["plans"]) {
+    const std::string at = "plans[" + std::to_string(i++) + "]";
+    if (!plan.is_object()) errors.add(at, "invalid_type");
+    else if (!plan.contains("code") || !plan["code"].is_string() ||
+             plan["code"].get<std::string>().empty())
+      errors.add(at + ".code", "value_is_mandatory");
+  }
+  try {
+    errors.throw_if_any();
+  } catch (const Failure& f) {
+    out.error = f.error;
+    return out;
+  }
+  out.change = PlanChange{std::move(doc["plans"])};
+  return out;
+}
+
+ImpactOutcome price_change(std::string_view snapshot_json, const PlanChange& change) {
+  ImpactOutcome out;
+  try {
+    if (snapshot_json.size() > kMaxSnapshotBytes) {
+      Error e = Error::validation("snapshot", "too_large");
+      e.status = 413;
+      e.error = "Payload Too Large";
+      e.code = "payload_too_large";
+      out.error = e;
+      return out;
+    }
+    json doc = parse_json_exact(snapshot_json);
+    if (doc.is_discarded()) {
+      out.error = Error::bad_request("malformed_json");
+      return out;
+    }
+    if (!doc.is_object()) {
+      out.error = Error::validation("snapshot", "invalid_type");
+      return out;
+    }
+    json proposed = doc;  // preview may consume its document (events are moved)
+    replace_plans(proposed, change);
+    const Priced before = price(doc);
+    const Priced after = price(proposed);
+    if (!before.currency.empty() && !after.currency.empty() && before.currency != after.currency)
+      throw Failure(Error::validation("plans.amount_currency", "currencies_does_not_match"));
+    CustomerImpact row;
+    row.external_customer_id = before.external_customer_id;
+    row.currency = before.currency.empty() ? after.currency : before.currency;
+    row.old_total_amount_cents = before.total;
+    row.new_total_amount_cents = after.total;
+    out.impact = row;
+  } catch (const Failure& f) {
+    out.error = f.error;
+  } catch (const DecimalError&) {
+    out.error = Error::validation("snapshot", "value_out_of_range");
+  } catch (const std::bad_alloc&) {
+    out.error = Error::validation("snapshot", "too_large");
+  } catch (const std::exception& e) {
+    out.error = internal_error(e.what());
+  }
+  return out;
+}
+
+ordered_json impact_row_json(const CustomerImpact& row) {
+  ordered_json r;
+  r["external_customer_id"] =
+      row.external_customer_id ? ordered_json(*row.external_customer_id) : ordered_json(nullptr);
+  r["old_total_amount_cents"] = row.old_total_amount_cents;
+  r["new_total_amount_cents"] = row.new_total_amount_cents;
+  r["delta_amount_cents"] = row.delta_amount_cents();
+  return r;
+}
+
+ordered_json impact_summary_json(const std::vector<CustomerImpact>& rows) {
+  int64_t increased = 0, decreased = 0, unchanged = 0, old_total = 0, new_total = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const CustomerImpact& r = rows[i];
+    if (r.currency != rows[0].currency)
+      throw Failure(Error::validation("customers[" + std::to_string(i) + "].currency",
+                                      "currencies_does_not_match"));
+    const int64_t d = r.delta_amount_cents();
+    (d > 0 ? increased : d < 0 ? decreased : unchanged) += 1;
+    old_total = add_checked(old_total, r.old_total_amount_cents);
+    new_total = add_checked(new_total, r.new_total_amount_cents);
+  }
+  ordered_json s;
+  s["customers"] = static_cast<int64_t>(rows.size());
+  s["increased"] = increased;
+  s["decreased"] = decreased;
+  s["unchanged"] = unchanged;
+  s["old_total_amount_cents"] = old_total;
+  s["new_total_amount_cents"] = new_total;
+  s["delta_amount_cents"] = new_total - old_total;
+  return s;
+}
+
+Result impact_report(const std::vector<CustomerImpact>& rows) {
+  try {
+    ordered_json doc;
+    doc["customers"] = ordered_json::array();
+    ordered_json summary = impact_summary_json(rows);
+    for (const auto& r : rows) doc["customers"].push_back(impact_row_json(r));
+    doc["summary"] = std::move(summary);
+    return Result{200, doc.dump()};
+  } catch (const Failure& f) {
+    return Result{f.error.status, f.error.to_json()};
+  }
+}
+
+}  // namespace tariff
