@@ -462,6 +462,15 @@ TEST(ExpressionNumber, ParseLikeBigDecimalFromStr) {
     EXPECT_EQ(parse_number(bad, n), NumberKind::not_number) << bad;
   }
   std::string big;
+  // 21-digit integers: 10^20 and 1.7 × 10^20 fit; 2 × 10^20 is past the max, and 4..9 × 10^20
+  // overflowed the 128-bit term itself (9 × 10^38 wrapped to a smaller, wrong value).
+  ASSERT_EQ(parse_number("100000000000000000000", n), NumberKind::number);
+  ASSERT_EQ(parse_number("170141183460469231731.687303715884105727", n), NumberKind::number);
+  EXPECT_EQ(n.value.to_string(), "170141183460469231731.687303715884105727");
+  EXPECT_EQ(parse_number("170141183460469231731.687303715884105728", n), NumberKind::out_of_range);
+  for (const char* over : {"200000000000000000000", "400000000000000000000", "900000000000000000000",
+                           "9e20", "-900000000000000000000"})
+    EXPECT_EQ(parse_number(over, n), NumberKind::out_of_range) << over;
   EXPECT_EQ(parse_number("1e25", n, &big), NumberKind::out_of_range);
   EXPECT_EQ(big, "1e+25");
   ASSERT_EQ(parse_number("0e-99999", n), NumberKind::number);

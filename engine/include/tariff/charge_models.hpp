@@ -119,6 +119,10 @@ struct ChargeUsage {
   // The prorated values above are numerators over this common denominator (the charges
   // duration: v × days / duration is stored as v × days), so that they are divided once.
   Decimal prorated_denominator{1};
+  // Prorated units Lago does not round (a fixed charge of a subscription that does not exist
+  // yet: units × days / duration): `units` is this fraction cut to 18 places; standard and
+  // volume multiply by the fraction itself, so the amount is divided once.
+  std::optional<Ratio> units_fraction;
 
   // Percentage: running totals R (§3.5) if the caller already has them; otherwise they are
   // derived from event_values (sum-like) or 1..units (count-like). For an estimate, append

@@ -24,7 +24,7 @@ ChargeAmount volume(const ChargeProperties& p, const ChargeUsage& u) {
   Decimal flat, per_unit_total;
   if (range) {  // none only for units outside every range (negative): Lago fails, we bill 0
     flat = range->flat_amount;
-    per_unit_total = u.units * range->per_unit_amount;
+    per_unit_total = u.units_fraction ? u.units_fraction->of(range->per_unit_amount) : u.units * range->per_unit_amount;
   }
   r.amount = per_unit_total + flat;
   r.unit_amount = per_unit(r.amount, number_of_units);

@@ -55,6 +55,7 @@ void add_fixed_charge_fees(const Snapshot&, const BilledSubscription& b, std::ve
         // The prorated graduated model gets the numerator units × days over `duration`.
         usage.prorated_events = {{fc.units, fc.units * Decimal(days)}};
         usage.prorated_denominator = Decimal(duration);
+        usage.units_fraction = Ratio(fc.units * Decimal(days), Decimal(duration));
       } else {
         const Instant start = from < started ? started : from;
         days = static_cast<int64_t>((tz.local_date(to) - tz.local_date(start)).count()) + 1;

@@ -88,7 +88,7 @@ ojson fee_json(const InvoiceFee& f, const Currency& cur) {
   o["taxes_amount_cents"] = f.fee_taxes.amount_cents;
   o["taxes_precise_amount"] = dec(cur.from_cents(f.fee_taxes.precise));
   o["taxes_rate"] = rate_json(f.fee_taxes.rate);
-  o["total_amount_cents"] = f.amount_cents + f.fee_taxes.amount_cents;
+  o["total_amount_cents"] = add_cents(f.amount_cents, f.fee_taxes.amount_cents);
   o["precise_total_amount"] = dec(cur.from_cents(f.precise_amount_cents + f.fee_taxes.precise));
   o["units"] = dec(f.units);
   o["total_aggregated_units"] = dec(f.total_aggregated_units);

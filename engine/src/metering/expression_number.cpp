@@ -194,7 +194,9 @@ NumberKind parse_number(std::string_view text, Num& out, std::string* big_displa
     const int d = c - '0';
     const int64_t place = (len - 1 - idx++) - scale;
     if (d == 0) continue;
-    if (place > 20) {
+    if (place > 20 || (place == 20 && d >= 2)) {
+      // d × 10^38 for d ≥ 2 is past the max (1.7 × 10^38 raw) — and for d ≥ 4 past 2^128,
+      // where the product itself would wrap: refused before it is computed.
       in_range = false;
     } else if (place < -18) {
       if (place == -19 && d >= 5) round_up = true;
