@@ -14,6 +14,8 @@ mkdir -p build/bench
 node bench/wasm_bench.mjs --wasm-dir "$WASM" --min-time "$MIN" > build/bench/wasm.json
 node bench/compare.mjs build/bench/native.json build/bench/wasm.json
 echo
+node bench/check_impact.mjs   # tariff check / tariff impact throughput (build/bench/check_impact.json)
+echo
 node -e "const c=require('./build/bench/wasm.json').context; console.log('instantiate (median of 5):', c.instantiate_ms_median.toFixed(1), 'ms')"
 for f in "$WASM/tariff.wasm" "$WASM/tariff.mjs" "$WASM/tariff-core.mjs"; do
   printf '%-28s %8d bytes raw %8d bytes gzip -9\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"

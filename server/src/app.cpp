@@ -52,6 +52,7 @@ App::App(Store& store, Options options)
   add_subscription_routes(*this);
   add_event_routes(*this);
   add_calculation_routes(*this);
+  add_impact_routes(*this);  // impact.cpp: POST /api/v1/plans/{code}/impact
 }
 
 void App::add(const std::string& method, const std::string& pattern, Handler handler) {

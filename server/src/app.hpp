@@ -106,5 +106,6 @@ void add_customer_routes(App& app);
 void add_subscription_routes(App& app);
 void add_event_routes(App& app);
 void add_calculation_routes(App& app);
+void add_impact_routes(App& app);  // impact.cpp
 
 }  // namespace tariff::server

@@ -15,6 +15,7 @@
 #include <map>
 
 #include "resources.hpp"
+#include "snapshots.hpp"
 #include "tariff/engine.hpp"
 
 namespace tariff::server {
@@ -50,10 +51,7 @@ std::optional<int64_t> events_from(const ordered_json& plan, const ordered_json&
   return now_us - days * 86400LL * 1000000LL;
 }
 
-struct SnapshotScope {
-  std::optional<std::string> customer;           // external_id; nullopt = new customer
-  std::vector<std::string> subscription_ids;     // restrict events; empty = all of customer's
-};
+}  // namespace
 
 ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& scope) {
   ordered_json snap;
@@ -111,6 +109,8 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
   }
   return snap;
 }
+
+namespace {
 
 Reply run_engine(Operation op, const ordered_json& snapshot) {
   const Result r = run(op, snapshot.dump());

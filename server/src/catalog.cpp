@@ -198,6 +198,9 @@ ordered_json snapshot_organization(Transaction& tx) {
   return org;
 }
 
+// The price-change impact (impact.cpp) prices a proposed plan prepared as a PUT would.
+void prepare_proposed_plan(ordered_json& plan, Transaction& tx, Context& ctx) { prepare_plan(plan, tx, ctx); }
+
 void add_catalog_routes(App& app) {
   add_code_resource(app, {"billable_metric", "billable_metrics", "/api/v1/billable_metrics",
                           prepare_metric});

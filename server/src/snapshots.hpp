@@ -1,0 +1,28 @@
+// The snapshot the server builds from stored state for one customer (calculations.cpp):
+// every catalog object, the organization, the customer with its subscriptions, active
+// applied coupons and wallets, and the events its calculations need; `now` = the request
+// time. Due subscription transitions are applied first, so `tx` must be a write transaction.
+// The caller adds `request`. Shared by the calculations and the price-change impact.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app.hpp"
+
+namespace tariff::server {
+
+struct SnapshotScope {
+  std::optional<std::string> customer;        // external_id; nullopt = new customer
+  std::vector<std::string> subscription_ids;  // restrict events; empty = all of customer's
+};
+
+// Throws not_found("customer") when scope.customer is not stored.
+ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& scope);
+
+// A plan as PUT /api/v1/plans/{code} would store it (charges resolved to their metrics,
+// validated by the engine; throws the same HttpError), but not stored (catalog.cpp).
+void prepare_proposed_plan(ordered_json& plan, Transaction& tx, Context& ctx);
+
+}  // namespace tariff::server
