@@ -2,8 +2,6 @@
 // organization settings. Objects are stored as given, plus lago_id and created_at; a plan's
 // charges and fixed charges get their own lago_id, and each charge names its metric both by
 // code and by id, whichever the caller used (Lago's API takes billable_metric_id).
-#include <set>
-
 #include "tariff/engine.hpp"
 
 #include "resources.hpp"
@@ -220,16 +218,6 @@ void add_catalog_routes(App& app) {
     });
     return object_reply("organization", org);
   });
-}
-
-int currency_exponent(const std::string& c) {
-  static const std::set<std::string> zero = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF",
-                                             "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV",
-                                             "XAF", "XOF", "XPF"};
-  static const std::set<std::string> three = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
-  if (zero.count(c)) return 0;
-  if (three.count(c)) return 3;
-  return 2;
 }
 
 }  // namespace tariff::server

@@ -3,6 +3,7 @@
 // balance_cents = credits × rate_amount × 10^exponent, e.g. 10.5 credits at 2.0 = 2100 cents.
 // There is no payment flow here: purchased (paid) credits settle at once, like granted ones.
 #include "resources.hpp"
+#include "tariff/currency.hpp"
 #include "tariff/decimal.hpp"
 
 namespace tariff::server {
@@ -25,11 +26,13 @@ Decimal decimal_field(const json& obj, const std::string& field, const char* fal
   return *d;
 }
 
-// Sets credits_balance and balance_cents from a credit count (rounded half up to the cent).
+// Sets credits_balance and balance_cents from a credit count: the amount rounded to the
+// currency's exponent, in its subunits (the engine's currency table).
 void set_balance(ordered_json& wallet, const Decimal& credits) {
   const Decimal rate = *Decimal::parse(wallet["rate_amount"].get<std::string>());
-  const int exp = currency_exponent(string_or(wallet, "currency", "USD"));
-  const Decimal cents = (credits * rate * Decimal::pow10(exp)).round(0);
+  const auto currency = find_currency(string_or(wallet, "currency", "USD"));
+  if (!currency) throw validation("currency", "value_is_invalid");
+  const Decimal cents = currency->to_cents_rounded(credits * rate);
   wallet["credits_balance"] = credits.to_string();
   wallet["balance_cents"] = cents.to_int64();
   wallet["credits_ongoing_balance"] = credits.to_string();

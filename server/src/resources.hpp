@@ -80,8 +80,12 @@ inline Reply object_reply(const std::string& root, const ordered_json& obj) {
   return json_reply(d);
 }
 
-// Currency subunit exponent (ISO 4217): JPY 0, KWD 3, most others 2.
-int currency_exponent(const std::string& currency);
+// ---- the engine's context (validation.cpp)
+// An ordered document as the engine reads JSON (exact numbers).
+json exact_json(const ordered_json& doc);
+// Snapshot sections from the store: "billable_metric", "tax", "plan", "coupon" (all of them)
+// and "organization" (as calculations see it).
+json stored_context(Transaction& tx, std::initializer_list<const char*> kinds);
 
 // Applies due transitions to a customer's subscriptions at `now_us` (pending → active when
 // subscription_at is reached, active → terminated at ending_at or at a downgrade date).
