@@ -2,8 +2,6 @@
 // organization settings. Objects are stored as given, plus lago_id and created_at; a plan's
 // charges and fixed charges get their own lago_id, and each charge names its metric both by
 // code and by id, whichever the caller used (Lago's API takes billable_metric_id).
-#include "tariff/engine.hpp"
-
 #include "resources.hpp"
 
 namespace tariff::server {
@@ -17,27 +15,10 @@ struct CodeResource {
   std::function<void(ordered_json&, Transaction&, Context&)> prepare;
 };
 
-// The engine validates a plan exactly as it will price it: run it over a one-plan snapshot
-// with the stored metrics and taxes, and refuse the plan with the engine's own error details
-// (paths relative to the plan) so nothing unpriceable is ever stored.
-void validate_with_engine(const ordered_json& plan, Transaction& tx) {
-  json snapshot = {{"now", "2000-01-01T00:00:00Z"}};
-  for (const char* kind : {"billable_metric", "tax"}) {
-    json items = json::array();
-    for (const auto& d : tx.list(DocumentQuery{kind, std::nullopt, std::nullopt, 0, -1}).items)
-      items.push_back(parse_json_exact(d.body));
-    snapshot[std::string(kind) == "tax" ? "taxes" : "billable_metrics"] = std::move(items);
-  }
-  snapshot["plans"] = json::array({parse_json_exact(plan.dump())});
-  const tariff::Result r = tariff::run(tariff::Operation::current_usage, snapshot.dump());
-  if (r.ok()) return;
-  const json doc = parse_json_exact(r.body);
-  ordered_json details = ordered_json::object();
-  const std::string prefix = "plans[0].";
-  if (doc.is_object() && doc.contains("error_details") && doc["error_details"].is_object())
-    for (auto it = doc["error_details"].begin(); it != doc["error_details"].end(); ++it)
-      if (it.key().rfind(prefix, 0) == 0) details[it.key().substr(prefix.size())] = it.value();
-  if (!details.empty()) throw validation_details(details);
+// The engine validates a plan exactly as it will price it (with the stored metrics and
+// taxes) and refuses it with its own error details, so nothing unpriceable is ever stored.
+void validate_with_engine(const ordered_json& plan, Transaction& tx, Context& ctx) {
+  refuse_unless_valid(rules::Resource::plan, plan, stored_context(tx, {"billable_metric", "tax"}), ctx);
 }
 
 void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
@@ -76,25 +57,28 @@ void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
   };
   resolve_charges("charges", true);
   resolve_charges("fixed_charges", false);
-  validate_with_engine(plan, tx);
+  validate_with_engine(plan, tx, ctx);
 }
 
-void prepare_metric(ordered_json& m, Transaction&, Context&) {
+void prepare_metric(ordered_json& m, Transaction&, Context& ctx) {
   if (!m.contains("aggregation_type")) throw validation("aggregation_type", "value_is_mandatory");
   if (!m.contains("recurring")) m["recurring"] = false;
   if (!m.contains("filters")) m["filters"] = ordered_json::array();
+  refuse_unless_valid(rules::Resource::billable_metric, m, json::object(), ctx);
 }
 
-void prepare_tax(ordered_json& t, Transaction&, Context&) {
+void prepare_tax(ordered_json& t, Transaction&, Context& ctx) {
   if (!t.contains("rate")) throw validation("rate", "value_is_mandatory");
   if (!t.contains("applied_to_organization")) t["applied_to_organization"] = false;
+  refuse_unless_valid(rules::Resource::tax, t, json::object(), ctx);
 }
 
-void prepare_coupon(ordered_json& c, Transaction&, Context&) {
+void prepare_coupon(ordered_json& c, Transaction& tx, Context& ctx) {
   if (!c.contains("coupon_type")) throw validation("coupon_type", "value_is_mandatory");
   if (!c.contains("frequency")) c["frequency"] = "once";
   if (!c.contains("reusable")) c["reusable"] = true;
   if (!c.contains("expiration")) c["expiration"] = "no_expiration";
+  refuse_unless_valid(rules::Resource::coupon, c, stored_context(tx, {"billable_metric", "plan"}), ctx);
 }
 
 void add_code_resource(App& app, const CodeResource& r) {
@@ -214,6 +198,7 @@ void add_catalog_routes(App& app) {
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       org = load_organization(tx);
       merge_fields(org, in);
+      refuse_unless_valid(rules::Resource::organization, org, stored_context(tx, {"tax"}), ctx);
       save_doc(tx, "organization", "default", org);
     });
     return object_reply("organization", org);

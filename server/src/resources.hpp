@@ -9,6 +9,7 @@
 
 #include "app.hpp"
 #include "tariff/json.hpp"
+#include "tariff/rules.hpp"
 
 namespace tariff::server {
 
@@ -80,12 +81,18 @@ inline Reply object_reply(const std::string& root, const ordered_json& obj) {
   return json_reply(d);
 }
 
-// ---- the engine's context (validation.cpp)
+// ---- write-time validation (validation.cpp): the engine's rules::validate over stored context
 // An ordered document as the engine reads JSON (exact numbers).
 json exact_json(const ordered_json& doc);
 // Snapshot sections from the store: "billable_metric", "tax", "plan", "coupon" (all of them)
 // and "organization" (as calculations see it).
 json stored_context(Transaction& tx, std::initializer_list<const char*> kinds);
+// 422 validation_errors with the engine's details (Lago's codes) unless `object` may be stored.
+void refuse_unless_valid(rules::Resource kind, const ordered_json& object, const json& context,
+                         const Context& ctx);
+// Per object of the array `objects`: its error details ({} when valid).
+std::vector<ordered_json> validation_errors(rules::Resource kind, const json& objects,
+                                            const json& context, const Context& ctx);
 
 // Applies due transitions to a customer's subscriptions at `now_us` (pending → active when
 // subscription_at is reached, active → terminated at ending_at or at a downgrade date).

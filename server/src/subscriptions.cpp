@@ -29,6 +29,14 @@ std::string rules_snapshot(Context& ctx, Transaction& tx, const ordered_json& cu
   return snap.dump();
 }
 
+// 422 unless the engine can read `sub` in its customer's snapshot (plan, overrides, dates).
+void refuse_invalid_subscription(Context& ctx, Transaction& tx, const ordered_json& sub) {
+  json context = stored_context(tx, {"organization", "billable_metric", "tax", "plan"});
+  if (auto c = load_doc(tx, "customer", string_or(sub, "external_customer_id", "")))
+    context["customer"] = exact_json(*c);
+  refuse_unless_valid(rules::Resource::subscription, sub, context, ctx);
+}
+
 HttpError engine_error(const Error& e) {
   HttpError h{e.status, parse_stored(e.to_json())};
   return h;
@@ -93,9 +101,6 @@ ordered_json create(Context& ctx, Transaction& tx, const json& in) {
   if (in.contains("subscription_at") && !in["subscription_at"].is_null() &&
       (!in["subscription_at"].is_string() || !parse_iso(in["subscription_at"].get<std::string>())))
     throw validation("subscription_at", "invalid_date");
-  if (in.contains("billing_time") && in["billing_time"] != "calendar" &&
-      in["billing_time"] != "anniversary")
-    throw validation("billing_time", "value_is_invalid");
   auto customer = load_doc(tx, "customer", ext_customer);
   if (!customer) {  // Lago creates the customer a subscription names
     ordered_json c;
@@ -115,6 +120,7 @@ ordered_json create(Context& ctx, Transaction& tx, const json& in) {
     throw validation("external_id", "value_already_exist");
   if (!cur) {
     ordered_json s = new_subscription(ctx, *customer, in, plan_code, external_id);
+    refuse_invalid_subscription(ctx, tx, s);
     const auto at = parse_iso(s["subscription_at"].get<std::string>());
     if (at && *at > ctx.now_us) {
       s["status"] = "pending";
@@ -127,11 +133,13 @@ ordered_json create(Context& ctx, Transaction& tx, const json& in) {
   if (string_or(old, "plan_code", "") == plan_code) {  // same plan: update in place
     for (const char* f : {"name", "ending_at"})
       if (in.contains(f)) old[f] = to_ordered(in[f]);
+    refuse_invalid_subscription(ctx, tx, old);
     save_sub(tx, old);
     return old;
   }
   if (string_or(old, "status", "") == "pending") {  // not started: switch its plan
     old["plan_code"] = plan_code;
+    refuse_invalid_subscription(ctx, tx, old);
     save_sub(tx, old);
     return old;
   }
@@ -153,6 +161,7 @@ ordered_json create(Context& ctx, Transaction& tx, const json& in) {
     next["status"] = "pending";
     next["started_at"] = nullptr;
   }
+  refuse_invalid_subscription(ctx, tx, next);
   save_sub(tx, old);
   save_sub(tx, next);
   return next;
@@ -276,6 +285,7 @@ void add_subscription_routes(App& app) {
         if (in.contains(f)) s[f] = to_ordered(in[f]);
       if (in.contains("subscription_at") && string_or(s, "status", "") == "pending")
         s["subscription_at"] = to_ordered(in["subscription_at"]);
+      refuse_invalid_subscription(ctx, tx, s);
       save_sub(tx, s);
     });
     return object_reply("subscription", s);

@@ -1,5 +1,7 @@
-// The engine's context: the stored objects a rule of the engine (tariff/rules.hpp) reads, as
-// snapshot sections. The server holds no rule of its own here.
+// Refusal at the door: before anything is stored, the engine reads it as a calculation will
+// (tariff::rules::validate) and Lago's model validations run; a refused object is answered
+// with 422 validation_errors and Lago's codes, and nothing is written. The server holds no
+// rule of its own here: it only gathers the stored objects the engine needs as context.
 #include "resources.hpp"
 
 namespace tariff::server {
@@ -32,6 +34,26 @@ json stored_context(Transaction& tx, std::initializer_list<const char*> kinds) {
     ctx[section] = std::move(items);
   }
   return ctx;
+}
+
+ordered_json details_document(const rules::Details& details) {
+  ordered_json d = ordered_json::object();
+  for (const auto& [path, codes] : details) d[path] = codes;
+  return d;
+}
+
+std::vector<ordered_json> validation_errors(rules::Resource kind, const json& objects,
+                                            const json& context, const Context& ctx) {
+  std::vector<ordered_json> out;
+  const Instant now{std::chrono::microseconds{ctx.now_us}};
+  for (const auto& d : rules::validate(kind, objects, context, now)) out.push_back(details_document(d));
+  return out;
+}
+
+void refuse_unless_valid(rules::Resource kind, const ordered_json& object, const json& context,
+                         const Context& ctx) {
+  const auto errors = validation_errors(kind, json::array({exact_json(object)}), context, ctx);
+  if (!errors.empty() && !errors[0].empty()) throw validation_details(errors[0]);
 }
 
 }  // namespace tariff::server

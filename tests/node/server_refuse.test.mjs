@@ -42,6 +42,99 @@ before(async () => {
 });
 after(async () => { await srv?.stop(); db?.remove(); });
 
+test('a billable metric without a name: 422 value_is_mandatory', async () => {
+  const s0 = await state();
+  await refused('/api/v1/billable_metrics', { billable_metric: { code: 'calls', aggregation_type: 'count_agg' } }, { name: ['value_is_mandatory'] });
+  await refused('/api/v1/billable_metrics', { billable_metric: { code: 'calls', name: '  ', aggregation_type: 'count_agg' } }, { name: ['value_is_mandatory'] });
+  await refused('/api/v1/billable_metrics/gb', { billable_metric: { name: null } }, { name: ['value_is_mandatory'] }, 'PUT');
+  assert.equal(await state(), s0);
+});
+
+test('plans and taxes need a name (Lago\'s models); the organization\'s zone and currency are the engine\'s', async () => {
+  const s0 = await state();
+  await refused('/api/v1/plans', { plan: { code: 'nameless', interval: 'monthly', amount_cents: 100, amount_currency: 'EUR', charges: [] } }, { name: ['value_is_mandatory'] });
+  await refused('/api/v1/plans', { plan: { code: 'nameless', name: 'N', interval: 'monthly', amount_currency: 'EUR', charges: [] } }, { amount_cents: ['value_is_mandatory'] });
+  await refused('/api/v1/taxes', { tax: { code: 'vat', rate: '20' } }, { name: ['value_is_mandatory'] });
+  await refused('/api/v1/taxes', { tax: { code: 'vat', name: 'VAT', rate: 'twenty' } }, { rate: ['value_is_invalid'] });
+  await refused('/api/v1/organizations', { organization: { timezone: 'Mars/Olympus', default_currency: 'XXX' } },
+    { timezone: ['invalid_timezone'], default_currency: ['value_is_invalid'] }, 'PUT');
+  await refused('/api/v1/organizations', { organization: { billing_configuration: { invoice_footer: 'f'.repeat(601) } } },
+    { 'billing_configuration.invoice_footer': ['value_is_too_long'] }, 'PUT');
+  assert.equal((await api('GET', '/api/v1/taxes/vat')).status, 404);
+  assert.equal((await api('GET', '/api/v1/organizations')).body.organization.timezone, 'UTC');
+  assert.equal(await state(), s0);
+});
+
+test('events the engine would refuse later: 422, single and batch, nothing stored', async () => {
+  const s0 = await state();
+  const ev = (extra) => ({ transaction_id: 'e1', external_subscription_id: 's1', code: 'gb', timestamp: 1711900800, ...extra });
+  // 180000000000000000000 (1.8e20) is beyond Decimal's ±1.7e20: every sum of the period would fail
+  await refused('/api/v1/events', { event: ev({ properties: { gb: '180000000000000000000' } }) }, { 'properties.gb': ['value_is_invalid'] });
+  await refused('/api/v1/events', { event: ev({ properties: { gb: 180000000000000000000 } }) }, { 'properties.gb': ['value_is_invalid'] });
+  await refused('/api/v1/events', { event: ev({ precise_total_amount_cents: 'abc' }) }, { precise_total_amount_cents: ['value_is_invalid'] });
+  for (const timestamp of [-1, '1969-12-31T23:59:59Z', 'yesterday', 253402300800])
+    await refused('/api/v1/events', { event: ev({ timestamp }) }, { timestamp: ['invalid_format'] });
+  // Batch: Lago's shape, errors by index; the valid ones are not stored either
+  await refused('/api/v1/events/batch', { events: [
+    ev({ transaction_id: 'b0', properties: { gb: '1.5' } }),
+    ev({ transaction_id: 'b1', properties: { gb: '-180000000000000000000' } }),
+    ev({ transaction_id: 'b2', timestamp: -5 }),
+    ev({ transaction_id: 'b3', precise_total_amount_cents: '12x' }),
+  ] }, { 1: { 'properties.gb': ['value_is_invalid'] }, 2: { timestamp: ['invalid_format'] }, 3: { precise_total_amount_cents: ['value_is_invalid'] } });
+  assert.equal(await state(), s0);
+  // within range, and a huge value in a property no metric aggregates: accepted
+  await ok('/api/v1/events', { event: ev({ properties: { gb: '170000000000000000000', id: '180000000000000000000' } }) });
+});
+
+test('customers: Lago\'s name and metadata limits, the engine\'s currency and zone', async () => {
+  const s0 = await state();
+  await refused('/api/v1/customers', { customer: { external_id: 'c2', name: 'x'.repeat(256) } }, { name: ['value_is_too_long'] });
+  await refused('/api/v1/customers', { customer: { external_id: 'c2', name: 'x'.repeat(500000) } }, { name: ['value_is_too_long'] });
+  await refused('/api/v1/customers', { customer: { external_id: 'c2', currency: 'XXX', timezone: 'Mars/Olympus' } },
+    { currency: ['value_is_invalid'], timezone: ['invalid_timezone'] });
+  await refused('/api/v1/customers', { customer: { external_id: 'c2', metadata: [{ key: 'k'.repeat(21), value: 'v'.repeat(101) }] } },
+    { key: ['value_is_too_long'], value: ['value_is_too_long'] });
+  await refused('/api/v1/customers', { customer: { external_id: 'c2', metadata: Array.from({ length: 6 }, (_, i) => ({ key: `k${i}`, value: 'v' })) } },
+    { metadata: ['invalid_count'] });
+  await refused('/api/v1/customers', { customer: { external_id: 'c1', invoice_grace_period: 400 } }, { invoice_grace_period: ['value_is_invalid'] });
+  // 5 MB: the whole request is over the 1 MiB body limit: 413 before any parsing
+  const r = await api('POST', '/api/v1/customers', { body: { customer: { external_id: 'c2', name: 'x'.repeat(5 * 1024 * 1024) } } });
+  assert.equal(r.status, 413);
+  assert.deepEqual(r.body, { status: 413, error: 'Payload Too Large', code: 'payload_too_large' });
+  assert.equal(await state(), s0);
+  // 255 characters (two bytes each) are fine
+  assert.equal((await ok('/api/v1/customers', { customer: { external_id: 'c3', name: 'é'.repeat(255) } })).customer.name.length, 255);
+});
+
+test('coupons: positive amounts, a currency, a numeric percentage rate', async () => {
+  const s0 = await state();
+  const fixed = { code: 'k', name: 'K', coupon_type: 'fixed_amount', amount_cents: 1000, amount_currency: 'EUR' };
+  await refused('/api/v1/coupons', { coupon: { ...fixed, amount_cents: -100 } }, { amount_cents: ['value_is_out_of_range'] });
+  await refused('/api/v1/coupons', { coupon: { ...fixed, amount_cents: 0 } }, { amount_cents: ['value_is_out_of_range'] });
+  await refused('/api/v1/coupons', { coupon: { ...fixed, amount_currency: 'XXX' } }, { amount_currency: ['value_is_invalid'] });
+  await refused('/api/v1/coupons', { coupon: { ...fixed, amount_currency: null } }, { amount_currency: ['value_is_mandatory'] });
+  await refused('/api/v1/coupons', { coupon: { ...fixed, name: undefined } }, { name: ['value_is_mandatory'] });
+  await refused('/api/v1/coupons', { coupon: { ...fixed, frequency: 'recurring' } }, { frequency_duration: ['value_is_mandatory'] });
+  await refused('/api/v1/coupons', { coupon: { ...fixed, coupon_type: 'gift' } }, { coupon_type: ['value_is_invalid'] });
+  await refused('/api/v1/coupons', { coupon: { code: 'p', name: 'P', coupon_type: 'percentage', percentage_rate: 'ten' } }, { percentage_rate: ['value_is_invalid'] });
+  await refused('/api/v1/coupons', { coupon: { code: 'p', name: 'P', coupon_type: 'percentage' } }, { percentage_rate: ['value_is_mandatory'] });
+  assert.equal(await state(), s0);
+  await ok('/api/v1/coupons', { coupon: fixed });
+  // a customer's override is a coupon too
+  await refused('/api/v1/applied_coupons', { applied_coupon: { external_customer_id: 'c1', coupon_code: 'k', amount_cents: -5 } }, { amount_cents: ['value_is_out_of_range'] });
+});
+
+test('wallets: rate > 0, a currency, priority 1..50; credits as Lago refuses them', async () => {
+  const s0 = await state();
+  const w = { external_customer_id: 'c1', currency: 'EUR', rate_amount: '1' };
+  for (const rate_amount of ['0', '-1', 0]) await refused('/api/v1/wallets', { wallet: { ...w, rate_amount } }, { rate_amount: ['value_is_out_of_range'] });
+  await refused('/api/v1/wallets', { wallet: { ...w, rate_amount: 'abc' } }, { rate_amount: ['value_is_invalid'] });
+  await refused('/api/v1/wallets', { wallet: { ...w, currency: 'XXX' } }, { currency: ['value_is_invalid'] });
+  await refused('/api/v1/wallets', { wallet: { ...w, priority: 51 } }, { priority: ['value_is_invalid'] });
+  await refused('/api/v1/wallets', { wallet: { ...w, paid_credits: 'lots' } }, { paid_credits: ['invalid_paid_credits', 'invalid_amount'] });
+  assert.equal(await state(), s0);
+});
+
 test('wallet balances use the engine\'s currency exponents (HUF 0 decimals, IQD 2)', async () => {
   // 10 credits × 2 HUF = 20 HUF; HUF has no minor unit → balance_cents 20 (not 2000)
   let wallet = (await ok('/api/v1/wallets', { wallet: { external_customer_id: 'c1', currency: 'HUF', rate_amount: '2', granted_credits: '10' } })).wallet;
@@ -49,6 +142,16 @@ test('wallet balances use the engine\'s currency exponents (HUF 0 decimals, IQD 
   // 2 credits × 1.5 IQD = 3 IQD; IQD has 2 decimals here → 300 (not 3000)
   wallet = (await ok('/api/v1/wallets', { wallet: { external_customer_id: 'c1', currency: 'IQD', rate_amount: '1.5', granted_credits: '2' } })).wallet;
   assert.equal(wallet.balance_cents, 300);
+});
+
+test('subscriptions are read by the engine before they are stored', async () => {
+  const s0 = await state();
+  const sub = { external_customer_id: 'c1', plan_code: 'monthly', external_id: 'bad' };
+  await refused('/api/v1/subscriptions', { subscription: { ...sub, billing_time: 'weekly' } }, { billing_time: ['value_is_invalid'] });
+  await refused('/api/v1/subscriptions', { subscription: { ...sub, ending_at: 'never' } }, { ending_at: ['invalid_date'] });
+  await refused('/api/v1/subscriptions', { subscription: { ...sub, subscription_at: '1969-07-20T20:17:00Z' } }, { subscription_at: ['invalid_date'] });
+  await refused('/api/v1/subscriptions', { subscription: { ...sub, plan_overrides: { amount_cents: 'lots' } } }, { 'plan_overrides.amount_cents': ['value_is_invalid'] });
+  assert.equal(await state(), s0);
 });
 
 test('a downgrade takes effect at the next period in the customer\'s zone', async () => {

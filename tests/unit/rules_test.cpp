@@ -1,5 +1,5 @@
 // tariff::rules — the engine's rules as the server asks them: plan changes with their
-// boundary in the customer's zone, local midnights, event timestamps;
+// boundary in the customer's zone, local midnights, event timestamps, write-time validation;
 // and the ordered exact reader the server stores documents with. Expected values are worked
 // by hand in the comments.
 #include <gtest/gtest.h>
@@ -113,6 +113,56 @@ TEST(RulesCurrency, TheEnginesTableIsTheOneTheServerUses) {
   for (const char* c : {"HUF", "MGA", "JPY"}) EXPECT_EQ(find_currency(c)->exponent, 0) << c;
   for (const char* c : {"IQD", "LYD", "OMR", "TND", "EUR"}) EXPECT_EQ(find_currency(c)->exponent, 2) << c;
   EXPECT_EQ(find_currency("KWD")->exponent, 3);
+}
+
+namespace {
+rules::Details one(rules::Resource kind, json object, json context = json::object()) {
+  const auto d = rules::validate(kind, json::array({std::move(object)}), context, at("2024-03-15T12:00:00Z"));
+  return d.at(0);
+}
+using Codes = std::vector<std::string>;
+}  // namespace
+
+TEST(RulesValidate, MetricsNeedANameAndTheEnginesFields) {
+  auto d = one(rules::Resource::billable_metric, {{"code", "m"}, {"aggregation_type", "count_agg"}});
+  EXPECT_EQ(d, (rules::Details{{"name", Codes{"value_is_mandatory"}}}));
+  d = one(rules::Resource::billable_metric, {{"code", "m"}, {"name", "M"}, {"aggregation_type", "sum_agg"}});
+  EXPECT_EQ(d, (rules::Details{{"field_name", Codes{"value_is_mandatory"}}}));
+  EXPECT_TRUE(one(rules::Resource::billable_metric, {{"code", "m"}, {"name", "M"}, {"aggregation_type", "count_agg"}}).empty());
+}
+
+TEST(RulesValidate, EventsTheEngineWouldRefuseLater) {
+  const json metrics = {{"billable_metrics", json::array({{{"code", "gb"}, {"name", "GB"}, {"aggregation_type", "sum_agg"}, {"field_name", "gb"}}})}};
+  const json base = {{"transaction_id", "t"}, {"external_subscription_id", "s"}, {"code", "gb"}};
+  auto with = [&](const char* key, json v) { json e = base; e[key] = std::move(v); return e; };
+  EXPECT_TRUE(one(rules::Resource::event, with("properties", {{"gb", "170000000000000000000"}}), metrics).empty());
+  // 1.8e20 > Decimal's 1.7e20: every sum of the period would fail
+  EXPECT_EQ(one(rules::Resource::event, with("properties", {{"gb", "180000000000000000000"}}), metrics),
+            (rules::Details{{"properties.gb", Codes{"value_is_invalid"}}}));
+  // a property no metric of that code aggregates is free
+  EXPECT_TRUE(one(rules::Resource::event, with("properties", {{"id", "180000000000000000000"}}), metrics).empty());
+  EXPECT_EQ(one(rules::Resource::event, with("precise_total_amount_cents", "abc"), metrics),
+            (rules::Details{{"precise_total_amount_cents", Codes{"value_is_invalid"}}}));
+  EXPECT_EQ(one(rules::Resource::event, with("timestamp", -86400), metrics),
+            (rules::Details{{"timestamp", Codes{"invalid_format"}}}));
+}
+
+TEST(RulesValidate, CustomersCouponsWallets) {
+  EXPECT_EQ(one(rules::Resource::customer, {{"external_id", "c"}, {"name", std::string(256, 'x')}}),
+            (rules::Details{{"name", Codes{"value_is_too_long"}}}));
+  // 255 characters of 2 bytes each: 510 bytes, still 255 characters
+  std::string accents;
+  for (int i = 0; i < 255; ++i) accents += "\xC3\xA9";
+  EXPECT_TRUE(one(rules::Resource::customer, {{"external_id", "c"}, {"name", accents}}).empty());
+  EXPECT_EQ(one(rules::Resource::customer, {{"external_id", "c"}, {"currency", "XXX"}, {"timezone", "Mars/Olympus"}}),
+            (rules::Details{{"currency", Codes{"value_is_invalid"}}, {"timezone", Codes{"invalid_timezone"}}}));
+  EXPECT_EQ(one(rules::Resource::coupon, {{"code", "k"}, {"name", "K"}, {"coupon_type", "fixed_amount"},
+                                          {"amount_cents", -100}, {"amount_currency", "EUR"}}),
+            (rules::Details{{"amount_cents", Codes{"value_is_out_of_range"}}}));
+  EXPECT_EQ(one(rules::Resource::coupon, {{"code", "k"}, {"name", "K"}, {"coupon_type", "percentage"}, {"percentage_rate", "ten"}}),
+            (rules::Details{{"percentage_rate", Codes{"value_is_invalid"}}}));
+  EXPECT_EQ(one(rules::Resource::wallet, {{"currency", "EUR"}, {"rate_amount", "0"}}),
+            (rules::Details{{"rate_amount", Codes{"value_is_out_of_range"}}}));
 }
 
 TEST(RulesJson, OrderedExactReaderKeepsKeyOrderAndDigits) {

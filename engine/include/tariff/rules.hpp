@@ -1,5 +1,5 @@
 // The engine's rules for the surfaces that store state (the REST server): plan changes,
-// period boundaries in the customer's zone, event timestamps.
+// period boundaries in the customer's zone, event timestamps, and validation at write time.
 //
 // A surface that keeps Lago's objects must answer the same questions the engine answers when
 // it later calculates — is this plan change an upgrade, when does a downgrade take effect,
@@ -12,9 +12,11 @@
 // and exact JSON (tariff/json.hpp) are public already and are used as they are.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -58,5 +60,35 @@ Checked<PlanChange> plan_change(std::string_view snapshot_json, std::string_view
 // Local midnight of `day` in the zone the snapshot's calculations use (customer, else
 // organization, else UTC).
 Checked<Instant> start_of_local_day(std::string_view snapshot_json, date::local_days day);
+
+// ---- validation at write time --------------------------------------------------------------
+enum class Resource {
+  billable_metric,  // context: —
+  tax,              // context: —
+  plan,             // context: billable_metrics, taxes
+  coupon,           // context: billable_metrics, plans
+  organization,     // context: taxes
+  customer,         // context: taxes, organization
+  subscription,     // context: organization, customer, billable_metrics, taxes, plans
+  wallet,           // context: customer
+  event,            // context: billable_metrics
+};
+
+// Error details of one object, paths relative to it ("properties.amount" → codes).
+using Details = std::map<std::string, std::vector<std::string>>;
+
+// Validates each object of the array `objects` as it will be read inside a snapshot — the
+// snapshot parser itself, with the objects `context` names (snapshot sections, as stored) —
+// plus the model validations Lago runs at write time that no calculation needs (a metric's
+// name, string lengths, positive coupon amounts; see validate.cpp). Returns one Details per
+// object, in order; all empty when every object may be stored. Never throws on bad input.
+std::vector<Details> validate(Resource kind, const nlohmann::json& objects,
+                              const nlohmann::json& context, Instant now);
+
+// Lago's length limits (its model validations), in characters.
+constexpr size_t kCustomerNameMax = 255;
+constexpr size_t kMetadataKeyMax = 20;
+constexpr size_t kMetadataValueMax = 100;
+constexpr size_t kInvoiceFooterMax = 600;
 
 }  // namespace tariff::rules
