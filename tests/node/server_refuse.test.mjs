@@ -168,3 +168,16 @@ test('a downgrade takes effect at the next period in the customer\'s zone', asyn
   await ok('/api/v1/plans', { plan: { code: 'usd', name: 'U', interval: 'monthly', amount_cents: 100, amount_currency: 'USD', charges: [] } });
   await refused('/api/v1/subscriptions', { subscription: { external_customer_id: 'tokyo', plan_code: 'usd', external_id: 'st' } }, { currency: ['currencies_does_not_match'] });
 });
+
+test('a recurring flag given as the string "true" (which the engine reads) does not break usage', async () => {
+  await ok('/api/v1/billable_metrics', { billable_metric: { code: 'seats', name: 'Seats', aggregation_type: 'sum_agg', field_name: 'n', recurring: 'true' } });
+  await ok('/api/v1/plans', { plan: { code: 'seats', name: 'Seats', interval: 'monthly', amount_cents: 0, amount_currency: 'EUR',
+    charges: [{ billable_metric_code: 'seats', charge_model: 'standard', properties: { amount: '2' } }] } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'c1', plan_code: 'seats', external_id: 'seats1', subscription_at: '2024-03-01T00:00:00Z' } });
+  await ok('/api/v1/events', { event: { transaction_id: 'seat-a', external_subscription_id: 'seats1', code: 'seats', timestamp: '2024-03-05T00:00:00Z', properties: { n: 3 } } });
+  await ok('/api/v1/events', { event: { transaction_id: 'seat-b', external_subscription_id: 'seats1', code: 'seats', timestamp: '2024-03-20T00:00:00Z', properties: { n: 2 } } });
+  const r = await api('GET', '/api/v1/customers/c1/current_usage?external_subscription_id=seats1');
+  assert.equal(r.status, 200, r.text);  // was a 500: the server read "true" as a bool
+  // 3 + 2 = 5 seats × 2.00 EUR = 10.00 EUR
+  assert.equal(r.body.customer_usage.amount_cents, 1000, r.text);
+});
