@@ -13,6 +13,8 @@ struct CodeResource {
   std::string path;    // "/api/v1/plans"
   // Fills derived fields before a save; may throw HttpError.
   std::function<void(ordered_json&, Transaction&, Context&)> prepare;
+  // After the object is removed (deletions.cpp); may be empty.
+  std::function<void(Transaction&, const ordered_json&, Context&)> removed = nullptr;
 };
 
 // The engine validates a plan exactly as it will price it (with the stored metrics and
@@ -133,7 +135,9 @@ void add_code_resource(App& app, const CodeResource& r) {
     std::optional<ordered_json> doc;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       doc = load_doc(tx, r.kind, ctx.params[0]);
-      if (doc) tx.remove(r.kind, ctx.params[0]);
+      if (!doc) return;
+      tx.remove(r.kind, ctx.params[0]);
+      if (r.removed) r.removed(tx, *doc, ctx);
     });
     if (!doc) throw not_found(r.kind);
     return object_reply(r.kind, *doc);
@@ -182,10 +186,10 @@ ordered_json snapshot_organization(Transaction& tx) {
 
 void add_catalog_routes(App& app) {
   add_code_resource(app, {"billable_metric", "billable_metrics", "/api/v1/billable_metrics",
-                          prepare_metric});
+                          prepare_metric, after_metric_deleted});
   add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan});
-  add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax});
-  add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon});
+  add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax, after_tax_deleted});
+  add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon, after_coupon_deleted});
 
   app.add("GET", "/api/v1/organizations", [](Context& ctx) {
     ordered_json org;

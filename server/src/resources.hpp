@@ -94,6 +94,11 @@ void refuse_unless_valid(rules::Resource kind, const ordered_json& object, const
 std::vector<ordered_json> validation_errors(rules::Resource kind, const json& objects,
                                             const json& context, const Context& ctx);
 
+// Deletions as Lago's Destroy services (deletions.cpp): what is left stays calculable.
+void after_metric_deleted(Transaction& tx, const ordered_json& metric, Context& ctx);
+void after_tax_deleted(Transaction& tx, const ordered_json& tax, Context& ctx);
+void after_coupon_deleted(Transaction& tx, const ordered_json& coupon, Context& ctx);
+
 // Applies due transitions to a customer's subscriptions at `now_us` (pending → active when
 // subscription_at is reached, active → terminated at ending_at or at a downgrade date).
 void settle_subscriptions(Transaction& tx, const std::string& external_customer_id,

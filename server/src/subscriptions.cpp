@@ -11,30 +11,34 @@
 // calculation or a listing, at the request's `now` — there is no background job.
 #include <date/date.h>
 
+#include <set>
+
 #include "resources.hpp"
 #include "tariff/rules.hpp"
 
 namespace tariff::server {
 namespace {
 
-// A snapshot of this customer's state for the engine's rules: organization, customer,
-// catalog and the given subscriptions, at the request's `now`.
-std::string rules_snapshot(Context& ctx, Transaction& tx, const ordered_json& customer,
-                           const std::vector<ordered_json>& subs) {
-  json snap = stored_context(tx, {"organization", "billable_metric", "tax", "plan"});
-  snap["now"] = ctx.now;
-  snap["customer"] = exact_json(customer);
-  snap["subscriptions"] = json::array();
-  for (const auto& sub : subs) snap["subscriptions"].push_back(exact_json(sub));
-  return snap.dump();
+// The engine's context for this customer's subscriptions: organization, customer, metrics,
+// taxes and only the plans the subscriptions name (another stored plan cannot matter).
+json subscription_context(Transaction& tx, const std::string& external_customer_id,
+                          const std::vector<ordered_json>& subs) {
+  json context = stored_context(tx, {"organization", "billable_metric", "tax"});
+  if (auto c = load_doc(tx, "customer", external_customer_id)) context["customer"] = exact_json(*c);
+  context["plans"] = json::array();
+  std::set<std::string> codes;
+  for (const auto& sub : subs) {
+    const std::string code = string_or(sub, "plan_code", "");
+    if (!codes.insert(code).second) continue;
+    if (auto plan = load_doc(tx, "plan", code)) context["plans"].push_back(exact_json(*plan));
+  }
+  return context;
 }
 
 // 422 unless the engine can read `sub` in its customer's snapshot (plan, overrides, dates).
 void refuse_invalid_subscription(Context& ctx, Transaction& tx, const ordered_json& sub) {
-  json context = stored_context(tx, {"organization", "billable_metric", "tax", "plan"});
-  if (auto c = load_doc(tx, "customer", string_or(sub, "external_customer_id", "")))
-    context["customer"] = exact_json(*c);
-  refuse_unless_valid(rules::Resource::subscription, sub, context, ctx);
+  refuse_unless_valid(rules::Resource::subscription, sub,
+                      subscription_context(tx, string_or(sub, "external_customer_id", ""), {sub}), ctx);
 }
 
 HttpError engine_error(const Error& e) {
@@ -143,7 +147,10 @@ ordered_json create(Context& ctx, Transaction& tx, const json& in) {
     save_sub(tx, old);
     return old;
   }
-  const auto change = rules::plan_change(rules_snapshot(ctx, tx, *customer, {old}), external_id, plan_code);
+  json snap = subscription_context(tx, ext_customer, {old, ordered_json{{"plan_code", plan_code}}});
+  snap["now"] = ctx.now;
+  snap["subscriptions"] = json::array({exact_json(old)});
+  const auto change = rules::plan_change(snap.dump(), external_id, plan_code);
   if (!change.ok()) throw engine_error(change.error);
   ordered_json next = new_subscription(ctx, *customer, in, plan_code, external_id);
   next["subscription_at"] = old["subscription_at"];

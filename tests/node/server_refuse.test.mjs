@@ -181,3 +181,36 @@ test('a recurring flag given as the string "true" (which the engine reads) does 
   // 3 + 2 = 5 seats × 2.00 EUR = 10.00 EUR
   assert.equal(r.body.customer_usage.amount_cents, 1000, r.text);
 });
+
+test('deleting a metric, a tax or a coupon leaves every calculation possible (as Lago\'s Destroy services)', async () => {
+  await ok('/api/v1/billable_metrics', { billable_metric: { code: 'api', name: 'API', aggregation_type: 'count_agg' } });
+  await ok('/api/v1/taxes', { tax: { code: 'vat10', name: 'VAT 10', rate: '10' } });
+  const plan = (await ok('/api/v1/plans', { plan: { code: 'mixed', name: 'Mixed', interval: 'monthly', amount_cents: 1000, amount_currency: 'EUR', tax_codes: ['vat10'],
+    charges: [{ billable_metric_code: 'api', charge_model: 'standard', properties: { amount: '1' } },
+      { billable_metric_code: 'gb', charge_model: 'standard', properties: { amount: '3' }, tax_codes: ['vat10'] }] } })).plan;
+  await ok('/api/v1/customers', { customer: { external_id: 'del', currency: 'EUR', tax_codes: ['vat10'] } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'del', plan_code: 'mixed', external_id: 'sdel', subscription_at: '2024-03-01T00:00:00Z',
+    plan_overrides: { charges: [{ id: plan.charges[0].lago_id, properties: { amount: '2' } }] } } });
+  await ok('/api/v1/events', { event: { transaction_id: 'd1', external_subscription_id: 'sdel', code: 'gb', timestamp: '2024-03-10T00:00:00Z', properties: { gb: 4 } } });
+  await ok('/api/v1/coupons', { coupon: { code: 'off', name: 'Off', coupon_type: 'fixed_amount', amount_cents: 100, amount_currency: 'EUR' } });
+  const applied = (await ok('/api/v1/applied_coupons', { applied_coupon: { external_customer_id: 'del', coupon_code: 'off' } })).applied_coupon;
+
+  assert.equal((await api('DELETE', '/api/v1/billable_metrics/api')).status, 200);
+  assert.equal((await api('DELETE', '/api/v1/taxes/vat10')).status, 200);
+  assert.equal((await api('DELETE', '/api/v1/coupons/off')).status, 200);
+
+  const after = (await ok('/api/v1/plans/mixed', undefined, 'GET')).plan;
+  assert.deepEqual(after.charges.map((c) => c.billable_metric_code), ['gb']);
+  assert.deepEqual(after.tax_codes, []);
+  assert.deepEqual(after.charges[0].tax_codes, []);
+  assert.deepEqual((await ok('/api/v1/customers/del', undefined, 'GET')).customer.tax_codes, []);
+  const sub = (await ok('/api/v1/subscriptions/sdel', undefined, 'GET')).subscription;
+  assert.deepEqual(sub.plan_overrides.charges, []);
+  const coupons = (await ok('/api/v1/applied_coupons?external_customer_id=del', undefined, 'GET')).applied_coupons;
+  assert.deepEqual(coupons.map((a) => [a.lago_id, a.status]), [[applied.lago_id, 'terminated']]);
+  // usage: 4 GB × 3.00 EUR = 12.00 EUR, no tax left (was: 422 billable_metric_not_found)
+  const r = await api('GET', '/api/v1/customers/del/current_usage?external_subscription_id=sdel');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.customer_usage.amount_cents, 1200, r.text);
+  assert.equal(r.body.customer_usage.taxes_amount_cents, 0, r.text);
+});
