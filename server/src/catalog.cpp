@@ -13,8 +13,12 @@ struct CodeResource {
   std::string path;    // "/api/v1/plans"
   // Fills derived fields before a save; may throw HttpError.
   std::function<void(ordered_json&, Transaction&, Context&)> prepare;
-  // After the object is removed (deletions.cpp); may be empty.
+  // After the object is removed (dependents.cpp); may be empty.
   std::function<void(Transaction&, const ordered_json&, Context&)> removed = nullptr;
+  // Fields an update leaves unchanged while the object is in use; may be empty.
+  std::function<std::vector<std::string>(Transaction&, const ordered_json&)> frozen = nullptr;
+  // After an update is saved (before, after); may be empty.
+  std::function<void(Transaction&, const ordered_json&, const ordered_json&, Context&)> updated = nullptr;
 };
 
 // The engine validates a plan exactly as it will price it (with the stored metrics and
@@ -35,6 +39,10 @@ void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
     for (auto& charge : *it) {
       const std::string at = std::string(list) + "[" + std::to_string(i++) + "]";
       if (!charge.is_object()) throw validation(at, "invalid_type");
+      // Lago's update names an existing charge by `id`: it keeps its identity (overrides use it)
+      if ((!charge.contains("lago_id") || !charge["lago_id"].is_string()) && charge.contains("id") &&
+          charge["id"].is_string())
+        charge["lago_id"] = charge["id"];
       if (!charge.contains("lago_id") || !charge["lago_id"].is_string())
         charge["lago_id"] = ctx.ids.uuid();
       if (!needs_metric) continue;
@@ -110,7 +118,10 @@ void add_code_resource(App& app, const CodeResource& r) {
       auto cur = load_doc(tx, r.kind, code);
       if (!cur) throw not_found(r.kind);
       out = *cur;
-      merge_fields(out, in);
+      json changes = in;
+      if (r.frozen)
+        for (const auto& f : r.frozen(tx, *cur)) changes.erase(f);
+      merge_fields(out, changes);
       const std::string new_code = string_or(out, "code", "");
       if (new_code.empty()) throw validation("code", "value_is_mandatory");
       if (new_code != code) {
@@ -119,6 +130,7 @@ void add_code_resource(App& app, const CodeResource& r) {
       }
       r.prepare(out, tx, ctx);
       save_doc(tx, r.kind, new_code, out, "", out["lago_id"].get<std::string>());
+      if (r.updated) r.updated(tx, *cur, out, ctx);
     });
     return object_reply(r.kind, out);
   });
@@ -186,10 +198,13 @@ ordered_json snapshot_organization(Transaction& tx) {
 
 void add_catalog_routes(App& app) {
   add_code_resource(app, {"billable_metric", "billable_metrics", "/api/v1/billable_metrics",
-                          prepare_metric, after_metric_deleted});
-  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan});
-  add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax, after_tax_deleted});
-  add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon, after_coupon_deleted});
+                          prepare_metric, after_metric_deleted, frozen_metric_fields});
+  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan, nullptr, frozen_plan_fields,
+                          after_plan_updated});
+  add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax, after_tax_deleted, nullptr,
+                          after_tax_updated});
+  add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon, after_coupon_deleted,
+                          frozen_coupon_fields});
 
   app.add("GET", "/api/v1/organizations", [](Context& ctx) {
     ordered_json org;

@@ -90,11 +90,21 @@ json stored_context(Transaction& tx, std::initializer_list<const char*> kinds);
 // 422 validation_errors with the engine's details (Lago's codes) unless `object` may be stored.
 void refuse_unless_valid(rules::Resource kind, const ordered_json& object, const json& context,
                          const Context& ctx);
+// The engine's context for subscriptions of one customer: organization, customer, metrics,
+// taxes and only the plans the subscriptions name.
+json subscription_context(Transaction& tx, const std::string& external_customer_id,
+                          const std::vector<ordered_json>& subs);
 // Per object of the array `objects`: its error details ({} when valid).
 std::vector<ordered_json> validation_errors(rules::Resource kind, const json& objects,
                                             const json& context, const Context& ctx);
 
-// Deletions as Lago's Destroy services (deletions.cpp): what is left stays calculable.
+// What depends on a catalog object (dependents.cpp): updates and deletions as Lago's
+// services, so that what is left stays calculable.
+std::vector<std::string> frozen_metric_fields(Transaction& tx, const ordered_json& metric);
+std::vector<std::string> frozen_plan_fields(Transaction& tx, const ordered_json& plan);
+std::vector<std::string> frozen_coupon_fields(Transaction& tx, const ordered_json& coupon);
+void after_tax_updated(Transaction& tx, const ordered_json& before, const ordered_json& after, Context& ctx);
+void after_plan_updated(Transaction& tx, const ordered_json& before, const ordered_json& after, Context& ctx);
 void after_metric_deleted(Transaction& tx, const ordered_json& metric, Context& ctx);
 void after_tax_deleted(Transaction& tx, const ordered_json& tax, Context& ctx);
 void after_coupon_deleted(Transaction& tx, const ordered_json& coupon, Context& ctx);

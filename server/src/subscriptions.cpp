@@ -11,29 +11,11 @@
 // calculation or a listing, at the request's `now` — there is no background job.
 #include <date/date.h>
 
-#include <set>
-
 #include "resources.hpp"
 #include "tariff/rules.hpp"
 
 namespace tariff::server {
 namespace {
-
-// The engine's context for this customer's subscriptions: organization, customer, metrics,
-// taxes and only the plans the subscriptions name (another stored plan cannot matter).
-json subscription_context(Transaction& tx, const std::string& external_customer_id,
-                          const std::vector<ordered_json>& subs) {
-  json context = stored_context(tx, {"organization", "billable_metric", "tax"});
-  if (auto c = load_doc(tx, "customer", external_customer_id)) context["customer"] = exact_json(*c);
-  context["plans"] = json::array();
-  std::set<std::string> codes;
-  for (const auto& sub : subs) {
-    const std::string code = string_or(sub, "plan_code", "");
-    if (!codes.insert(code).second) continue;
-    if (auto plan = load_doc(tx, "plan", code)) context["plans"].push_back(exact_json(*plan));
-  }
-  return context;
-}
 
 // 422 unless the engine can read `sub` in its customer's snapshot (plan, overrides, dates).
 void refuse_invalid_subscription(Context& ctx, Transaction& tx, const ordered_json& sub) {

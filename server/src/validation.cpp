@@ -2,6 +2,8 @@
 // (tariff::rules::validate) and Lago's model validations run; a refused object is answered
 // with 422 validation_errors and Lago's codes, and nothing is written. The server holds no
 // rule of its own here: it only gathers the stored objects the engine needs as context.
+#include <set>
+
 #include "resources.hpp"
 
 namespace tariff::server {
@@ -34,6 +36,21 @@ json stored_context(Transaction& tx, std::initializer_list<const char*> kinds) {
     ctx[section] = std::move(items);
   }
   return ctx;
+}
+
+// Only the plans the subscriptions name: another stored plan cannot matter to them.
+json subscription_context(Transaction& tx, const std::string& external_customer_id,
+                          const std::vector<ordered_json>& subs) {
+  json context = stored_context(tx, {"organization", "billable_metric", "tax"});
+  if (auto c = load_doc(tx, "customer", external_customer_id)) context["customer"] = exact_json(*c);
+  context["plans"] = json::array();
+  std::set<std::string> codes;
+  for (const auto& sub : subs) {
+    const std::string code = string_or(sub, "plan_code", "");
+    if (!codes.insert(code).second) continue;
+    if (auto plan = load_doc(tx, "plan", code)) context["plans"].push_back(exact_json(*plan));
+  }
+  return context;
 }
 
 ordered_json details_document(const rules::Details& details) {

@@ -214,3 +214,36 @@ test('deleting a metric, a tax or a coupon leaves every calculation possible (as
   assert.equal(r.body.customer_usage.amount_cents, 1200, r.text);
   assert.equal(r.body.customer_usage.taxes_amount_cents, 0, r.text);
 });
+
+test('updates keep what is in use, as Lago\'s update services; a renamed tax follows everywhere', async () => {
+  await ok('/api/v1/billable_metrics', { billable_metric: { code: 'mins', name: 'Minutes', aggregation_type: 'sum_agg', field_name: 'm' } });
+  await ok('/api/v1/taxes', { tax: { code: 'gst', name: 'GST', rate: '5' } });
+  const plan = (await ok('/api/v1/plans', { plan: { code: 'calls', name: 'Calls', interval: 'monthly', amount_cents: 500, amount_currency: 'EUR', tax_codes: ['gst'],
+    charges: [{ billable_metric_code: 'mins', charge_model: 'standard', properties: { amount: '1' } }] } })).plan;
+  await ok('/api/v1/customers', { customer: { external_id: 'upd', currency: 'EUR' } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'upd', plan_code: 'calls', external_id: 'supd', subscription_at: '2024-03-01T00:00:00Z',
+    plan_overrides: { charges: [{ id: plan.charges[0].lago_id, properties: { amount: '2' } }] } } });
+  await ok('/api/v1/coupons', { coupon: { code: 'ten', name: 'Ten', coupon_type: 'fixed_amount', amount_cents: 1000, amount_currency: 'EUR' } });
+  await ok('/api/v1/applied_coupons', { applied_coupon: { external_customer_id: 'upd', coupon_code: 'ten' } });
+
+  // metric on a plan: only its name changes (Lago: name, description, filters)
+  let m = (await ok('/api/v1/billable_metrics/mins', { billable_metric: { name: 'Call minutes', aggregation_type: 'count_agg', code: 'minutes' } }, 'PUT')).billable_metric;
+  assert.deepEqual([m.code, m.name, m.aggregation_type], ['mins', 'Call minutes', 'sum_agg']);
+  // plan with a subscription: name and amount change, code / interval / currency stay
+  let p = (await ok('/api/v1/plans/calls', { plan: { name: 'Calls+', amount_cents: 700, code: 'calls2', interval: 'yearly', amount_currency: 'USD' } }, 'PUT')).plan;
+  assert.deepEqual([p.code, p.name, p.amount_cents, p.interval, p.amount_currency], ['calls', 'Calls+', 700, 'monthly', 'EUR']);
+  // applied coupon: the amount stays, the name changes
+  const k = (await ok('/api/v1/coupons/ten', { coupon: { name: 'Tenner', amount_cents: 5 } }, 'PUT')).coupon;
+  assert.deepEqual([k.name, k.amount_cents], ['Tenner', 1000]);
+  // a plan update that removes the charge a subscription overrides is refused, nothing changes
+  await refused('/api/v1/plans/calls', { plan: { charges: [] } }, { 'plan_overrides.charges[0].id': ['charge_not_found'] }, 'PUT');
+  assert.equal((await ok('/api/v1/plans/calls', undefined, 'GET')).plan.charges.length, 1);
+  // ... while naming the kept charge by its Lago `id` keeps it (and its override)
+  p = (await ok('/api/v1/plans/calls', { plan: { charges: [{ id: plan.charges[0].lago_id, billable_metric_code: 'mins', charge_model: 'standard', properties: { amount: '1.5' } }] } }, 'PUT')).plan;
+  assert.equal(p.charges[0].lago_id, plan.charges[0].lago_id);
+  // a renamed tax: every reference follows
+  await ok('/api/v1/taxes/gst', { tax: { code: 'gst5' } }, 'PUT');
+  assert.deepEqual((await ok('/api/v1/plans/calls', undefined, 'GET')).plan.tax_codes, ['gst5']);
+  const r = await api('GET', '/api/v1/customers/upd/current_usage?external_subscription_id=supd');
+  assert.equal(r.status, 200, r.text);
+});
