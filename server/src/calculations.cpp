@@ -43,7 +43,11 @@ std::optional<int64_t> events_from(const ordered_json& plan, const ordered_json&
     const std::string code = string_or(charge, "billable_metric_code", "");
     for (const auto& m : metrics) {
       if (string_or(m, "code", "") != code) continue;
-      if (m.value("recurring", false) || string_or(m, "aggregation_type", "") == "weighted_sum_agg")
+      // Anything but an explicit false may be recurring as the engine reads it ("true" too):
+      // fetching every event is then merely more than needed, never less.
+      const auto rec = m.find("recurring");
+      const bool maybe_recurring = rec != m.end() && !rec->is_null() && *rec != false && *rec != "false";
+      if (maybe_recurring || string_or(m, "aggregation_type", "") == "weighted_sum_agg")
         return std::nullopt;
     }
   }

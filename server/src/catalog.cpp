@@ -2,10 +2,6 @@
 // organization settings. Objects are stored as given, plus lago_id and created_at; a plan's
 // charges and fixed charges get their own lago_id, and each charge names its metric both by
 // code and by id, whichever the caller used (Lago's API takes billable_metric_id).
-#include <set>
-
-#include "tariff/engine.hpp"
-
 #include "resources.hpp"
 
 namespace tariff::server {
@@ -17,29 +13,18 @@ struct CodeResource {
   std::string path;    // "/api/v1/plans"
   // Fills derived fields before a save; may throw HttpError.
   std::function<void(ordered_json&, Transaction&, Context&)> prepare;
+  // After the object is removed (dependents.cpp); may be empty.
+  std::function<void(Transaction&, const ordered_json&, Context&)> removed = nullptr;
+  // Fields an update leaves unchanged while the object is in use; may be empty.
+  std::function<std::vector<std::string>(Transaction&, const ordered_json&)> frozen = nullptr;
+  // After an update is saved (before, after); may be empty.
+  std::function<void(Transaction&, const ordered_json&, const ordered_json&, Context&)> updated = nullptr;
 };
 
-// The engine validates a plan exactly as it will price it: run it over a one-plan snapshot
-// with the stored metrics and taxes, and refuse the plan with the engine's own error details
-// (paths relative to the plan) so nothing unpriceable is ever stored.
-void validate_with_engine(const ordered_json& plan, Transaction& tx) {
-  json snapshot = {{"now", "2000-01-01T00:00:00Z"}};
-  for (const char* kind : {"billable_metric", "tax"}) {
-    json items = json::array();
-    for (const auto& d : tx.list(DocumentQuery{kind, std::nullopt, std::nullopt, 0, -1}).items)
-      items.push_back(parse_json_exact(d.body));
-    snapshot[std::string(kind) == "tax" ? "taxes" : "billable_metrics"] = std::move(items);
-  }
-  snapshot["plans"] = json::array({parse_json_exact(plan.dump())});
-  const tariff::Result r = tariff::run(tariff::Operation::current_usage, snapshot.dump());
-  if (r.ok()) return;
-  const json doc = parse_json_exact(r.body);
-  ordered_json details = ordered_json::object();
-  const std::string prefix = "plans[0].";
-  if (doc.is_object() && doc.contains("error_details") && doc["error_details"].is_object())
-    for (auto it = doc["error_details"].begin(); it != doc["error_details"].end(); ++it)
-      if (it.key().rfind(prefix, 0) == 0) details[it.key().substr(prefix.size())] = it.value();
-  if (!details.empty()) throw validation_details(details);
+// The engine validates a plan exactly as it will price it (with the stored metrics and
+// taxes) and refuses it with its own error details, so nothing unpriceable is ever stored.
+void validate_with_engine(const ordered_json& plan, Transaction& tx, Context& ctx) {
+  refuse_unless_valid(rules::Resource::plan, plan, stored_context(tx, {"billable_metric", "tax"}), ctx);
 }
 
 void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
@@ -54,6 +39,10 @@ void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
     for (auto& charge : *it) {
       const std::string at = std::string(list) + "[" + std::to_string(i++) + "]";
       if (!charge.is_object()) throw validation(at, "invalid_type");
+      // Lago's update names an existing charge by `id`: it keeps its identity (overrides use it)
+      if ((!charge.contains("lago_id") || !charge["lago_id"].is_string()) && charge.contains("id") &&
+          charge["id"].is_string())
+        charge["lago_id"] = charge["id"];
       if (!charge.contains("lago_id") || !charge["lago_id"].is_string())
         charge["lago_id"] = ctx.ids.uuid();
       if (!needs_metric) continue;
@@ -78,25 +67,28 @@ void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
   };
   resolve_charges("charges", true);
   resolve_charges("fixed_charges", false);
-  validate_with_engine(plan, tx);
+  validate_with_engine(plan, tx, ctx);
 }
 
-void prepare_metric(ordered_json& m, Transaction&, Context&) {
+void prepare_metric(ordered_json& m, Transaction&, Context& ctx) {
   if (!m.contains("aggregation_type")) throw validation("aggregation_type", "value_is_mandatory");
   if (!m.contains("recurring")) m["recurring"] = false;
   if (!m.contains("filters")) m["filters"] = ordered_json::array();
+  refuse_unless_valid(rules::Resource::billable_metric, m, json::object(), ctx);
 }
 
-void prepare_tax(ordered_json& t, Transaction&, Context&) {
+void prepare_tax(ordered_json& t, Transaction&, Context& ctx) {
   if (!t.contains("rate")) throw validation("rate", "value_is_mandatory");
   if (!t.contains("applied_to_organization")) t["applied_to_organization"] = false;
+  refuse_unless_valid(rules::Resource::tax, t, json::object(), ctx);
 }
 
-void prepare_coupon(ordered_json& c, Transaction&, Context&) {
+void prepare_coupon(ordered_json& c, Transaction& tx, Context& ctx) {
   if (!c.contains("coupon_type")) throw validation("coupon_type", "value_is_mandatory");
   if (!c.contains("frequency")) c["frequency"] = "once";
   if (!c.contains("reusable")) c["reusable"] = true;
   if (!c.contains("expiration")) c["expiration"] = "no_expiration";
+  refuse_unless_valid(rules::Resource::coupon, c, stored_context(tx, {"billable_metric", "plan"}), ctx);
 }
 
 void add_code_resource(App& app, const CodeResource& r) {
@@ -126,7 +118,10 @@ void add_code_resource(App& app, const CodeResource& r) {
       auto cur = load_doc(tx, r.kind, code);
       if (!cur) throw not_found(r.kind);
       out = *cur;
-      merge_fields(out, in);
+      json changes = in;
+      if (r.frozen)
+        for (const auto& f : r.frozen(tx, *cur)) changes.erase(f);
+      merge_fields(out, changes);
       const std::string new_code = string_or(out, "code", "");
       if (new_code.empty()) throw validation("code", "value_is_mandatory");
       if (new_code != code) {
@@ -135,6 +130,7 @@ void add_code_resource(App& app, const CodeResource& r) {
       }
       r.prepare(out, tx, ctx);
       save_doc(tx, r.kind, new_code, out, "", out["lago_id"].get<std::string>());
+      if (r.updated) r.updated(tx, *cur, out, ctx);
     });
     return object_reply(r.kind, out);
   });
@@ -151,7 +147,9 @@ void add_code_resource(App& app, const CodeResource& r) {
     std::optional<ordered_json> doc;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       doc = load_doc(tx, r.kind, ctx.params[0]);
-      if (doc) tx.remove(r.kind, ctx.params[0]);
+      if (!doc) return;
+      tx.remove(r.kind, ctx.params[0]);
+      if (r.removed) r.removed(tx, *doc, ctx);
     });
     if (!doc) throw not_found(r.kind);
     return object_reply(r.kind, *doc);
@@ -203,10 +201,13 @@ void prepare_proposed_plan(ordered_json& plan, Transaction& tx, Context& ctx) { 
 
 void add_catalog_routes(App& app) {
   add_code_resource(app, {"billable_metric", "billable_metrics", "/api/v1/billable_metrics",
-                          prepare_metric});
-  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan});
-  add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax});
-  add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon});
+                          prepare_metric, after_metric_deleted, frozen_metric_fields});
+  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan, nullptr, frozen_plan_fields,
+                          after_plan_updated});
+  add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax, after_tax_deleted, nullptr,
+                          after_tax_updated});
+  add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon, after_coupon_deleted,
+                          frozen_coupon_fields});
 
   app.add("GET", "/api/v1/organizations", [](Context& ctx) {
     ordered_json org;
@@ -219,20 +220,11 @@ void add_catalog_routes(App& app) {
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       org = load_organization(tx);
       merge_fields(org, in);
+      refuse_unless_valid(rules::Resource::organization, org, stored_context(tx, {"tax"}), ctx);
       save_doc(tx, "organization", "default", org);
     });
     return object_reply("organization", org);
   });
-}
-
-int currency_exponent(const std::string& c) {
-  static const std::set<std::string> zero = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF",
-                                             "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV",
-                                             "XAF", "XOF", "XPF"};
-  static const std::set<std::string> three = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
-  if (zero.count(c)) return 0;
-  if (three.count(c)) return 3;
-  return 2;
 }
 
 }  // namespace tariff::server

@@ -3,6 +3,7 @@
 // balance_cents = credits × rate_amount × 10^exponent, e.g. 10.5 credits at 2.0 = 2100 cents.
 // There is no payment flow here: purchased (paid) credits settle at once, like granted ones.
 #include "resources.hpp"
+#include "tariff/currency.hpp"
 #include "tariff/decimal.hpp"
 
 namespace tariff::server {
@@ -14,22 +15,31 @@ ordered_json load_customer_or_404(Transaction& tx, const std::string& external_i
   return *c;
 }
 
-// A credits or rate value given as a string or a JSON number, as an exact Decimal.
+// A credits or rate value given as a string or a JSON number (the exact reader keeps a
+// fractional number's text), as an exact Decimal. Lago refuses a bad credit amount with
+// {paid_credits: ["invalid_paid_credits", "invalid_amount"]} (Wallets::ValidateService).
 Decimal decimal_field(const json& obj, const std::string& field, const char* fallback) {
   auto it = obj.find(field);
   if (it == obj.end() || it->is_null()) return *Decimal::parse(fallback);
   std::optional<Decimal> d;
-  if (it->is_string()) d = Decimal::parse(it->get<std::string>());
-  else if (it->is_number()) d = Decimal::parse(it->dump());
-  if (!d || d->is_negative()) throw validation(field, "invalid_value");
+  if (it->is_string()) d = Decimal::parse_lenient(it->get<std::string>());
+  else if (it->is_number_integer()) d = Decimal::parse(it->dump());
+  if (!d || d->is_negative()) {
+    ordered_json details;
+    details[field] = {"invalid_" + field, "invalid_amount"};
+    throw validation_details(details);
+  }
   return *d;
 }
 
-// Sets credits_balance and balance_cents from a credit count (rounded half up to the cent).
+// Sets credits_balance and balance_cents from a credit count: the amount rounded to the
+// currency's exponent, in its subunits (the engine's currency table; the wallet's currency was
+// validated before).
 void set_balance(ordered_json& wallet, const Decimal& credits) {
   const Decimal rate = *Decimal::parse(wallet["rate_amount"].get<std::string>());
-  const int exp = currency_exponent(string_or(wallet, "currency", "USD"));
-  const Decimal cents = (credits * rate * Decimal::pow10(exp)).round(0);
+  const auto currency = find_currency(string_or(wallet, "currency", "USD"));
+  if (!currency) throw validation("currency", "value_is_invalid");
+  const Decimal cents = currency->to_cents_rounded(credits * rate);
   wallet["credits_balance"] = credits.to_string();
   wallet["balance_cents"] = cents.to_int64();
   wallet["credits_ongoing_balance"] = credits.to_string();
@@ -99,6 +109,7 @@ void add_customers(App& app) {
       }
       merge_fields(out, in);
       if (!out.contains("timezone")) out["timezone"] = nullptr;
+      refuse_unless_valid(rules::Resource::customer, out, stored_context(tx, {"tax", "organization"}), ctx);
       save_doc(tx, "customer", ext, out, "", out["lago_id"].get<std::string>());
     });
     return object_reply("customer", out);
@@ -174,6 +185,11 @@ void add_applied_coupons(App& app) {
                                                                : ordered_json(nullptr);
       out["created_at"] = ctx.now;
       out["terminated_at"] = nullptr;
+      ordered_json applied = *coupon;  // the coupon with this customer's overrides
+      for (const char* f : {"amount_cents", "amount_currency", "percentage_rate", "frequency",
+                            "frequency_duration"})
+        if (in.contains(f)) applied[f] = out[f];
+      refuse_unless_valid(rules::Resource::coupon, applied, json::object(), ctx);
       save_doc(tx, "applied_coupon", out["lago_id"], out, ext);
     });
     return object_reply("applied_coupon", out);
@@ -205,8 +221,6 @@ void add_wallets(App& app) {
   app.add("POST", "/api/v1/wallets", [](Context& ctx) {
     const json in = ctx.body_object("wallet");
     const std::string ext = required_string(in, "external_customer_id");
-    const Decimal rate = decimal_field(in, "rate_amount", "1");
-    if (rate.is_zero()) throw validation("rate_amount", "invalid_value");
     ordered_json out;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       const ordered_json customer = load_customer_or_404(tx, ext);
@@ -217,7 +231,9 @@ void add_wallets(App& app) {
       out["currency"] = in.contains("currency") ? to_ordered(in["currency"])
                                                 : ordered_json(string_or(customer, "currency", "USD"));
       out["name"] = in.value("name", json(nullptr));
-      out["rate_amount"] = rate.to_string();
+      out["rate_amount"] = in.contains("rate_amount") && !in["rate_amount"].is_null()
+                               ? to_ordered(in["rate_amount"])
+                               : ordered_json("1");
       out["priority"] = in.value("priority", json(50));
       out["applies_to"] = in.contains("applies_to") ? to_ordered(in["applies_to"])
                                                     : ordered_json(nullptr);
@@ -225,6 +241,11 @@ void add_wallets(App& app) {
       out["consumed_credits"] = "0.0";
       out["created_at"] = ctx.now;
       out["terminated_at"] = nullptr;
+      json context = json::object();
+      context["customer"] = exact_json(customer);
+      refuse_unless_valid(rules::Resource::wallet, out, context, ctx);
+      // Valid, hence a positive decimal: stored as Lago prints it ("2.5")
+      out["rate_amount"] = decimal_field(in, "rate_amount", "1").to_string();
       set_balance(out, *Decimal::parse("0"));
       apply_credits(ctx, tx, out, in);
       save_doc(tx, "wallet", out["lago_id"], out, ext);
@@ -252,6 +273,7 @@ void add_wallets(App& app) {
       w = *cur;
       for (const char* f : {"name", "priority", "applies_to", "expiration_at"})
         if (in.contains(f)) w[f] = to_ordered(in[f]);
+      refuse_unless_valid(rules::Resource::wallet, w, json::object(), ctx);
       save_doc(tx, "wallet", ctx.params[0], w, string_or(w, "external_customer_id", ""));
     });
     return object_reply("wallet", w);

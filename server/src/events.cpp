@@ -5,6 +5,7 @@
 // Stored as Lago's Event object, timestamp as ISO 8601 with milliseconds (Lago's iso8601(3)).
 #include <date/date.h>
 
+#include <map>
 #include <set>
 
 #include "resources.hpp"
@@ -78,6 +79,18 @@ ordered_json check_event(Context& ctx, const json& in, EventRecord* out) {
   return errors;
 }
 
+// The engine's refusals of events that passed check_event(): whatever a calculation of this
+// period would refuse (a timestamp out of 1970..9999, a non-numeric
+// precise_total_amount_cents, a value a metric of that code aggregates beyond Decimal's
+// range). Per index; {} when the event may be stored.
+std::vector<ordered_json> engine_refusals(Context& ctx, const json& events) {
+  std::vector<ordered_json> out;
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    out = validation_errors(rules::Resource::event, events, stored_context(tx, {"billable_metric"}), ctx);
+  });
+  return out;
+}
+
 Reply event_list(Context& ctx) {
   const Pagination p = parse_pagination(ctx.query());
   EventQuery q;
@@ -100,6 +113,8 @@ void add_event_routes(App& app) {
     EventRecord rec;
     ordered_json errors = check_event(ctx, in, &rec);
     if (!errors.empty()) throw validation_details(errors);
+    errors = engine_refusals(ctx, json::array({in}))[0];
+    if (!errors.empty()) throw validation_details(errors);
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       if (!tx.insert_event(rec)) throw validation("transaction_id", "value_already_exist");
     });
@@ -114,12 +129,22 @@ void add_event_routes(App& app) {
     if (!it->is_array()) throw validation("events", "invalid_type");
     if (it->size() > kMaxBatch) throw validation("events", "too_many_events");
     std::vector<EventRecord> recs(it->size());
-    ordered_json errors = ordered_json::object();
+    std::map<size_t, ordered_json> by_index;  // Lago's batch shape: {"<index>": {field: [codes]}}
+    json checked = json::array();  // the events check_event() accepted, for the engine
+    std::vector<size_t> index;
     for (size_t i = 0; i < it->size(); ++i) {
       ordered_json e = check_event(ctx, (*it)[i], &recs[i]);
-      if (!e.empty()) errors[std::to_string(i)] = e;
+      if (!e.empty()) by_index[i] = e;
+      else checked.push_back((*it)[i]), index.push_back(i);
     }
-    if (!errors.empty()) throw validation_details(errors);
+    const auto refused = engine_refusals(ctx, checked);
+    for (size_t k = 0; k < refused.size(); ++k)
+      if (!refused[k].empty()) by_index[index[k]] = refused[k];
+    if (!by_index.empty()) {
+      ordered_json errors = ordered_json::object();
+      for (const auto& [i, e] : by_index) errors[std::to_string(i)] = e;
+      throw validation_details(errors);
+    }
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       std::set<std::pair<std::string, std::string>> seen;
       ordered_json dup = ordered_json::object();

@@ -9,6 +9,7 @@
 
 #include "app.hpp"
 #include "tariff/json.hpp"
+#include "tariff/rules.hpp"
 
 namespace tariff::server {
 
@@ -80,8 +81,33 @@ inline Reply object_reply(const std::string& root, const ordered_json& obj) {
   return json_reply(d);
 }
 
-// Currency subunit exponent (ISO 4217): JPY 0, KWD 3, most others 2.
-int currency_exponent(const std::string& currency);
+// ---- write-time validation (validation.cpp): the engine's rules::validate over stored context
+// An ordered document as the engine reads JSON (exact numbers).
+json exact_json(const ordered_json& doc);
+// Snapshot sections from the store: "billable_metric", "tax", "plan", "coupon" (all of them)
+// and "organization" (as calculations see it).
+json stored_context(Transaction& tx, std::initializer_list<const char*> kinds);
+// 422 validation_errors with the engine's details (Lago's codes) unless `object` may be stored.
+void refuse_unless_valid(rules::Resource kind, const ordered_json& object, const json& context,
+                         const Context& ctx);
+// The engine's context for subscriptions of one customer: organization, customer, metrics,
+// taxes and only the plans the subscriptions name.
+json subscription_context(Transaction& tx, const std::string& external_customer_id,
+                          const std::vector<ordered_json>& subs);
+// Per object of the array `objects`: its error details ({} when valid).
+std::vector<ordered_json> validation_errors(rules::Resource kind, const json& objects,
+                                            const json& context, const Context& ctx);
+
+// What depends on a catalog object (dependents.cpp): updates and deletions as Lago's
+// services, so that what is left stays calculable.
+std::vector<std::string> frozen_metric_fields(Transaction& tx, const ordered_json& metric);
+std::vector<std::string> frozen_plan_fields(Transaction& tx, const ordered_json& plan);
+std::vector<std::string> frozen_coupon_fields(Transaction& tx, const ordered_json& coupon);
+void after_tax_updated(Transaction& tx, const ordered_json& before, const ordered_json& after, Context& ctx);
+void after_plan_updated(Transaction& tx, const ordered_json& before, const ordered_json& after, Context& ctx);
+void after_metric_deleted(Transaction& tx, const ordered_json& metric, Context& ctx);
+void after_tax_deleted(Transaction& tx, const ordered_json& tax, Context& ctx);
+void after_coupon_deleted(Transaction& tx, const ordered_json& coupon, Context& ctx);
 
 // Applies due transitions to a customer's subscriptions at `now_us` (pending → active when
 // subscription_at is reached, active → terminated at ending_at or at a downgrade date).

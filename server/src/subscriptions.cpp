@@ -3,72 +3,29 @@
 //
 // Stored by lago_id with owner = external_customer_id and ref = external_id, so that one
 // external_id can hold its history (old plan terminated, new plan active).
-//   upgrade   yearly(new) >= yearly(old): old terminated now; new active now, same anchor
-//   downgrade: old runs to its period end; new pending, activated at downgrade_plan_date
+//   upgrade   (the engine's rule, tariff::rules::plan_change): old terminated now; new active
+//             now, same anchor
+//   downgrade: old runs to its period end in the customer's zone; new pending, activated at
+//             local midnight of downgrade_plan_date
 // Due transitions are applied lazily (settle_subscriptions) when a customer is read for a
 // calculation or a listing, at the request's `now` — there is no background job.
 #include <date/date.h>
 
 #include "resources.hpp"
+#include "tariff/rules.hpp"
 
 namespace tariff::server {
 namespace {
 
-// Plan amount over a year: 1000 monthly → 12000; weekly ×52, quarterly ×4, semiannual ×2.
-int64_t yearly_amount(const ordered_json& plan) {
-  const std::string interval = string_or(plan, "interval", "monthly");
-  const int64_t amount = plan.value("amount_cents", int64_t{0});
-  if (interval == "weekly") return amount * 52;
-  if (interval == "monthly") return amount * 12;
-  if (interval == "quarterly") return amount * 4;
-  if (interval == "semiannual") return amount * 2;
-  return amount;
+// 422 unless the engine can read `sub` in its customer's snapshot (plan, overrides, dates).
+void refuse_invalid_subscription(Context& ctx, Transaction& tx, const ordered_json& sub) {
+  refuse_unless_valid(rules::Resource::subscription, sub,
+                      subscription_context(tx, string_or(sub, "external_customer_id", ""), {sub}), ctx);
 }
 
-// The start of the billing period after `now` (UTC days), where a downgrade takes effect.
-int64_t next_period_start_us(const ordered_json& plan, const ordered_json& sub, int64_t now_us) {
-  using namespace date;
-  const std::string interval = string_or(plan, "interval", "monthly");
-  const bool calendar = string_or(sub, "billing_time", "calendar") == "calendar";
-  const sys_days today = floor<days>(sys_time<std::chrono::microseconds>{
-      std::chrono::microseconds{now_us}});
-  const year_month_day ymd{today};
-  sys_days next;
-  if (interval == "weekly") {
-    weekday anchor = Monday;
-    if (!calendar) {
-      auto at = parse_iso(string_or(sub, "subscription_at", ""));
-      if (at) anchor = weekday{floor<days>(sys_time<std::chrono::microseconds>{
-                                   std::chrono::microseconds{*at}})};
-    }
-    next = today + days{1};
-    while (weekday{next} != anchor) next += days{1};
-  } else {
-    const int step = interval == "quarterly" ? 3 : interval == "semiannual" ? 6
-                     : interval == "yearly" ? 12 : 1;
-    unsigned day = 1;
-    int anchor_month = 1;  // calendar periods start on Jan 1 + k × step months
-    if (!calendar) {
-      auto at = parse_iso(string_or(sub, "subscription_at", ""));
-      if (at) {
-        const year_month_day a{floor<days>(sys_time<std::chrono::microseconds>{
-            std::chrono::microseconds{*at}})};
-        day = static_cast<unsigned>(a.day());
-        anchor_month = static_cast<int>(static_cast<unsigned>(a.month()));
-      }
-    }
-    year_month ym{ymd.year(), month{static_cast<unsigned>(anchor_month)}};
-    ym -= years{1};
-    for (int guard = 0; guard < 40; ++guard, ym += months{step}) {
-      year_month_day cand = ym / day;
-      if (!cand.ok()) cand = ym / last;  // 31st anchor in a 30-day month
-      if (sys_days{cand} > today) {
-        next = sys_days{cand};
-        break;
-      }
-    }
-  }
-  return std::chrono::duration_cast<std::chrono::microseconds>(next.time_since_epoch()).count();
+HttpError engine_error(const Error& e) {
+  HttpError h{e.status, parse_stored(e.to_json())};
+  return h;
 }
 
 std::vector<Document> subscriptions_of(Transaction& tx, std::optional<std::string> customer,
@@ -130,9 +87,6 @@ ordered_json create(Context& ctx, Transaction& tx, const json& in) {
   if (in.contains("subscription_at") && !in["subscription_at"].is_null() &&
       (!in["subscription_at"].is_string() || !parse_iso(in["subscription_at"].get<std::string>())))
     throw validation("subscription_at", "invalid_date");
-  if (in.contains("billing_time") && in["billing_time"] != "calendar" &&
-      in["billing_time"] != "anniversary")
-    throw validation("billing_time", "value_is_invalid");
   auto customer = load_doc(tx, "customer", ext_customer);
   if (!customer) {  // Lago creates the customer a subscription names
     ordered_json c;
@@ -152,6 +106,7 @@ ordered_json create(Context& ctx, Transaction& tx, const json& in) {
     throw validation("external_id", "value_already_exist");
   if (!cur) {
     ordered_json s = new_subscription(ctx, *customer, in, plan_code, external_id);
+    refuse_invalid_subscription(ctx, tx, s);
     const auto at = parse_iso(s["subscription_at"].get<std::string>());
     if (at && *at > ctx.now_us) {
       s["status"] = "pending";
@@ -164,32 +119,38 @@ ordered_json create(Context& ctx, Transaction& tx, const json& in) {
   if (string_or(old, "plan_code", "") == plan_code) {  // same plan: update in place
     for (const char* f : {"name", "ending_at"})
       if (in.contains(f)) old[f] = to_ordered(in[f]);
+    refuse_invalid_subscription(ctx, tx, old);
     save_sub(tx, old);
     return old;
   }
   if (string_or(old, "status", "") == "pending") {  // not started: switch its plan
     old["plan_code"] = plan_code;
+    refuse_invalid_subscription(ctx, tx, old);
     save_sub(tx, old);
     return old;
   }
-  auto old_plan = load_doc(tx, "plan", string_or(old, "plan_code", ""));
+  json snap = subscription_context(tx, ext_customer, {old, ordered_json{{"plan_code", plan_code}}});
+  snap["now"] = ctx.now;
+  snap["subscriptions"] = json::array({exact_json(old)});
+  const auto change = rules::plan_change(snap.dump(), external_id, plan_code);
+  if (!change.ok()) throw engine_error(change.error);
   ordered_json next = new_subscription(ctx, *customer, in, plan_code, external_id);
   next["subscription_at"] = old["subscription_at"];
   next["billing_time"] = old["billing_time"];
   next["ending_at"] = old["ending_at"];
   next["previous_plan_code"] = old["plan_code"];
-  if (!old_plan || yearly_amount(*plan) >= yearly_amount(*old_plan)) {  // upgrade
+  if (change.value->kind == rules::PlanChangeKind::upgrade) {
     old["status"] = "terminated";
     old["terminated_at"] = ctx.now;
     old["next_plan_code"] = plan_code;
     next["started_at"] = ctx.now;
-  } else {  // downgrade at the next period start
-    const int64_t at = next_period_start_us(*old_plan, old, ctx.now_us);
+  } else {  // downgrade at the next period start, a local date in the customer's zone
     old["next_plan_code"] = plan_code;
-    old["downgrade_plan_date"] = format_iso(at).substr(0, 10);
+    old["downgrade_plan_date"] = format_date(change.value->effective_day);
     next["status"] = "pending";
     next["started_at"] = nullptr;
   }
+  refuse_invalid_subscription(ctx, tx, next);
   save_sub(tx, old);
   save_sub(tx, next);
   return next;
@@ -228,10 +189,23 @@ Reply list(Context& ctx, std::optional<std::string> customer) {
   return list_reply("subscriptions", items, p, total);
 }
 
+// Local midnight of a downgrade_plan_date in the customer's zone (the engine's choice of zone).
+std::optional<int64_t> downgrade_instant(Transaction& tx, const std::string& customer,
+                                         const std::string& day, const std::string& now) {
+  const auto d = parse_date(day);
+  if (!d) return std::nullopt;
+  json snap = stored_context(tx, {"organization"});
+  snap["now"] = now;
+  if (auto c = load_doc(tx, "customer", customer)) snap["customer"] = exact_json(*c);
+  const auto at = rules::start_of_local_day(snap.dump(), *d);
+  if (!at.ok()) return std::nullopt;
+  return at.value->time_since_epoch().count();
+}
+
 }  // namespace
 
 void settle_subscriptions(Transaction& tx, const std::string& customer, int64_t now_us,
-                          const std::string&) {
+                          const std::string& now) {
   auto docs = subscriptions_of(tx, customer, std::nullopt);
   for (const auto& d : docs) {
     ordered_json s = parse_stored(d.body);
@@ -246,7 +220,8 @@ void settle_subscriptions(Transaction& tx, const std::string& customer, int64_t 
       }
     } else if (st == "active") {
       auto end = parse_iso(string_or(s, "ending_at", ""));
-      auto down = parse_iso(string_or(s, "downgrade_plan_date", ""));
+      const std::string down_day = string_or(s, "downgrade_plan_date", "");
+      auto down = down_day.empty() ? std::nullopt : downgrade_instant(tx, customer, down_day, now);
       if (down && *down <= now_us) {  // downgrade due: hand over to the pending plan
         const std::string at = format_iso(*down);
         s["status"] = "terminated";
@@ -299,6 +274,7 @@ void add_subscription_routes(App& app) {
         if (in.contains(f)) s[f] = to_ordered(in[f]);
       if (in.contains("subscription_at") && string_or(s, "status", "") == "pending")
         s["subscription_at"] = to_ordered(in["subscription_at"]);
+      refuse_invalid_subscription(ctx, tx, s);
       save_sub(tx, s);
     });
     return object_reply("subscription", s);

@@ -1,9 +1,10 @@
 #include "support.hpp"
 
-#include <date/date.h>
-
 #include <cctype>
 #include <cstdlib>
+
+#include "tariff/rules.hpp"
+#include "tariff/time.hpp"
 
 namespace tariff::server {
 
@@ -49,113 +50,20 @@ int64_t clock_now_us() {
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::string format_iso(int64_t us) {
-  using namespace std::chrono;
-  int64_t secs = us / 1000000;
-  if (us % 1000000 < 0) --secs;  // floor for instants before 1970
-  const date::sys_seconds tp{seconds{secs}};
-  return date::format("%FT%TZ", tp);
-}
-
-namespace {
-bool digits(std::string_view s, size_t pos, size_t n, int* out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
-}  // namespace
+// Instants are the engine's (tariff/time.hpp, tariff/rules.hpp): one parser, one range
+// (1970..9999), one format; the server only converts to and from microseconds.
+std::string format_iso(int64_t us) { return format_instant(Instant{std::chrono::microseconds{us}}); }
 
 std::optional<int64_t> parse_iso(std::string_view s) {
-  int y, mo, d, h = 0, mi = 0, se = 0;
-  if (!digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, &mo) ||
-      s[7] != '-' || !digits(s, 8, 2, &d))
-    return std::nullopt;
-  const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
-                                 date::day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return std::nullopt;
-  size_t p = 10;
-  int64_t frac_us = 0, offset_s = 0;
-  if (p < s.size()) {
-    if (s[p] != 'T' && s[p] != ' ') return std::nullopt;
-    if (!digits(s, p + 1, 2, &h) || s.size() < p + 6 || s[p + 3] != ':' ||
-        !digits(s, p + 4, 2, &mi))
-      return std::nullopt;
-    p += 6;
-    if (p < s.size() && s[p] == ':') {
-      if (!digits(s, p + 1, 2, &se)) return std::nullopt;
-      p += 3;
-    }
-    if (p < s.size() && s[p] == '.') {
-      ++p;
-      int64_t scale = 100000;
-      size_t start = p;
-      while (p < s.size() && std::isdigit(static_cast<unsigned char>(s[p]))) {
-        frac_us += (s[p] - '0') * scale;
-        scale /= 10;
-        ++p;
-      }
-      if (p == start) return std::nullopt;
-    }
-    if (p < s.size()) {
-      if (s[p] == 'Z' && p + 1 == s.size()) {
-        p += 1;
-      } else if ((s[p] == '+' || s[p] == '-') && s.size() == p + 6 && s[p + 3] == ':') {
-        int oh, om;
-        if (!digits(s, p + 1, 2, &oh) || !digits(s, p + 4, 2, &om)) return std::nullopt;
-        offset_s = (s[p] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-        p = s.size();
-      } else {
-        return std::nullopt;
-      }
-    }
-    if (h > 23 || mi > 59 || se > 60) return std::nullopt;
-  }
-  if (p != s.size()) return std::nullopt;
-  const int64_t days = date::sys_days{ymd}.time_since_epoch().count();
-  const int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset_s;
-  return secs * 1000000 + frac_us;
+  const auto t = parse_instant(s);
+  if (!t) return std::nullopt;
+  return t->time_since_epoch().count();
 }
 
 std::optional<int64_t> parse_event_timestamp(const json& v) {
-  // Unix seconds: 1710504000, 1710504000.25, "1710504000", "1710504000.25"; or ISO 8601.
-  if (v.is_number_integer()) return v.get<int64_t>() * 1000000;
-  if (v.is_number_float()) {
-    // A JSON float carries no exact decimal text; microseconds are the resolution kept.
-    const double d = v.get<double>();
-    if (!(d > -1e11 && d < 1e11)) return std::nullopt;
-    return static_cast<int64_t>(d * 1e6 + (d >= 0 ? 0.5 : -0.5));
-  }
-  if (!v.is_string()) return std::nullopt;
-  const std::string s = v.get<std::string>();
-  if (s.empty()) return std::nullopt;
-  size_t i = 0;
-  bool neg = false;
-  if (s[0] == '-') neg = true, i = 1;
-  int64_t whole = 0, frac = 0, scale = 100000;
-  size_t nd = 0;
-  for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i, ++nd) {
-    if (nd > 11) return std::nullopt;
-    whole = whole * 10 + (s[i] - '0');
-  }
-  if (nd > 0 && (i == s.size() || s[i] == '.') && !(nd == 4 && i < s.size() && s[i] == '-')) {
-    if (i < s.size()) {
-      ++i;
-      size_t start = i;
-      for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) {
-        frac += (s[i] - '0') * scale;
-        scale /= 10;
-      }
-      if (i != s.size() || i == start) return std::nullopt;
-    }
-    const int64_t us = whole * 1000000 + frac;
-    return neg ? -us : us;
-  }
-  return parse_iso(s);
+  const auto t = rules::event_timestamp(v);
+  if (!t) return std::nullopt;
+  return t->time_since_epoch().count();
 }
 
 IdSource::IdSource() : rng_(std::random_device{}()) {}

@@ -38,12 +38,14 @@ HttpError route_not_found();                                      // 404 not_fou
 HttpError method_not_allowed(const std::string& code);           // 405
 std::string error_body(const HttpError& e);
 
-// Instants are microseconds since the Unix epoch (UTC).
+// Instants are microseconds since the Unix epoch (UTC); parsing and formatting are the
+// engine's (tariff::parse_instant, format_instant, rules::event_timestamp).
 int64_t clock_now_us();
 std::string format_iso(int64_t us);  // "2024-03-15T12:00:00Z" (whole seconds, truncated)
-// ISO 8601 ("2024-03-15T12:00:00Z", "...T12:00:00.5+01:00", "2024-03-15") → µs.
+// ISO 8601 or Unix seconds as text, as the engine reads an instant (1970..9999) → µs.
 std::optional<int64_t> parse_iso(std::string_view s);
-// A Lago event timestamp: Unix seconds as integer, decimal or numeric string, or ISO 8601.
+// A Lago event timestamp as the engine reads it: Unix seconds (integer or decimal text) or
+// ISO 8601 → µs.
 std::optional<int64_t> parse_event_timestamp(const json& v);
 
 // Random v4-style ids ("lago_id"); thread-safe.

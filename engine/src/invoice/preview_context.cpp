@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "invoice/preview.hpp"
+#include "rules/plan_change.hpp"
 #include "snapshot/reader.hpp"
 #include "tariff/error.hpp"
 #include "usage/subscription_dates.hpp"
@@ -19,19 +20,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& code) {
   throw Failure(Error::validation(path, code));
-}
-
-// yearly(plan) = amount × periods per year (§5): the upgrade/downgrade test.
-Decimal yearly_amount(const Plan& p) {
-  int per_year = 12;
-  switch (p.interval) {
-    case Interval::weekly: per_year = 52; break;
-    case Interval::monthly: per_year = 12; break;
-    case Interval::quarterly: per_year = 4; break;
-    case Interval::semiannual: per_year = 2; break;
-    case Interval::yearly: per_year = 1; break;
-  }
-  return Decimal(p.amount_cents) * Decimal(per_year);
 }
 
 class Builder {
@@ -46,7 +34,7 @@ class Builder {
 
   // Local day after the current period of `sub` (its next billing day).
   date::local_days next_billing_day(const Subscription& sub) const {
-    return current_usage_windows(dates_of(sub), s_.now).next_billing_day;
+    return tariff::next_billing_day(dates_of(sub), s_.now);
   }
 
   Subscription* own(Subscription copy) {
@@ -246,14 +234,13 @@ class Builder {
   }
 
   void plan_change(const Subscription& old, const Plan& plan) {
-    if (plan.code == old.plan_code || &plan == old.plan) fail("plan_code", "new_plan_should_be_different_from_existing_plan");
-    if (plan.currency.code != old.plan->currency.code) fail("currency", "currencies_does_not_match");
+    if (auto refusal = plan_change_refusal(old, plan)) throw Failure(*refusal);
     Subscription next = old;
     next.plan = &plan;
     next.plan_code = plan.code;
     next.terminated_at.reset();
     next.lago_id.clear();
-    const bool upgrade = yearly_amount(plan) >= yearly_amount(*old.plan);
+    const bool upgrade = classify_plan_change(*old.plan, plan) == rules::PlanChangeKind::upgrade;
     if (upgrade) {
       // §13: the old subscription ends now; the new one starts now with the same anchor.
       const Instant now = s_.now;
@@ -337,7 +324,7 @@ class Builder {
       // A scheduled downgrade (a pending subscription of the same external id on a plan with
       // a lower yearly amount, Subscription#downgraded?) previews as the plan change would.
       if (const Subscription* next = s_.next_subscription(*sub);
-          next && yearly_amount(*next->plan) < yearly_amount(*sub->plan)) {
+          next && classify_plan_change(*sub->plan, *next->plan) == rules::PlanChangeKind::downgrade) {
         const Instant at = downgrade(*sub, *next, *next->plan);
         if (!issuing_at) {
           issuing_at = at;

@@ -1,0 +1,244 @@
+// Validation at write time (tariff/rules.hpp). Two layers, in this order of precedence:
+//
+//   1. Lago's model validations that no calculation needs, with Lago's codes (its
+//      app/models/*.rb and config/locales/en.yml: blank → value_is_mandatory, too_long →
+//      value_is_too_long, greater_than → value_is_out_of_range, inclusion → value_is_invalid):
+//      a metric's, plan's or tax's name, a plan's amount, a customer's name ≤ 255 characters, customer metadata (≤ 5
+//      entries, key ≤ 20, value ≤ 100), the invoice footer ≤ 600, coupons (type, frequency,
+//      expiration, amount > 0, currency, numeric percentage rate, duration > 0), wallets (rate
+//      > 0, currency, priority 1..50), an event's timestamp (invalid_format).
+//   2. The snapshot parser itself, over a snapshot holding the object and the context it
+//      refers to: whatever a calculation would refuse about the object is refused now, with
+//      the parser's codes and the path relative to the object. For events, also the
+//      aggregation's reading of the value each metric of that code aggregates (a numeric value
+//      beyond Decimal's range fails every calculation of the period).
+//
+// A path already refused by layer 1 keeps Lago's code alone.
+#include <algorithm>
+
+#include "metering/aggregation.hpp"
+#include "snapshot/reader.hpp"
+#include "snapshot/snapshot.hpp"
+#include "tariff/currency.hpp"
+#include "tariff/rules.hpp"
+
+namespace tariff::rules {
+namespace {
+
+using json = nlohmann::json;
+
+struct Section {
+  const char* key;
+  bool array;  // a list in the snapshot ("plans"), or one object ("customer")
+};
+
+Section section_of(Resource r) {
+  switch (r) {
+    case Resource::billable_metric: return {"billable_metrics", true};
+    case Resource::tax: return {"taxes", true};
+    case Resource::plan: return {"plans", true};
+    case Resource::coupon: return {"coupons", true};
+    case Resource::organization: return {"organization", false};
+    case Resource::customer: return {"customer", false};
+    case Resource::subscription: return {"subscriptions", true};
+    case Resource::wallet: return {"wallets", true};
+    case Resource::event: return {"events", true};
+  }
+  return {"", true};
+}
+
+// Characters (code points) of UTF-8 text, as Ruby's String#length counts them.
+size_t characters(const std::string& s) {
+  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+const json* member(const json& o, const char* key) { return Reader::field(o, key); }
+
+// Rails' presence: absent, null, or a string of only whitespace.
+bool blank(const json* v) {
+  if (!v) return true;
+  if (!v->is_string()) return false;
+  const auto& s = v->get_ref<const std::string&>();
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+class ModelChecks {
+ public:
+  explicit ModelChecks(Details& d) : d_(d) {}
+
+  void add(const std::string& path, const char* code) { d_[path].push_back(code); }
+
+  void present(const json& o, const char* key) {
+    if (blank(member(o, key))) add(key, "value_is_mandatory");
+  }
+  void max_length(const json& o, const char* key, size_t max, const std::string& path) {
+    const json* v = member(o, key);
+    if (v && v->is_string() && characters(v->get_ref<const std::string&>()) > max) add(path, "value_is_too_long");
+  }
+  void one_of(const json& o, const char* key, std::initializer_list<const char*> allowed) {
+    const json* v = member(o, key);
+    if (!v) return;
+    const bool ok = v->is_string() && std::any_of(allowed.begin(), allowed.end(), [&](const char* a) {
+                      return v->get_ref<const std::string&>() == a;
+                    });
+    if (!ok) add(key, "value_is_invalid");
+  }
+  void currency(const json& o, const char* key) {
+    const json* v = member(o, key);
+    if (v && (!v->is_string() || !find_currency(v->get_ref<const std::string&>()))) add(key, "value_is_invalid");
+  }
+  // A number > 0 (integer when `integer`): Lago's numericality {greater_than: 0}.
+  void positive(const json& o, const char* key, bool integer) {
+    const json* v = member(o, key);
+    if (!v) return;
+    auto d = decimal_from_json(*v, !integer);
+    if (!d || (integer && !d->is_integer())) add(key, "value_is_invalid");
+    else if (!d->is_positive()) add(key, "value_is_out_of_range");
+  }
+
+ private:
+  Details& d_;
+};
+
+void lago_model_checks(Resource kind, const json& o, Details& d) {
+  ModelChecks m(d);
+  switch (kind) {
+    case Resource::billable_metric:
+    case Resource::tax:
+      m.present(o, "name");
+      break;
+    case Resource::plan:
+      m.present(o, "name");
+      m.present(o, "amount_cents");
+      break;
+    case Resource::customer: {
+      m.max_length(o, "name", kCustomerNameMax, "name");
+      const json* meta = member(o, "metadata");
+      if (meta && meta->is_array()) {
+        if (meta->size() > 5) m.add("metadata", "invalid_count");
+        for (const json& e : *meta) {
+          if (!e.is_object()) { m.add("metadata", "value_is_invalid"); continue; }
+          // Lago answers a metadata record's own errors at the top level: {key: [...]}.
+          m.present(e, "key");
+          m.present(e, "value");
+          m.max_length(e, "key", kMetadataKeyMax, "key");
+          m.max_length(e, "value", kMetadataValueMax, "value");
+        }
+      } else if (meta) {
+        m.add("metadata", "value_is_invalid");
+      }
+      break;
+    }
+    case Resource::organization:
+      m.max_length(o, "invoice_footer", kInvoiceFooterMax, "invoice_footer");
+      if (const json* bc = member(o, "billing_configuration"); bc && bc->is_object())
+        m.max_length(*bc, "invoice_footer", kInvoiceFooterMax, "billing_configuration.invoice_footer");
+      break;
+    case Resource::coupon: {
+      m.present(o, "name");
+      m.one_of(o, "coupon_type", {"fixed_amount", "percentage"});
+      m.one_of(o, "frequency", {"once", "recurring", "forever"});
+      m.one_of(o, "expiration", {"no_expiration", "time_limit"});
+      const json* type = member(o, "coupon_type");
+      const bool fixed = type && *type == "fixed_amount";
+      const bool percentage = type && *type == "percentage";
+      if (fixed) {
+        m.present(o, "amount_cents");
+        m.present(o, "amount_currency");
+      }
+      m.positive(o, "amount_cents", true);
+      m.currency(o, "amount_currency");
+      if (percentage) m.present(o, "percentage_rate");
+      if (const json* rate = member(o, "percentage_rate"); rate && !decimal_from_json(*rate))
+        m.add("percentage_rate", "value_is_invalid");
+      if (const json* f = member(o, "frequency"); f && *f == "recurring") {
+        m.present(o, "frequency_duration");
+        m.positive(o, "frequency_duration", true);
+      }
+      break;
+    }
+    case Resource::wallet: {
+      m.positive(o, "rate_amount", false);
+      m.currency(o, "currency");
+      if (const json* p = member(o, "priority")) {
+        auto v = decimal_from_json(*p, false);
+        if (!v || !v->is_integer() || *v < Decimal(1) || *v > Decimal(50)) m.add("priority", "value_is_invalid");
+      }
+      break;
+    }
+    case Resource::event:
+      // Lago answers an unreadable timestamp with invalid_format (Events::CreateService).
+      if (const json* t = member(o, "timestamp"); t && !instant_from_json(*t)) m.add("timestamp", "invalid_format");
+      break;
+    case Resource::subscription:
+      break;
+  }
+}
+
+// Moves the parser's details under `prefix` ("events[0]" or "customer") into `out`, relative
+// to the object ("" → "base"), unless layer 1 already refused that path.
+void take_parser_details(const Error& e, const std::string& prefix, const Details& lago, Details& out) {
+  for (const auto& [path, codes] : e.details) {
+    std::string rel;
+    if (path == prefix) rel = "base";
+    else if (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 && path[prefix.size()] == '.')
+      rel = path.substr(prefix.size() + 1);
+    else continue;  // about the context, not the object
+    if (lago.count(rel)) continue;
+    auto& dst = out[rel];
+    for (const auto& c : codes)
+      if (std::find(dst.begin(), dst.end(), c) == dst.end()) dst.push_back(c);
+  }
+}
+
+// Layer 2 for events: every metric of the event's code reads its value as a calculation will.
+void check_event_values(const Snapshot& s, Details& out) {
+  for (const Event& ev : s.events) {
+    for (const BillableMetric& m : s.billable_metrics) {
+      if (m.code != ev.code) continue;
+      AggregationWindow w;
+      w.from = w.to = ev.timestamp;
+      try {
+        select_events(s, ev.external_subscription_id, m, w);
+      } catch (const Failure& f) {
+        take_parser_details(f.error, "events[0]", {}, out);
+      }
+    }
+  }
+}
+
+Details validate_one(Resource kind, const json& object, const json& context, Instant now) {
+  Details lago;
+  if (object.is_object()) lago_model_checks(kind, object, lago);
+  const Section sec = section_of(kind);
+  json doc = context.is_object() ? context : json::object();
+  doc["now"] = format_instant(now);
+  if (sec.array) doc[sec.key] = json::array({object});
+  else doc[sec.key] = object;
+  const std::string prefix = sec.array ? std::string(sec.key) + "[0]" : std::string(sec.key);
+  Details out = lago;
+  try {
+    Snapshot s = parse_snapshot(doc);
+    if (kind == Resource::event) check_event_values(s, out);
+  } catch (const Failure& f) {
+    take_parser_details(f.error, prefix, lago, out);
+  } catch (const std::exception&) {
+    out["base"].push_back("value_is_invalid");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Details> validate(Resource kind, const nlohmann::json& objects, const nlohmann::json& context,
+                              Instant now) {
+  std::vector<Details> out;
+  if (!objects.is_array()) return out;
+  out.reserve(objects.size());
+  for (const json& o : objects) out.push_back(validate_one(kind, o, context, now));
+  return out;
+}
+
+}  // namespace tariff::rules
