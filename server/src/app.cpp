@@ -14,9 +14,34 @@ std::string bearer_token(const std::string& header) {
     return "";
   return header.substr(kScheme.size());
 }
+
+// The engine's nesting limit (kMaxJsonDepth in engine/src/core/json_exact.hpp): containers
+// nested deeper are refused before parsing, since a parsed document is copied and walked
+// recursively (200,000 nested arrays overflowed the stack).
+constexpr int kMaxBodyDepth = 64;
+
+bool nesting_within_limit(const std::string& text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxBodyDepth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
 }  // namespace
 
 json Context::body() const {
+  if (!nesting_within_limit(request.body)) throw bad_request("malformed_json");
   json doc = json::parse(request.body, nullptr, false);
   if (doc.is_discarded()) throw bad_request("malformed_json");
   if (!doc.is_object()) throw bad_request("json_object_expected");
