@@ -1,6 +1,7 @@
 // tariff CLI: `tariff <operation> [FILE|-]` (CONTRACT §3). Reads a snapshot, prints the
 // result JSON on stdout and exits 0; on bad input prints the error document and exits 2.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -25,14 +26,25 @@ bool read_all(std::istream& in, std::string* out) {
   return !in.bad();
 }
 
-// A file of known size is read in one allocation (no doubling copies of a large snapshot).
+// A regular file is read in one allocation of its size (no doubling copies of a large
+// snapshot). A pipe, FIFO or process substitution (`tariff preview <(...)`) has no size: seeking
+// fails and nothing is consumed, so it is streamed instead (as is a file reporting size 0, such
+// as those under /proc).
 bool read_file(const std::string& path, std::string* out) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return false;
+  std::ifstream f(path, std::ios::binary);
   if (!f) return false;
+  f.seekg(0, std::ios::end);
   const std::streamoff size = f.tellg();
-  if (size < 0) return false;
-  out->resize(static_cast<size_t>(size));
+  if (size <= 0) {
+    f.clear();
+    f.seekg(0);  // fails harmlessly on a pipe
+    f.clear();
+    return read_all(f, out);
+  }
   f.seekg(0);
+  out->resize(static_cast<size_t>(size));
   return static_cast<bool>(f.read(out->data(), size));
 }
 
