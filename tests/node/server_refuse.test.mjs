@@ -96,7 +96,7 @@ test('customers: Lago\'s name and metadata limits, the engine\'s currency and zo
     { key: ['value_is_too_long'], value: ['value_is_too_long'] });
   await refused('/api/v1/customers', { customer: { external_id: 'c2', metadata: Array.from({ length: 6 }, (_, i) => ({ key: `k${i}`, value: 'v' })) } },
     { metadata: ['invalid_count'] });
-  await refused('/api/v1/customers', { customer: { external_id: 'c1', invoice_grace_period: 400 } }, { invoice_grace_period: ['value_is_invalid'] });
+  await refused('/api/v1/customers', { customer: { external_id: 'c1', invoice_grace_period: -1 } }, { invoice_grace_period: ['value_is_out_of_range'] });
   // 5 MB: the whole request is over the 1 MiB body limit: 413 before any parsing
   const r = await api('POST', '/api/v1/customers', { body: { customer: { external_id: 'c2', name: 'x'.repeat(5 * 1024 * 1024) } } });
   assert.equal(r.status, 413);

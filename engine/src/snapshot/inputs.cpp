@@ -292,7 +292,6 @@ class InputParser {
       r_.add(Reader::at(p, "rate_amount"), "value_is_mandatory");
     }
     auto balance = bounded_integer(w, "balance_cents", p, 0, false);
-    if (!Reader::has(w, "balance_cents")) r_.add(Reader::at(p, "balance_cents"), "value_is_mandatory");
     x.balance_cents = balance.value_or(0);
     if (auto pr = r_.integer(w, "priority", p)) {
       if (*pr < 1 || *pr > 50) r_.add(Reader::at(p, "priority"), "value_is_invalid");
