@@ -199,8 +199,8 @@ ordered_json snapshot_organization(Transaction& tx) {
 void add_catalog_routes(App& app) {
   add_code_resource(app, {"billable_metric", "billable_metrics", "/api/v1/billable_metrics",
                           prepare_metric, after_metric_deleted, frozen_metric_fields});
-  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan, nullptr, frozen_plan_fields,
-                          after_plan_updated});
+  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan, after_plan_deleted,
+                          frozen_plan_fields, after_plan_updated});
   add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax, after_tax_deleted, nullptr,
                           after_tax_updated});
   add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon, after_coupon_deleted,

@@ -16,6 +16,9 @@
 //   tax              its code leaves every plan, charge, fixed charge, commitment, customer,
 //                    organization and override that applied it (applied_taxes.delete_all)
 //   coupon           its active applied coupons are terminated
+//   plan             its active subscriptions are terminated and pending ones canceled (a
+//                    scheduled downgrade to it is called off); the plan is kept, discarded,
+//                    for the calculations of those subscriptions' customers
 // Without this, one deleted metric made every calculation of every customer on that plan a
 // 422 (charge → billable_metric_not_found), a deleted tax one of tax_not_found, a renamed
 // metric or plan code one of plan_not_found.
@@ -120,6 +123,39 @@ void after_coupon_deleted(Transaction& tx, const ordered_json& coupon, Context& 
     a["terminated_at"] = ctx.now;
     return true;
   });
+}
+
+void after_plan_deleted(Transaction& tx, const ordered_json& plan, Context& ctx) {
+  const std::string code = string_or(plan, "code", "");
+  for_each_doc(tx, "subscription", [&](ordered_json& s) {
+    const std::string status = string_or(s, "status", "");
+    if (string_or(s, "plan_code", "") == code) {
+      if (status == "active") {
+        s["status"] = "terminated";
+        s["terminated_at"] = ctx.now;
+        return true;
+      }
+      if (status == "pending") {
+        s["status"] = "canceled";
+        s["canceled_at"] = ctx.now;
+        return true;
+      }
+      return false;
+    }
+    if (status == "active" && string_or(s, "next_plan_code", "") == code && !s["downgrade_plan_date"].is_null()) {
+      s["next_plan_code"] = nullptr;  // its scheduled downgrade is canceled with the plan
+      s["downgrade_plan_date"] = nullptr;
+      return true;
+    }
+    return false;
+  });
+  save_doc(tx, "discarded_plan", string_or(plan, "lago_id", code), plan, "", code);
+}
+
+std::optional<ordered_json> discarded_plan(Transaction& tx, const std::string& code) {
+  const auto page = tx.list(DocumentQuery{"discarded_plan", std::nullopt, code, 0, -1});
+  if (page.items.empty()) return std::nullopt;
+  return parse_stored(page.items.back().body);
 }
 
 std::vector<std::string> frozen_metric_fields(Transaction& tx, const ordered_json& metric) {

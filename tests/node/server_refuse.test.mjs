@@ -247,3 +247,37 @@ test('updates keep what is in use, as Lago\'s update services; a renamed tax fol
   const r = await api('GET', '/api/v1/customers/upd/current_usage?external_subscription_id=supd');
   assert.equal(r.status, 200, r.text);
 });
+
+test('deleting a plan terminates its subscriptions, as Lago; their customer stays calculable', async () => {
+  await ok('/api/v1/plans', { plan: { code: 'gone', name: 'Gone', interval: 'monthly', amount_cents: 3100, amount_currency: 'EUR', charges: [] } });
+  await ok('/api/v1/customers', { customer: { external_id: 'pdel', currency: 'EUR' } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'pdel', plan_code: 'gone', external_id: 'sg', subscription_at: '2024-03-01T00:00:00Z' } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'pdel', plan_code: 'monthly', external_id: 'sm', subscription_at: '2024-03-01T00:00:00Z' } });
+  // a downgrade of sm to the plan about to go: called off with it
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'pdel', plan_code: 'cheaper', external_id: 'sm' } });
+  assert.equal((await api('DELETE', '/api/v1/plans/cheaper')).status, 200);
+  assert.equal((await api('DELETE', '/api/v1/plans/gone')).status, 200);
+  const subs = (await ok('/api/v1/subscriptions?external_customer_id=pdel&status[]=active&status[]=pending&status[]=terminated&status[]=canceled', undefined, 'GET')).subscriptions;
+  assert.deepEqual(subs.map((s) => `${s.external_id}:${s.plan_code}:${s.status}`).sort(),
+    ['sg:gone:terminated', 'sm:cheaper:canceled', 'sm:monthly:active']);
+  assert.equal(subs.find((s) => s.plan_code === 'monthly').downgrade_plan_date, null);
+  // usage of the remaining subscription: the customer's snapshot still reads (was: 422 plan_not_found)
+  const r = await api('GET', '/api/v1/customers/pdel/current_usage?external_subscription_id=sm');
+  assert.equal(r.status, 200, r.text);
+  // a new plan may take the deleted code
+  await ok('/api/v1/plans', { plan: { code: 'gone', name: 'Gone again', interval: 'monthly', amount_cents: 100, amount_currency: 'EUR', charges: [] } });
+});
+
+test('terminating a subscription cancels its scheduled downgrade; canceling the downgrade keeps the plan', async () => {
+  await ok('/api/v1/customers', { customer: { external_id: 'dg', currency: 'EUR' } });
+  await ok('/api/v1/plans', { plan: { code: 'small', name: 'Small', interval: 'monthly', amount_cents: 100, amount_currency: 'EUR', charges: [] } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'dg', plan_code: 'monthly', external_id: 'dg1', subscription_at: '2024-03-01T00:00:00Z' } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'dg', plan_code: 'small', external_id: 'dg1' } });
+  assert.equal((await api('DELETE', '/api/v1/subscriptions/dg1?status=pending')).status, 200);
+  let cur = (await ok('/api/v1/subscriptions/dg1', undefined, 'GET')).subscription;
+  assert.deepEqual([cur.plan_code, cur.status, cur.downgrade_plan_date, cur.next_plan_code], ['monthly', 'active', null, null]);
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'dg', plan_code: 'small', external_id: 'dg1' } });
+  assert.equal((await api('DELETE', '/api/v1/subscriptions/dg1')).status, 200);
+  const subs = (await ok('/api/v1/subscriptions?external_customer_id=dg&status[]=active&status[]=pending&status[]=terminated&status[]=canceled', undefined, 'GET')).subscriptions;
+  assert.deepEqual(subs.map((s) => `${s.plan_code}:${s.status}`), ['monthly:terminated', 'small:canceled', 'small:canceled']);
+});
