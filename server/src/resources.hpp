@@ -103,6 +103,7 @@ std::vector<ordered_json> validation_errors(rules::Resource kind, const json& ob
 std::vector<std::string> frozen_metric_fields(Transaction& tx, const ordered_json& metric);
 std::vector<std::string> frozen_plan_fields(Transaction& tx, const ordered_json& plan);
 std::vector<std::string> frozen_coupon_fields(Transaction& tx, const ordered_json& coupon);
+void after_metric_updated(Transaction& tx, const ordered_json& before, const ordered_json& after, Context& ctx);
 void after_tax_updated(Transaction& tx, const ordered_json& before, const ordered_json& after, Context& ctx);
 void after_plan_updated(Transaction& tx, const ordered_json& before, const ordered_json& after, Context& ctx);
 void after_metric_deleted(Transaction& tx, const ordered_json& metric, Context& ctx);

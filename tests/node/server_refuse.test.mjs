@@ -281,3 +281,22 @@ test('terminating a subscription cancels its scheduled downgrade; canceling the 
   const subs = (await ok('/api/v1/subscriptions?external_customer_id=dg&status[]=active&status[]=pending&status[]=terminated&status[]=canceled', undefined, 'GET')).subscriptions;
   assert.deepEqual(subs.map((s) => `${s.plan_code}:${s.status}`), ['monthly:terminated', 'small:canceled', 'small:canceled']);
 });
+
+test('a metric\'s filters may change while on a plan: charge filters are trimmed as Lago trims them', async () => {
+  await ok('/api/v1/billable_metrics', { billable_metric: { code: 'req', name: 'Requests', aggregation_type: 'count_agg',
+    filters: [{ key: 'region', values: ['eu', 'us', 'asia'] }, { key: 'tier', values: ['gold'] }] } });
+  await ok('/api/v1/plans', { plan: { code: 'reqs', name: 'Reqs', interval: 'monthly', amount_cents: 0, amount_currency: 'EUR',
+    charges: [{ billable_metric_code: 'req', charge_model: 'standard', properties: { amount: '0' }, filters: [
+      { values: { region: ['eu', 'us'] }, properties: { amount: '1' } },
+      { values: { region: ['asia'] }, properties: { amount: '2' } },
+      { values: { tier: ['gold'], region: ['__ALL_FILTER_VALUES__'] }, properties: { amount: '3' } }] }] } });
+  // drop region "asia" and the tier filter
+  await ok('/api/v1/billable_metrics/req', { billable_metric: { filters: [{ key: 'region', values: ['eu', 'us'] }] } }, 'PUT');
+  const filters = (await ok('/api/v1/plans/reqs', undefined, 'GET')).plan.charges[0].filters;
+  // eu/us untouched; asia-only filter emptied → gone; tier key gone, region ALL kept
+  assert.deepEqual(filters.map((f) => f.values), [{ region: ['eu', 'us'] }, { region: ['__ALL_FILTER_VALUES__'] }]);
+  await ok('/api/v1/customers', { customer: { external_id: 'flt', currency: 'EUR' } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'flt', plan_code: 'reqs', external_id: 'sflt', subscription_at: '2024-03-01T00:00:00Z' } });
+  const r = await api('GET', '/api/v1/customers/flt/current_usage?external_subscription_id=sflt');
+  assert.equal(r.status, 200, r.text);  // was: 422 invalid_filters for every calculation on the plan
+});
