@@ -6,7 +6,7 @@
 // Events::CreateService (timestamp invalid_format), batch errors keyed by index.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, storedState } from '../../server/testing/harness.mjs';
 
 let srv, db;
 const api = (method, path, opts) => call(srv.base, method, path, opts);
@@ -21,16 +21,9 @@ async function ok(path, body, method = 'POST') {
   assert.equal(r.status, 200, `${path} ${r.text}`);
   return r.body;
 }
-async function state() {
-  const parts = [];
-  for (const p of ['/api/v1/billable_metrics', '/api/v1/coupons', '/api/v1/customers', '/api/v1/events?per_page=1000',
-    '/api/v1/wallets?external_customer_id=c1', '/api/v1/subscriptions?status[]=active&status[]=pending&status[]=terminated']) {
-    const r = await api('GET', p);
-    assert.equal(r.status, 200, r.text);
-    parts.push(r.text);
-  }
-  return parts.join('\n');
-}
+const state = () => storedState(srv.base, ['/api/v1/billable_metrics', '/api/v1/coupons', '/api/v1/customers',
+  '/api/v1/events?per_page=1000', '/api/v1/wallets?external_customer_id=c1',
+  '/api/v1/subscriptions?status[]=active&status[]=pending&status[]=terminated']);
 
 before(async () => {
   db = tempDb();
