@@ -51,8 +51,8 @@ test('plans and taxes need a name (Lago\'s models); the organization\'s zone and
   await refused('/api/v1/taxes', { tax: { code: 'vat', name: 'VAT', rate: 'twenty' } }, { rate: ['value_is_invalid'] });
   await refused('/api/v1/organizations', { organization: { timezone: 'Mars/Olympus', default_currency: 'XXX' } },
     { timezone: ['invalid_timezone'], default_currency: ['value_is_invalid'] }, 'PUT');
-  await refused('/api/v1/organizations', { organization: { billing_configuration: { invoice_footer: 'f'.repeat(601) } } },
-    { 'billing_configuration.invoice_footer': ['value_is_too_long'] }, 'PUT');
+  await refused('/api/v1/organizations', { organization: { billing_configuration: { invoice_footer: 'f'.repeat(601), invoice_grace_period: -2 } } },
+    { 'billing_configuration.invoice_footer': ['value_is_too_long'], 'billing_configuration.invoice_grace_period': ['value_is_out_of_range'] }, 'PUT');
   assert.equal((await api('GET', '/api/v1/taxes/vat')).status, 404);
   assert.equal((await api('GET', '/api/v1/organizations')).body.organization.timezone, 'UTC');
   assert.equal(await state(), s0);
@@ -90,6 +90,8 @@ test('customers: Lago\'s name and metadata limits, the engine\'s currency and zo
   await refused('/api/v1/customers', { customer: { external_id: 'c2', metadata: Array.from({ length: 6 }, (_, i) => ({ key: `k${i}`, value: 'v' })) } },
     { metadata: ['invalid_count'] });
   await refused('/api/v1/customers', { customer: { external_id: 'c1', invoice_grace_period: 400 } }, { invoice_grace_period: ['value_is_invalid'] });
+  await refused('/api/v1/customers', { customer: { external_id: 'c1', invoice_grace_period: -1, net_payment_term: -30 } },
+    { invoice_grace_period: ['value_is_out_of_range'], net_payment_term: ['value_is_out_of_range'] });
   // 5 MB: the whole request is over the 1 MiB body limit: 413 before any parsing
   const r = await api('POST', '/api/v1/customers', { body: { customer: { external_id: 'c2', name: 'x'.repeat(5 * 1024 * 1024) } } });
   assert.equal(r.status, 413);
