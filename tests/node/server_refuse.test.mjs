@@ -75,6 +75,11 @@ test('events the engine would refuse later: 422, single and batch, nothing store
     ev({ transaction_id: 'b3', precise_total_amount_cents: '12x' }),
   ] }, { 1: { 'properties.gb': ['value_is_invalid'] }, 2: { timestamp: ['invalid_format'] }, 3: { precise_total_amount_cents: ['value_is_invalid'] } });
   assert.equal(await state(), s0);
+  // a metric with an expression that cannot evaluate on the event (5 / 0): refused as Lago
+  await ok('/api/v1/billable_metrics', { billable_metric: { code: 'ratio', name: 'Ratio', aggregation_type: 'sum_agg', field_name: 'r',
+    expression: 'event.properties.a / event.properties.b' } });
+  await refused('/api/v1/events', { event: ev({ transaction_id: 'x1', code: 'ratio', properties: { a: 5, b: '0' } }) }, { expression: ['expression_evaluation_failed'] });
+  await ok('/api/v1/events', { event: ev({ transaction_id: 'x2', code: 'ratio', properties: { a: 5, b: '2' } }) });
   // within range, and a huge value in a property no metric aggregates: accepted
   await ok('/api/v1/events', { event: ev({ properties: { gb: '170000000000000000000', id: '180000000000000000000' } }) });
 });

@@ -145,6 +145,12 @@ TEST(RulesValidate, EventsTheEngineWouldRefuseLater) {
             (rules::Details{{"precise_total_amount_cents", Codes{"value_is_invalid"}}}));
   EXPECT_EQ(one(rules::Resource::event, with("timestamp", -86400), metrics),
             (rules::Details{{"timestamp", Codes{"invalid_format"}}}));
+  // a metric whose expression cannot evaluate on the event (5 / 0): Lago refuses the event
+  const json expr = {{"billable_metrics", json::array({{{"code", "gb"}, {"name", "GB"}, {"aggregation_type", "sum_agg"},
+                                                       {"field_name", "gb"}, {"expression", "event.properties.a / event.properties.b"}}})}};
+  EXPECT_EQ(one(rules::Resource::event, with("properties", {{"a", 5}, {"b", "0"}}), expr),
+            (rules::Details{{"expression", Codes{"expression_evaluation_failed"}}}));
+  EXPECT_TRUE(one(rules::Resource::event, with("properties", {{"a", 5}, {"b", "2"}}), expr).empty());
 }
 
 TEST(RulesValidate, CustomersCouponsWallets) {

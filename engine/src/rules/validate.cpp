@@ -12,7 +12,8 @@
 //      refers to: whatever a calculation would refuse about the object is refused now, with
 //      the parser's codes and the path relative to the object. For events, also the
 //      aggregation's reading of the value each metric of that code aggregates (a numeric value
-//      beyond Decimal's range fails every calculation of the period).
+//      beyond Decimal's range fails every calculation of the period), and its metric's
+//      expression, which must evaluate on it (expression_evaluation_failed, as Lago).
 //
 // A path already refused by layer 1 keeps Lago's code alone.
 #include <algorithm>
@@ -209,6 +210,9 @@ void take_parser_details(const Error& e, const std::string& prefix, const Detail
 
 // Layer 2 for events: every metric of the event's code reads its value as a calculation will.
 void check_event_values(const Snapshot& s, Details& out) {
+  // The one event read without error but not kept: its metric's expression failed on it,
+  // which Lago refuses at ingestion (Events::CalculateExpressionService).
+  if (s.events.empty()) out["expression"].push_back("expression_evaluation_failed");
   for (const Event& ev : s.events) {
     for (const BillableMetric& m : s.billable_metrics) {
       if (m.code != ev.code) continue;
