@@ -60,7 +60,8 @@ struct Context {
   std::optional<std::string> query_value(const std::string& name) const {
     return server::query_value(request.query, name);
   }
-  // The body as a JSON object; 400 bad_request when malformed or not an object.
+  // The body as a JSON object, read exactly (tariff/json.hpp: a fractional number keeps its
+  // text as a string); 400 bad_request when malformed, nested deeper than 64, or not an object.
   json body() const;
   // body()[root] as an object; 400 when absent (Lago: "param is missing or the value is empty").
   json body_object(const std::string& root) const;

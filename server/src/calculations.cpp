@@ -80,6 +80,14 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
   snap["customer"] = *customer;
   for (const auto& d : tx.list(DocumentQuery{"subscription", ext, std::nullopt, 0, -1}).items)
     snap["subscriptions"].push_back(parse_stored(d.body));
+  // A deleted plan stays readable for the subscriptions that were on it (dependents.cpp).
+  for (const auto& s : snap["subscriptions"]) {
+    const std::string code = string_or(s, "plan_code", "");
+    bool known = false;
+    for (const auto& p : snap["plans"]) known |= string_or(p, "code", "") == code;
+    if (!known)
+      if (auto plan = discarded_plan(tx, code)) snap["plans"].push_back(*plan);
+  }
   for (const auto& d : tx.list(DocumentQuery{"applied_coupon", ext, std::nullopt, 0, -1}).items) {
     ordered_json a = parse_stored(d.body);
     if (string_or(a, "status", "") == "active") snap["applied_coupons"].push_back(a);

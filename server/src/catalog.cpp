@@ -201,9 +201,10 @@ void prepare_proposed_plan(ordered_json& plan, Transaction& tx, Context& ctx) { 
 
 void add_catalog_routes(App& app) {
   add_code_resource(app, {"billable_metric", "billable_metrics", "/api/v1/billable_metrics",
-                          prepare_metric, after_metric_deleted, frozen_metric_fields});
-  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan, nullptr, frozen_plan_fields,
-                          after_plan_updated});
+                          prepare_metric, after_metric_deleted, frozen_metric_fields,
+                          after_metric_updated});
+  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan, after_plan_deleted,
+                          frozen_plan_fields, after_plan_updated});
   add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax, after_tax_deleted, nullptr,
                           after_tax_updated});
   add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon, after_coupon_deleted,

@@ -103,11 +103,15 @@ std::vector<ordered_json> validation_errors(rules::Resource kind, const json& ob
 std::vector<std::string> frozen_metric_fields(Transaction& tx, const ordered_json& metric);
 std::vector<std::string> frozen_plan_fields(Transaction& tx, const ordered_json& plan);
 std::vector<std::string> frozen_coupon_fields(Transaction& tx, const ordered_json& coupon);
+void after_metric_updated(Transaction& tx, const ordered_json& before, const ordered_json& after, Context& ctx);
 void after_tax_updated(Transaction& tx, const ordered_json& before, const ordered_json& after, Context& ctx);
 void after_plan_updated(Transaction& tx, const ordered_json& before, const ordered_json& after, Context& ctx);
 void after_metric_deleted(Transaction& tx, const ordered_json& metric, Context& ctx);
 void after_tax_deleted(Transaction& tx, const ordered_json& tax, Context& ctx);
 void after_coupon_deleted(Transaction& tx, const ordered_json& coupon, Context& ctx);
+void after_plan_deleted(Transaction& tx, const ordered_json& plan, Context& ctx);
+// The newest deleted plan with this code, kept for the subscriptions that were on it.
+std::optional<ordered_json> discarded_plan(Transaction& tx, const std::string& code);
 
 // Applies due transitions to a customer's subscriptions at `now_us` (pending → active when
 // subscription_at is reached, active → terminated at ending_at or at a downgrade date).

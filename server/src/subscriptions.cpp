@@ -298,6 +298,21 @@ void add_subscription_routes(App& app) {
         s["terminated_at"] = ctx.now;
       }
       save_sub(tx, s);
+      // As Lago: terminating a subscription cancels its scheduled downgrade; canceling that
+      // downgrade keeps the current plan running (no termination at downgrade_plan_date).
+      for (const auto& d : subscriptions_of(tx, std::nullopt, ctx.params[0])) {
+        ordered_json c = parse_stored(d.body);
+        const std::string st = string_or(c, "status", "");
+        if (wanted != "pending" && st == "pending" && !c["previous_plan_code"].is_null()) {
+          c["status"] = "canceled";
+          c["canceled_at"] = ctx.now;
+          save_sub(tx, c);
+        } else if (wanted == "pending" && st == "active" && !c["downgrade_plan_date"].is_null()) {
+          c["next_plan_code"] = nullptr;
+          c["downgrade_plan_date"] = nullptr;
+          save_sub(tx, c);
+        }
+      }
     });
     return object_reply("subscription", s);
   });

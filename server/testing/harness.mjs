@@ -68,3 +68,14 @@ export function runCli(operation, snapshot) {
   });
   return { code: r.status, stdout: r.stdout.trimEnd() };
 }
+
+// The texts of GET `paths` joined: what a refused request must leave unchanged.
+export async function storedState(base, paths) {
+  const parts = [];
+  for (const p of paths) {
+    const r = await call(base, 'GET', p);
+    if (r.status !== 200) throw new Error(`GET ${p}: ${r.status} ${r.text}`);
+    parts.push(r.text);
+  }
+  return parts.join('\n');
+}

@@ -6,7 +6,7 @@
 // Events::CreateService (timestamp invalid_format), batch errors keyed by index.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, storedState } from '../../server/testing/harness.mjs';
 
 let srv, db;
 const api = (method, path, opts) => call(srv.base, method, path, opts);
@@ -21,16 +21,9 @@ async function ok(path, body, method = 'POST') {
   assert.equal(r.status, 200, `${path} ${r.text}`);
   return r.body;
 }
-async function state() {
-  const parts = [];
-  for (const p of ['/api/v1/billable_metrics', '/api/v1/coupons', '/api/v1/customers', '/api/v1/events?per_page=1000',
-    '/api/v1/wallets?external_customer_id=c1', '/api/v1/subscriptions?status[]=active&status[]=pending&status[]=terminated']) {
-    const r = await api('GET', p);
-    assert.equal(r.status, 200, r.text);
-    parts.push(r.text);
-  }
-  return parts.join('\n');
-}
+const state = () => storedState(srv.base, ['/api/v1/billable_metrics', '/api/v1/coupons', '/api/v1/customers',
+  '/api/v1/events?per_page=1000', '/api/v1/wallets?external_customer_id=c1',
+  '/api/v1/subscriptions?status[]=active&status[]=pending&status[]=terminated']);
 
 before(async () => {
   db = tempDb();
@@ -58,8 +51,8 @@ test('plans and taxes need a name (Lago\'s models); the organization\'s zone and
   await refused('/api/v1/taxes', { tax: { code: 'vat', name: 'VAT', rate: 'twenty' } }, { rate: ['value_is_invalid'] });
   await refused('/api/v1/organizations', { organization: { timezone: 'Mars/Olympus', default_currency: 'XXX' } },
     { timezone: ['invalid_timezone'], default_currency: ['value_is_invalid'] }, 'PUT');
-  await refused('/api/v1/organizations', { organization: { billing_configuration: { invoice_footer: 'f'.repeat(601) } } },
-    { 'billing_configuration.invoice_footer': ['value_is_too_long'] }, 'PUT');
+  await refused('/api/v1/organizations', { organization: { billing_configuration: { invoice_footer: 'f'.repeat(601), invoice_grace_period: -2 } } },
+    { 'billing_configuration.invoice_footer': ['value_is_too_long'], 'billing_configuration.invoice_grace_period': ['value_is_out_of_range'] }, 'PUT');
   assert.equal((await api('GET', '/api/v1/taxes/vat')).status, 404);
   assert.equal((await api('GET', '/api/v1/organizations')).body.organization.timezone, 'UTC');
   assert.equal(await state(), s0);
@@ -82,6 +75,11 @@ test('events the engine would refuse later: 422, single and batch, nothing store
     ev({ transaction_id: 'b3', precise_total_amount_cents: '12x' }),
   ] }, { 1: { 'properties.gb': ['value_is_invalid'] }, 2: { timestamp: ['invalid_format'] }, 3: { precise_total_amount_cents: ['value_is_invalid'] } });
   assert.equal(await state(), s0);
+  // a metric with an expression that cannot evaluate on the event (5 / 0): refused as Lago
+  await ok('/api/v1/billable_metrics', { billable_metric: { code: 'ratio', name: 'Ratio', aggregation_type: 'sum_agg', field_name: 'r',
+    expression: 'event.properties.a / event.properties.b' } });
+  await refused('/api/v1/events', { event: ev({ transaction_id: 'x1', code: 'ratio', properties: { a: 5, b: '0' } }) }, { expression: ['expression_evaluation_failed'] });
+  await ok('/api/v1/events', { event: ev({ transaction_id: 'x2', code: 'ratio', properties: { a: 5, b: '2' } }) });
   // within range, and a huge value in a property no metric aggregates: accepted
   await ok('/api/v1/events', { event: ev({ properties: { gb: '170000000000000000000', id: '180000000000000000000' } }) });
 });
@@ -96,7 +94,8 @@ test('customers: Lago\'s name and metadata limits, the engine\'s currency and zo
     { key: ['value_is_too_long'], value: ['value_is_too_long'] });
   await refused('/api/v1/customers', { customer: { external_id: 'c2', metadata: Array.from({ length: 6 }, (_, i) => ({ key: `k${i}`, value: 'v' })) } },
     { metadata: ['invalid_count'] });
-  await refused('/api/v1/customers', { customer: { external_id: 'c1', invoice_grace_period: -1 } }, { invoice_grace_period: ['value_is_out_of_range'] });
+  await refused('/api/v1/customers', { customer: { external_id: 'c1', invoice_grace_period: -1, net_payment_term: -30 } },
+    { invoice_grace_period: ['value_is_out_of_range'], net_payment_term: ['value_is_out_of_range'] });
   // 5 MB: the whole request is over the 1 MiB body limit: 413 before any parsing
   const r = await api('POST', '/api/v1/customers', { body: { customer: { external_id: 'c2', name: 'x'.repeat(5 * 1024 * 1024) } } });
   assert.equal(r.status, 413);
@@ -246,4 +245,57 @@ test('updates keep what is in use, as Lago\'s update services; a renamed tax fol
   assert.deepEqual((await ok('/api/v1/plans/calls', undefined, 'GET')).plan.tax_codes, ['gst5']);
   const r = await api('GET', '/api/v1/customers/upd/current_usage?external_subscription_id=supd');
   assert.equal(r.status, 200, r.text);
+});
+
+test('deleting a plan terminates its subscriptions, as Lago; their customer stays calculable', async () => {
+  await ok('/api/v1/plans', { plan: { code: 'gone', name: 'Gone', interval: 'monthly', amount_cents: 3100, amount_currency: 'EUR', charges: [] } });
+  await ok('/api/v1/customers', { customer: { external_id: 'pdel', currency: 'EUR' } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'pdel', plan_code: 'gone', external_id: 'sg', subscription_at: '2024-03-01T00:00:00Z' } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'pdel', plan_code: 'monthly', external_id: 'sm', subscription_at: '2024-03-01T00:00:00Z' } });
+  // a downgrade of sm to the plan about to go: called off with it
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'pdel', plan_code: 'cheaper', external_id: 'sm' } });
+  assert.equal((await api('DELETE', '/api/v1/plans/cheaper')).status, 200);
+  assert.equal((await api('DELETE', '/api/v1/plans/gone')).status, 200);
+  const subs = (await ok('/api/v1/subscriptions?external_customer_id=pdel&status[]=active&status[]=pending&status[]=terminated&status[]=canceled', undefined, 'GET')).subscriptions;
+  assert.deepEqual(subs.map((s) => `${s.external_id}:${s.plan_code}:${s.status}`).sort(),
+    ['sg:gone:terminated', 'sm:cheaper:canceled', 'sm:monthly:active']);
+  assert.equal(subs.find((s) => s.plan_code === 'monthly').downgrade_plan_date, null);
+  // usage of the remaining subscription: the customer's snapshot still reads (was: 422 plan_not_found)
+  const r = await api('GET', '/api/v1/customers/pdel/current_usage?external_subscription_id=sm');
+  assert.equal(r.status, 200, r.text);
+  // a new plan may take the deleted code
+  await ok('/api/v1/plans', { plan: { code: 'gone', name: 'Gone again', interval: 'monthly', amount_cents: 100, amount_currency: 'EUR', charges: [] } });
+});
+
+test('terminating a subscription cancels its scheduled downgrade; canceling the downgrade keeps the plan', async () => {
+  await ok('/api/v1/customers', { customer: { external_id: 'dg', currency: 'EUR' } });
+  await ok('/api/v1/plans', { plan: { code: 'small', name: 'Small', interval: 'monthly', amount_cents: 100, amount_currency: 'EUR', charges: [] } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'dg', plan_code: 'monthly', external_id: 'dg1', subscription_at: '2024-03-01T00:00:00Z' } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'dg', plan_code: 'small', external_id: 'dg1' } });
+  assert.equal((await api('DELETE', '/api/v1/subscriptions/dg1?status=pending')).status, 200);
+  let cur = (await ok('/api/v1/subscriptions/dg1', undefined, 'GET')).subscription;
+  assert.deepEqual([cur.plan_code, cur.status, cur.downgrade_plan_date, cur.next_plan_code], ['monthly', 'active', null, null]);
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'dg', plan_code: 'small', external_id: 'dg1' } });
+  assert.equal((await api('DELETE', '/api/v1/subscriptions/dg1')).status, 200);
+  const subs = (await ok('/api/v1/subscriptions?external_customer_id=dg&status[]=active&status[]=pending&status[]=terminated&status[]=canceled', undefined, 'GET')).subscriptions;
+  assert.deepEqual(subs.map((s) => `${s.plan_code}:${s.status}`), ['monthly:terminated', 'small:canceled', 'small:canceled']);
+});
+
+test('a metric\'s filters may change while on a plan: charge filters are trimmed as Lago trims them', async () => {
+  await ok('/api/v1/billable_metrics', { billable_metric: { code: 'req', name: 'Requests', aggregation_type: 'count_agg',
+    filters: [{ key: 'region', values: ['eu', 'us', 'asia'] }, { key: 'tier', values: ['gold'] }] } });
+  await ok('/api/v1/plans', { plan: { code: 'reqs', name: 'Reqs', interval: 'monthly', amount_cents: 0, amount_currency: 'EUR',
+    charges: [{ billable_metric_code: 'req', charge_model: 'standard', properties: { amount: '0' }, filters: [
+      { values: { region: ['eu', 'us'] }, properties: { amount: '1' } },
+      { values: { region: ['asia'] }, properties: { amount: '2' } },
+      { values: { tier: ['gold'], region: ['__ALL_FILTER_VALUES__'] }, properties: { amount: '3' } }] }] } });
+  // drop region "asia" and the tier filter
+  await ok('/api/v1/billable_metrics/req', { billable_metric: { filters: [{ key: 'region', values: ['eu', 'us'] }] } }, 'PUT');
+  const filters = (await ok('/api/v1/plans/reqs', undefined, 'GET')).plan.charges[0].filters;
+  // eu/us untouched; asia-only filter emptied → gone; tier key gone, region ALL kept
+  assert.deepEqual(filters.map((f) => f.values), [{ region: ['eu', 'us'] }, { region: ['__ALL_FILTER_VALUES__'] }]);
+  await ok('/api/v1/customers', { customer: { external_id: 'flt', currency: 'EUR' } });
+  await ok('/api/v1/subscriptions', { subscription: { external_customer_id: 'flt', plan_code: 'reqs', external_id: 'sflt', subscription_at: '2024-03-01T00:00:00Z' } });
+  const r = await api('GET', '/api/v1/customers/flt/current_usage?external_subscription_id=sflt');
+  assert.equal(r.status, 200, r.text);  // was: 422 invalid_filters for every calculation on the plan
 });

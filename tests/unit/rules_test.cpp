@@ -35,6 +35,15 @@ std::string snapshot(const char* now, const char* tz, json plans, const char* bi
   return s.dump();
 }
 
+// Moving "s" to plan "new" is a downgrade effective on local `day`, at UTC instant `utc`.
+void expect_downgrade(const std::string& snap, const char* day, const char* utc) {
+  const auto c = rules::plan_change(snap, "s", "new");
+  ASSERT_TRUE(c.ok()) << c.error.to_json();
+  EXPECT_EQ(c.value->kind, rules::PlanChangeKind::downgrade);
+  EXPECT_EQ(format_date(c.value->effective_day), day);
+  EXPECT_EQ(c.value->effective_at, at(utc));
+}
+
 }  // namespace
 
 TEST(RulesPlanChange, UpgradeWhenYearlyAmountIsAtLeastTheOld) {
@@ -52,26 +61,17 @@ TEST(RulesPlanChange, DowngradeTakesEffectAtTheNextLocalPeriod) {
   // now 2024-03-31T16:00Z is 2024-04-01 01:00 in Tokyo (UTC+9): the current calendar period is
   // April, the next starts 2024-05-01 00:00 Tokyo = 2024-04-30T15:00:00Z. (In UTC the day is
   // still 31 March and the boundary would be 1 April: a month early.)
-  const auto c = rules::plan_change(snapshot("2024-03-31T16:00:00Z", "Asia/Tokyo",
-                                             {plan("old", "monthly", 1000), plan("new", "yearly", 11999)}),
-                                    "s", "new");
-  ASSERT_TRUE(c.ok()) << c.error.to_json();
-  EXPECT_EQ(c.value->kind, rules::PlanChangeKind::downgrade);
-  EXPECT_EQ(format_date(c.value->effective_day), "2024-05-01");
-  EXPECT_EQ(c.value->effective_at, at("2024-04-30T15:00:00Z"));
+  expect_downgrade(snapshot("2024-03-31T16:00:00Z", "Asia/Tokyo",
+                            {plan("old", "monthly", 1000), plan("new", "yearly", 11999)}),
+                   "2024-05-01", "2024-04-30T15:00:00Z");
 }
 
 TEST(RulesPlanChange, AnniversaryDowngradeFollowsTheAnchorInTheZone) {
   // anchor 2024-01-10 (00:00Z = 19:00 on 9 Jan in New York, UTC−5): local anchor day 9.
   // now 2024-03-15 → period 9 Mar..8 Apr; next starts 2024-04-09 00:00 EDT (UTC−4) = 04:00Z.
-  const auto c = rules::plan_change(snapshot("2024-03-15T12:00:00Z", "America/New_York",
-                                             {plan("old", "monthly", 1000), plan("new", "monthly", 500)},
-                                             "anniversary"),
-                                    "s", "new");
-  ASSERT_TRUE(c.ok()) << c.error.to_json();
-  EXPECT_EQ(c.value->kind, rules::PlanChangeKind::downgrade);
-  EXPECT_EQ(format_date(c.value->effective_day), "2024-04-09");
-  EXPECT_EQ(c.value->effective_at, at("2024-04-09T04:00:00Z"));
+  expect_downgrade(snapshot("2024-03-15T12:00:00Z", "America/New_York",
+                            {plan("old", "monthly", 1000), plan("new", "monthly", 500)}, "anniversary"),
+                   "2024-04-09", "2024-04-09T04:00:00Z");
 }
 
 TEST(RulesPlanChange, RefusalsAsThePreview) {
@@ -145,6 +145,12 @@ TEST(RulesValidate, EventsTheEngineWouldRefuseLater) {
             (rules::Details{{"precise_total_amount_cents", Codes{"value_is_invalid"}}}));
   EXPECT_EQ(one(rules::Resource::event, with("timestamp", -86400), metrics),
             (rules::Details{{"timestamp", Codes{"invalid_format"}}}));
+  // a metric whose expression cannot evaluate on the event (5 / 0): Lago refuses the event
+  const json expr = {{"billable_metrics", json::array({{{"code", "gb"}, {"name", "GB"}, {"aggregation_type", "sum_agg"},
+                                                       {"field_name", "gb"}, {"expression", "event.properties.a / event.properties.b"}}})}};
+  EXPECT_EQ(one(rules::Resource::event, with("properties", {{"a", 5}, {"b", "0"}}), expr),
+            (rules::Details{{"expression", Codes{"expression_evaluation_failed"}}}));
+  EXPECT_TRUE(one(rules::Resource::event, with("properties", {{"a", 5}, {"b", "2"}}), expr).empty());
 }
 
 TEST(RulesValidate, CustomersCouponsWallets) {

@@ -4,14 +4,16 @@
 //      app/models/*.rb and config/locales/en.yml: blank → value_is_mandatory, too_long →
 //      value_is_too_long, greater_than → value_is_out_of_range, inclusion → value_is_invalid):
 //      a metric's, plan's or tax's name, a plan's amount, a customer's name ≤ 255 characters, customer metadata (≤ 5
-//      entries, key ≤ 20, value ≤ 100), the invoice footer ≤ 600, coupons (type, frequency,
+//      entries, key ≤ 20, value ≤ 100), the invoice footer ≤ 600, grace period and payment
+//      term ≥ 0 (customer, organization), coupons (type, frequency,
 //      expiration, amount > 0, currency, numeric percentage rate, duration > 0), wallets (rate
 //      > 0, currency, priority 1..50), an event's timestamp (invalid_format).
 //   2. The snapshot parser itself, over a snapshot holding the object and the context it
 //      refers to: whatever a calculation would refuse about the object is refused now, with
 //      the parser's codes and the path relative to the object. For events, also the
 //      aggregation's reading of the value each metric of that code aggregates (a numeric value
-//      beyond Decimal's range fails every calculation of the period).
+//      beyond Decimal's range fails every calculation of the period), and its metric's
+//      expression, which must evaluate on it (expression_evaluation_failed, as Lago).
 //
 // A path already refused by layer 1 keeps Lago's code alone.
 #include <algorithm>
@@ -89,6 +91,13 @@ class ModelChecks {
     const json* v = member(o, key);
     if (v && (!v->is_string() || !find_currency(v->get_ref<const std::string&>()))) add(key, "value_is_invalid");
   }
+  // Lago's numericality {greater_than_or_equal_to: 0}; non-numbers are the parser's to refuse.
+  void non_negative(const json& o, const char* key, const std::string& path) {
+    const json* v = member(o, key);
+    if (!v) return;
+    auto d = decimal_from_json(*v);
+    if (d && d->is_negative()) add(path, "value_is_out_of_range");
+  }
   // A number > 0 (integer when `integer`): Lago's numericality {greater_than: 0}.
   void positive(const json& o, const char* key, bool integer) {
     const json* v = member(o, key);
@@ -115,6 +124,8 @@ void lago_model_checks(Resource kind, const json& o, Details& d) {
       break;
     case Resource::customer: {
       m.max_length(o, "name", kCustomerNameMax, "name");
+      m.non_negative(o, "invoice_grace_period", "invoice_grace_period");
+      m.non_negative(o, "net_payment_term", "net_payment_term");
       const json* meta = member(o, "metadata");
       if (meta && meta->is_array()) {
         if (meta->size() > 5) m.add("metadata", "invalid_count");
@@ -133,8 +144,12 @@ void lago_model_checks(Resource kind, const json& o, Details& d) {
     }
     case Resource::organization:
       m.max_length(o, "invoice_footer", kInvoiceFooterMax, "invoice_footer");
-      if (const json* bc = member(o, "billing_configuration"); bc && bc->is_object())
+      m.non_negative(o, "invoice_grace_period", "invoice_grace_period");
+      m.non_negative(o, "net_payment_term", "net_payment_term");
+      if (const json* bc = member(o, "billing_configuration"); bc && bc->is_object()) {
         m.max_length(*bc, "invoice_footer", kInvoiceFooterMax, "billing_configuration.invoice_footer");
+        m.non_negative(*bc, "invoice_grace_period", "billing_configuration.invoice_grace_period");
+      }
       break;
     case Resource::coupon: {
       m.present(o, "name");
@@ -195,6 +210,9 @@ void take_parser_details(const Error& e, const std::string& prefix, const Detail
 
 // Layer 2 for events: every metric of the event's code reads its value as a calculation will.
 void check_event_values(const Snapshot& s, Details& out) {
+  // The one event read without error but not kept: its metric's expression failed on it,
+  // which Lago refuses at ingestion (Events::CalculateExpressionService).
+  if (s.events.empty()) out["expression"].push_back("expression_evaluation_failed");
   for (const Event& ev : s.events) {
     for (const BillableMetric& m : s.billable_metrics) {
       if (m.code != ev.code) continue;
