@@ -153,3 +153,29 @@ TEST(ExactDecimal, CentSumsAreChecked) {
   EXPECT_THROW(sub_cents(INT64_MIN, 1), DecimalError);
   EXPECT_THROW(sub_cents(0, INT64_MIN), DecimalError);
 }
+
+// Σ x × n kept in 256 bits and divided once (time-weighted sums).
+TEST(ExactDecimal, ProductSumDividesOnce) {
+  tariff::ProductSum s;
+  s.add(D("2.5"), 4);   // 10
+  s.add(D("-1"), 3);    // −3
+  EXPECT_EQ(s.divide(2), D("3.5"));  // 7 / 2
+  s.add(D("-1"), 7);    // 0 − 7 = −7… total 10 − 3 − 7 = 0
+  EXPECT_EQ(s.divide(2), D("0"));
+  s.add(D("-1"), 7);    // −7
+  EXPECT_EQ(s.divide(2, 0), D("-4"));  // −3.5 → −4, half away from zero
+  EXPECT_EQ(s.divide(2, 0, RoundingMode::ceil), D("-3"));
+  // 10^-18 held 1 µs over a 1 s period: 10^-24 exactly, ceiled at 18 places → 10^-18. Rounding
+  // the product 10^-18 × 0.000001 s to 18 places first gave 0.
+  tariff::ProductSum tiny;
+  tiny.add(D("0.000000000000000001"), 1);
+  EXPECT_EQ(tiny.divide(1000000, 18, RoundingMode::ceil), D("0.000000000000000001"));
+  EXPECT_EQ(tiny.divide(1000000), D("0"));
+  // The max held INT64_MAX µs, divided by the same: the max exactly (the product needs 191 bits).
+  tariff::ProductSum big;
+  const Decimal max = Decimal::from_raw(kMaxRaw);
+  big.add(max, INT64_MAX);
+  EXPECT_EQ(big.divide(static_cast<uint64_t>(INT64_MAX)), max);
+  EXPECT_THROW(big.divide(static_cast<uint64_t>(INT64_MAX) / 2), DecimalError);  // 2 × max
+  EXPECT_THROW(big.divide(0), DecimalError);
+}
