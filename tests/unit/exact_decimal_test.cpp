@@ -142,7 +142,9 @@ TEST(ExactDecimal, LenientParseRoundsOnce) {
   EXPECT_FALSE(Decimal::parse_lenient("1e"));
   EXPECT_FALSE(Decimal::parse_lenient("e5"));
   EXPECT_FALSE(Decimal::parse_lenient("1e+"));
-  EXPECT_EQ(*Decimal::parse_lenient("1e-9999"), D("0"));
+  ASSERT_TRUE(Decimal::parse_lenient("1e-999"));
+  EXPECT_EQ(*Decimal::parse_lenient("1e-999"), D("0"));
+  EXPECT_FALSE(Decimal::parse_lenient("1e-9999"));  // exponents have at most 4 characters
 }
 
 TEST(ExactDecimal, CentSumsAreChecked) {
