@@ -142,7 +142,9 @@ TEST(ExactDecimal, LenientParseRoundsOnce) {
   EXPECT_FALSE(Decimal::parse_lenient("1e"));
   EXPECT_FALSE(Decimal::parse_lenient("e5"));
   EXPECT_FALSE(Decimal::parse_lenient("1e+"));
-  EXPECT_EQ(*Decimal::parse_lenient("1e-9999"), D("0"));
+  ASSERT_TRUE(Decimal::parse_lenient("1e-999"));
+  EXPECT_EQ(*Decimal::parse_lenient("1e-999"), D("0"));
+  EXPECT_FALSE(Decimal::parse_lenient("1e-9999"));  // exponents have at most 4 characters
 }
 
 TEST(ExactDecimal, CentSumsAreChecked) {
@@ -152,4 +154,80 @@ TEST(ExactDecimal, CentSumsAreChecked) {
   EXPECT_EQ(sub_cents(INT64_MIN + 1, 1), INT64_MIN);
   EXPECT_THROW(sub_cents(INT64_MIN, 1), DecimalError);
   EXPECT_THROW(sub_cents(0, INT64_MIN), DecimalError);
+}
+
+// Σ x × n kept in 256 bits and divided once (time-weighted sums).
+TEST(ExactDecimal, ProductSumDividesOnce) {
+  tariff::ProductSum s;
+  s.add(D("2.5"), 4);   // 10
+  s.add(D("-1"), 3);    // −3
+  EXPECT_EQ(s.divide(2), D("3.5"));  // 7 / 2
+  s.add(D("-1"), 7);    // 0 − 7 = −7… total 10 − 3 − 7 = 0
+  EXPECT_EQ(s.divide(2), D("0"));
+  s.add(D("-1"), 7);    // −7
+  EXPECT_EQ(s.divide(2, 0), D("-4"));  // −3.5 → −4, half away from zero
+  EXPECT_EQ(s.divide(2, 0, RoundingMode::ceil), D("-3"));
+  // 10^-18 held 1 µs over a 1 s period: 10^-24 exactly, ceiled at 18 places → 10^-18. Rounding
+  // the product 10^-18 × 0.000001 s to 18 places first gave 0.
+  tariff::ProductSum tiny;
+  tiny.add(D("0.000000000000000001"), 1);
+  EXPECT_EQ(tiny.divide(1000000, 18, RoundingMode::ceil), D("0.000000000000000001"));
+  EXPECT_EQ(tiny.divide(1000000), D("0"));
+  // The max held INT64_MAX µs, divided by the same: the max exactly (the product needs 191 bits).
+  tariff::ProductSum big;
+  const Decimal max = Decimal::from_raw(kMaxRaw);
+  big.add(max, INT64_MAX);
+  EXPECT_EQ(big.divide(static_cast<uint64_t>(INT64_MAX)), max);
+  EXPECT_THROW(big.divide(static_cast<uint64_t>(INT64_MAX) / 2), DecimalError);  // 2 × max
+  EXPECT_THROW(big.divide(0), DecimalError);
+}
+
+// mul_div against a reference worked in plain 128-bit integers: for raw values small enough
+// that a.raw × b.raw and c.raw × 10^(18 − places) fit, round(a.raw × b.raw / (c.raw × step))
+// is computed directly (quotient, remainder, the mode's rule) and must equal mul_div, for
+// every mode and place, including exact halves (small divisors make them frequent).
+TEST(ExactDecimal, MulDivMatchesAnIntegerReference) {
+  uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&]() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  auto pow10 = [](int n) {
+    int128 v = 1;
+    for (int i = 0; i < n; ++i) v *= 10;
+    return v;
+  };
+  const int64_t divisors[] = {1, 2, 3, 4, 5, 8, 10, 28, 29, 30, 31, 90, 365, 366, 1000, 86400};
+  const RoundingMode modes[] = {RoundingMode::half_up, RoundingMode::ceil, RoundingMode::floor, RoundingMode::truncate};
+  int checked = 0, halves = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const int64_t a = static_cast<int64_t>(next() % (uint64_t{1} << (1 + next() % 61))) * ((next() & 1) ? -1 : 1);
+    const int64_t b = static_cast<int64_t>(next() % (uint64_t{1} << (1 + next() % 61)));
+    int64_t c = (next() & 1) ? divisors[next() % 16] * static_cast<int64_t>(pow10(static_cast<int>(next() % 15)))  // < 2^63
+                             : static_cast<int64_t>(next() % (uint64_t{1} << (1 + next() % 61))) + 1;
+    if (next() & 1) c = -c;
+    const int places = static_cast<int>(next() % 19);  // 0..18
+    const RoundingMode mode = modes[next() % 4];
+    const int128 step = pow10(18 - places);
+    const int128 n = static_cast<int128>(a) * b, d = static_cast<int128>(c) * step;
+    const bool negative = (n < 0) != (d < 0) && n != 0;
+    const int128 nm = n < 0 ? -n : n, dm = d < 0 ? -d : d;
+    int128 q = nm / dm;
+    const int128 r = nm % dm;
+    bool up = false;
+    if (mode == RoundingMode::half_up) up = 2 * r >= dm && r != 0;
+    if (mode == RoundingMode::ceil) up = r != 0 && !negative;
+    if (mode == RoundingMode::floor) up = r != 0 && negative;
+    if (2 * r == dm) ++halves;
+    if (up) ++q;
+    const int128 expected = (negative ? -q : q) * step;
+    const Decimal got = Decimal::mul_div(Decimal::from_raw(a), Decimal::from_raw(b), Decimal::from_raw(c), places, mode);
+    ASSERT_EQ(got.raw(), expected) << a << " × " << b << " / " << c << " at " << places << " mode "
+                                   << static_cast<int>(mode);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 200000);
+  EXPECT_GT(halves, 100);  // the half-way case was exercised
 }

@@ -4,6 +4,8 @@
 // 38 significant digits: up to ±1.7e20 with 18 decimals (Lago stores 15). Addition,
 // subtraction and comparison are exact; multiplication is exact up to the 18th decimal and
 // rounds half away from zero there; division rounds half away from zero at the 18th decimal.
+// mul_div(a, b, c, places) gives a × b / c rounded once (no 18-place intermediate); Ratio
+// carries a fraction to be divided once where it is applied.
 // Nothing here touches binary floating point. Overflow and division by zero throw
 // DecimalError (never a silently wrong number); the engine maps it to a 422.
 //
@@ -119,6 +121,19 @@ struct Ratio {
   int sign() const { return num.sign() * den.sign(); }
   // num / den compared with 1, exactly.
   bool above_one() const { return den.is_negative() ? num < den : num > den; }
+};
+
+// Σ x_i × n_i over decimals x_i and integers n_i, kept exactly (256 bits) and divided once by
+// a positive integer: a time-weighted sum (value × microseconds / period microseconds) never
+// rounds a product before the division.
+class ProductSum {
+ public:
+  void add(const Decimal& x, int64_t n);
+  Decimal divide(uint64_t d, int places = Decimal::kScale, RoundingMode mode = RoundingMode::half_up) const;
+
+ private:
+  uint64_t pos_[4] = {0, 0, 0, 0};  // Σ of the positive products, raw units, little-endian limbs
+  uint64_t neg_[4] = {0, 0, 0, 0};  // Σ of the magnitudes of the negative ones
 };
 
 // Integer cent sums: every Σ amount_cents goes through these; overflow throws DecimalError

@@ -285,23 +285,24 @@ Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& ev
     deltas_out->push_back(v);
   }
   const Instant end = std::chrono::ceil<std::chrono::seconds>(w.to);
-  Decimal running = initial, sum, total = initial;
+  Decimal running = initial, total = initial;
+  // Σ running × microseconds held, kept exactly (no product is rounded) and divided once by
+  // the period's microseconds.
+  ProductSum sum;
   Instant prev = from;
   // Each row holds its running total until the next row.
   for (const auto& [t, v] : rows) {
-    const auto secs = std::chrono::duration_cast<std::chrono::microseconds>(t - prev).count();
-    sum += running * Decimal::from_raw(static_cast<int128>(secs) * (Decimal::unit() / 1000000));
+    sum.add(running, std::chrono::duration_cast<std::chrono::microseconds>(t - prev).count());
     running += v;
     total += v;
     prev = t;
   }
-  const auto tail = std::chrono::duration_cast<std::chrono::microseconds>(end - prev).count();
-  sum += running * Decimal::from_raw(static_cast<int128>(tail) * (Decimal::unit() / 1000000));
+  sum.add(running, std::chrono::duration_cast<std::chrono::microseconds>(end - prev).count());
   Counts c;
-  const Decimal period_seconds(static_cast<int64_t>((w.charges_duration > 0 ? w.charges_duration : 1) * 86400));
+  const uint64_t period_us = static_cast<uint64_t>(w.charges_duration > 0 ? w.charges_duration : 1) * 86400ULL * 1000000ULL;
   // Lago ceils the quotient at 20 places; ceiling the exact quotient at 18 is the same value
   // cut to this scale (dividing first, half-up at 18, could round a ceiling down).
-  c.units = Decimal::mul_div(sum, Decimal(1), period_seconds, Decimal::kScale, RoundingMode::ceil);
+  c.units = sum.divide(period_us, Decimal::kScale, RoundingMode::ceil);
   c.total = total;
   c.current = c.units;
   return c;

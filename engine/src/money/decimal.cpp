@@ -202,12 +202,11 @@ Decimal& Decimal::operator-=(const Decimal& o) {
 
 namespace {
 
-// round(x × y / d, places) on magnitudes: x × y is exact in 256 bits, divided once; the
-// quotient q (18 places) and the remainder decide the rounding together, so the result is
-// the exact value rounded once. Every increment is checked: nothing wraps.
-uint128 mul_div_mag(uint128 x, uint128 y, uint128 d, bool negative, int places, RoundingMode mode) {
+// round(n / d, places) for a 256-bit n: the quotient q (18 places) and the remainder decide
+// the rounding together, so the result is the exact value rounded once. Every increment is
+// checked: nothing wraps.
+uint128 div_round(U256 n, uint128 d, bool negative, int places, RoundingMode mode) {
   if (d == 0) throw DecimalError("division by zero");
-  U256 n = mul_128(x, y);
   uint128 q, rem;
   if ((d >> 64) == 0) {
     rem = div_small(n, static_cast<uint64_t>(d));
@@ -240,6 +239,39 @@ uint128 mul_div_mag(uint128 x, uint128 y, uint128 d, bool negative, int places, 
   return q * step;
 }
 
+// round(x × y / d, places) on magnitudes: x × y is exact in 256 bits, divided once.
+uint128 mul_div_mag(uint128 x, uint128 y, uint128 d, bool negative, int places, RoundingMode mode) {
+  return div_round(mul_128(x, y), d, negative, places, mode);
+}
+
+// a += b on 256 bits; throws past 2^256 (never reached by sums of 128 × 64-bit products).
+void add_256(uint64_t* a, const U256& b) {
+  uint64_t carry = 0;
+  for (int i = 0; i < 4; ++i) {
+    const uint128 t = static_cast<uint128>(a[i]) + b[i] + carry;
+    a[i] = static_cast<uint64_t>(t);
+    carry = static_cast<uint64_t>(t >> 64);
+  }
+  if (carry != 0) throw DecimalError("decimal overflow");
+}
+
+bool less_256(const uint64_t* a, const uint64_t* b) {
+  for (int i = 3; i >= 0; --i)
+    if (a[i] != b[i]) return a[i] < b[i];
+  return false;
+}
+
+U256 sub_256(const uint64_t* a, const uint64_t* b) {  // a ≥ b
+  U256 r{0, 0, 0, 0};
+  uint64_t borrow = 0;
+  for (int i = 0; i < 4; ++i) {
+    const uint128 t = static_cast<uint128>(a[i]) - b[i] - borrow;
+    r[i] = static_cast<uint64_t>(t);
+    borrow = (t >> 64) != 0 ? 1 : 0;
+  }
+  return r;
+}
+
 }  // namespace
 
 Decimal Decimal::mul_div(const Decimal& a, const Decimal& b, const Decimal& c, int places, RoundingMode mode) {
@@ -248,6 +280,21 @@ Decimal Decimal::mul_div(const Decimal& a, const Decimal& b, const Decimal& c, i
   // raw(a·b/c) = raw(a) · raw(b) / raw(c): the scales cancel.
   const uint128 mag = mul_div_mag(magnitude(a.raw_), magnitude(b.raw_), magnitude(c.raw_), negative, places, mode);
   return from_raw(signed_from(mag, negative));
+}
+
+void ProductSum::add(const Decimal& x, int64_t n) {
+  if (x.is_zero() || n == 0) return;
+  const bool negative = x.is_negative() != (n < 0);
+  const uint64_t mag_n = n < 0 ? static_cast<uint64_t>(0) - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
+  add_256(negative ? neg_ : pos_, mul_128(magnitude(x.raw()), mag_n));
+}
+
+Decimal ProductSum::divide(uint64_t d, int places, RoundingMode mode) const {
+  if (d == 0) throw DecimalError("division by zero");
+  const bool negative = less_256(pos_, neg_);
+  const U256 n = negative ? sub_256(neg_, pos_) : sub_256(pos_, neg_);
+  const uint128 mag = div_round(n, d, negative, places, mode);
+  return Decimal::from_raw(signed_from(mag, negative));
 }
 
 Decimal operator*(const Decimal& a, const Decimal& b) {

@@ -138,7 +138,11 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
   f.units = units;
   f.total_aggregated_units = units;
   f.events_count = 1;
-  f.unit_amount_cents = to_cents(cur.to_cents_precise(unit_amount).truncate(0));
+  // Lago: unit_amount = rounded amount / units, × subunit into an integer column (truncated).
+  // amount_cents / units truncated once: the 18-place quotient could round up to a whole cent.
+  f.unit_amount_cents = units.is_zero() ? 0
+                                        : Decimal::mul_div(Decimal(fee.amount_cents), Decimal(1), units, 0,
+                                                           RoundingMode::truncate).to_int64();
   f.precise_unit_amount = unit_amount;
   f.pricing_unit_details = fee.pricing_unit_details;
   f.pay_in_advance = true;
