@@ -66,6 +66,9 @@ CaseResult run_case(const std::string& file, std::string_view text);
 std::vector<std::string> collect_cases(const std::vector<std::string>& paths,
                                        std::vector<CaseResult>* problems);
 
+// The whole file (a regular file) into *out; false when it cannot be read.
+bool read_file(const std::string& path, std::string* out);
+
 // ---- JUnit XML (junit.cpp) ----
 // One <testsuites> with one <testsuite name="tariff check">: every attribute and element the
 // JUnit schema requires (name, tests, failures, errors, time, timestamp, hostname, id,

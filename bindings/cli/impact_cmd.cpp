@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <ostream>
 #include <thread>
@@ -19,16 +18,6 @@ namespace tariff::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool read_file(const std::string& path, std::string* out) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) return false;
-  const std::streamoff size = f.tellg();
-  if (size < 0) return false;
-  out->resize(static_cast<size_t>(size));
-  f.seekg(0);
-  return static_cast<bool>(f.read(out->data(), size));
-}
 
 int usage(std::ostream& err) {
   err << "usage: tariff impact --plans NEW.json SNAPSHOT... [--format json|table] [--jobs N]\n";

@@ -233,7 +233,7 @@ json parse_exact(std::string_view text) {
 }
 
 std::optional<std::string_view> member_text(std::string_view t, std::string_view member) {
-  size_t i = skip_space(t, 0);
+  size_t i = skip_space(t, t.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);  // a UTF-8 BOM, as the parser
   if (i >= t.size() || t[i] != '{') return std::nullopt;
   std::optional<std::string_view> found;
   i = skip_space(t, i + 1);

@@ -193,20 +193,21 @@ bool SqliteTransaction::remove(std::string_view kind, std::string_view key) {
 }
 
 DocumentPage SqliteTransaction::list(const DocumentQuery& q) {
-  // ?2/?3 are NULL when the filter is absent: "(?2 IS NULL OR owner = ?2)".
+  // Only the filters given are in the SQL: "(?2 IS NULL OR owner = ?2)" would keep SQLite
+  // from using docs_owner / docs_ref (every lookup by customer scanned the whole kind).
+  std::string where = "kind = ?1";
+  if (q.owner) where += " AND owner = ?2";
+  if (q.ref) where += " AND ref = ?3";
   DocumentPage page;
   {
-    auto c = store_.prepare(
-        "SELECT count(*) FROM docs WHERE kind = ?1 AND (?2 IS NULL OR owner = ?2) "
-        "AND (?3 IS NULL OR ref = ?3)");
+    auto c = store_.prepare(("SELECT count(*) FROM docs WHERE " + where).c_str());
     c.text(1, q.kind);
     if (q.owner) c.text(2, *q.owner);
     if (q.ref) c.text(3, *q.ref);
     if (c.row()) page.total = c.col_int(0);
   }
-  auto s = store_.prepare(
-      "SELECT key, owner, ref, body FROM docs WHERE kind = ?1 AND (?2 IS NULL OR owner = ?2) "
-      "AND (?3 IS NULL OR ref = ?3) ORDER BY seq LIMIT ?4 OFFSET ?5");
+  auto s = store_.prepare(("SELECT key, owner, ref, body FROM docs WHERE " + where +
+                           " ORDER BY seq LIMIT ?4 OFFSET ?5").c_str());
   s.text(1, q.kind);
   if (q.owner) s.text(2, *q.owner);
   if (q.ref) s.text(3, *q.ref);
@@ -251,10 +252,17 @@ EventPage SqliteTransaction::events(const EventQuery& q) {
   if (q.external_subscription_ids.empty()) subs.push_back(std::nullopt);
   for (const auto& id : q.external_subscription_ids) subs.push_back(id);
   const bool paged = q.offset > 0 || q.limit >= 0;
+  // Only the filters given are in the SQL, so that events_sub_ts serves a subscription's
+  // window ("(?1 IS NULL OR external_subscription_id = ?1)" scanned every event).
+  auto where = [&](const std::optional<std::string>& sub) {
+    std::string w = "1";
+    if (sub) w += " AND external_subscription_id = ?1";
+    if (q.from_us) w += " AND ts_us >= ?2";
+    if (q.code) w += " AND code = ?3";
+    return w;
+  };
   for (const auto& sub : subs) {
-    auto c = store_.prepare(
-        "SELECT count(*) FROM events WHERE (?1 IS NULL OR external_subscription_id = ?1) "
-        "AND (?2 IS NULL OR ts_us >= ?2) AND (?3 IS NULL OR code = ?3)");
+    auto c = store_.prepare(("SELECT count(*) FROM events WHERE " + where(sub)).c_str());
     if (sub) c.text(1, *sub);
     if (q.from_us) c.integer(2, *q.from_us);
     if (q.code) c.text(3, *q.code);
@@ -262,9 +270,8 @@ EventPage SqliteTransaction::events(const EventQuery& q) {
   }
   for (const auto& sub : subs) {
     auto s = store_.prepare(
-        "SELECT external_subscription_id, transaction_id, code, ts_us, body FROM events "
-        "WHERE (?1 IS NULL OR external_subscription_id = ?1) AND (?2 IS NULL OR ts_us >= ?2) "
-        "AND (?3 IS NULL OR code = ?3) ORDER BY ts_us, seq LIMIT ?4 OFFSET ?5");
+        ("SELECT external_subscription_id, transaction_id, code, ts_us, body FROM events WHERE " +
+         where(sub) + " ORDER BY ts_us, seq LIMIT ?4 OFFSET ?5").c_str());
     if (sub) s.text(1, *sub);
     const bool in_sql = subs.size() == 1;  // one query: let SQLite page
     s.integer(4, in_sql ? q.limit : -1).integer(5, in_sql ? q.offset : 0);

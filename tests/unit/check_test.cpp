@@ -113,6 +113,7 @@ TEST(CheckExactJson, MemberTextIsTheOriginalText) {
   ASSERT_TRUE(m);
   EXPECT_EQ(*m, R"({"a": 0.10 , "b":"}"})");
   EXPECT_EQ(*member_text(R"({"snapshot":1,"snapshot":"two\""})", "snapshot"), R"("two\"")");
+  EXPECT_EQ(*member_text("\xEF\xBB\xBF {\"snapshot\": {}}", "snapshot"), "{}");
   EXPECT_FALSE(member_text(R"({"x":1})", "snapshot"));
   EXPECT_FALSE(member_text(R"([1])", "snapshot"));
 }

@@ -182,3 +182,24 @@ TEST(ImpactCommand, JsonTableAndErrors) {
   EXPECT_EQ(tariff::cli::impact_main({dir}, out3, err), 64);                       // no --plans
   EXPECT_EQ(tariff::cli::impact_main({"--plans", plans, "--format", "csv", dir}, out3, err), 64);
 }
+
+TEST(Impact, NewCustomerProposalHasNoExternalId) {
+  // examples/preview_proposal.json: a new customer on monthly_adv (31.00, in advance,
+  // calendar) from 15 March: 17/31 x 3100 = 1700. At 62.00: 17/31 x 6200 = 3400.
+  const fs::path proposal = kExample.parent_path() / "preview_proposal.json";
+  const json snap = json::parse(slurp(proposal));
+  json plan;
+  for (const auto& p : snap["plans"])
+    if (p["code"] == "monthly_adv") plan = p;
+  ASSERT_FALSE(plan.is_null());
+  plan["amount_cents"] = 6200;
+  auto change = tariff::parse_plan_change(json{{"plans", json::array({plan})}}.dump());
+  ASSERT_TRUE(change.change);
+  const auto out = tariff::price_change(slurp(proposal), *change.change);
+  ASSERT_TRUE(out.impact) << out.error->to_json();
+  EXPECT_FALSE(out.impact->external_customer_id);
+  EXPECT_EQ(out.impact->old_total_amount_cents, 1700);
+  EXPECT_EQ(out.impact->new_total_amount_cents, 3400);
+  EXPECT_EQ(tariff::impact_row_json(*out.impact).dump(),
+            R"({"external_customer_id":null,"old_total_amount_cents":1700,"new_total_amount_cents":3400,"delta_amount_cents":1700})");
+}
