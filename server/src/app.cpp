@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "tariff/decimal.hpp"
 #include "tariff/json.hpp"
 
 namespace tariff::server {
@@ -64,6 +65,9 @@ Reply App::handle(const HttpRequest& request) {
     return dispatch(request);
   } catch (const HttpError& e) {
     return Reply{e.status, error_body(e)};
+  } catch (const DecimalError&) {
+    // A value beyond Decimal's range, or cents beyond int64: bad input, answered as the engine does.
+    return Reply{422, error_body(validation("base", "value_out_of_range"))};
   } catch (const std::exception& e) {
     // One catch for the unexpected: logged (never with request headers), answered as a 500.
     std::cerr << "tariff-server: " << request.method << " " << request.path << ": " << e.what()
