@@ -17,6 +17,42 @@ std::string bearer_token(const std::string& header) {
     return "";
   return header.substr(kScheme.size());
 }
+
+// Strict UTF-8 (RFC 3629: no overlong forms, surrogates or code points above U+10FFFF), the
+// check nlohmann's dump() makes: a path or query value that fails it would make every JSON
+// document that echoes it throw.
+bool valid_utf8(const std::string& s) {
+  static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = 1;
+    uint32_t cp = c;
+    if (c >= 0x80) {
+      if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
+      else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
+      else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
+      else return false;
+      if (i + len > s.size()) return false;
+      for (size_t k = 1; k < len; ++k) {
+        const unsigned char cc = static_cast<unsigned char>(s[i + k]);
+        if ((cc & 0xC0) != 0x80) return false;
+        cp = (cp << 6) | (cc & 0x3F);
+      }
+      if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+void require_utf8(const HttpRequest& request) {
+  bool ok = valid_utf8(request.path);
+  for (const auto& [k, v] : request.query) ok = ok && valid_utf8(k) && valid_utf8(v);
+  if (ok) return;
+  HttpError e = bad_request("invalid_utf8");
+  e.doc["error_details"] = {{"request", {"invalid_utf8"}}};
+  throw e;
+}
 }  // namespace
 
 json Context::body() const {
@@ -90,6 +126,7 @@ Reply App::dispatch(const HttpRequest& request) {
     if (!limiter_.allow(key)) throw too_many_requests();
   }
   if (request.body.size() > options_.max_body_bytes) throw payload_too_large();
+  require_utf8(request);
 
   bool path_matched = false;
   for (const auto& route : routes_) {

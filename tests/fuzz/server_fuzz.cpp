@@ -12,9 +12,9 @@
 //
 // Every input starts from the same state: the store seeded from examples/seed (a catalog, the
 // customer "acme" with the subscription "acme-growth", a coupon, a wallet, events) at a fixed
-// request clock, 2025-06-15T12:00:00Z. After an input that sent a write (anything but GET),
-// the store's file is restored from the seeded copy and reopened, so a finding reproduces from
-// its input alone. The rate limit is off.
+// request clock, 2025-06-15T12:00:00Z. After an input that committed a write (the SQLite
+// write-ahead log is no longer empty), the store's file is restored from the seeded copy and
+// reopened, so a finding reproduces from its input alone. The rate limit is off.
 //
 // Checked on every request, besides ASan/UBSan/LeakSanitizer: handle() returns, never a 500
 // (an unexpected exception), a JSON reply's body is valid JSON, and a non-2xx reply is an error
@@ -100,6 +100,14 @@ struct Harness {
     fs::remove_all(dir, ec);
   }
 
+  // Every committed write transaction appends to the write-ahead log, which restore() leaves
+  // empty; refused requests roll back without writing to it.
+  bool committed() const {
+    std::error_code ec;
+    const auto size = fs::file_size(db.string() + "-wal", ec);
+    return ec || size > 0;
+  }
+
   void restore() {
     store.inner.reset();
     for (const char* suffix : {"-wal", "-shm"}) fs::remove(db.string() + suffix);
@@ -171,14 +179,12 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Harness& h = harness();
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  bool wrote = false;
   for (size_t n = 0; n < kMaxRequests && !text.empty(); ++n) {
     const size_t sep = text.find("\n%%\n");
     const HttpRequest req = parse_request(text.substr(0, sep));
     text = sep == std::string_view::npos ? std::string_view() : text.substr(sep + 4);
-    if (req.method != "GET") wrote = true;
     check(req, h.app->handle(req));
   }
-  if (wrote) h.restore();
+  if (h.committed()) h.restore();
   return 0;
 }

@@ -2,7 +2,8 @@
 // - a body nesting deeper than the engine's limit (64 containers) is refused with 400 before it
 //   is parsed: 200,000 nested arrays in an event's properties overflowed the stack and took
 //   every client down;
-// - a wallet whose balance in cents is beyond int64 is a 422, not a 500.
+// - a wallet whose balance in cents is beyond int64 is a 422, not a 500;
+// - a path or query value that is not UTF-8 once decoded (%99) is a 400, not a 500.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, tempDb, call } from '../../server/testing/harness.mjs';
@@ -63,4 +64,21 @@ test('a wallet balance beyond int64 cents: 422 value_out_of_range, nothing store
     granted_credits: '92233720368547758' } } });
   assert.equal(ok.status, 200, ok.text);
   assert.match(ok.text, /"balance_cents":9223372036854775800[,}]/);
+});
+
+test('a query or path that is not UTF-8 once decoded: 400 invalid_utf8; valid UTF-8 passes', async () => {
+  const refused = { status: 400, error: 'Bad Request', code: 'bad_request',
+    error_details: { request: ['invalid_utf8'] } };
+  // 0x99: a lone continuation byte; C0 80: an overlong NUL; ED A0 80: a UTF-16 surrogate.
+  for (const path of ['/api/v1/customers/c1/snapshot?external_subscription_id=%99',
+    '/api/v1/customers/c1/current_usage?external_subscription_id=s%C0%80',
+    '/api/v1/customers/%ED%A0%80', '/api/v1/events?code=%F4%90%80%80']) {
+    const r = await api('GET', path);
+    assert.equal(r.status, 400, `${path}: ${r.text}`);
+    assert.deepEqual(r.body, refused, path);
+  }
+  // "é" and "😀" are fine: an unknown customer is a 404.
+  const r = await api('GET', '/api/v1/customers/%C3%A9%F0%9F%98%80');
+  assert.equal(r.status, 404, r.text);
+  assert.equal((await api('GET', '/health')).status, 200);
 });
