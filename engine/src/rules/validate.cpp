@@ -5,9 +5,9 @@
 //      value_is_too_long, greater_than → value_is_out_of_range, inclusion → value_is_invalid):
 //      a metric's, plan's or tax's name, a plan's amount, a customer's name ≤ 255 characters, customer metadata (≤ 5
 //      entries, key ≤ 20, value ≤ 100), the invoice footer ≤ 600, grace period and payment
-//      term ≥ 0 (customer, organization), coupons (type, frequency,
-//      expiration, amount > 0, currency, numeric percentage rate, duration > 0), wallets (rate
-//      > 0, currency, priority 1..50), an event's timestamp (invalid_format).
+//      term ≥ 0 (customer, organization), a coupon's name and expiration, an event's
+//      timestamp (invalid_format). Coupons and wallets are otherwise the snapshot parser's
+//      (snapshot/inputs.cpp), in layer 2.
 //   2. The snapshot parser itself, over a snapshot holding the object and the context it
 //      refers to: whatever a calculation would refuse about the object is refused now, with
 //      the parser's codes and the path relative to the object. For events, also the
@@ -151,38 +151,14 @@ void lago_model_checks(Resource kind, const json& o, Details& d) {
         m.non_negative(*bc, "invoice_grace_period", "billing_configuration.invoice_grace_period");
       }
       break;
-    case Resource::coupon: {
+    case Resource::coupon:
+      // The rest of a coupon (type, frequency, amounts, currency, rate, duration) is the
+      // snapshot parser's (snapshot/inputs.cpp), read in layer 2.
       m.present(o, "name");
-      m.one_of(o, "coupon_type", {"fixed_amount", "percentage"});
-      m.one_of(o, "frequency", {"once", "recurring", "forever"});
       m.one_of(o, "expiration", {"no_expiration", "time_limit"});
-      const json* type = member(o, "coupon_type");
-      const bool fixed = type && *type == "fixed_amount";
-      const bool percentage = type && *type == "percentage";
-      if (fixed) {
-        m.present(o, "amount_cents");
-        m.present(o, "amount_currency");
-      }
-      m.positive(o, "amount_cents", true);
-      m.currency(o, "amount_currency");
-      if (percentage) m.present(o, "percentage_rate");
-      if (const json* rate = member(o, "percentage_rate"); rate && !decimal_from_json(*rate))
-        m.add("percentage_rate", "value_is_invalid");
-      if (const json* f = member(o, "frequency"); f && *f == "recurring") {
-        m.present(o, "frequency_duration");
-        m.positive(o, "frequency_duration", true);
-      }
       break;
-    }
-    case Resource::wallet: {
-      m.positive(o, "rate_amount", false);
-      m.currency(o, "currency");
-      if (const json* p = member(o, "priority")) {
-        auto v = decimal_from_json(*p, false);
-        if (!v || !v->is_integer() || *v < Decimal(1) || *v > Decimal(50)) m.add("priority", "value_is_invalid");
-      }
-      break;
-    }
+    case Resource::wallet:
+      break;  // rate, currency, priority, balance: the snapshot parser's (layer 2)
     case Resource::event:
       // Lago answers an unreadable timestamp with invalid_format (Events::CreateService).
       if (const json* t = member(o, "timestamp"); t && !instant_from_json(*t)) m.add("timestamp", "invalid_format");

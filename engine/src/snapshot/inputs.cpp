@@ -285,7 +285,7 @@ class InputParser {
     else if (!Reader::has(w, "currency")) r_.add(Reader::at(p, "currency"), "value_is_invalid");
     if (const json* ra = Reader::field(w, "rate_amount")) {
       auto rate = decimal_from_json(*ra);
-      if (!rate) r_.add(Reader::at(p, "rate_amount"), "invalid_value");
+      if (!rate) r_.add(Reader::at(p, "rate_amount"), "value_is_invalid");
       else if (!rate->is_positive()) r_.add(Reader::at(p, "rate_amount"), "value_is_out_of_range");
       else x.rate_amount = *rate;
     } else {
