@@ -13,8 +13,10 @@
 //     period in any time zone (monthly: 31 + 2 = 33 days back).
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 #include "resources.hpp"
+#include "serializers.hpp"
 #include "tariff/engine.hpp"
 
 namespace tariff::server {
@@ -117,6 +119,42 @@ Reply run_engine(Operation op, const ordered_json& snapshot) {
   return Reply{r.status, r.body};
 }
 
+// The engine's preview answers {"invoices": [...]} (one per billing entity, CONTRACT §2);
+// Lago's endpoint answers the invoice itself: {"invoice": {...}}. Errors pass unchanged.
+// A stored customer and its stored subscriptions are answered as their own endpoints answer
+// them (Lago's preview serializes the same models), with the ids and numbers only the
+// server keeps; everything the engine computed is passed on as it is.
+Reply preview_reply(Context& ctx, Reply engine, const std::optional<std::string>& customer) {
+  if (engine.status != 200) return engine;
+  ordered_json doc = ordered_json::parse(engine.body);
+  auto it = doc.find("invoices");
+  if (it == doc.end() || !it->is_array() || it->size() != 1)
+    throw std::runtime_error("preview: expected exactly one invoice");
+  ordered_json invoice = std::move((*it)[0]);
+  if (customer) {
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+      auto c = load_doc(tx, "customer", *customer);
+      if (!c) return;
+      invoice["customer"] = serialize_customer(*c, tx, false);
+      auto subs = invoice.find("subscriptions");
+      if (subs == invoice.end() || !subs->is_array()) return;
+      const auto stored = tx.list(DocumentQuery{"subscription", *customer, std::nullopt, 0, -1}).items;
+      for (auto& s : *subs) {
+        const std::string id = string_or(s, "external_id", "");
+        const std::string plan = string_or(s, "plan_code", "");
+        for (const auto& d : stored) {
+          const ordered_json sub = ordered_json::parse(d.body);
+          if (string_or(sub, "external_id", "") == id && string_or(sub, "plan_code", "") == plan)
+            s = serialize_subscription(sub, tx, ctx.now_us);
+        }
+      }
+    });
+  }
+  ordered_json out;
+  out["invoice"] = std::move(invoice);
+  return json_reply(out);
+}
+
 bool has_subscription(const ordered_json& snap, const std::string& external_id) {
   for (const auto& s : snap["subscriptions"])
     if (string_or(s, "external_id", "") == external_id) return true;
@@ -167,7 +205,7 @@ Reply preview(Context& ctx) {
     snap = build_snapshot(ctx, tx, scope);
   });
   snap["request"] = to_ordered(body);
-  return run_engine(Operation::preview, snap);
+  return preview_reply(ctx, run_engine(Operation::preview, snap), ext);
 }
 
 Reply estimate_fees(Context& ctx) {

@@ -7,6 +7,7 @@
 #include "tariff/engine.hpp"
 
 #include "resources.hpp"
+#include "serializers.hpp"
 
 namespace tariff::server {
 namespace {
@@ -17,6 +18,8 @@ struct CodeResource {
   std::string path;    // "/api/v1/plans"
   // Fills derived fields before a save; may throw HttpError.
   std::function<void(ordered_json&, Transaction&, Context&)> prepare;
+  // The stored document as Lago's API answers it (serializers.hpp).
+  std::function<ordered_json(const ordered_json&, Transaction&)> serialize;
 };
 
 // The engine validates a plan exactly as it will price it: run it over a one-plan snapshot
@@ -56,6 +59,7 @@ void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
       if (!charge.is_object()) throw validation(at, "invalid_type");
       if (!charge.contains("lago_id") || !charge["lago_id"].is_string())
         charge["lago_id"] = ctx.ids.uuid();
+      if (!charge.contains("created_at")) charge["created_at"] = ctx.now;
       if (!needs_metric) continue;
       // A metric by code, or by lago id (billable_metric_id / lago_billable_metric_id).
       std::optional<ordered_json> metric;
@@ -78,6 +82,15 @@ void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
   };
   resolve_charges("charges", true);
   resolve_charges("fixed_charges", false);
+  // Lago gives usage thresholds and the minimum commitment their own id and creation time.
+  auto identify = [&](ordered_json& o) {
+    if (!o.is_object()) return;
+    if (!o.contains("lago_id") || !o["lago_id"].is_string()) o["lago_id"] = ctx.ids.uuid();
+    if (!o.contains("created_at")) o["created_at"] = ctx.now;
+  };
+  if (auto t = plan.find("usage_thresholds"); t != plan.end() && t->is_array())
+    for (auto& x : *t) identify(x);
+  if (auto m = plan.find("minimum_commitment"); m != plan.end()) identify(*m);
   validate_with_engine(plan, tx);
 }
 
@@ -114,6 +127,7 @@ void add_code_resource(App& app, const CodeResource& r) {
       out["created_at"] = ctx.now;
       r.prepare(out, tx, ctx);
       save_doc(tx, r.kind, code, out, "", out["lago_id"].get<std::string>());
+      out = r.serialize(out, tx);
     });
     return object_reply(r.kind, out);
   });
@@ -135,14 +149,17 @@ void add_code_resource(App& app, const CodeResource& r) {
       }
       r.prepare(out, tx, ctx);
       save_doc(tx, r.kind, new_code, out, "", out["lago_id"].get<std::string>());
+      out = r.serialize(out, tx);
     });
     return object_reply(r.kind, out);
   });
 
   app.add("GET", item, [r](Context& ctx) {
     std::optional<ordered_json> doc;
-    ctx.store.transact(Store::Mode::read,
-                       [&](Transaction& tx) { doc = load_doc(tx, r.kind, ctx.params[0]); });
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+      doc = load_doc(tx, r.kind, ctx.params[0]);
+      if (doc) doc = r.serialize(*doc, tx);
+    });
     if (!doc) throw not_found(r.kind);
     return object_reply(r.kind, *doc);
   });
@@ -151,6 +168,7 @@ void add_code_resource(App& app, const CodeResource& r) {
     std::optional<ordered_json> doc;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       doc = load_doc(tx, r.kind, ctx.params[0]);
+      if (doc) doc = r.serialize(*doc, tx);
       if (doc) tx.remove(r.kind, ctx.params[0]);
     });
     if (!doc) throw not_found(r.kind);
@@ -160,11 +178,11 @@ void add_code_resource(App& app, const CodeResource& r) {
   app.add("GET", r.path, [r](Context& ctx) {
     const Pagination p = parse_pagination(ctx.query());
     DocumentPage page;
+    ordered_json items = ordered_json::array();
     ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
       page = tx.list(DocumentQuery{r.kind, std::nullopt, std::nullopt, p.offset(), p.per_page});
+      for (const auto& d : page.items) items.push_back(r.serialize(ordered_json::parse(d.body), tx));
     });
-    ordered_json items = ordered_json::array();
-    for (const auto& d : page.items) items.push_back(ordered_json::parse(d.body));
     return list_reply(r.plural, items, p, page.total);
   });
 }
@@ -199,24 +217,31 @@ ordered_json snapshot_organization(Transaction& tx) {
 }
 
 void add_catalog_routes(App& app) {
+  auto plain = [](ordered_json (*f)(const ordered_json&)) {
+    return [f](const ordered_json& d, Transaction&) { return f(d); };
+  };
   add_code_resource(app, {"billable_metric", "billable_metrics", "/api/v1/billable_metrics",
-                          prepare_metric});
-  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan});
-  add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax});
-  add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon});
+                          prepare_metric, plain(serialize_metric)});
+  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan, serialize_plan});
+  add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax, plain(serialize_tax)});
+  add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon,
+                          plain(serialize_coupon)});
 
   app.add("GET", "/api/v1/organizations", [](Context& ctx) {
     ordered_json org;
-    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { org = load_organization(tx); });
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      org = serialize_organization(ensure_organization(tx, ctx.now, ctx.ids), tx);
+    });
     return object_reply("organization", org);
   });
   app.add("PUT", "/api/v1/organizations", [](Context& ctx) {
     const json in = ctx.body_object("organization");
     ordered_json org;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
-      org = load_organization(tx);
+      org = ensure_organization(tx, ctx.now, ctx.ids);
       merge_fields(org, in);
       save_doc(tx, "organization", "default", org);
+      org = serialize_organization(org, tx);
     });
     return object_reply("organization", org);
   });

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "resources.hpp"
+#include "serializers.hpp"
 
 namespace tariff::server {
 namespace {
@@ -88,7 +89,7 @@ Reply event_list(Context& ctx) {
   EventPage page;
   ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { page = tx.events(q); });
   ordered_json items = ordered_json::array();
-  for (const auto& e : page.items) items.push_back(ordered_json::parse(e.body));
+  for (const auto& e : page.items) items.push_back(serialize_event(ordered_json::parse(e.body)));
   return list_reply("events", items, p, page.total);
 }
 
@@ -103,7 +104,7 @@ void add_event_routes(App& app) {
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       if (!tx.insert_event(rec)) throw validation("transaction_id", "value_already_exist");
     });
-    return object_reply("event", ordered_json::parse(rec.body));
+    return object_reply("event", serialize_event(ordered_json::parse(rec.body)));
   });
 
   app.add("POST", "/api/v1/events/batch", [](Context& ctx) {
@@ -132,7 +133,7 @@ void add_event_routes(App& app) {
       for (const auto& r : recs) tx.insert_event(r);
     });
     ordered_json out = ordered_json::array();
-    for (const auto& r : recs) out.push_back(ordered_json::parse(r.body));
+    for (const auto& r : recs) out.push_back(serialize_event(ordered_json::parse(r.body)));
     ordered_json d;
     d["events"] = out;
     return json_reply(d);
@@ -143,7 +144,7 @@ void add_event_routes(App& app) {
     ctx.store.transact(Store::Mode::read,
                        [&](Transaction& tx) { e = tx.find_event(ctx.params[0]); });
     if (!e) throw not_found("event");
-    return object_reply("event", ordered_json::parse(e->body));
+    return object_reply("event", serialize_event(ordered_json::parse(e->body)));
   });
   app.add("GET", "/api/v1/events", event_list);
 }

@@ -10,6 +10,7 @@
 #include <date/date.h>
 
 #include "resources.hpp"
+#include "serializers.hpp"
 
 namespace tariff::server {
 namespace {
@@ -140,6 +141,7 @@ ordered_json create(Context& ctx, Transaction& tx, const json& in) {
     c["external_id"] = ext_customer;
     c["created_at"] = ctx.now;
     c["timezone"] = nullptr;
+    identify_customer(tx, c, ctx.now, ctx.ids);
     save_doc(tx, "customer", ext_customer, c, "", c["lago_id"].get<std::string>());
     customer = c;
   }
@@ -223,8 +225,10 @@ Reply list(Context& ctx, std::optional<std::string> customer) {
   });
   ordered_json items = ordered_json::array();
   const auto total = static_cast<int64_t>(all.size());
-  for (int64_t i = p.offset(); i < total && i < p.offset() + p.per_page; ++i)
-    items.push_back(all[static_cast<size_t>(i)]);
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    for (int64_t i = p.offset(); i < total && i < p.offset() + p.per_page; ++i)
+      items.push_back(serialize_subscription(all[static_cast<size_t>(i)], tx, ctx.now_us));
+  });
   return list_reply("subscriptions", items, p, total);
 }
 
@@ -273,7 +277,9 @@ void add_subscription_routes(App& app) {
   app.add("POST", "/api/v1/subscriptions", [](Context& ctx) {
     const json in = ctx.body_object("subscription");
     ordered_json out;
-    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) { out = create(ctx, tx, in); });
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      out = serialize_subscription(create(ctx, tx, in), tx, ctx.now_us);
+    });
     return object_reply("subscription", out);
   });
   app.add("GET", "/api/v1/subscriptions", [](Context& ctx) {
@@ -283,8 +289,10 @@ void add_subscription_routes(App& app) {
           [](Context& ctx) { return list(ctx, ctx.params[0]); });
   app.add("GET", "/api/v1/subscriptions/([^/]+)", [](Context& ctx) {
     std::optional<ordered_json> s;
-    ctx.store.transact(Store::Mode::read,
-                       [&](Transaction& tx) { s = current(tx, ctx.params[0], false); });
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+      s = current(tx, ctx.params[0], false);
+      if (s) s = serialize_subscription(*s, tx, ctx.now_us);
+    });
     if (!s) throw not_found("subscription");
     return object_reply("subscription", *s);
   });
@@ -300,6 +308,7 @@ void add_subscription_routes(App& app) {
       if (in.contains("subscription_at") && string_or(s, "status", "") == "pending")
         s["subscription_at"] = to_ordered(in["subscription_at"]);
       save_sub(tx, s);
+      s = serialize_subscription(s, tx, ctx.now_us);
     });
     return object_reply("subscription", s);
   });
@@ -322,6 +331,7 @@ void add_subscription_routes(App& app) {
         s["terminated_at"] = ctx.now;
       }
       save_sub(tx, s);
+      s = serialize_subscription(s, tx, ctx.now_us);
     });
     return object_reply("subscription", s);
   });
