@@ -68,20 +68,57 @@ export const EXTENSIONS = [
 ];
 
 // ---- corrections: where Lago's document contradicts Lago's own code ----
-// Each is applied to the component schema before anything is compiled; nothing else of the
-// document is changed. `why` cites the code that answers otherwise.
+// Each is applied to the component schemas before anything is compiled (only for the
+// responses of `route` when one is given); nothing else of the document is changed. `why`
+// cites the Lago code that answers otherwise.
+const orNull = (schema, prop) => {
+  const p = schema.properties[prop];
+  p.type = [...new Set([...(Array.isArray(p.type) ? p.type : [p.type]), 'null'])];
+};
 export const CORRECTIONS = [
   { schema: 'WalletObject', why: "requires `balance`, which Lago's WalletSerializer no longer sends (nor declares)",
-    apply: (s) => { s.required = s.required.filter((r) => r !== 'balance'); } },
-  { schema: 'FeeObject', why: 'types total_aggregated_units as a string; Lago\'s Fee#total_aggregated_units is ' +
-      'only set on charge fees and FeeSerializer sends it as is: null on subscription and commitment fees',
-    apply: (s) => { s.properties.total_aggregated_units.type = ['string', 'null']; } },
+    apply: (S) => { S.WalletObject.required = S.WalletObject.required.filter((r) => r !== 'balance'); } },
+  { schema: 'CustomerProjectedChargeUsageObject', why: "requires `groups`, which it never declares and Lago's " +
+      'ProjectedChargeUsageSerializer never sends (its groups are `grouped_usage`)',
+    apply: (S) => {
+      const o = S.CustomerProjectedChargeUsageObject;
+      o.required = o.required.filter((r) => r !== 'groups');
+    } },
+  { schema: 'FeeObject', why: 'types total_aggregated_units as a string; Lago sets Fee#total_aggregated_units ' +
+      'on charge and fixed-charge fees only and FeeSerializer sends it as is: null on subscription and commitment fees',
+    apply: (S) => orNull(S.FeeObject, 'total_aggregated_units') },
   { schema: 'EventObject', why: 'event property values are oneOf [string, integer, number]: an integer ' +
       'matches two branches, so oneOf refuses every integer Lago stores and echoes (properties: {gb: 4})',
-    apply: (s) => {
-      const ap = s.properties.properties.additionalProperties;
+    apply: (S) => {
+      const ap = S.EventObject.properties.properties.additionalProperties;
       ap.anyOf = ap.oneOf;
       delete ap.oneOf;
+    } },
+  { schema: 'InvoiceBaseObject', why: "does not declare total_due_amount_cents, which Lago's InvoiceSerializer sends",
+    apply: (S) => { S.InvoiceBaseObject.properties.total_due_amount_cents = { type: 'integer' }; } },
+  { schema: 'Customer(Projected)ChargeFiltersUsageObject', why: "Lago's (Projected)ChargeUsageSerializer#build_filter_data " +
+      'sends charge_filter&.invoice_display_name and charge_filter&.to_h: null for the fees no filter matched ' +
+      '(the default bucket), and null for a filter without a display name',
+    apply: (S) => {
+      for (const n of ['CustomerChargeFiltersUsageObject', 'CustomerProjectedChargeFiltersUsageObject']) {
+        orNull(S[n].items, 'invoice_display_name');
+        orNull(S[n].items, 'values');
+      }
+    } },
+  { schema: 'CustomerProjectedChargeUsageObject', why: "the projected charge's invoice_display_name is " +
+      "fee.charge.invoice_display_name in Lago's ProjectedChargeUsageSerializer, nil when the charge has none " +
+      '(the current-usage schema already allows null)',
+    apply: (S) => orNull(S.CustomerProjectedChargeUsageObject.properties.charge, 'invoice_display_name') },
+  { route: 'POST /invoices/preview', schema: 'InvoiceBaseObject, BaseAppliedTax, InvoiceAppliedTaxObject, CreditObject',
+    why: 'Lago builds the preview invoice in memory and saves nothing (Invoices::PreviewService: Invoice.new, ' +
+      'credits and applied taxes built, not created): the ids, number and sequential_id of the invoice and the ids ' +
+      'and creation times of its applied taxes and credits are nil',
+    apply: (S) => {
+      for (const p of ['lago_id', 'sequential_id', 'number']) orNull(S.InvoiceBaseObject, p);
+      for (const p of ['lago_id', 'created_at']) orNull(S.BaseAppliedTax, p);
+      orNull(S.InvoiceAppliedTaxObject, 'lago_invoice_id');
+      orNull(S.CreditObject, 'lago_id');
+      orNull(S.CreditObject.properties.invoice, 'lago_id');
     } },
 ];
 
@@ -181,8 +218,19 @@ function templateRegex(template) {
 const params = (t) => (t.match(/\{/g) ?? []).length;
 
 export function createValidator(file = specPath()) {
-  const doc = YAML.parse(readFileSync(file, 'utf8'));
-  for (const c of CORRECTIONS) c.apply(doc.components.schemas[c.schema]);
+  const text = readFileSync(file, 'utf8');
+  const corrected = (route) => {
+    const d = YAML.parse(text);
+    for (const c of CORRECTIONS) if (!c.route || c.route === route) c.apply(d.components.schemas);
+    return d;
+  };
+  const doc = corrected(null);
+  const routeDocs = new Map();  // route → the document with that route's corrections too
+  const docFor = (route) => {
+    if (!CORRECTIONS.some((c) => c.route === route)) return doc;
+    if (!routeDocs.has(route)) routeDocs.set(route, corrected(route));
+    return routeDocs.get(route);
+  };
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
   addFormats(ajv);
   // Formats Lago's document names that no standard defines: annotations only.
@@ -196,8 +244,11 @@ export function createValidator(file = specPath()) {
   const compiled = new Map();
   const stats = { validated: 0, byRoute: new Map() };
 
-  function compile(key, schema) {
-    if (!compiled.has(key)) compiled.set(key, ajv.compile(close(deref(doc, schema))));
+  function compile(key, route, schema) {
+    if (!compiled.has(key)) {
+      // The schema's $refs are resolved in the document as corrected for its route.
+      compiled.set(key, ajv.compile(close(deref(docFor(route), schema))));
+    }
     return compiled.get(key);
   }
 
@@ -213,7 +264,8 @@ export function createValidator(file = specPath()) {
       if (response.$ref) response = lookup(doc, response.$ref);
       const schema = response.content?.['application/json']?.schema;
       if (!schema) return { error: `Lago documents ${method} ${route.template} ${status} without a JSON body` };
-      return { key: `${method} ${route.template} ${status}`, label: `${method} ${route.template} ${status}`, schema };
+      return { key: `${method} ${route.template} ${status}`, route: `${method} ${route.template}`,
+        label: `${method} ${route.template} ${status}`, schema };
     }
     // Tariff's own paths first, then the status-wide extensions.
     const own = extensions.find((e) => e.re && ext(e)) ?? extensions.find((e) => !e.re && ext(e));
@@ -231,7 +283,7 @@ export function createValidator(file = specPath()) {
     const path = rawPath.split('?')[0];
     const r = resolveSchema(method.toUpperCase(), path, status);
     if (r.error) throw new Error(`OpenAPI: ${r.error}`);
-    const validate = compile(r.key, r.schema);
+    const validate = compile(r.key, r.route, r.schema);
     if (!validate(body)) {
       const errors = validate.errors.slice(0, 25).map((e) => {
         const extra = e.params?.unevaluatedProperty ?? e.params?.additionalProperty ?? e.params?.missingProperty;

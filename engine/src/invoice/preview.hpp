@@ -135,7 +135,7 @@ int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::v
                       int64_t total);
 
 ojson rate_json(const Decimal& rate);  // a JSON number, as Lago's API types rates
-ojson fee_json(const InvoiceFee& f, const Currency& cur);
+ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* customer);
 ojson subscription_json(const Subscription& sub);
 
 }  // namespace tariff
