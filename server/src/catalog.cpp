@@ -238,8 +238,9 @@ void add_catalog_routes(App& app) {
     const json in = ctx.body_object("organization");
     ordered_json org;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
-      org = ensure_organization(tx, ctx.now, ctx.ids);
+      org = snapshot_organization(tx);  // stored, or the defaults of a fresh store
       merge_fields(org, in);
+      complete_organization(org, ctx.now, ctx.ids);  // an organization created now takes its name's prefix
       save_doc(tx, "organization", "default", org);
       org = serialize_organization(org, tx);
     });

@@ -260,7 +260,13 @@ ordered_json serialize_coupon(const ordered_json& c) {
 
 ordered_json ensure_organization(Transaction& tx, const std::string& now, IdSource& ids) {
   ordered_json org = snapshot_organization(tx);
-  bool changed = !tx.get("organization", "default");
+  if (complete_organization(org, now, ids) || !tx.get("organization", "default"))
+    save_doc(tx, "organization", "default", org);
+  return org;
+}
+
+bool complete_organization(ordered_json& org, const std::string& now, IdSource& ids) {
+  bool changed = false;
   if (!has(org, "lago_id")) { org["lago_id"] = ids.uuid(); changed = true; }
   if (!has(org, "name")) { org["name"] = "tariff"; changed = true; }
   if (!has(org, "created_at")) { org["created_at"] = now; changed = true; }
@@ -272,8 +278,7 @@ ordered_json ensure_organization(Transaction& tx, const std::string& now, IdSour
     org["document_number_prefix"] = prefix;
     changed = true;
   }
-  if (changed) save_doc(tx, "organization", "default", org);
-  return org;
+  return changed;
 }
 
 ordered_json serialize_organization(const ordered_json& g, Transaction& tx) {
@@ -373,7 +378,9 @@ std::pair<ordered_json, ordered_json> billing_period(const ordered_json& s, cons
   const auto interval = parse_interval(string_or(plan, "interval", ""));
   const auto billing_time = parse_billing_time(string_or(s, "billing_time", "calendar"));
   const auto subscription_at = parse_instant(string_or(s, "subscription_at", ""));
-  if (!interval || !billing_time || !subscription_at) return {nullptr, nullptr};
+  const auto started_at = parse_instant(string_or(s, "started_at", ""));
+  // Lago's DatesService gives no charges boundaries before the subscription started (pending).
+  if (!interval || !billing_time || !subscription_at || !started_at) return {nullptr, nullptr};
   std::string zone = string_or(snapshot_organization(tx), "timezone", "UTC");
   if (auto c = load_doc(tx, "customer", string_or(s, "external_customer_id", "")))
     zone = string_or(*c, "timezone", zone);
@@ -385,11 +392,12 @@ std::pair<ordered_json, ordered_json> billing_period(const ordered_json& s, cons
   d.bill_charges_monthly = flag(plan, "bill_charges_monthly", false);
   d.bill_fixed_charges_monthly = flag(plan, "bill_fixed_charges_monthly", false);
   d.subscription_at = *subscription_at;
-  d.started_at = parse_instant(string_or(s, "started_at", "")).value_or(*subscription_at);
+  d.started_at = *started_at;
   d.terminated_at = parse_instant(string_or(s, "terminated_at", ""));
   d.tz = tz ? *tz : TimeZone::utc();
   const Instant now{std::chrono::microseconds{now_us}};
   const Windows w = current_usage_windows(d, std::max(now, d.started_at));
+  if (!w.charges_billed) return {nullptr, nullptr};
   return {format_instant(w.charges_from), format_instant(w.charges_to)};
 }
 }  // namespace

@@ -33,5 +33,7 @@ void identify_customer(Transaction& tx, ordered_json& customer, const std::strin
 // The organization as stored, with Lago's defaults (lago_id, name, document number prefix,
 // created_at) filled in and saved on first use.
 ordered_json ensure_organization(Transaction& tx, const std::string& now, IdSource& ids);
+// Fills those defaults in `org` (the prefix from its name as it is); true if any was missing.
+bool complete_organization(ordered_json& org, const std::string& now, IdSource& ids);
 
 }  // namespace tariff::server

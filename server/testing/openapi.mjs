@@ -33,19 +33,26 @@ export function specPath() {
 }
 
 // ---- tariff's own extensions: the only responses Lago's document does not describe ----
-const errorDoc = (status) => ({
+const errorDoc = (status) => status === 400 ? {
+  // Lago's bad_request_error
+  type: 'object', required: ['status', 'error'], additionalProperties: false,
+  properties: { status: { const: 400 }, error: { type: 'string', pattern: '^BadRequest: ' } },
+} : {
   type: 'object', required: ['status', 'error', 'code'],
   properties: { status: { const: status }, error: { type: 'string' }, code: { type: 'string' },
     error_details: { type: 'object' } },
   additionalProperties: false,
-});
+};
 const SNAPSHOT = {
   type: 'object',
   required: ['now', 'organization', 'taxes', 'billable_metrics', 'plans', 'coupons', 'customer',
     'subscriptions', 'applied_coupons', 'wallets', 'credit_notes', 'events', 'request'],
   properties: { now: { type: 'string', format: 'date-time' }, request: { type: 'object' } },
 };
-// method '*' = any method; path '*' = any path (documented by Lago or not).
+// method '*' = any method; path '*' = any path; path 'not Lago' = a path Lago's document
+// does not have. A Lago path keeps Lago's documented statuses: only those listed here are
+// added to them.
+const ORGANIZATION = { $ref: '#/components/schemas/Organization' };
 export const EXTENSIONS = [
   { method: 'GET', path: '/health', status: 200, why: 'liveness probe',
     schema: { type: 'object', required: ['message', 'version'], additionalProperties: false,
@@ -56,14 +63,27 @@ export const EXTENSIONS = [
     why: 'unknown customer', schema: errorDoc(404) },
   { method: 'GET', path: '/demo/snapshot', status: 200, why: '--demo portal snapshot', schema: SNAPSHOT },
   { method: 'GET', path: '/demo/snapshot', status: 404, why: 'without --demo', schema: errorDoc(404) },
-  { method: '*', path: '*', status: 400, why: 'malformed or non-object JSON body, missing root',
-    schema: errorDoc(400) },
-  { method: '*', path: '*', status: 404, why: 'unknown route, or an object Lago answers 404 for',
-    schema: errorDoc(404) },
+  { method: 'GET', path: '/api/v1/organizations', status: 200,
+    why: 'reads the organization PUT writes (Lago documents the PUT only)', schema: ORGANIZATION },
+  { method: 'POST', path: '/api/v1/invoices/preview', status: 422,
+    why: "the engine's validation errors (currencies or billing times not aligned, a bad request field)",
+    schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: 'POST', path: '/api/v1/invoices/preview', status: 400, why: 'malformed JSON body', schema: errorDoc(400) },
+  { method: 'GET', path: '/api/v1/customers/{external_customer_id}/current_usage', status: 422,
+    why: 'external_subscription_id missing, or a stored object the engine refuses',
+    schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: 'GET', path: '/api/v1/customers/{external_customer_id}/projected_usage', status: 422,
+    why: 'external_subscription_id missing, or a stored object the engine refuses',
+    schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: 'GET', path: '/api/v1/customers/{external_customer_id}/current_usage', status: 405,
+    why: "Lago's no_active_subscription", schema: errorDoc(405) },
+  { method: 'GET', path: '/api/v1/customers/{external_customer_id}/projected_usage', status: 405,
+    why: "Lago's no_active_subscription", schema: errorDoc(405) },
+  { method: 'GET', path: '/api/v1/wallets', status: 422, why: 'external_customer_id missing',
+    schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: '*', path: 'not Lago', status: 404, why: 'unknown route', schema: errorDoc(404) },
   { method: '*', path: '*', status: 405, why: 'known path, other method', schema: errorDoc(405) },
   { method: '*', path: '*', status: 413, why: 'body over the size limit', schema: errorDoc(413) },
-  { method: '*', path: '*', status: 422, why: 'validation errors (Lago documents 422 on most, not all, writes)',
-    schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
   { method: '*', path: '*', status: 429, why: 'per-key rate limit', schema: errorDoc(429) },
 ];
 
@@ -240,7 +260,7 @@ export function createValidator(file = specPath()) {
   const routes = Object.keys(doc.paths)
     .map((p) => ({ template: p, full: API_BASE + p, re: templateRegex(API_BASE + p), ops: doc.paths[p] }))
     .sort((a, b) => params(a.template) - params(b.template) || b.template.length - a.template.length);
-  const extensions = EXTENSIONS.map((e) => ({ ...e, re: e.path === '*' ? null : templateRegex(e.path) }));
+  const extensions = EXTENSIONS.map((e) => ({ ...e, re: e.path === '*' || e.path === 'not Lago' ? null : templateRegex(e.path) }));
   const compiled = new Map();
   const stats = { validated: 0, byRoute: new Map() };
 
@@ -256,8 +276,8 @@ export function createValidator(file = specPath()) {
   function resolveSchema(method, path, status) {
     const m = method.toLowerCase();
     const route = routes.find((r) => r.re.test(path) && r.ops[m]) ?? routes.find((r) => r.re.test(path));
-    const ext = (e) => (e.method === '*' || e.method === method) && (e.re ? e.re.test(path) : true) &&
-      e.status === status;
+    const ext = (e) => (e.method === '*' || e.method === method) && e.status === status &&
+      (e.re ? e.re.test(path) : e.path === '*' || !route);
     const op = route?.ops[m];
     let response = op?.responses?.[String(status)];
     if (response) {

@@ -58,6 +58,11 @@ test('paths, methods and statuses Lago does not document fail, except listed ext
   fails(() => v.check('GET', '/api/v1/nothing', 200, {}), /not a path of Lago's API/);
   fails(() => v.check('PATCH', '/api/v1/taxes/vat', 200, { tax: tax() }), /Lago has no such operation/);
   fails(() => v.check('GET', '/api/v1/taxes/vat', 201, { tax: tax() }), /documents no 201 response/);
+  // a Lago path keeps Lago's statuses: GET /billable_metrics documents no 404, none is added
+  fails(() => v.check('GET', '/api/v1/billable_metrics', 404, { status: 404, error: 'Not Found', code: 'x' }), /documents no 404/);
+  // a 400 is Lago's {status, error: "BadRequest: ..."} and nothing else
+  v.check('POST', '/api/v1/events', 400, { status: 400, error: 'BadRequest: malformed_json' });
+  fails(() => v.check('POST', '/api/v1/events', 400, { status: 400, error: 'BadRequest: x', code: 'bad_request' }), /unevaluated properties: code/);
   // Lago's 404 document; the tariff extension for a path Lago does not have
   v.check('GET', '/api/v1/taxes/ghost', 404, { status: 404, error: 'Not Found', code: 'tax_not_found' });
   v.check('GET', '/api/v1/nothing', 404, { status: 404, error: 'Not Found', code: 'not_found' });
