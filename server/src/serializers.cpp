@@ -374,7 +374,8 @@ namespace {
 // Lago's current_billing_period_*: the engine's current-usage window at Lago's billing
 // reference time, max(now, started_at), in the customer's zone (else organization's, UTC).
 std::pair<ordered_json, ordered_json> billing_period(const ordered_json& s, const ordered_json& plan,
-                                                     Transaction& tx, int64_t now_us) {
+                                                     Transaction& tx, int64_t now_us,
+                                                     const std::optional<std::string>& customer_zone) {
   const auto interval = parse_interval(string_or(plan, "interval", ""));
   const auto billing_time = parse_billing_time(string_or(s, "billing_time", "calendar"));
   const auto subscription_at = parse_instant(string_or(s, "subscription_at", ""));
@@ -384,6 +385,7 @@ std::pair<ordered_json, ordered_json> billing_period(const ordered_json& s, cons
   std::string zone = string_or(snapshot_organization(tx), "timezone", "UTC");
   if (auto c = load_doc(tx, "customer", string_or(s, "external_customer_id", "")))
     zone = string_or(*c, "timezone", zone);
+  if (customer_zone) zone = *customer_zone;
   const auto tz = TimeZone::find(zone);
   SubscriptionDates d;
   d.interval = *interval;
@@ -402,7 +404,8 @@ std::pair<ordered_json, ordered_json> billing_period(const ordered_json& s, cons
 }
 }  // namespace
 
-ordered_json serialize_subscription(const ordered_json& s, Transaction& tx, int64_t now_us) {
+ordered_json serialize_subscription(const ordered_json& s, Transaction& tx, int64_t now_us,
+                                   const std::optional<std::string>& zone) {
   const ordered_json plan = load_doc(tx, "plan", string_or(s, "plan_code", "")).value_or(ordered_json::object());
   const std::string status = string_or(s, "status", "active");
   ordered_json o;
@@ -426,7 +429,7 @@ ordered_json serialize_subscription(const ordered_json& s, Transaction& tx, int6
   o["previous_plan_code"] = get(s, "previous_plan_code");
   o["next_plan_code"] = get(s, "next_plan_code");
   o["downgrade_plan_date"] = get(s, "downgrade_plan_date");
-  auto [from, to] = billing_period(s, plan, tx, now_us);
+  auto [from, to] = billing_period(s, plan, tx, now_us, zone);
   o["current_billing_period_started_at"] = from;
   o["current_billing_period_ending_at"] = to;
   o["on_termination_credit_note"] = get(s, "on_termination_credit_note");

@@ -21,7 +21,9 @@ ordered_json serialize_organization(const ordered_json& org, Transaction& tx);
 // customer an invoice embeds.
 ordered_json serialize_customer(const ordered_json& customer, Transaction& tx, bool extended = true);
 // now_us: the request time (Lago's billing reference time is max(now, started_at)).
-ordered_json serialize_subscription(const ordered_json& sub, Transaction& tx, int64_t now_us);
+// zone: the customer's time zone when the customer is not stored (a preview's new customer).
+ordered_json serialize_subscription(const ordered_json& sub, Transaction& tx, int64_t now_us,
+                                   const std::optional<std::string>& zone = std::nullopt);
 ordered_json serialize_applied_coupon(const ordered_json& applied, bool with_credits);
 ordered_json serialize_wallet(const ordered_json& wallet);
 ordered_json serialize_wallet_transaction(const ordered_json& t, const ordered_json& wallet);

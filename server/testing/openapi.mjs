@@ -129,11 +129,17 @@ export const CORRECTIONS = [
       "fee.charge.invoice_display_name in Lago's ProjectedChargeUsageSerializer, nil when the charge has none " +
       '(the current-usage schema already allows null)',
     apply: (S) => orNull(S.CustomerProjectedChargeUsageObject.properties.charge, 'invoice_display_name') },
-  { route: 'POST /invoices/preview', schema: 'InvoiceBaseObject, BaseAppliedTax, InvoiceAppliedTaxObject, CreditObject',
+  { route: 'POST /invoices/preview',
+    schema: 'InvoiceBaseObject, BaseAppliedTax, InvoiceAppliedTaxObject, CreditObject, CustomerBaseObject, SubscriptionObject',
     why: 'Lago builds the preview invoice in memory and saves nothing (Invoices::PreviewService: Invoice.new, ' +
-      'credits and applied taxes built, not created): the ids, number and sequential_id of the invoice and the ids ' +
-      'and creation times of its applied taxes and credits are nil',
+      'credits and applied taxes built, not created; a new customer and the subscriptions it previews are ' +
+      'Customer.new / Subscription.new): the ids, number and sequential_id of the invoice, the ids and creation ' +
+      "times of its applied taxes and credits, and a new customer's or built subscription's ids (so the item id of " +
+      'its subscription fee) are nil',
     apply: (S) => {
+      for (const p of ['lago_id', 'sequential_id', 'slug', 'external_id']) orNull(S.CustomerBaseObject, p);
+      for (const p of ['lago_id', 'external_id', 'lago_customer_id', 'external_customer_id']) orNull(S.SubscriptionObject, p);
+      orNull(S.FeeObject.properties.item, 'lago_item_id');  // the fee of a built subscription is for it
       for (const p of ['lago_id', 'sequential_id', 'number']) orNull(S.InvoiceBaseObject, p);
       for (const p of ['lago_id', 'created_at']) orNull(S.BaseAppliedTax, p);
       orNull(S.InvoiceAppliedTaxObject, 'lago_invoice_id');

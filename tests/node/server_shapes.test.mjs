@@ -132,6 +132,30 @@ test('subscriptions, events and the calculations', async () => {
     [6362, 1000, 1072, 1000]);
 });
 
+test('previews of a new customer and of a plan change answer Lago\'s preview shapes', async () => {
+  // a new customer in Paris on pro from now (2024-03-15 12:00 UTC), calendar, arrears: nothing
+  // is billed before the period ends, so the preview proposes the first period's invoice
+  const inv = (await ok('POST', '/api/v1/invoices/preview', { customer: { name: 'Prospect', currency: 'USD', timezone: 'Europe/Paris' },
+    plan_code: 'pro', billing_time: 'calendar' })).invoice;
+  // Lago: organization.customers.new(created_at: now), never saved; the request's fields assigned
+  assert.deepEqual([inv.customer.lago_id, inv.customer.sequential_id, inv.customer.external_id, inv.customer.name,
+    inv.customer.applicable_timezone, inv.customer.created_at], [null, null, null, 'Prospect', 'Europe/Paris', c.NOW]);
+  const [sub] = inv.subscriptions;
+  assert.deepEqual([sub.lago_id, sub.plan_code, sub.plan_amount_cents, sub.started_at], [null, 'pro', 5000, '2024-03-15T12:00:00.000Z']);
+  // charges from the start (12:00 UTC) to the end of March in Paris: 2024-03-31 23:59:59 +02:00
+  assert.deepEqual([sub.current_billing_period_started_at, sub.current_billing_period_ending_at],
+    [c.NOW, '2024-03-31T21:59:59Z']);
+
+  // upgrade preview of sub-acme to a yearly plan: the built subscription is the new plan's
+  await ok('POST', '/api/v1/plans', { plan: { code: 'max', name: 'Max', interval: 'yearly', amount_cents: 600000,
+    amount_currency: 'USD', pay_in_advance: true, charges: [] } });
+  const up = (await ok('POST', '/api/v1/invoices/preview', { customer: { external_id: c.CUSTOMER },
+    subscriptions: { external_ids: [c.SUB], plan_code: 'max' } })).invoice;
+  assert.deepEqual(up.subscriptions.map((s) => [s.external_id, s.external_customer_id]).sort(),
+    up.subscriptions.map(() => [c.SUB, c.CUSTOMER]));
+  assert.ok(up.subscriptions.some((s) => s.plan_code === 'max'));
+});
+
 test('errors keep Lago\'s documents', async () => {
   let r = await api('POST', '/api/v1/invoices/preview', { raw: '{' });
   assert.equal(r.status, 400);
