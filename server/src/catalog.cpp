@@ -187,8 +187,9 @@ void add_code_resource(App& app, const CodeResource& r) {
   });
 }
 
-// The organization's settings that a calculation reads: timezone, default_currency,
-// invoice grace period (top level or in billing_configuration), tax codes.
+}  // namespace
+
+// The organization as stored (as the API wrote it), or a fresh store's defaults.
 ordered_json load_organization(Transaction& tx) {
   auto org = load_doc(tx, "organization", "default");
   if (org) return *org;
@@ -199,8 +200,6 @@ ordered_json load_organization(Transaction& tx) {
   d["billing_configuration"] = {{"invoice_grace_period", 0}};
   return d;
 }
-
-}  // namespace
 
 ordered_json snapshot_organization(Transaction& tx) {
   ordered_json org = load_organization(tx);
@@ -238,7 +237,7 @@ void add_catalog_routes(App& app) {
     const json in = ctx.body_object("organization");
     ordered_json org;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
-      org = snapshot_organization(tx);  // stored, or the defaults of a fresh store
+      org = load_organization(tx);  // stored, or the defaults of a fresh store
       merge_fields(org, in);
       complete_organization(org, ctx.now, ctx.ids);  // an organization created now takes its name's prefix
       save_doc(tx, "organization", "default", org);

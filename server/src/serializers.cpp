@@ -259,7 +259,7 @@ ordered_json serialize_coupon(const ordered_json& c) {
 }
 
 ordered_json ensure_organization(Transaction& tx, const std::string& now, IdSource& ids) {
-  ordered_json org = snapshot_organization(tx);
+  ordered_json org = load_organization(tx);
   if (complete_organization(org, now, ids) || !tx.get("organization", "default"))
     save_doc(tx, "organization", "default", org);
   return org;
@@ -302,7 +302,9 @@ ordered_json serialize_organization(const ordered_json& g, Transaction& tx) {
   ordered_json bc;
   const ordered_json in_bc = get(g, "billing_configuration", ordered_json::object());
   bc["invoice_footer"] = in_bc.is_object() ? get(in_bc, "invoice_footer") : kNull;
-  bc["invoice_grace_period"] = get(g, "invoice_grace_period", 0);
+  bc["invoice_grace_period"] = in_bc.is_object() && has(in_bc, "invoice_grace_period")
+                                  ? in_bc["invoice_grace_period"]
+                                  : get(g, "invoice_grace_period", 0);
   bc["document_locale"] = in_bc.is_object() ? get(in_bc, "document_locale", "en") : ordered_json("en");
   o["billing_configuration"] = std::move(bc);
   ordered_json taxes = ordered_json::array();

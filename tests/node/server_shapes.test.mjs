@@ -32,6 +32,15 @@ test('catalog: read, list, update, delete', async () => {
   // Lago: prefix = first 3 letters of the name + "-" + last 4 of the id, upper case
   assert.equal(org.document_number_prefix, `ACM-${org.lago_id.slice(-4).toUpperCase()}`);
   assert.deepEqual(org.taxes.map((t) => t.code), ['vat20']);  // applied to the organization
+  // the grace period a calculation reads is the one the organization was last given
+  const graced = (await ok('PUT', '/api/v1/organizations', { organization: { billing_configuration: { invoice_grace_period: 3 } } })).organization;
+  assert.equal(graced.billing_configuration.invoice_grace_period, 3);
+  assert.equal(graced.document_number_prefix, org.document_number_prefix);  // kept, as Lago keeps it
+  await ok('POST', '/api/v1/customers', { customer: { external_id: 'probe' } });
+  assert.equal((await ok('GET', '/api/v1/customers/probe/snapshot')).organization.invoice_grace_period, 3);
+  await ok('PUT', '/api/v1/organizations', { organization: { billing_configuration: { invoice_grace_period: 0 } } });
+  assert.equal((await ok('GET', '/api/v1/customers/probe/snapshot')).organization.invoice_grace_period, 0);
+  await ok('DELETE', '/api/v1/customers/probe');
   assert.equal((await ok('GET', '/api/v1/taxes/vat20')).tax.rate, 20);
   assert.equal((await ok('PUT', '/api/v1/taxes/vat20', { tax: { name: 'VAT' } })).tax.name, 'VAT');
   assert.equal((await ok('GET', '/api/v1/taxes')).taxes.length, 1);
@@ -56,8 +65,9 @@ test('customers, applied coupons, wallets and their transactions', async () => {
   const acme = (await ok('POST', '/api/v1/customers', c.customer)).customer;
   const bob = (await ok('POST', '/api/v1/customers', { customer: { external_id: 'bob', name: 'Bob' } })).customer;
   const org = (await ok('GET', '/api/v1/organizations')).organization;
-  assert.deepEqual([acme.sequential_id, bob.sequential_id], [1, 2]);
-  assert.equal(bob.slug, `${org.document_number_prefix}-002`);
+  // "probe" was number 1 and is deleted: Lago never reuses a sequential id
+  assert.deepEqual([acme.sequential_id, bob.sequential_id], [2, 3]);
+  assert.equal(bob.slug, `${org.document_number_prefix}-003`);
   // no zone of its own: the organization's (Customer#applicable_timezone)
   assert.deepEqual([acme.applicable_timezone, bob.timezone, bob.applicable_timezone], ['UTC', null, 'Europe/Paris']);
   assert.equal((await ok('GET', '/api/v1/customers')).customers.length, 2);
