@@ -178,7 +178,7 @@ ordered_json serialize_plan(const ordered_json& p, Transaction& tx) {
   put_present(o, p, "description");
   o["amount_cents"] = get(p, "amount_cents", 0);
   o["amount_currency"] = get(p, "amount_currency");
-  o["trial_period"] = float_number(get(p, "trial_period", 0.0));
+  if (has(p, "trial_period")) o["trial_period"] = float_number(p["trial_period"]);
   o["pay_in_advance"] = flag(p, "pay_in_advance", false);
   o["bill_charges_monthly"] = get(p, "bill_charges_monthly");
   o["bill_fixed_charges_monthly"] = get(p, "bill_fixed_charges_monthly");
@@ -439,7 +439,8 @@ ordered_json serialize_subscription(const ordered_json& s, Transaction& tx, int6
   o["consolidate_invoice"] = flag(s, "consolidate_invoice", false);
   o["purchase_order_number"] = get(s, "purchase_order_number");
   o["cancellation_reason"] = get(s, "cancellation_reason");
-  o["activated_at"] = status == "active" || status == "terminated" ? o["started_at"] : kNull;
+  // Lago's mark_as_active! stamps activated_at with started_at's instant (iso8601, whole seconds)
+  o["activated_at"] = status == "active" || status == "terminated" ? get(s, "started_at") : kNull;
   o["payment_method"] = payment_method();
   o["activation_rules"] = ordered_json::array();
   return o;
