@@ -164,7 +164,13 @@ ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* custome
   return o;
 }
 
-ojson subscription_json(const Subscription& sub) {
+// Lago's V1::SubscriptionSerializer, with what a snapshot knows: its ids, the plan's amount,
+// the current billing period as Lago's DatesService gives it (current-usage mode at
+// max(now, started_at); none before the subscription started), Lago's defaults for what a
+// snapshot does not carry (no trial end, no plan-change links, termination invoice
+// "generate"). The server answers its stored subscriptions with its own serializer.
+ojson subscription_json(const BilledSubscription& b, const Customer* customer, Instant now) {
+  const Subscription& sub = *b.sub;
   auto instant = [](const std::optional<Instant>& t) { return t ? ojson(format_instant(*t)) : ojson(nullptr); };
   const char* status = "active";
   switch (sub.status) {
@@ -173,17 +179,44 @@ ojson subscription_json(const Subscription& sub) {
     case SubscriptionStatus::terminated: status = "terminated"; break;
     case SubscriptionStatus::canceled: status = "canceled"; break;
   }
+  ojson from = nullptr, to = nullptr;
+  if (sub.started_at) {
+    const Windows w = current_usage_windows(b.dates, std::max(now, *sub.started_at));
+    if (w.charges_billed) {
+      from = format_instant(w.charges_from);
+      to = format_instant(w.charges_to);
+    }
+  }
+  ojson started = nullptr;
+  if (sub.started_at) {  // iso8601(3)
+    const auto ms = std::chrono::floor<std::chrono::milliseconds>(*sub.started_at);
+    started = date::format("%FT%TZ", ms);
+  }
   ojson o;
-  o["lago_id"] = nullptr;
-  o["external_id"] = sub.external_id.empty() ? ojson(nullptr) : ojson(sub.external_id);
+  o["lago_id"] = id_or_null(sub.lago_id);
+  o["external_id"] = id_or_null(sub.external_id);
+  o["lago_customer_id"] = customer ? id_or_null(customer->lago_id) : ojson(nullptr);
+  o["external_customer_id"] = customer ? id_or_null(customer->external_id) : ojson(nullptr);
   o["name"] = sub.name.empty() ? ojson(nullptr) : ojson(sub.name);
   o["plan_code"] = sub.plan_code;
+  o["plan_amount_cents"] = sub.plan->amount_cents;
+  o["plan_amount_currency"] = std::string(sub.plan->currency.code);
   o["status"] = status;
   o["billing_time"] = sub.billing_time == BillingTime::anniversary ? "anniversary" : "calendar";
   o["subscription_at"] = format_instant(sub.subscription_at);
-  o["started_at"] = instant(sub.started_at);
+  o["started_at"] = started;
+  o["trial_ended_at"] = nullptr;
   o["ending_at"] = instant(sub.ending_at);
   o["terminated_at"] = instant(sub.terminated_at);
+  o["canceled_at"] = nullptr;
+  o["created_at"] = format_instant(sub.created_at.value_or(sub.subscription_at));
+  o["previous_plan_code"] = nullptr;
+  o["next_plan_code"] = nullptr;
+  o["downgrade_plan_date"] = nullptr;
+  o["current_billing_period_started_at"] = from;
+  o["current_billing_period_ending_at"] = to;
+  o["on_termination_credit_note"] = nullptr;
+  o["on_termination_invoice"] = "generate";
   return o;
 }
 

@@ -100,7 +100,8 @@ ordered_json preview(json& doc) {
   inv["customer"] = ctx.customer;
 
   ordered_json subs = ordered_json::array();
-  for (const auto& b : ctx.billed) subs.push_back(subscription_json(*b.sub));
+  for (const auto& b : ctx.billed)
+    subs.push_back(subscription_json(b, s.customer ? &*s.customer : nullptr, s.now));
   inv["subscriptions"] = std::move(subs);
 
   ordered_json fee_list = ordered_json::array();
