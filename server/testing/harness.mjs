@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validator } from './openapi.mjs';
 
+export { validator };
+
 export const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const buildDir = resolve(root, process.env.TARIFF_BUILD_DIR ?? 'build');
 export const serverBin = join(buildDir, 'tariff-server');

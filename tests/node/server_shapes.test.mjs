@@ -3,7 +3,7 @@
 // serializers would give are asserted here, worked from Lago's code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call, openapiStats } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, runCli, openapiStats, validator } from '../../server/testing/harness.mjs';
 import * as c from '../../server/testing/catalog.mjs';
 
 let srv, db;
@@ -150,6 +150,18 @@ test('previews of a new customer and of a plan change answer Lago\'s preview sha
   // Lago: organization.customers.new(created_at: now), never saved; the request's fields assigned
   assert.deepEqual([inv.customer.lago_id, inv.customer.sequential_id, inv.customer.external_id, inv.customer.name,
     inv.customer.applicable_timezone, inv.customer.created_at], [null, null, null, 'Prospect', 'Europe/Paris', c.NOW]);
+  // The engine's own preview (CLI, WASM) of the same new customer is a Lago invoice too, and
+  // the same invoice apart from the customer and subscription the server serializes itself.
+  const snap = (await ok('GET', `/api/v1/customers/${c.CUSTOMER}/snapshot`));
+  const cli = runCli('preview', { ...snap, customer: null, subscriptions: [], applied_coupons: [], wallets: [], events: [],
+    request: { customer: { name: 'Prospect', currency: 'USD', timezone: 'Europe/Paris' }, plan_code: 'pro', billing_time: 'calendar' } });
+  assert.equal(cli.code, 0, cli.stdout);
+  const cliInvoice = JSON.parse(cli.stdout).invoices[0];
+  validator().check('POST', '/api/v1/invoices/preview', 200, { invoice: cliInvoice });
+  const strip = ({ customer, subscriptions, ...rest }) => rest;
+  assert.deepEqual(strip(inv), strip(cliInvoice));
+  assert.deepEqual(inv.subscriptions.map(({ consolidate_invoice, purchase_order_number, cancellation_reason,
+    activated_at, payment_method, activation_rules, ...x }) => x), cliInvoice.subscriptions);
   const [sub] = inv.subscriptions;
   assert.deepEqual([sub.lago_id, sub.plan_code, sub.plan_amount_cents, sub.started_at], [null, 'pro', 5000, '2024-03-15T12:00:00.000Z']);
   // charges from the start (12:00 UTC) to the end of March in Paris: 2024-03-31 23:59:59 +02:00

@@ -220,4 +220,37 @@ ojson subscription_json(const BilledSubscription& b, const Customer* customer, I
   return o;
 }
 
+// Lago's V1::CustomerSerializer (the plain customer an invoice embeds), from the preview's
+// customer: its ids and the fields the request or snapshot give; what a snapshot does not
+// hold (sequential id, slug, creation time of a stored customer) is null. A new customer is
+// created now, as Lago's preview builds it.
+ojson customer_json(const PreviewContext& ctx, const Customer* stored, Instant now) {
+  const ojson& c = ctx.customer;
+  auto field = [&](const char* k) { return c.contains(k) ? c.at(k) : ojson(nullptr); };
+  ojson o;
+  o["lago_id"] = stored ? id_or_null(stored->lago_id) : ojson(nullptr);
+  o["external_id"] = field("external_id");
+  o["account_type"] = "customer";
+  o["name"] = field("name");
+  o["firstname"] = nullptr;
+  o["lastname"] = nullptr;
+  o["customer_type"] = nullptr;
+  o["sequential_id"] = nullptr;
+  o["slug"] = nullptr;
+  o["created_at"] = stored ? ojson(nullptr) : ojson(format_instant(now));
+  o["updated_at"] = o["created_at"];
+  o["currency"] = field("currency");
+  o["timezone"] = field("timezone");
+  o["applicable_timezone"] = ctx.tz.name();
+  o["net_payment_term"] = ctx.net_payment_term;
+  o["finalize_zero_amount_invoice"] = "inherit";
+  o["billing_configuration"] = {{"invoice_grace_period", ctx.grace_period},
+                                {"subscription_invoice_issuing_date_anchor", nullptr},
+                                {"subscription_invoice_issuing_date_adjustment", nullptr}};
+  o["skip_invoice_custom_sections"] = false;
+  o["metadata"] = ojson::array();
+  o["integration_customers"] = ojson::array();
+  return o;
+}
+
 }  // namespace tariff

@@ -97,7 +97,7 @@ ordered_json preview(json& doc) {
   // Lago's preview builds its invoice with created_at and updated_at = now, and saves nothing.
   inv["created_at"] = format_instant(s.now);
   inv["updated_at"] = format_instant(s.now);
-  inv["customer"] = ctx.customer;
+  inv["customer"] = customer_json(ctx, ctx.existing_customer && s.customer ? &*s.customer : nullptr, s.now);
 
   ordered_json subs = ordered_json::array();
   for (const auto& b : ctx.billed)
