@@ -72,13 +72,35 @@ std::string millis(const std::string& iso) {  // "…T00:00:00Z" → "…T00:00:
   return date::format("%FT%TZ", date::sys_time<std::chrono::milliseconds>{ms});
 }
 
-// ChargeProperties as Lago's charge serializer answers them: grouped_by and
-// pricing_group_keys mirror each other when only one is given.
-ordered_json charge_properties(const ordered_json& props) {
-  ordered_json p = props.is_object() ? props : ordered_json::object();
-  auto present = [&](const char* k) { return p.contains(k) && p[k].is_array() && !p[k].empty(); };
-  if (present("grouped_by") && !present("pricing_group_keys")) p["pricing_group_keys"] = p["grouped_by"];
-  if (present("pricing_group_keys") && !present("grouped_by")) p["grouped_by"] = p["pricing_group_keys"];
+// Charge properties as Lago keeps and answers them: only the keys of the charge model
+// (ChargeModels::FilterProperties on write), grouped_by folded into pricing_group_keys
+// (blank keys dropped), then mirrored back into grouped_by by ChargeSerializer#properties.
+ordered_json charge_properties(const ordered_json& props, const std::string& model) {
+  const ordered_json in = props.is_object() ? props : ordered_json::object();
+  std::vector<const char*> keys;
+  if (model == "standard") keys = {"amount"};
+  else if (model == "graduated") keys = {"graduated_ranges"};
+  else if (model == "volume") keys = {"volume_ranges"};
+  else if (model == "graduated_percentage") keys = {"graduated_percentage_ranges"};
+  else if (model == "package") keys = {"amount", "free_units", "package_size"};
+  else if (model == "percentage")
+    keys = {"fixed_amount", "free_units_per_events", "free_units_per_total_aggregation",
+            "per_transaction_max_amount", "per_transaction_min_amount", "rate"};
+  ordered_json p = ordered_json::object();
+  for (const char* k : keys)
+    if (in.contains(k)) p[k] = in[k];
+  auto filled = [&](const char* k) { return in.contains(k) && in[k].is_array() && !in[k].empty(); };
+  ordered_json group_keys = filled("pricing_group_keys") ? in["pricing_group_keys"]
+                            : filled("grouped_by")       ? in["grouped_by"]
+                                                         : ordered_json(nullptr);
+  if (!group_keys.is_null()) {
+    ordered_json kept = ordered_json::array();
+    for (const auto& k : group_keys)
+      if (!(k.is_string() && k.get<std::string>().empty())) kept.push_back(k);
+    p["pricing_group_keys"] = kept;
+    if (!kept.empty()) p["grouped_by"] = kept;
+  }
+  if (filled("presentation_group_keys")) p["presentation_group_keys"] = in["presentation_group_keys"];
   return p;
 }
 
@@ -97,7 +119,8 @@ ordered_json serialize_charge(const ordered_json& c, const ordered_json& plan, T
   o["prorated"] = flag(c, "prorated", false);
   o["min_amount_cents"] = get(c, "min_amount_cents", 0);
   o["accepts_target_wallet"] = flag(c, "accepts_target_wallet", false);
-  o["properties"] = charge_properties(get(c, "properties"));
+  const std::string model = string_or(c, "charge_model", "standard");
+  o["properties"] = charge_properties(get(c, "properties"), model);
   o["applied_pricing_unit"] = get(c, "applied_pricing_unit");
   o["lago_parent_id"] = nullptr;
   ordered_json filters = ordered_json::array();
@@ -105,7 +128,7 @@ ordered_json serialize_charge(const ordered_json& c, const ordered_json& plan, T
     if (!f.is_object()) continue;
     ordered_json x;
     x["invoice_display_name"] = get(f, "invoice_display_name");
-    x["properties"] = charge_properties(get(f, "properties"));
+    x["properties"] = charge_properties(get(f, "properties"), model);
     x["values"] = get(f, "values", ordered_json::object());
     filters.push_back(std::move(x));
   }

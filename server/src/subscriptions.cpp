@@ -214,6 +214,8 @@ Reply list(Context& ctx, std::optional<std::string> customer) {
   const Pagination p = parse_pagination(ctx.query());
   const auto plan = ctx.query_value("plan_code");
   std::vector<ordered_json> all;
+  ordered_json items = ordered_json::array();
+  int64_t total = 0;
   ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
     if (customer) settle_subscriptions(tx, *customer, ctx.now_us, ctx.now);
     for (const auto& d : subscriptions_of(tx, customer, std::nullopt)) {
@@ -222,10 +224,7 @@ Reply list(Context& ctx, std::optional<std::string> customer) {
       if (plan && string_or(s, "plan_code", "") != *plan) continue;
       all.push_back(std::move(s));
     }
-  });
-  ordered_json items = ordered_json::array();
-  const auto total = static_cast<int64_t>(all.size());
-  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    total = static_cast<int64_t>(all.size());
     for (int64_t i = p.offset(); i < total && i < p.offset() + p.per_page; ++i)
       items.push_back(serialize_subscription(all[static_cast<size_t>(i)], tx, ctx.now_us));
   });

@@ -46,6 +46,14 @@ test('catalog: read, list, update, delete', async () => {
   assert.equal((await ok('GET', '/api/v1/taxes')).taxes.length, 1);
   assert.equal((await ok('GET', '/api/v1/billable_metrics/storage')).billable_metric.field_name, 'gb');
   assert.equal((await ok('PUT', '/api/v1/billable_metrics/sms', { billable_metric: { description: 'Texts' } })).billable_metric.description, 'Texts');
+  // Lago keeps a charge's properties for its model only, grouped_by as pricing_group_keys,
+  // and answers both (ChargeModels::FilterProperties, ChargeSerializer#properties)
+  const pack = (await ok('POST', '/api/v1/plans', { plan: { code: 'pack', name: 'Pack', interval: 'monthly', amount_cents: 0,
+    amount_currency: 'USD', charges: [{ billable_metric_code: 'sms', charge_model: 'package',
+      properties: { amount: '5', package_size: 100, free_units: 10, rate: '3', graduated_ranges: [], grouped_by: ['country', ''] } }] } })).plan;
+  assert.deepEqual(pack.charges[0].properties, { amount: '5', package_size: 100, free_units: 10,
+    pricing_group_keys: ['country'], grouped_by: ['country'] });
+  assert.equal((await ok('DELETE', '/api/v1/plans/pack')).plan.code, 'pack');
   await ok('PUT', '/api/v1/plans/pro', { plan: { description: 'The pro plan' } });
   assert.equal((await ok('GET', '/api/v1/plans')).plans[0].description, 'The pro plan');
   // coupons: limited to a plan → limited_plans true, plan_codes as given (CouponSerializer)
