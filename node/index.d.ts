@@ -236,9 +236,8 @@ export interface Fee {
   taxes_precise_amount?: DecimalString;
   taxes_rate: number;
   units: DecimalString;
-  total_aggregated_units?: DecimalString;
+  total_aggregated_units?: DecimalString | null;  // null on subscription and commitment fees
   precise_unit_amount: DecimalString;
-  unit_amount_cents?: number;
   total_amount_cents: number;
   total_amount_currency?: Currency;
   precise_total_amount?: DecimalString;

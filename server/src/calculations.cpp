@@ -13,9 +13,11 @@
 //     period in any time zone (monthly: 31 + 2 = 33 days back).
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 #include "resources.hpp"
 #include "snapshots.hpp"
+#include "serializers.hpp"
 #include "tariff/engine.hpp"
 
 namespace tariff::server {
@@ -129,6 +131,65 @@ Reply run_engine(Operation op, const ordered_json& snapshot) {
   return Reply{r.status, r.body};
 }
 
+// The engine's preview answers {"invoices": [...]} (one per billing entity, CONTRACT §2);
+// Lago's endpoint answers the invoice itself: {"invoice": {...}}. Errors pass unchanged.
+// The invoice's customer and subscriptions are answered as Lago's preview serializes them:
+// the stored customer with the request's customer fields assigned over it (a new customer:
+// never saved, created now), each stored subscription as its own endpoint answers it, a
+// subscription the preview builds (new customer, plan change) from the engine's fields.
+// Everything the engine computed is passed on as it is.
+Reply preview_reply(Context& ctx, Reply engine, const json& request,
+                    const std::optional<std::string>& customer) {
+  if (engine.status != 200) return engine;
+  // The engine's answer: integers and decimal strings, and rates as JSON numbers, which a
+  // plain parse keeps as the engine printed them.
+  ordered_json doc = ordered_json::parse(engine.body);
+  auto it = doc.find("invoices");
+  if (it == doc.end() || !it->is_array() || it->size() != 1)
+    throw std::runtime_error("preview: expected exactly one invoice");
+  ordered_json invoice = std::move((*it)[0]);
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    std::optional<ordered_json> stored;
+    if (customer) stored = load_doc(tx, "customer", *customer);
+    ordered_json c = stored ? *stored : ordered_json::object();
+    if (!stored) {  // Lago: organization.customers.new(created_at: now, updated_at: now)
+      for (const char* k : {"lago_id", "external_id", "sequential_id", "slug"}) c[k] = nullptr;
+      c["created_at"] = ctx.now;
+      c["updated_at"] = ctx.now;
+    }
+    const json rc = request.contains("customer") && request["customer"].is_object() ? request["customer"] : json::object();
+    for (const char* k : {"name", "tax_identification_number", "currency", "timezone", "address_line1",
+                          "address_line2", "city", "zipcode", "state", "country", "shipping_address"})
+      if (rc.contains(k)) c[k] = to_ordered(rc[k]);
+    invoice["customer"] = serialize_customer(c, tx, false);
+    auto subs = invoice.find("subscriptions");
+    if (subs == invoice.end() || !subs->is_array()) return;
+    const auto owned = customer ? tx.list(DocumentQuery{"subscription", *customer, std::nullopt, 0, -1}).items
+                                : std::vector<Document>{};
+    for (auto& s : *subs) {
+      const std::string id = string_or(s, "external_id", "");
+      const std::string plan = string_or(s, "plan_code", "");
+      std::optional<ordered_json> match;
+      for (const auto& d : owned) {
+        ordered_json sub = parse_stored(d.body);
+        if (string_or(sub, "external_id", "") == id && string_or(sub, "plan_code", "") == plan) match = sub;
+      }
+      if (!match) {  // built by the preview, never saved
+        match = s;
+        (*match)["lago_customer_id"] = c["lago_id"];
+        (*match)["external_customer_id"] = c["external_id"];
+        (*match)["created_at"] = s.contains("subscription_at") ? s["subscription_at"] : ordered_json(ctx.now);
+      }
+      std::optional<std::string> zone;
+      if (!stored && c.contains("timezone") && c["timezone"].is_string()) zone = c["timezone"].get<std::string>();
+      s = serialize_subscription(*match, tx, ctx.now_us, zone);
+    }
+  });
+  ordered_json out;
+  out["invoice"] = std::move(invoice);
+  return json_reply(out);
+}
+
 bool has_subscription(const ordered_json& snap, const std::string& external_id) {
   for (const auto& s : snap["subscriptions"])
     if (string_or(s, "external_id", "") == external_id) return true;
@@ -179,7 +240,7 @@ Reply preview(Context& ctx) {
     snap = build_snapshot(ctx, tx, scope);
   });
   snap["request"] = to_ordered(body);
-  return run_engine(Operation::preview, snap);
+  return preview_reply(ctx, run_engine(Operation::preview, snap), body, ext);
 }
 
 Reply estimate_fees(Context& ctx) {

@@ -3,6 +3,7 @@
 // charges and fixed charges get their own lago_id, and each charge names its metric both by
 // code and by id, whichever the caller used (Lago's API takes billable_metric_id).
 #include "resources.hpp"
+#include "serializers.hpp"
 
 namespace tariff::server {
 namespace {
@@ -13,6 +14,8 @@ struct CodeResource {
   std::string path;    // "/api/v1/plans"
   // Fills derived fields before a save; may throw HttpError.
   std::function<void(ordered_json&, Transaction&, Context&)> prepare;
+  // The stored document as Lago's API answers it (serializers.hpp).
+  std::function<ordered_json(const ordered_json&, Transaction&)> serialize;
   // After the object is removed (dependents.cpp); may be empty.
   std::function<void(Transaction&, const ordered_json&, Context&)> removed = nullptr;
   // Fields an update leaves unchanged while the object is in use; may be empty.
@@ -45,6 +48,7 @@ void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
         charge["lago_id"] = charge["id"];
       if (!charge.contains("lago_id") || !charge["lago_id"].is_string())
         charge["lago_id"] = ctx.ids.uuid();
+      if (!charge.contains("created_at")) charge["created_at"] = ctx.now;
       if (!needs_metric) continue;
       // A metric by code, or by lago id (billable_metric_id / lago_billable_metric_id).
       std::optional<ordered_json> metric;
@@ -67,6 +71,15 @@ void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
   };
   resolve_charges("charges", true);
   resolve_charges("fixed_charges", false);
+  // Lago gives usage thresholds and the minimum commitment their own id and creation time.
+  auto identify = [&](ordered_json& o) {
+    if (!o.is_object()) return;
+    if (!o.contains("lago_id") || !o["lago_id"].is_string()) o["lago_id"] = ctx.ids.uuid();
+    if (!o.contains("created_at")) o["created_at"] = ctx.now;
+  };
+  if (auto t = plan.find("usage_thresholds"); t != plan.end() && t->is_array())
+    for (auto& x : *t) identify(x);
+  if (auto m = plan.find("minimum_commitment"); m != plan.end()) identify(*m);
   validate_with_engine(plan, tx, ctx);
 }
 
@@ -106,6 +119,7 @@ void add_code_resource(App& app, const CodeResource& r) {
       out["created_at"] = ctx.now;
       r.prepare(out, tx, ctx);
       save_doc(tx, r.kind, code, out, "", out["lago_id"].get<std::string>());
+      out = r.serialize(out, tx);
     });
     return object_reply(r.kind, out);
   });
@@ -131,14 +145,17 @@ void add_code_resource(App& app, const CodeResource& r) {
       r.prepare(out, tx, ctx);
       save_doc(tx, r.kind, new_code, out, "", out["lago_id"].get<std::string>());
       if (r.updated) r.updated(tx, *cur, out, ctx);
+      out = r.serialize(out, tx);
     });
     return object_reply(r.kind, out);
   });
 
   app.add("GET", item, [r](Context& ctx) {
     std::optional<ordered_json> doc;
-    ctx.store.transact(Store::Mode::read,
-                       [&](Transaction& tx) { doc = load_doc(tx, r.kind, ctx.params[0]); });
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+      doc = load_doc(tx, r.kind, ctx.params[0]);
+      if (doc) doc = r.serialize(*doc, tx);
+    });
     if (!doc) throw not_found(r.kind);
     return object_reply(r.kind, *doc);
   });
@@ -150,6 +167,7 @@ void add_code_resource(App& app, const CodeResource& r) {
       if (!doc) return;
       tx.remove(r.kind, ctx.params[0]);
       if (r.removed) r.removed(tx, *doc, ctx);
+      doc = r.serialize(*doc, tx);
     });
     if (!doc) throw not_found(r.kind);
     return object_reply(r.kind, *doc);
@@ -158,17 +176,18 @@ void add_code_resource(App& app, const CodeResource& r) {
   app.add("GET", r.path, [r](Context& ctx) {
     const Pagination p = parse_pagination(ctx.query());
     DocumentPage page;
+    ordered_json items = ordered_json::array();
     ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
       page = tx.list(DocumentQuery{r.kind, std::nullopt, std::nullopt, p.offset(), p.per_page});
+      for (const auto& d : page.items) items.push_back(r.serialize(parse_stored(d.body), tx));
     });
-    ordered_json items = ordered_json::array();
-    for (const auto& d : page.items) items.push_back(parse_stored(d.body));
     return list_reply(r.plural, items, p, page.total);
   });
 }
 
-// The organization's settings that a calculation reads: timezone, default_currency,
-// invoice grace period (top level or in billing_configuration), tax codes.
+}  // namespace
+
+// The organization as stored (as the API wrote it), or a fresh store's defaults.
 ordered_json load_organization(Transaction& tx) {
   auto org = load_doc(tx, "organization", "default");
   if (org) return *org;
@@ -179,8 +198,6 @@ ordered_json load_organization(Transaction& tx) {
   d["billing_configuration"] = {{"invoice_grace_period", 0}};
   return d;
 }
-
-}  // namespace
 
 ordered_json snapshot_organization(Transaction& tx) {
   ordered_json org = load_organization(tx);
@@ -200,29 +217,36 @@ ordered_json snapshot_organization(Transaction& tx) {
 void prepare_proposed_plan(ordered_json& plan, Transaction& tx, Context& ctx) { prepare_plan(plan, tx, ctx); }
 
 void add_catalog_routes(App& app) {
+  auto plain = [](ordered_json (*f)(const ordered_json&)) {
+    return [f](const ordered_json& d, Transaction&) { return f(d); };
+  };
   add_code_resource(app, {"billable_metric", "billable_metrics", "/api/v1/billable_metrics",
-                          prepare_metric, after_metric_deleted, frozen_metric_fields,
-                          after_metric_updated});
-  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan, after_plan_deleted,
-                          frozen_plan_fields, after_plan_updated});
-  add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax, after_tax_deleted, nullptr,
-                          after_tax_updated});
-  add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon, after_coupon_deleted,
-                          frozen_coupon_fields});
+                          prepare_metric, plain(serialize_metric), after_metric_deleted,
+                          frozen_metric_fields, after_metric_updated});
+  add_code_resource(app, {"plan", "plans", "/api/v1/plans", prepare_plan, serialize_plan,
+                          after_plan_deleted, frozen_plan_fields, after_plan_updated});
+  add_code_resource(app, {"tax", "taxes", "/api/v1/taxes", prepare_tax, plain(serialize_tax),
+                          after_tax_deleted, nullptr, after_tax_updated});
+  add_code_resource(app, {"coupon", "coupons", "/api/v1/coupons", prepare_coupon,
+                          plain(serialize_coupon), after_coupon_deleted, frozen_coupon_fields});
 
   app.add("GET", "/api/v1/organizations", [](Context& ctx) {
     ordered_json org;
-    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { org = load_organization(tx); });
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      org = serialize_organization(ensure_organization(tx, ctx.now, ctx.ids), tx);
+    });
     return object_reply("organization", org);
   });
   app.add("PUT", "/api/v1/organizations", [](Context& ctx) {
     const json in = ctx.body_object("organization");
     ordered_json org;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
-      org = load_organization(tx);
+      org = load_organization(tx);  // stored, or the defaults of a fresh store
       merge_fields(org, in);
       refuse_unless_valid(rules::Resource::organization, org, stored_context(tx, {"tax"}), ctx);
+      complete_organization(org, ctx.now, ctx.ids);  // an organization created now takes its name's prefix
       save_doc(tx, "organization", "default", org);
+      org = serialize_organization(org, tx);
     });
     return object_reply("organization", org);
   });

@@ -3,6 +3,7 @@
 // balance_cents = credits × rate_amount × 10^exponent, e.g. 10.5 credits at 2.0 = 2100 cents.
 // There is no payment flow here: purchased (paid) credits settle at once, like granted ones.
 #include "resources.hpp"
+#include "serializers.hpp"
 #include "tariff/currency.hpp"
 #include "tariff/decimal.hpp"
 
@@ -81,16 +82,27 @@ ordered_json apply_credits(Context& ctx, Transaction& tx, ordered_json& wallet, 
   return list;
 }
 
+using Serialize = std::function<ordered_json(const ordered_json&, Transaction&)>;
+
 Reply list_owned(Context& ctx, const std::string& kind, const std::string& plural,
-                 std::optional<std::string> owner) {
+                 std::optional<std::string> owner, const Serialize& serialize) {
   const Pagination p = parse_pagination(ctx.query());
   DocumentPage page;
+  ordered_json items = ordered_json::array();
   ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
     page = tx.list(DocumentQuery{kind, owner, std::nullopt, p.offset(), p.per_page});
+    for (const auto& d : page.items) items.push_back(serialize(parse_stored(d.body), tx));
   });
-  ordered_json items = ordered_json::array();
-  for (const auto& d : page.items) items.push_back(parse_stored(d.body));
   return list_reply(plural, items, p, page.total);
+}
+
+ordered_json applied_coupon_listed(const ordered_json& a, Transaction&) {
+  return serialize_applied_coupon(a, true);
+}
+ordered_json wallet_out(const ordered_json& w, Transaction&) { return serialize_wallet(w); }
+ordered_json transaction_out(const ordered_json& t, Transaction& tx) {
+  const auto w = load_doc(tx, "wallet", string_or(t, "lago_wallet_id", ""));
+  return serialize_wallet_transaction(t, w.value_or(ordered_json::object()));
 }
 
 void add_customers(App& app) {
@@ -110,14 +122,17 @@ void add_customers(App& app) {
       merge_fields(out, in);
       if (!out.contains("timezone")) out["timezone"] = nullptr;
       refuse_unless_valid(rules::Resource::customer, out, stored_context(tx, {"tax", "organization"}), ctx);
+      identify_customer(tx, out, ctx.now, ctx.ids);
       save_doc(tx, "customer", ext, out, "", out["lago_id"].get<std::string>());
+      out = serialize_customer(out, tx);
     });
     return object_reply("customer", out);
   });
   app.add("GET", "/api/v1/customers/([^/]+)", [](Context& ctx) {
     ordered_json c;
-    ctx.store.transact(Store::Mode::read,
-                       [&](Transaction& tx) { c = load_customer_or_404(tx, ctx.params[0]); });
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+      c = serialize_customer(load_customer_or_404(tx, ctx.params[0]), tx);
+    });
     return object_reply("customer", c);
   });
   app.add("DELETE", "/api/v1/customers/([^/]+)", [](Context& ctx) {
@@ -135,13 +150,15 @@ void add_customers(App& app) {
           tx.put(Document{d.kind, d.key, d.owner, d.ref, s.dump()});
         }
       }
+      c = serialize_customer(c, tx);
       tx.remove("customer", ctx.params[0]);
-      c["deleted_at"] = ctx.now;
     });
     return object_reply("customer", c);
   });
-  app.add("GET", "/api/v1/customers",
-          [](Context& ctx) { return list_owned(ctx, "customer", "customers", std::nullopt); });
+  app.add("GET", "/api/v1/customers", [](Context& ctx) {
+    return list_owned(ctx, "customer", "customers", std::nullopt,
+                      [](const ordered_json& c, Transaction& tx) { return serialize_customer(c, tx); });
+  });
 }
 
 void add_applied_coupons(App& app) {
@@ -192,14 +209,15 @@ void add_applied_coupons(App& app) {
       refuse_unless_valid(rules::Resource::coupon, applied, json::object(), ctx);
       save_doc(tx, "applied_coupon", out["lago_id"], out, ext);
     });
-    return object_reply("applied_coupon", out);
+    return object_reply("applied_coupon", serialize_applied_coupon(out, false));
   });
   app.add("GET", "/api/v1/applied_coupons", [](Context& ctx) {
     return list_owned(ctx, "applied_coupon", "applied_coupons",
-                      ctx.query_value("external_customer_id"));
+                      ctx.query_value("external_customer_id"), applied_coupon_listed);
   });
   app.add("GET", "/api/v1/customers/([^/]+)/applied_coupons", [](Context& ctx) {
-    return list_owned(ctx, "applied_coupon", "applied_coupons", ctx.params[0]);
+    return list_owned(ctx, "applied_coupon", "applied_coupons", ctx.params[0],
+                      applied_coupon_listed);
   });
   app.add("DELETE", "/api/v1/customers/([^/]+)/applied_coupons/([^/]+)", [](Context& ctx) {
     ordered_json a;
@@ -213,7 +231,7 @@ void add_applied_coupons(App& app) {
       a["terminated_at"] = ctx.now;
       save_doc(tx, "applied_coupon", ctx.params[1], a, ctx.params[0]);
     });
-    return object_reply("applied_coupon", a);
+    return object_reply("applied_coupon", serialize_applied_coupon(a, false));
   });
 }
 
@@ -250,19 +268,19 @@ void add_wallets(App& app) {
       apply_credits(ctx, tx, out, in);
       save_doc(tx, "wallet", out["lago_id"], out, ext);
     });
-    return object_reply("wallet", out);
+    return object_reply("wallet", serialize_wallet(out));
   });
   app.add("GET", "/api/v1/wallets", [](Context& ctx) {
     auto ext = ctx.query_value("external_customer_id");
     if (!ext) throw validation("external_customer_id", "value_is_mandatory");
-    return list_owned(ctx, "wallet", "wallets", ext);
+    return list_owned(ctx, "wallet", "wallets", ext, wallet_out);
   });
   app.add("GET", "/api/v1/wallets/([^/]+)", [](Context& ctx) {
     std::optional<ordered_json> w;
     ctx.store.transact(Store::Mode::read,
                        [&](Transaction& tx) { w = load_doc(tx, "wallet", ctx.params[0]); });
     if (!w) throw not_found("wallet");
-    return object_reply("wallet", *w);
+    return object_reply("wallet", serialize_wallet(*w));
   });
   app.add("PUT", "/api/v1/wallets/([^/]+)", [](Context& ctx) {
     const json in = ctx.body_object("wallet");
@@ -276,7 +294,7 @@ void add_wallets(App& app) {
       refuse_unless_valid(rules::Resource::wallet, w, json::object(), ctx);
       save_doc(tx, "wallet", ctx.params[0], w, string_or(w, "external_customer_id", ""));
     });
-    return object_reply("wallet", w);
+    return object_reply("wallet", serialize_wallet(w));
   });
   app.add("DELETE", "/api/v1/wallets/([^/]+)", [](Context& ctx) {
     ordered_json w;
@@ -288,7 +306,7 @@ void add_wallets(App& app) {
       w["terminated_at"] = ctx.now;
       save_doc(tx, "wallet", ctx.params[0], w, string_or(w, "external_customer_id", ""));
     });
-    return object_reply("wallet", w);
+    return object_reply("wallet", serialize_wallet(w));
   });
   app.add("POST", "/api/v1/wallet_transactions", [](Context& ctx) {
     const json in = ctx.body_object("wallet_transaction");
@@ -301,13 +319,15 @@ void add_wallets(App& app) {
       if (string_or(w, "status", "") != "active") throw validation("wallet", "is_not_active");
       list = apply_credits(ctx, tx, w, in);
       save_doc(tx, "wallet", id, w, string_or(w, "external_customer_id", ""));
+      for (auto& t : list) t = serialize_wallet_transaction(t, w);
     });
     ordered_json d;
     d["wallet_transactions"] = list;
     return json_reply(d);
   });
   app.add("GET", "/api/v1/wallets/([^/]+)/wallet_transactions", [](Context& ctx) {
-    return list_owned(ctx, "wallet_transaction", "wallet_transactions", ctx.params[0]);
+    return list_owned(ctx, "wallet_transaction", "wallet_transactions", ctx.params[0],
+                      transaction_out);
   });
 }
 

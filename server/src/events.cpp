@@ -9,6 +9,7 @@
 #include <set>
 
 #include "resources.hpp"
+#include "serializers.hpp"
 
 namespace tariff::server {
 namespace {
@@ -101,7 +102,7 @@ Reply event_list(Context& ctx) {
   EventPage page;
   ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { page = tx.events(q); });
   ordered_json items = ordered_json::array();
-  for (const auto& e : page.items) items.push_back(parse_stored(e.body));
+  for (const auto& e : page.items) items.push_back(serialize_event(parse_stored(e.body)));
   return list_reply("events", items, p, page.total);
 }
 
@@ -118,7 +119,7 @@ void add_event_routes(App& app) {
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       if (!tx.insert_event(rec)) throw validation("transaction_id", "value_already_exist");
     });
-    return object_reply("event", parse_stored(rec.body));
+    return object_reply("event", serialize_event(parse_stored(rec.body)));
   });
 
   app.add("POST", "/api/v1/events/batch", [](Context& ctx) {
@@ -157,7 +158,7 @@ void add_event_routes(App& app) {
       for (const auto& r : recs) tx.insert_event(r);
     });
     ordered_json out = ordered_json::array();
-    for (const auto& r : recs) out.push_back(parse_stored(r.body));
+    for (const auto& r : recs) out.push_back(serialize_event(parse_stored(r.body)));
     ordered_json d;
     d["events"] = out;
     return json_reply(d);
@@ -168,7 +169,7 @@ void add_event_routes(App& app) {
     ctx.store.transact(Store::Mode::read,
                        [&](Transaction& tx) { e = tx.find_event(ctx.params[0]); });
     if (!e) throw not_found("event");
-    return object_reply("event", parse_stored(e->body));
+    return object_reply("event", serialize_event(parse_stored(e->body)));
   });
   app.add("GET", "/api/v1/events", event_list);
 }

@@ -63,7 +63,7 @@ Reply impact(Context& ctx) {
     for (const auto& c : tx.list(DocumentQuery{"customer", std::nullopt, std::nullopt, 0, -1}).items) {
       std::vector<std::string> subs;
       for (const auto& d : tx.list(DocumentQuery{"subscription", c.key, std::nullopt, 0, -1}).items) {
-        const ordered_json s = ordered_json::parse(d.body);
+        const ordered_json s = parse_stored(d.body);
         if (string_or(s, "plan_code", "") == code && string_or(s, "status", "") == "active")
           subs.push_back(string_or(s, "external_id", ""));
       }
@@ -82,7 +82,7 @@ Reply impact(Context& ctx) {
   });
 
   PlanChange change;
-  change.plans = json::array({json::parse(proposed.dump())});
+  change.plans = json::array({parse_json_exact(proposed.dump())});
   std::vector<CustomerImpact> rows;
   rows.reserve(customers.size());
   for (const auto& c : customers) {

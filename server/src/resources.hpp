@@ -124,4 +124,6 @@ namespace tariff::server {
 // The organization as a snapshot carries it: timezone, default_currency,
 // invoice_grace_period (defaults UTC, USD, 0), plus whatever else was stored.
 ordered_json snapshot_organization(Transaction& tx);
+// The organization as stored, or a fresh store's defaults (name, timezone, currency, grace).
+ordered_json load_organization(Transaction& tx);
 }  // namespace tariff::server

@@ -13,6 +13,7 @@
 
 #include "resources.hpp"
 #include "tariff/rules.hpp"
+#include "serializers.hpp"
 
 namespace tariff::server {
 namespace {
@@ -94,6 +95,7 @@ ordered_json create(Context& ctx, Transaction& tx, const json& in) {
     c["external_id"] = ext_customer;
     c["created_at"] = ctx.now;
     c["timezone"] = nullptr;
+    identify_customer(tx, c, ctx.now, ctx.ids);
     save_doc(tx, "customer", ext_customer, c, "", c["lago_id"].get<std::string>());
     customer = c;
   }
@@ -173,6 +175,8 @@ Reply list(Context& ctx, std::optional<std::string> customer) {
   const Pagination p = parse_pagination(ctx.query());
   const auto plan = ctx.query_value("plan_code");
   std::vector<ordered_json> all;
+  ordered_json items = ordered_json::array();
+  int64_t total = 0;
   ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
     if (customer) settle_subscriptions(tx, *customer, ctx.now_us, ctx.now);
     for (const auto& d : subscriptions_of(tx, customer, std::nullopt)) {
@@ -181,11 +185,10 @@ Reply list(Context& ctx, std::optional<std::string> customer) {
       if (plan && string_or(s, "plan_code", "") != *plan) continue;
       all.push_back(std::move(s));
     }
+    total = static_cast<int64_t>(all.size());
+    for (int64_t i = p.offset(); i < total && i < p.offset() + p.per_page; ++i)
+      items.push_back(serialize_subscription(all[static_cast<size_t>(i)], tx, ctx.now_us));
   });
-  ordered_json items = ordered_json::array();
-  const auto total = static_cast<int64_t>(all.size());
-  for (int64_t i = p.offset(); i < total && i < p.offset() + p.per_page; ++i)
-    items.push_back(all[static_cast<size_t>(i)]);
   return list_reply("subscriptions", items, p, total);
 }
 
@@ -248,7 +251,9 @@ void add_subscription_routes(App& app) {
   app.add("POST", "/api/v1/subscriptions", [](Context& ctx) {
     const json in = ctx.body_object("subscription");
     ordered_json out;
-    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) { out = create(ctx, tx, in); });
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      out = serialize_subscription(create(ctx, tx, in), tx, ctx.now_us);
+    });
     return object_reply("subscription", out);
   });
   app.add("GET", "/api/v1/subscriptions", [](Context& ctx) {
@@ -258,8 +263,10 @@ void add_subscription_routes(App& app) {
           [](Context& ctx) { return list(ctx, ctx.params[0]); });
   app.add("GET", "/api/v1/subscriptions/([^/]+)", [](Context& ctx) {
     std::optional<ordered_json> s;
-    ctx.store.transact(Store::Mode::read,
-                       [&](Transaction& tx) { s = current(tx, ctx.params[0], false); });
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+      s = current(tx, ctx.params[0], false);
+      if (s) s = serialize_subscription(*s, tx, ctx.now_us);
+    });
     if (!s) throw not_found("subscription");
     return object_reply("subscription", *s);
   });
@@ -276,6 +283,7 @@ void add_subscription_routes(App& app) {
         s["subscription_at"] = to_ordered(in["subscription_at"]);
       refuse_invalid_subscription(ctx, tx, s);
       save_sub(tx, s);
+      s = serialize_subscription(s, tx, ctx.now_us);
     });
     return object_reply("subscription", s);
   });
@@ -313,6 +321,7 @@ void add_subscription_routes(App& app) {
           save_sub(tx, c);
         }
       }
+      s = serialize_subscription(s, tx, ctx.now_us);
     });
     return object_reply("subscription", s);
   });

@@ -31,10 +31,12 @@ HttpError validation_details(ordered_json details) {
   e.doc["error_details"] = std::move(details);
   return e;
 }
+// Lago's bad_request_error: {status: 400, error: "BadRequest: <message>"}, nothing else.
 HttpError bad_request(const std::string& reason) {
-  HttpError e = make(400, "Bad Request", "bad_request");
-  e.doc["error_details"] = {{"body", {reason}}};
-  return e;
+  ordered_json d;
+  d["status"] = 400;
+  d["error"] = "BadRequest: " + reason;
+  return HttpError{400, d};
 }
 HttpError unauthorized() { return make(401, "Unauthorized", ""); }
 HttpError too_many_requests() { return make(429, "Too Many Requests", "too_many_requests"); }

@@ -6,12 +6,17 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { validator } from './openapi.mjs';
+
+export { validator };
 
 export const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const buildDir = resolve(root, process.env.TARIFF_BUILD_DIR ?? 'build');
 export const serverBin = join(buildDir, 'tariff-server');
 export const cliBin = join(buildDir, 'tariff');
 export const API_KEY = 'test-key-0123456789';
+// Lago's OpenAPI document, read and checked once per process before any request is timed.
+validator();
 
 export function tempDb() {
   const dir = mkdtempSync(join(tmpdir(), 'tariff-server-'));
@@ -45,7 +50,9 @@ export async function startServer({ db, args = [], keys = [API_KEY], timeoutMs =
   };
 }
 
-// One request; resolves {status, body (parsed JSON or null), text, headers}.
+// One request; resolves {status, body (parsed JSON or null), text, headers}. The response is
+// checked against Lago's OpenAPI document for its path, method and status (openapi.mjs):
+// a response Lago would not give throws, failing the test that made the request.
 export async function call(base, method, path, { body, key = API_KEY, raw, headers = {} } = {}) {
   const h = { ...headers };
   if (key !== null) h.Authorization = `Bearer ${key}`;
@@ -57,8 +64,29 @@ export async function call(base, method, path, { body, key = API_KEY, raw, heade
   const text = await res.text();
   let parsed = null;
   try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  if (parsed === null && text !== 'null') throw new Error(`${method} ${path}: ${res.status}, not JSON: ${text.slice(0, 200)}`);
+  validator().check(method, path, res.status, parsed);
   return { status: res.status, body: parsed, text, headers: res.headers };
 }
+
+// A fetch for Lago's own client (Client(key, {customFetch: lagoFetch(base)})): every answer
+// is checked as call() checks it, then handed to the client unchanged.
+export function lagoFetch(base) {
+  return async (input, init = {}) => {
+    const res = await fetch(input, init);
+    const text = await res.text();
+    const url = new URL(typeof input === 'string' ? input : input.url);
+    if (!url.href.startsWith(base)) throw new Error(`lagoFetch: ${url.href} is not on ${base}`);
+    const method = init.method ?? (typeof input === 'string' ? 'GET' : input.method);
+    let parsed;
+    try { parsed = JSON.parse(text); } catch { throw new Error(`${method} ${url.pathname}: ${res.status}, not JSON`); }
+    validator().check(method, url.pathname, res.status, parsed);
+    return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+// How many responses this process checked against Lago's OpenAPI, and per schema.
+export const openapiStats = () => validator().stats;
 
 // The native CLI on a snapshot: {status: exit code, stdout}.
 export function runCli(operation, snapshot) {

@@ -43,13 +43,29 @@ test('catalog, customer, subscription, coupon, wallet over HTTP', async () => {
   assert.equal(plan.charges[1].billable_metric_code, 'storage');
   assert.equal(plan.charges[0].lago_billable_metric_id, ids.api_calls);
   assert.deepEqual(plan.charges[0].filters, c.plan.plan.charges[0].filters);
-  assert.deepEqual(plan.minimum_commitment, c.plan.plan.minimum_commitment);
-  assert.deepEqual(plan.usage_thresholds, c.plan.plan.usage_thresholds);
+  // Lago's CommitmentSerializer / UsageThresholdSerializer: the input plus id, plan, interval, times
+  const { lago_id: mcId, ...mc } = plan.minimum_commitment;
+  assert.match(mcId, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(mc, { ...c.plan.plan.minimum_commitment, plan_code: 'pro', interval: 'monthly',
+    created_at: c.NOW, updated_at: c.NOW, taxes: [] });
+  assert.deepEqual(plan.usage_thresholds.map(({ lago_id, ...t }) => t),
+    c.plan.plan.usage_thresholds.map((t) => ({ ...t, created_at: c.NOW, updated_at: c.NOW })));
+  // Lago's ChargeSerializer defaults: invoiceable, not prorated, no minimum, created with the plan
+  assert.deepEqual([plan.charges[0].invoiceable, plan.charges[0].pay_in_advance, plan.charges[0].prorated,
+    plan.charges[0].min_amount_cents, plan.charges[0].regroup_paid_fees, plan.charges[0].created_at],
+  [true, false, false, 0, null, c.NOW]);
+  assert.equal(plan.charges[2].pay_in_advance, true);
   assert.deepEqual((await ok('GET', '/api/v1/plans/pro')).plan, plan);
 
   await ok('POST', '/api/v1/coupons', c.coupon);
   const cust = (await ok('POST', '/api/v1/customers', c.customer)).customer;
   assert.equal(cust.external_id, c.CUSTOMER);
+  // Lago: the organization's first customer is number 1, slug "<document prefix>-001"
+  const org = (await ok('PUT', '/api/v1/organizations', c.organization)).organization;
+  assert.equal(cust.sequential_id, 1);
+  assert.equal(cust.slug, `${org.document_number_prefix}-001`);
+  assert.match(org.document_number_prefix, /^TAR-[0-9A-F]{4}$/);  // name "tariff": "TAR-" + id's last 4
+  assert.equal(cust.applicable_timezone, 'UTC');
   // POST on an existing external_id updates (Lago's upsert); lago_id is kept.
   const again = (await ok('POST', '/api/v1/customers', { customer: { external_id: c.CUSTOMER, name: 'Acme Inc' } })).customer;
   assert.equal(again.lago_id, cust.lago_id);
@@ -57,8 +73,13 @@ test('catalog, customer, subscription, coupon, wallet over HTTP', async () => {
 
   const sub = (await ok('POST', '/api/v1/subscriptions', c.subscription)).subscription;
   assert.equal(sub.status, 'active');
-  assert.equal(sub.started_at, '2024-01-01T00:00:00Z');
+  assert.equal(sub.started_at, '2024-01-01T00:00:00.000Z');  // Lago: started_at.iso8601(3)
   assert.equal(sub.plan_code, 'pro');
+  // calendar monthly in UTC at 2024-03-15: March 1st 00:00 to March 31st 23:59:59
+  assert.equal(sub.current_billing_period_started_at, '2024-03-01T00:00:00Z');
+  assert.equal(sub.current_billing_period_ending_at, '2024-03-31T23:59:59Z');
+  assert.equal(sub.on_termination_invoice, 'generate');
+  assert.equal(sub.on_termination_credit_note, null);
 
   const applied = (await ok('POST', '/api/v1/applied_coupons', { applied_coupon: { external_customer_id: c.CUSTOMER, coupon_code: 'welcome' } })).applied_coupon;
   assert.equal(applied.amount_cents, 1000);
@@ -143,14 +164,20 @@ test('invoice preview equals the CLI on the server snapshot; nothing is stored',
   const before = await ok('GET', `/api/v1/customers/${c.CUSTOMER}/snapshot`);
   const r = await api('POST', '/api/v1/invoices/preview', { body: c.previewBody });
   const cli = runCli('preview', { ...before, request: c.previewBody });
-  assert.equal(r.text, cli.stdout);
-  assert.equal(r.status === 200, cli.code === 0);
-  if (r.status === 200) {
-    const inv = r.body.invoices[0];
-    for (const [k, v] of Object.entries(c.expected.preview)) assert.equal(inv[k], v, k);
-  } else {
-    assert.equal(r.body.code, 'validation_errors', r.text);
-  }
+  assert.equal(r.status, 200, r.text);
+  assert.equal(cli.code, 0, cli.stdout);
+  // Lago's endpoint answers {"invoice": {...}}, the engine {"invoices": [...]}: the same
+  // invoice, with the customer and subscription as their own endpoints answer them.
+  const { customer, subscriptions, ...inv } = r.body.invoice;
+  const { customer: cliCustomer, subscriptions: cliSubs, ...cliInv } = JSON.parse(cli.stdout).invoices[0];
+  assert.deepEqual(inv, cliInv);
+  const { taxes, applicable_invoice_custom_sections: sections, ...plainCustomer } =
+    (await ok('GET', `/api/v1/customers/${c.CUSTOMER}`)).customer;
+  assert.deepEqual(customer, plainCustomer);  // an invoice embeds the plain CustomerObject
+  assert.deepEqual(subscriptions, [(await ok('GET', `/api/v1/subscriptions/${c.SUB}`)).subscription]);
+  assert.equal(cliCustomer.external_id, customer.external_id);
+  assert.deepEqual(cliSubs.map((s) => s.external_id), [c.SUB]);
+  for (const [k, v] of Object.entries(c.expected.preview)) assert.equal(inv[k], v, k);
   const afterSnap = await ok('GET', `/api/v1/customers/${c.CUSTOMER}/snapshot`);
   assert.deepEqual(afterSnap, before);
 });
@@ -162,7 +189,11 @@ test('upgrade, downgrade and termination by external_id', async () => {
   // premium: 120000 a year ≥ basic 1000 × 12 = 12000 → upgrade now
   const up = (await ok('POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'bob', plan_code: 'premium', external_id: 'sub-bob' } })).subscription;
   assert.equal(up.status, 'active');
-  assert.equal(up.started_at, c.NOW);
+  assert.equal(up.started_at, '2024-03-15T12:00:00.000Z');
+  // yearly calendar period in UTC: 2024-01-01 to 2024-12-31, but (Lago's DatesService) not
+  // before the subscription started: from now
+  assert.equal(up.current_billing_period_started_at, c.NOW);
+  assert.equal(up.current_billing_period_ending_at, '2024-12-31T23:59:59Z');
   assert.equal(up.previous_plan_code, 'basic');
   assert.equal(up.subscription_at, '2024-02-10T00:00:00Z');
   // back to basic: 12000 < 120000 → downgrade at the next yearly calendar period, 2025-01-01

@@ -49,15 +49,18 @@ test('oversized body: 413 with an error document', async () => {
   assert.equal(await state(), s0);
 });
 
-test('malformed JSON and non-object bodies: 400 bad_request', async () => {
+test('malformed JSON and non-object bodies: 400 as Lago\'s bad_request_error', async () => {
   const s0 = await state();
   for (const raw of ['{"event":', 'not json', '[1,2]', '"str"', '']) {
     const r = await api('POST', '/api/v1/events', { raw });
     assert.equal(r.status, 400, raw);
-    assert.equal(r.body.code, 'bad_request');
+    // Lago's bad_request_error: {status: 400, error: "BadRequest: <message>"}
+    assert.equal(r.body.status, 400);
+    assert.match(r.body.error, /^BadRequest: /);
   }
   const missingRoot = await api('POST', '/api/v1/plans', { body: { code: 'x' } });
   assert.equal(missingRoot.status, 400);
+  assert.deepEqual(missingRoot.body, { status: 400, error: 'BadRequest: param is missing or the value is empty: plan' });
   assert.equal(await state(), s0);
 });
 

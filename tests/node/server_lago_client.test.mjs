@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, getLagoError } from 'lago-javascript-client';
-import { startServer, tempDb, API_KEY, call, runCli } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, API_KEY, call, runCli, lagoFetch } from '../../server/testing/harness.mjs';
 import * as c from '../../server/testing/catalog.mjs';
 
 let srv, db, lago;
@@ -11,7 +11,7 @@ let srv, db, lago;
 before(async () => {
   db = tempDb();
   srv = await startServer({ db: db.path, args: ['--now', c.NOW] });
-  lago = Client(API_KEY, { baseUrl: `${srv.base}/api/v1` });
+  lago = Client(API_KEY, { baseUrl: `${srv.base}/api/v1`, customFetch: lagoFetch(srv.base) });
 });
 after(async () => { await srv?.stop(); db?.remove(); });
 
@@ -57,10 +57,28 @@ test('current usage through the client: hand-computed totals', async () => {
   assert.equal(data.customer_usage.total_amount_cents, c.expected.current.total_amount_cents);
 });
 
+test('invoice preview through the client: the totals Lago\'s client reads, worked by hand', async () => {
+  const { data } = await lago.invoices.invoicePreview(c.previewBody);
+  const inv = data.invoice;
+  // fees: subscription 5000 + charges 12 + 1350 + 0 = 6362 (catalog.mjs)
+  assert.equal(inv.fees_amount_cents, 6362);
+  // fixed coupon "welcome": 1000 off → 5362 before taxes
+  assert.equal(inv.coupons_amount_cents, 1000);
+  assert.equal(inv.sub_total_excluding_taxes_amount_cents, 5362);
+  // vat20: round(5362 × 20 %) = round(1072.4) = 1072
+  assert.equal(inv.taxes_amount_cents, 1072);
+  assert.equal(inv.sub_total_including_taxes_amount_cents, 5362 + 1072);
+  // wallet: 20 granted credits × 1.00 = 2000 cents paid from 6434 → 4434 due
+  assert.equal(inv.prepaid_credit_amount_cents, 2000);
+  assert.equal(inv.total_amount_cents, 6434 - 2000);
+  assert.equal(inv.currency, 'USD');
+  assert.equal(inv.customer.external_id, c.CUSTOMER);
+  assert.deepEqual(inv.subscriptions.map((s) => s.external_id), [c.SUB]);
+});
+
 test('preview, projected usage and estimate fees through the client equal the CLI', async () => {
   const snap = (await call(srv.base, 'GET', `/api/v1/customers/${c.CUSTOMER}/snapshot?external_subscription_id=${c.SUB}`)).body;
   const cases = [
-    ['preview', () => lago.invoices.invoicePreview(c.previewBody), c.previewBody],
     ['projected_usage', () => lago.customers.findCustomerProjectedUsage(c.CUSTOMER, { external_subscription_id: c.SUB }), snap.request],
     ['estimate_fees', () => lago.events.eventEstimateFees(c.estimateBody), c.estimateBody],
   ];

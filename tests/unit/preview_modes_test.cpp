@@ -82,7 +82,7 @@ TEST(PreviewModes, UpgradeDropsAdvanceRecurringChargeAndBillsNewFixedCharges) {
   EXPECT_EQ(inv["issuing_date"], "2024-03-15");
   ASSERT_EQ(inv["subscriptions"].size(), 2u);
   EXPECT_EQ(inv["subscriptions"][0]["status"], "terminated");
-  EXPECT_EQ(inv["subscriptions"][1]["started_at"], "2024-03-15T12:00:00Z");
+  EXPECT_EQ(inv["subscriptions"][1]["started_at"], "2024-03-15T12:00:00.000Z");  // Lago: iso8601(3)
 }
 
 TEST(PreviewModes, MinimumSumsEveryFilterBucket) {

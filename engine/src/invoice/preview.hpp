@@ -135,7 +135,8 @@ int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::v
                       int64_t total);
 
 ojson rate_json(const Decimal& rate);  // a JSON number, as Lago's API types rates
-ojson fee_json(const InvoiceFee& f, const Currency& cur);
-ojson subscription_json(const Subscription& sub);
+ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* customer);
+ojson subscription_json(const BilledSubscription& b, const Customer* customer, Instant now);
+ojson customer_json(const PreviewContext& ctx, const Customer* stored, Instant now);
 
 }  // namespace tariff

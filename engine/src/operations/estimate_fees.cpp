@@ -151,7 +151,7 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
   f.to = w.to;
   f.taxes = select_taxes(c.taxes, *sub.plan, s);
   f.fee_taxes = fee_taxes(Decimal(fee.amount_cents), f.taxes);
-  ojson o = fee_json(f, cur);
+  ojson o = fee_json(f, cur, s.customer ? &*s.customer : nullptr);
   o["lago_charge_id"] = c.lago_id.empty() ? ojson(nullptr) : ojson(c.lago_id);
   o["external_subscription_id"] = sub.external_id;
   o["external_customer_id"] = s.customer ? ojson(s.customer->external_id) : ojson(nullptr);

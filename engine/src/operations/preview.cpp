@@ -7,6 +7,26 @@
 #include "operations/operations.hpp"
 
 namespace tariff::ops {
+namespace {
+
+// A coupon's Lago id by code (Lago's credit item for a coupon is the coupon), from the
+// snapshot's coupons or applied coupons as given; null when none says it.
+ordered_json coupon_id(const Snapshot& s, const std::string& code) {
+  for (const char* section : {"coupons", "applied_coupons"}) {
+    const json& list = s.raw.contains(section) ? s.raw[section] : json();
+    if (!list.is_array()) continue;
+    for (const auto& c : list) {
+      if (!c.is_object()) continue;
+      const auto at = c.find(std::string(section) == "coupons" ? "code" : "coupon_code");
+      if (at == c.end() || *at != code) continue;
+      const auto id = c.find(std::string(section) == "coupons" ? "lago_id" : "lago_coupon_id");
+      if (id != c.end() && id->is_string()) return id->get<std::string>();
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 ordered_json preview(json& doc) {
   const Snapshot s = parse_snapshot(doc, RequestKind::preview);
@@ -74,23 +94,31 @@ ordered_json preview(json& doc) {
   inv["sub_total_including_taxes_amount_cents"] = sub_total_including;
   inv["total_amount_cents"] = total;
   inv["total_due_amount_cents"] = total;
-  inv["customer"] = ctx.customer;
+  // Lago's preview builds its invoice with created_at and updated_at = now, and saves nothing.
+  inv["created_at"] = format_instant(s.now);
+  inv["updated_at"] = format_instant(s.now);
+  inv["customer"] = customer_json(ctx, ctx.existing_customer && s.customer ? &*s.customer : nullptr, s.now);
 
   ordered_json subs = ordered_json::array();
-  for (const auto& b : ctx.billed) subs.push_back(subscription_json(*b.sub));
+  for (const auto& b : ctx.billed)
+    subs.push_back(subscription_json(b, s.customer ? &*s.customer : nullptr, s.now));
   inv["subscriptions"] = std::move(subs);
 
   ordered_json fee_list = ordered_json::array();
-  for (const auto& f : fees) fee_list.push_back(fee_json(f, cur));
+  const Customer* customer = s.customer ? &*s.customer : nullptr;
+  for (const auto& f : fees) fee_list.push_back(fee_json(f, cur, customer));
   inv["fees"] = std::move(fee_list);
 
   ordered_json credits = ordered_json::array();
+  // Lago's CreditSerializer: item (coupon or credit note) and the invoice it is on.
+  const ordered_json on_invoice = {{"lago_id", nullptr}, {"payment_status", "pending"}};
   for (const auto& c : coupons)
     credits.push_back({{"lago_id", nullptr},
                        {"amount_cents", c.amount_cents},
                        {"amount_currency", std::string(cur.code)},
                        {"before_taxes", true},
-                       {"item", {{"lago_item_id", nullptr}, {"type", "coupon"}, {"code", c.code}, {"name", c.name}}}});
+                       {"item", {{"lago_item_id", coupon_id(s, c.code)}, {"type", "coupon"}, {"code", c.code}, {"name", c.name}}},
+                       {"invoice", on_invoice}});
   for (const auto& n : notes)
     credits.push_back({{"lago_id", nullptr},
                        {"amount_cents", n.amount_cents},
@@ -98,12 +126,17 @@ ordered_json preview(json& doc) {
                        {"before_taxes", false},
                        {"item", {{"lago_item_id", nullptr},
                                  {"type", "credit_note"},
-                                 {"code", n.code.empty() ? ordered_json(nullptr) : ordered_json(n.code)}}}});
+                                 {"code", n.code.empty() ? ordered_json(nullptr) : ordered_json(n.code)}}},
+                       {"invoice", on_invoice}});
   inv["credits"] = std::move(credits);
 
   ordered_json applied = ordered_json::array();
   for (const auto& a : taxes.applied)
     applied.push_back({{"lago_id", nullptr},
+                       {"lago_invoice_id", nullptr},
+                       {"lago_tax_id", a.tax->lago_id.empty() ? ordered_json(nullptr) : ordered_json(a.tax->lago_id)},
+                       {"tax_description", nullptr},
+                       {"created_at", nullptr},
                        {"tax_code", a.tax->code},
                        {"tax_name", a.tax->name},
                        {"tax_rate", rate_json(a.tax->rate)},

@@ -46,9 +46,11 @@ Projection project(const ChargeFee& fee, const Charge& charge, const Ratio& rati
 }
 
 // Inserts projected_units / projected_amount_cents after units / amount_cents of an entry.
+// Lago's ProjectedChargeUsageSerializer has no total_aggregated_units at any level.
 ojson with_projection(const ojson& entry, const Projection& p) {
   ojson out;
   for (auto it = entry.begin(); it != entry.end(); ++it) {
+    if (it.key() == "total_aggregated_units") continue;
     out[it.key()] = it.value();
     if (it.key() == "units") out["projected_units"] = decimal_json(p.units);
     if (it.key() == "amount_cents") out["projected_amount_cents"] = p.amount_cents;

@@ -1,0 +1,341 @@
+// Every response the server tests receive, checked against the response schema of Lago's
+// OpenAPI document for that path, method and status (ajv, JSON Schema 2020-12, formats on).
+//
+// Lago's object schemas are closed when compiled: an object schema that declares properties
+// gets `unevaluatedProperties: false` unless it says otherwise, so an unknown field fails as
+// a missing required one does. The closing is done on a dereferenced copy per use, so that a
+// schema used as an allOf part is not closed on its own (its siblings add the other fields),
+// while the object that composes it is; a oneOf/anyOf branch is closed when it is a whole
+// alternative (its parent adds no fields of its own). OpenAPI 3.0's `nullable: true` is read
+// as "or null".
+//
+// A response whose path, method or status Lago does not document fails, unless it is one of
+// tariff's own extensions, all listed in EXTENSIONS below with their own schemas.
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import YAML from 'yaml';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const SPEC_NAME = join('shared', 'reference', 'lago-openapi.yaml');
+const API_BASE = '/api/v1';
+
+// Lago's document stays where the project keeps its reference material (beside the
+// repository, or two levels up from a worktree); TARIFF_LAGO_OPENAPI names another copy.
+export function specPath() {
+  const candidates = [process.env.TARIFF_LAGO_OPENAPI, join(root, '..', SPEC_NAME),
+    join(root, '..', '..', SPEC_NAME)].filter(Boolean);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`Lago's OpenAPI document not found (tried ${candidates.join(', ')})`);
+  return found;
+}
+
+// ---- tariff's own extensions: the only responses Lago's document does not describe ----
+const errorDoc = (status) => status === 400 ? {
+  // Lago's bad_request_error
+  type: 'object', required: ['status', 'error'], additionalProperties: false,
+  properties: { status: { const: 400 }, error: { type: 'string', pattern: '^BadRequest: ' } },
+} : {
+  type: 'object', required: ['status', 'error', 'code'],
+  properties: { status: { const: status }, error: { type: 'string' }, code: { type: 'string' },
+    error_details: { type: 'object' } },
+  additionalProperties: false,
+};
+const SNAPSHOT = {
+  type: 'object',
+  required: ['now', 'organization', 'taxes', 'billable_metrics', 'plans', 'coupons', 'customer',
+    'subscriptions', 'applied_coupons', 'wallets', 'credit_notes', 'events', 'request'],
+  properties: { now: { type: 'string', format: 'date-time' }, request: { type: 'object' } },
+};
+// method '*' = any method; path '*' = any path; path 'not Lago' = a path Lago's document
+// does not have. A Lago path keeps Lago's documented statuses: only those listed here are
+// added to them.
+const ORGANIZATION = { $ref: '#/components/schemas/Organization' };
+export const EXTENSIONS = [
+  { method: 'GET', path: '/health', status: 200, why: 'liveness probe',
+    schema: { type: 'object', required: ['message', 'version'], additionalProperties: false,
+      properties: { message: { type: 'string' }, version: { type: 'string' } } } },
+  { method: 'GET', path: '/api/v1/customers/{external_customer_id}/snapshot', status: 200,
+    why: 'the CONTRACT snapshot the server prices, for the CLI and the portal', schema: SNAPSHOT },
+  { method: 'GET', path: '/api/v1/customers/{external_customer_id}/snapshot', status: 404,
+    why: 'unknown customer', schema: errorDoc(404) },
+  { method: 'GET', path: '/demo/snapshot', status: 200, why: '--demo portal snapshot', schema: SNAPSHOT },
+  { method: 'GET', path: '/demo/snapshot', status: 404, why: 'without --demo', schema: errorDoc(404) },
+  { method: 'GET', path: '/api/v1/organizations', status: 200,
+    why: 'reads the organization PUT writes (Lago documents the PUT only)', schema: ORGANIZATION },
+  { method: 'POST', path: '/api/v1/invoices/preview', status: 422,
+    why: "the engine's validation errors (currencies or billing times not aligned, a bad request field)",
+    schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: 'POST', path: '/api/v1/invoices/preview', status: 400, why: 'malformed JSON body', schema: errorDoc(400) },
+  { method: 'GET', path: '/api/v1/customers/{external_customer_id}/current_usage', status: 422,
+    why: 'external_subscription_id missing, or a stored object the engine refuses',
+    schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: 'GET', path: '/api/v1/customers/{external_customer_id}/projected_usage', status: 422,
+    why: 'external_subscription_id missing, or a stored object the engine refuses',
+    schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: 'GET', path: '/api/v1/customers/{external_customer_id}/current_usage', status: 405,
+    why: "Lago's no_active_subscription", schema: errorDoc(405) },
+  { method: 'GET', path: '/api/v1/customers/{external_customer_id}/projected_usage', status: 405,
+    why: "Lago's no_active_subscription", schema: errorDoc(405) },
+  { method: 'GET', path: '/api/v1/wallets', status: 422, why: 'external_customer_id missing',
+    schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: '*', path: 'not Lago', status: 404, why: 'unknown route', schema: errorDoc(404) },
+  { method: '*', path: '*', status: 405, why: 'known path, other method', schema: errorDoc(405) },
+  { method: '*', path: '*', status: 413, why: 'body over the size limit', schema: errorDoc(413) },
+  { method: '*', path: '*', status: 429, why: 'per-key rate limit', schema: errorDoc(429) },
+];
+
+// ---- corrections: where Lago's document contradicts Lago's own code ----
+// Each is applied to the component schemas before anything is compiled (only for the
+// responses of `route` when one is given); nothing else of the document is changed. `why`
+// cites the Lago code that answers otherwise.
+const orNull = (schema, prop) => {
+  const p = schema.properties[prop];
+  p.type = [...new Set([...(Array.isArray(p.type) ? p.type : [p.type]), 'null'])];
+};
+export const CORRECTIONS = [
+  { schema: 'WalletObject', why: "requires `balance`, which Lago's WalletSerializer no longer sends (nor declares)",
+    apply: (S) => { S.WalletObject.required = S.WalletObject.required.filter((r) => r !== 'balance'); } },
+  { schema: 'CustomerProjectedChargeUsageObject', why: "requires `groups`, which it never declares and Lago's " +
+      'ProjectedChargeUsageSerializer never sends (its groups are `grouped_usage`)',
+    apply: (S) => {
+      const o = S.CustomerProjectedChargeUsageObject;
+      o.required = o.required.filter((r) => r !== 'groups');
+    } },
+  { schema: 'FeeObject', why: 'types total_aggregated_units as a string; Lago sets Fee#total_aggregated_units ' +
+      'on charge and fixed-charge fees only and FeeSerializer sends it as is: null on subscription and commitment fees',
+    apply: (S) => orNull(S.FeeObject, 'total_aggregated_units') },
+  { schema: 'EventObject', why: 'event property values are oneOf [string, integer, number]: an integer ' +
+      'matches two branches, so oneOf refuses every integer Lago stores and echoes (properties: {gb: 4})',
+    apply: (S) => {
+      const ap = S.EventObject.properties.properties.additionalProperties;
+      ap.anyOf = ap.oneOf;
+      delete ap.oneOf;
+    } },
+  { schema: 'InvoiceBaseObject', why: "does not declare total_due_amount_cents, which Lago's InvoiceSerializer sends",
+    apply: (S) => { S.InvoiceBaseObject.properties.total_due_amount_cents = { type: 'integer' }; } },
+  { schema: 'Customer(Projected)ChargeFiltersUsageObject', why: "Lago's (Projected)ChargeUsageSerializer#build_filter_data " +
+      'sends charge_filter&.invoice_display_name and charge_filter&.to_h: null for the fees no filter matched ' +
+      '(the default bucket), and null for a filter without a display name',
+    apply: (S) => {
+      for (const n of ['CustomerChargeFiltersUsageObject', 'CustomerProjectedChargeFiltersUsageObject']) {
+        orNull(S[n].items, 'invoice_display_name');
+        orNull(S[n].items, 'values');
+      }
+    } },
+  { schema: 'CustomerProjectedChargeUsageObject', why: "the projected charge's invoice_display_name is " +
+      "fee.charge.invoice_display_name in Lago's ProjectedChargeUsageSerializer, nil when the charge has none " +
+      '(the current-usage schema already allows null)',
+    apply: (S) => orNull(S.CustomerProjectedChargeUsageObject.properties.charge, 'invoice_display_name') },
+  { route: 'POST /invoices/preview',
+    schema: 'InvoiceBaseObject, BaseAppliedTax, InvoiceAppliedTaxObject, CreditObject, CustomerBaseObject, SubscriptionObject',
+    why: 'Lago builds the preview invoice in memory and saves nothing (Invoices::PreviewService: Invoice.new, ' +
+      'credits and applied taxes built, not created; a new customer and the subscriptions it previews are ' +
+      'Customer.new / Subscription.new): the ids, number and sequential_id of the invoice, the ids and creation ' +
+      "times of its applied taxes and credits, and a new customer's or built subscription's ids (so the item id of " +
+      'its subscription fee) are nil',
+    apply: (S) => {
+      for (const p of ['lago_id', 'sequential_id', 'slug', 'external_id']) orNull(S.CustomerBaseObject, p);
+      for (const p of ['lago_id', 'external_id', 'lago_customer_id', 'external_customer_id']) orNull(S.SubscriptionObject, p);
+      orNull(S.FeeObject.properties.item, 'lago_item_id');  // the fee of a built subscription is for it
+      for (const p of ['lago_id', 'sequential_id', 'number']) orNull(S.InvoiceBaseObject, p);
+      for (const p of ['lago_id', 'created_at']) orNull(S.BaseAppliedTax, p);
+      orNull(S.InvoiceAppliedTaxObject, 'lago_invoice_id');
+      orNull(S.CreditObject, 'lago_id');
+      orNull(S.CreditObject.properties.invoice, 'lago_id');
+    } },
+];
+
+// ---- schema preparation ----
+const ANNOTATIONS = new Set(['description', 'example', 'examples', 'deprecated', 'default', 'title',
+  'readOnly', 'writeOnly']);
+
+function lookup(doc, ref) {
+  if (!ref.startsWith('#/')) throw new Error(`external $ref ${ref}`);
+  let node = doc;
+  for (const part of ref.slice(2).split('/')) {
+    node = node?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+    if (node === undefined) throw new Error(`dangling $ref ${ref}`);
+  }
+  return node;
+}
+
+// A fresh, fully dereferenced copy (Lago's schemas have no cycles; a cycle would throw).
+function deref(doc, node, stack = []) {
+  if (Array.isArray(node)) return node.map((n) => deref(doc, n, stack));
+  if (!node || typeof node !== 'object') return node;
+  if (typeof node.$ref === 'string') {
+    if (stack.includes(node.$ref)) throw new Error(`cyclic $ref ${node.$ref}`);
+    const target = deref(doc, lookup(doc, node.$ref), [...stack, node.$ref]);
+    const siblings = Object.keys(node).filter((k) => k !== '$ref' && !ANNOTATIONS.has(k));
+    if (siblings.length === 0) return target;
+    const rest = Object.fromEntries(siblings.map((k) => [k, deref(doc, node[k], stack)]));
+    return { ...rest, allOf: [target, ...(rest.allOf ?? [])] };
+  }
+  const out = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'example' || k === 'examples') continue;
+    // `properties` maps names to schemas: a property may be called "$ref" or "type".
+    out[k] = k === 'properties'
+      ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, deref(doc, s, stack)]))
+      : deref(doc, v, stack);
+  }
+  return out;
+}
+
+// OpenAPI 3.0 `nullable: true` → JSON Schema "or null". A type that allows null allows it
+// in its enum too (the document writes `type: [string, 'null']` beside an enum of strings,
+// e.g. a subscription's cancellation_reason), as `nullable` always meant.
+function nullable(s) {
+  if (Array.isArray(s.type) && s.type.includes('null') && Array.isArray(s.enum) && !s.enum.includes(null)) {
+    s.enum = [...s.enum, null];
+  }
+  if (!s.nullable) { delete s.nullable; return s; }
+  delete s.nullable;
+  if (s.type !== undefined) {
+    s.type = [...new Set([...(Array.isArray(s.type) ? s.type : [s.type]), 'null'])];
+    if (Array.isArray(s.enum) && !s.enum.includes(null)) s.enum = [...s.enum, null];
+    return s;
+  }
+  const inner = { ...s };
+  for (const k of Object.keys(s)) delete s[k];
+  s.anyOf = [inner, { type: 'null' }];
+  return s;
+}
+
+const hasProps = (s) => s && typeof s === 'object' &&
+  ((s.properties && Object.keys(s.properties).length > 0) ||
+    ['allOf', 'oneOf', 'anyOf'].some((k) => Array.isArray(s[k]) && s[k].some(hasProps)));
+
+// Closes every object schema that declares properties; `part` = this schema is a piece of a
+// larger object (an allOf member, or a oneOf/anyOf branch beside the parent's own fields).
+export function close(s, part = false) {
+  if (Array.isArray(s)) { s.forEach((x) => close(x, false)); return s; }
+  if (!s || typeof s !== 'object') return s;
+  nullable(s);
+  // A field Lago's document requires is a field it knows, even where it forgets to declare
+  // it (OrganizationObject requires `email_settings` and lists no such property).
+  if (Array.isArray(s.required) && s.properties) {
+    for (const r of s.required) if (!(r in s.properties)) s.properties[r] = {};
+  }
+  for (const [p, v] of Object.entries(s.properties ?? {})) s.properties[p] = close(v, false);
+  for (const k of ['items', 'additionalProperties', 'not', 'contains']) {
+    if (s[k] && typeof s[k] === 'object') close(s[k], false);
+  }
+  if (Array.isArray(s.prefixItems)) s.prefixItems.forEach((x) => close(x, false));
+  if (Array.isArray(s.allOf)) s.allOf.forEach((x) => close(x, true));
+  const ownFields = part || (s.properties && Object.keys(s.properties).length > 0) ||
+    (Array.isArray(s.allOf) && s.allOf.some(hasProps));
+  for (const k of ['oneOf', 'anyOf']) if (Array.isArray(s[k])) s[k].forEach((x) => close(x, ownFields));
+  if (!part && hasProps(s) && s.additionalProperties === undefined &&
+      s.unevaluatedProperties === undefined) {
+    s.unevaluatedProperties = false;
+  }
+  return s;
+}
+
+// ---- the validator ----
+function templateRegex(template) {
+  const src = template.split(/\{[^}]+\}/).map((t) => t.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+');
+  return new RegExp(`^${src}$`);
+}
+const params = (t) => (t.match(/\{/g) ?? []).length;
+
+export function createValidator(file = specPath()) {
+  const text = readFileSync(file, 'utf8');
+  const corrected = (route) => {
+    const d = YAML.parse(text);
+    for (const c of CORRECTIONS) if (!c.route || c.route === route) c.apply(d.components.schemas);
+    return d;
+  };
+  const doc = corrected(null);
+  const routeDocs = new Map();  // route → the document with that route's corrections too
+  const docFor = (route) => {
+    if (!CORRECTIONS.some((c) => c.route === route)) return doc;
+    if (!routeDocs.has(route)) routeDocs.set(route, corrected(route));
+    return routeDocs.get(route);
+  };
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
+  addFormats(ajv);
+  // Formats Lago's document names that no standard defines: annotations only.
+  for (const f of ['object', '^[0-9]+.?[0-9]*$']) ajv.addFormat(f, true);
+
+  // Most specific first: fewer {params}, then longer literal text.
+  const routes = Object.keys(doc.paths)
+    .map((p) => ({ template: p, full: API_BASE + p, re: templateRegex(API_BASE + p), ops: doc.paths[p] }))
+    .sort((a, b) => params(a.template) - params(b.template) || b.template.length - a.template.length);
+  const extensions = EXTENSIONS.map((e) => ({ ...e, re: e.path === '*' || e.path === 'not Lago' ? null : templateRegex(e.path) }));
+  const compiled = new Map();
+  const stats = { validated: 0, byRoute: new Map() };
+
+  function compile(key, route, schema) {
+    if (!compiled.has(key)) {
+      // The schema's $refs are resolved in the document as corrected for its route.
+      compiled.set(key, ajv.compile(close(deref(docFor(route), schema))));
+    }
+    return compiled.get(key);
+  }
+
+  // {key, schema} for a response, or {error} when neither Lago nor an extension covers it.
+  function resolveSchema(method, path, status) {
+    const m = method.toLowerCase();
+    const route = routes.find((r) => r.re.test(path) && r.ops[m]) ?? routes.find((r) => r.re.test(path));
+    const ext = (e) => (e.method === '*' || e.method === method) && e.status === status &&
+      (e.re ? e.re.test(path) : e.path === '*' || !route);
+    const op = route?.ops[m];
+    let response = op?.responses?.[String(status)];
+    if (response) {
+      if (response.$ref) response = lookup(doc, response.$ref);
+      const schema = response.content?.['application/json']?.schema;
+      if (!schema) return { error: `Lago documents ${method} ${route.template} ${status} without a JSON body` };
+      return { key: `${method} ${route.template} ${status}`, route: `${method} ${route.template}`,
+        label: `${method} ${route.template} ${status}`, schema };
+    }
+    // Tariff's own paths first, then the status-wide extensions.
+    const own = extensions.find((e) => e.re && ext(e)) ?? extensions.find((e) => !e.re && ext(e));
+    if (own) {
+      return { key: `ext ${own.method} ${own.path} ${status}`,
+        label: `${method} ${route?.template ?? path} ${status} (tariff extension: ${own.why})`, schema: own.schema };
+    }
+    if (!route) return { error: `${method} ${path}: not a path of Lago's API` };
+    if (!op) return { error: `${method} ${route.template}: Lago has no such operation` };
+    return { error: `${method} ${route.template}: Lago documents no ${status} response` };
+  }
+
+  // Throws with every schema error; returns the label of the schema it matched.
+  function check(method, rawPath, status, body) {
+    const path = rawPath.split('?')[0];
+    const r = resolveSchema(method.toUpperCase(), path, status);
+    if (r.error) throw new Error(`OpenAPI: ${r.error}`);
+    const validate = compile(r.key, r.route, r.schema);
+    if (!validate(body)) {
+      const errors = validate.errors.slice(0, 25).map((e) => {
+        const extra = e.params?.unevaluatedProperty ?? e.params?.additionalProperty ?? e.params?.missingProperty;
+        return `  ${e.instancePath || '/'} ${e.message}${extra ? `: ${extra}` : ''}`;
+      });
+      throw new Error(`OpenAPI: ${r.label}: response does not match Lago's schema\n${errors.join('\n')}` +
+        `${validate.errors.length > 25 ? `\n  ... ${validate.errors.length - 25} more` : ''}`);
+    }
+    stats.validated += 1;
+    stats.byRoute.set(r.label, (stats.byRoute.get(r.label) ?? 0) + 1);
+    return r.label;
+  }
+
+  return { check, stats, resolveSchema };
+}
+
+// One validator per process, built on first use.
+let shared;
+export function validator() {
+  if (!shared) {
+    shared = createValidator();
+    process.on('exit', () => {
+      if (shared.stats.validated === 0) return;
+      process.stderr.write(`openapi: ${shared.stats.validated} responses validated against Lago's ` +
+        `OpenAPI (${shared.stats.byRoute.size} path/method/status schemas)\n`);
+    });
+  }
+  return shared;
+}
