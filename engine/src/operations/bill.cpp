@@ -57,8 +57,13 @@ ojson invoice_subscription(const BilledSubscription& b) {
 }
 
 BilledKey key_of(const ojson& is) {
-  return BilledKey{is["external_subscription_id"].get<std::string>(), is["invoicing_reason"].get<std::string>(),
-                   is["from_datetime"].get<std::string>(), is["to_datetime"].get<std::string>(), ""};
+  return BilledKey{is["external_subscription_id"].get<std::string>(),
+                   is["invoicing_reason"].get<std::string>(),
+                   is["from_datetime"].get<std::string>(),
+                   is["to_datetime"].get<std::string>(),
+                   is["charges_from_datetime"].get<std::string>(),
+                   is["charges_to_datetime"].get<std::string>(),
+                   ""};
 }
 
 // The preview context at the instant the invoice is due (see the header comment).
@@ -120,12 +125,38 @@ void normalize(Snapshot& s, Request& req) {
   }
 }
 
-// Periodic: every subscription must be due at B (its next billing day after B − 1 µs is B's day).
-void check_due(const PreviewContext& ctx, const Request& req) {
+// A yearly or semiannual plan that bills its charges (or fixed charges) monthly is also due on
+// each month's first day inside its period (Lago's Invoices::CalculateFeesService: no
+// subscription fee there, only what is billed monthly).
+bool monthly_inside_period(const BilledSubscription& b, Instant B) {
+  const Plan& plan = *b.sub->plan;
+  const bool long_plan = plan.interval == Interval::yearly || plan.interval == Interval::semiannual;
+  if (!long_plan || !(plan.bill_charges_monthly || plan.bill_fixed_charges_monthly)) return false;
+  const TimeZone& tz = b.dates.tz;
+  const date::local_days D = tz.local_date(B);
+  if (tz.start_of_day(D) != B) return false;
+  const date::year_month_day anchor{tz.local_date(b.sub->subscription_at)};
+  return period_containing(Interval::monthly, b.sub->billing_time, anchor, D).first == D &&
+         tz.local_date(b.dates.started_at) < D;
+}
+
+// Periodic: every subscription must be due at B (its next billing day after B − 1 µs is B's
+// day), or be a long plan billing monthly, billed here as that month's invoice.
+void check_due(PreviewContext& ctx, const Request& req) {
   if (req.reason != Reason::subscription_periodic) return;
-  for (const auto& b : ctx.billed) {
+  for (auto& b : ctx.billed) {
     const bool ending = b.sub->terminated_at && !b.dates.downgraded;
-    if (!ending && b.billing_at != req.billing_at) invalid("request.billing_at", "not_a_billing_date");
+    if (ending || b.billing_at == req.billing_at) continue;
+    if (!monthly_inside_period(b, req.billing_at)) invalid("request.billing_at", "not_a_billing_date");
+    const date::days adjustment = ctx.issuing_date - b.dates.tz.local_date(b.billing_at);
+    b.billing_at = req.billing_at;
+    b.windows = billing_windows(b.dates, b.billing_at);
+    b.fee_rule = BilledSubscription::FeeRule::none;
+    b.charges = b.sub->plan->bill_charges_monthly ? BilledSubscription::Charges::projection
+                                                 : BilledSubscription::Charges::none;
+    b.advance_fixed = b.arrears_fixed = b.sub->plan->bill_fixed_charges_monthly;
+    b.commitment = false;
+    ctx.issuing_date = b.dates.tz.local_date(b.billing_at) + adjustment;
   }
 }
 

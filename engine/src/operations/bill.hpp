@@ -25,10 +25,12 @@ struct Request {
 
 // What earlier `bill` results left in the store, fed back as snapshot.invoices[].
 struct BilledKey {
-  std::string external_subscription_id, invoicing_reason, from_datetime, to_datetime, event_transaction_id;
+  std::string external_subscription_id, invoicing_reason, from_datetime, to_datetime, charges_from_datetime,
+      charges_to_datetime, event_transaction_id;
   bool operator==(const BilledKey& o) const {
     return external_subscription_id == o.external_subscription_id && invoicing_reason == o.invoicing_reason &&
            from_datetime == o.from_datetime && to_datetime == o.to_datetime &&
+           charges_from_datetime == o.charges_from_datetime && charges_to_datetime == o.charges_to_datetime &&
            event_transaction_id == o.event_transaction_id;
   }
 };

@@ -94,7 +94,7 @@ ojson in_advance_charge(json& original, Snapshot& s, const Request& req, const I
   is["invoicing_reason"] = "in_advance_charge";
   is["timestamp"] = format_instant(ev.timestamp);
   is["event_transaction_id"] = ev.transaction_id;
-  const BilledKey key{ev.external_subscription_id, "in_advance_charge", "", "", ev.transaction_id};
+  const BilledKey key{ev.external_subscription_id, "in_advance_charge", "", "", "", "", ev.transaction_id};
   if (std::find(history.begin(), history.end(), key) != history.end()) {
     out["invoices"] = ojson::array();
     out["fees"] = ojson::array();

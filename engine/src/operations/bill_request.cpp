@@ -7,7 +7,9 @@
 //              "plan_code": ".." (upgrading), "event": {Lago Event} (in_advance_charge)}
 //   history   snapshot.invoices[].invoice_subscriptions[] as earlier `bill` results returned
 //             them: {external_subscription_id, invoicing_reason, from_datetime, to_datetime,
-//             event_transaction_id}. Absent: history is implied by dates (CONTRACT §1).
+//             charges_from_datetime, charges_to_datetime, event_transaction_id}: a subscription is
+//             billed once per reason and boundaries (Lago's InvoiceSubscription.matching?), an
+//             event once per transaction id. Absent: history is implied by dates (CONTRACT §1).
 #include "operations/bill.hpp"
 #include "snapshot/reader.hpp"
 #include "tariff/error.hpp"
@@ -106,8 +108,10 @@ std::vector<BilledKey> read_history(const json& doc) {
         k.invoicing_reason = r.string(x, "invoicing_reason", q, true).value_or("");
         k.from_datetime = r.string(x, "from_datetime", q).value_or("");
         k.to_datetime = r.string(x, "to_datetime", q).value_or("");
+        k.charges_from_datetime = r.string(x, "charges_from_datetime", q).value_or("");
+        k.charges_to_datetime = r.string(x, "charges_to_datetime", q).value_or("");
         k.event_transaction_id = r.string(x, "event_transaction_id", q).value_or("");
-        if (k.invoicing_reason == "in_advance_charge") k.from_datetime.clear(), k.to_datetime.clear();
+        if (k.invoicing_reason == "in_advance_charge") k = BilledKey{k.external_subscription_id, k.invoicing_reason, "", "", "", "", k.event_transaction_id};
         out.push_back(std::move(k));
       }
     }
