@@ -126,6 +126,7 @@ std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext&
 // that plus its taxes, rounded: the credit note's amount.
 struct TerminationCredit {
   Decimal base;
+  Decimal coupons;  // the last fee's coupons' share of `base` (history only)
   int64_t total_cents = 0;
 };
 TerminationCredit termination_credit(const Snapshot& s, const BilledSubscription& b);
