@@ -548,6 +548,16 @@ case("errors/unknown_subscription", "a subscription the snapshot does not hold",
      snap("2024-04-01T00:00:00Z", [sub("m_arr", "2024-01-10T00:00:00Z")], [plan("m_arr")], [],
           periodic("2024-04-01T00:00:00Z", ["nope"])),
      error={"status": 404, "code": "subscription_not_found"})
+case("errors/downgrade_is_not_an_upgrade", "a cheaper plan is a downgrade, switched by the periodic job",
+     "basic (3100/month) after premium (6200/month): Lago schedules it for the period end; no invoice now.",
+     snap("2024-03-16T00:00:00Z", [sub("premium", "2024-01-10T00:00:00Z")], [plan("premium", amount=6200), plan("basic")],
+          [], {"invoicing_reason": "upgrading", "external_subscription_ids": ["sub_1"], "plan_code": "basic"}),
+     error=dict(ERR, error_details={"request.plan_code": ["not_an_upgrade"]}))
+case("errors/periodic_after_ending", "a periodic invoice after the subscription's ending_at",
+     "ending_at 2024-03-20 is before B = 2024-04-01: that is a termination (subscription_terminating).",
+     snap("2024-04-01T00:00:05Z", [sub("m_arr", "2024-01-10T00:00:00Z", ending_at="2024-03-20T00:00:00Z")],
+          [plan("m_arr")], [], periodic("2024-04-01T00:00:00Z")),
+     error=dict(ERR, error_details={"request.billing_at": ["after_subscription_end"]}))
 case("errors/upgrade_without_plan", "an upgrade names its new plan", "request.plan_code is mandatory.",
      snap("2024-04-01T00:00:00Z", [sub("m_arr", "2024-01-10T00:00:00Z")], [plan("m_arr")], [],
           {"invoicing_reason": "upgrading", "external_subscription_ids": ["sub_1"]}),
