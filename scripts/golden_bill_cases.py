@@ -558,6 +558,17 @@ case("errors/periodic_after_ending", "a periodic invoice after the subscription'
      snap("2024-04-01T00:00:05Z", [sub("m_arr", "2024-01-10T00:00:00Z", ending_at="2024-03-20T00:00:00Z")],
           [plan("m_arr")], [], periodic("2024-04-01T00:00:00Z")),
      error=dict(ERR, error_details={"request.billing_at": ["after_subscription_end"]}))
+case("errors/periodic_before_start", "a periodic invoice before the subscription started",
+     "B = 2024-01-01 is before the start on 2024-01-10: nothing to bill.",
+     snap("2024-01-02T00:00:00Z", [sub("m_arr", "2024-01-10T00:00:00Z")], [plan("m_arr")], [],
+          periodic("2024-01-01T00:00:00Z")),
+     error=dict(ERR, error_details={"request.billing_at": ["before_subscription_start"]}))
+case("periodic/same_subscription_twice", "a subscription named twice in the request is billed once",
+     "external_subscription_ids [sub_1, sub_1]: one subscription fee 3100 and one charge fee 200.",
+     snap("2024-04-01T00:00:05Z", [sub("m_arr", "2024-01-10T00:00:00Z")], [plan("m_arr")],
+          [ev(1, "2024-03-02T10:00:00Z")], periodic("2024-04-01T00:00:00Z", ["sub_1", "sub_1"])),
+     {"invoices": [invoice("2024-04-01", [fee("subscription", 3100), fee("charge", 200)], fees=3300)],
+      "invoice_subscriptions": [{"external_subscription_id": "sub_1"}]})
 case("errors/upgrade_without_plan", "an upgrade names its new plan", "request.plan_code is mandatory.",
      snap("2024-04-01T00:00:00Z", [sub("m_arr", "2024-01-10T00:00:00Z")], [plan("m_arr")], [],
           {"invoicing_reason": "upgrading", "external_subscription_ids": ["sub_1"]}),

@@ -82,6 +82,7 @@ PreviewContext context_at(Snapshot& s, const Request& req, const std::vector<std
         }
         // An ending_at before B is a termination, billed as such (subscription_terminating).
         if (sub->ending_at && *sub->ending_at < B) invalid("request.billing_at", "after_subscription_end");
+        if (sub->started_at.value_or(sub->subscription_at) >= B) invalid("request.billing_at", "before_subscription_start");
       }
       s.now = B - kOneMicro;
       break;
