@@ -523,6 +523,24 @@ case("../preview/termination/credit_from_history",
           org_taxes=["vat20"], invoices=[{"lago_id": "inv_start", "fees": [HISTORY_FEE]}]),
      {"invoices": [invoice("2024-03-20", [fee("charge", 2000)], fees=2000, taxes=400, notes=1188)]})
 
+ADV_FEE = {"external_subscription_id": "sub_1", "item": {"type": "charge", "code": "calls"}, "pay_in_advance": True,
+           "from_date": "2024-03-01T00:00:00Z", "to_date": "2024-03-31T23:59:59Z", "amount_cents": 1500,
+           "precise_amount": "15.0"}
+case("history/commitment_counts_fees_billed_per_event",
+     "the minimum commitment counts the pay-in-advance charge fees already billed in the period",
+     "Commitment 10000 on a monthly arrears plan (3100). March: fee 3100 + arrears usage 2 calls = 400; two "
+     "per-event invoices earlier in March billed 1500 each (snapshot.invoices). Used 3100 + 400 + 3000 = 6500 -> "
+     "true-up 3500 (without the history it would be 10000 - 3500 = 6500). A February fee does not count.",
+     snap("2024-04-01T00:00:05Z", [sub("m_commit", "2024-01-10T00:00:00Z")],
+          [plan("m_commit", minimum_commitment={"amount_cents": 10000})],
+          [ev(1, "2024-03-02T10:00:00Z"), ev(2, "2024-03-20T10:00:00Z")], periodic("2024-04-01T00:00:00Z"),
+          invoices=[{"lago_id": "inv_a", "fees": [ADV_FEE]}, {"lago_id": "inv_b", "fees": [ADV_FEE]},
+                    {"lago_id": "inv_feb", "fees": [dict(ADV_FEE, from_date="2024-02-01T00:00:00Z",
+                                                         to_date="2024-02-29T23:59:59Z")]},
+                    {"lago_id": "inv_void", "status": "voided", "fees": [ADV_FEE]}]),
+     {"invoices": [invoice("2024-04-01", [fee("subscription", 3100), fee("charge", 400), fee("commitment", 3500)],
+                           fees=7000)]})
+
 ERR = {"status": 422, "code": "validation_errors"}
 case("errors/history_fee_without_subscription", "a stored fee names its subscription",
      "snapshot.invoices[0].fees[0].external_subscription_id is mandatory.",

@@ -38,6 +38,7 @@ void parse_history(const nlohmann::json& doc, Snapshot& s, Reader& r) {
       b.from = r.instant(f, "from_date", q, true).value_or(Instant{});
       b.to = r.instant(f, "to_date", q, true).value_or(Instant{});
       b.amount_cents = r.integer(f, "amount_cents", q, true).value_or(0);
+      b.precise_amount = r.decimal(f, "precise_amount", q);
       b.precise_coupons_amount_cents = r.decimal(f, "precise_coupons_amount_cents", q).value_or(Decimal());
       // A JSON number, as the Fee serializer prints it (rate_json), or a decimal string.
       if (const nlohmann::json* t = Reader::field(f, "taxes_rate")) {

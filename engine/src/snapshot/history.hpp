@@ -25,6 +25,7 @@ struct BilledFee {
   bool voided = false;                   // its invoice's status is "voided"
   Instant from{}, to{};
   int64_t amount_cents = 0;
+  std::optional<Decimal> precise_amount;  // major units, as the Fee serializer prints it
   Decimal precise_coupons_amount_cents;
   Decimal taxes_rate;                    // percent
   std::optional<int64_t> plan_amount_cents;  // amount_details.plan_amount_cents
