@@ -197,6 +197,7 @@ class InputParser {
     Coupon cp;
     const bool organization = origin == Origin::organization;
     cp.code = r_.string(c, "code", p, organization).value_or("");
+    cp.lago_id = r_.string(c, "lago_id", p).value_or("");
     cp.name = r_.string(c, "name", p).value_or(cp.code);
     cp.type = coupon_type(c, p).value_or(CouponType::fixed_amount);
     const bool fixed = cp.type == CouponType::fixed_amount;
@@ -229,6 +230,7 @@ class InputParser {
     const char* code_key = Reader::has(a, "coupon_code") || !Reader::has(a, "code") ? "coupon_code" : "code";
     ac.coupon_code = r_.string(a, code_key, p, true).value_or("");
     ac.definition = s_.find_coupon(ac.coupon_code);
+    ac.lago_coupon_id = r_.string(a, "lago_coupon_id", p).value_or(ac.definition ? ac.definition->lago_id : "");
     const Coupon* def = ac.definition;
     ac.coupon_name = r_.string(a, "coupon_name", p).value_or(def ? def->name : ac.coupon_code);
     const auto own_type = coupon_type(a, p);
@@ -315,8 +317,8 @@ class InputParser {
 
   CreditNote credit_note(const json& n, const std::string& p) {
     CreditNote x;
-    x.number = r_.string(n, "number", p).value_or("");
-    if (x.number.empty()) x.number = r_.string(n, "lago_id", p).value_or("");
+    x.lago_id = r_.string(n, "lago_id", p).value_or("");
+    x.number = r_.string(n, "number", p).value_or(x.lago_id);
     const std::string st = status(n, "credit_status", p, {"available", "consumed", "voided"});
     x.status = st == "consumed" ? CreditStatus::consumed : st == "voided" ? CreditStatus::voided : CreditStatus::available;
     const char* cur_key = Reader::has(n, "currency") || !Reader::has(n, "balance_amount_currency") ? "currency"

@@ -26,6 +26,7 @@ enum class CouponFrequency { once, recurring, forever };
 // A coupon definition: an organization coupon, or an inline coupon of a preview request.
 struct Coupon {
   std::string code, name;
+  std::string lago_id;  // "" when not given
   CouponType type = CouponType::fixed_amount;  // Lago's column default
   std::optional<int64_t> amount_cents;         // fixed_amount
   std::optional<Currency> amount_currency;     // fixed_amount; an inline one may lack it
@@ -39,6 +40,7 @@ struct Coupon {
 // A coupon applied to the snapshot's customer, with what is left of it.
 struct AppliedCoupon {
   std::string coupon_code, coupon_name;
+  std::string lago_coupon_id;  // the coupon's Lago id ("" when not given)
   const Coupon* definition = nullptr;  // the organization coupon of that code, if any
   CouponType type = CouponType::fixed_amount;
   std::optional<int64_t> amount_cents, amount_cents_remaining;
@@ -66,6 +68,7 @@ enum class CreditStatus { available, consumed, voided };
 
 struct CreditNote {
   std::string number;  // number, else lago_id
+  std::string lago_id;  // "" when not given
   CreditStatus status = CreditStatus::available;
   Currency currency;
   int64_t balance_amount_cents = 0;
