@@ -49,9 +49,7 @@ void require_utf8(const HttpRequest& request) {
   bool ok = valid_utf8(request.path);
   for (const auto& [k, v] : request.query) ok = ok && valid_utf8(k) && valid_utf8(v);
   if (ok) return;
-  HttpError e = bad_request("invalid_utf8");
-  e.doc["error_details"] = {{"request", {"invalid_utf8"}}};
-  throw e;
+  throw bad_request("invalid_utf8");
 }
 }  // namespace
 

@@ -341,6 +341,15 @@ ordered_json serialize_organization(const ordered_json& g, Transaction& tx) {
 }
 
 void identify_customer(Transaction& tx, ordered_json& c, const std::string& now, IdSource& ids) {
+  // Lago keeps each metadata pair as a record of its own: an id, a creation time, and
+  // display_in_invoice (false unless given).
+  if (auto m = c.find("metadata"); m != c.end() && m->is_array())
+    for (auto& e : *m) {
+      if (!e.is_object()) continue;
+      if (!e.contains("lago_id") || !e["lago_id"].is_string()) e["lago_id"] = ids.uuid();
+      if (!e.contains("created_at") || !e["created_at"].is_string()) e["created_at"] = now;
+      if (!e.contains("display_in_invoice") || !e["display_in_invoice"].is_boolean()) e["display_in_invoice"] = false;
+    }
   if (c.contains("sequential_id") && c["sequential_id"].is_number_integer()) return;
   const ordered_json org = ensure_organization(tx, now, ids);
   int64_t seq = 1;

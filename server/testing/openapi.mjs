@@ -53,6 +53,22 @@ const SNAPSHOT = {
 // does not have. A Lago path keeps Lago's documented statuses: only those listed here are
 // added to them.
 const ORGANIZATION = { $ref: '#/components/schemas/Organization' };
+const IMPACT = {
+  type: 'object', required: ['customers', 'summary', 'meta'], additionalProperties: false,
+  properties: {
+    customers: { type: 'array', items: { type: 'object', additionalProperties: false,
+      required: ['external_customer_id', 'old_total_amount_cents', 'new_total_amount_cents', 'delta_amount_cents'],
+      properties: { external_customer_id: { type: 'string' }, old_total_amount_cents: { type: 'integer' },
+        new_total_amount_cents: { type: 'integer' }, delta_amount_cents: { type: 'integer' } } } },
+    summary: { type: 'object', additionalProperties: false,
+      required: ['customers', 'increased', 'decreased', 'unchanged', 'old_total_amount_cents',
+        'new_total_amount_cents', 'delta_amount_cents'],
+      properties: Object.fromEntries(['customers', 'increased', 'decreased', 'unchanged', 'old_total_amount_cents',
+        'new_total_amount_cents', 'delta_amount_cents'].map((k) => [k, { type: 'integer' }])) },
+    meta: { type: 'object', required: ['current_page', 'next_page', 'prev_page', 'total_pages', 'total_count'] },
+  },
+};
+
 export const EXTENSIONS = [
   { method: 'GET', path: '/health', status: 200, why: 'liveness probe',
     schema: { type: 'object', required: ['message', 'version'], additionalProperties: false,
@@ -81,6 +97,13 @@ export const EXTENSIONS = [
     why: "Lago's no_active_subscription", schema: errorDoc(405) },
   { method: 'GET', path: '/api/v1/wallets', status: 422, why: 'external_customer_id missing',
     schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: 'POST', path: '/api/v1/plans/{code}/impact', status: 200,
+    why: 'a proposed plan priced against every customer on it (issue 13)', schema: IMPACT },
+  ...[400, 404, 422].map((status) => ({ method: 'POST', path: '/api/v1/plans/{code}/impact', status,
+    why: 'impact: malformed body, unknown plan, a proposal the engine refuses', schema: errorDoc(status) })),
+  { method: '*', path: '*', status: 400,
+    why: "Lago's ApiErrors answers ActionController::BadRequest on every route with bad_request_error " +
+      '(a body that is not JSON, a path or query that is not UTF-8)', schema: errorDoc(400) },
   { method: '*', path: 'not Lago', status: 404, why: 'unknown route', schema: errorDoc(404) },
   { method: '*', path: '*', status: 405, why: 'known path, other method', schema: errorDoc(405) },
   { method: '*', path: '*', status: 413, why: 'body over the size limit', schema: errorDoc(413) },
@@ -108,12 +131,11 @@ export const CORRECTIONS = [
       'on charge and fixed-charge fees only and FeeSerializer sends it as is: null on subscription and commitment fees',
     apply: (S) => orNull(S.FeeObject, 'total_aggregated_units') },
   { schema: 'EventObject', why: 'event property values are oneOf [string, integer, number]: an integer ' +
-      'matches two branches, so oneOf refuses every integer Lago stores and echoes (properties: {gb: 4})',
-    apply: (S) => {
-      const ap = S.EventObject.properties.properties.additionalProperties;
-      ap.anyOf = ap.oneOf;
-      delete ap.oneOf;
-    } },
+      'matches two branches, and Lago keeps properties as given (Events::CreateService permits the whole hash, ' +
+      'stored as jsonb; EventSerializer sends model.properties): any JSON value, nested ones included',
+    apply: (S) => { S.EventObject.properties.properties.additionalProperties = {}; } },
+  { schema: 'Currency', why: "lists 138 currencies; Lago's Currencies concern (ACCEPTED_CURRENCIES) accepts 142: " +
+      'BHD, IRR, JOD and KWD too', apply: (S) => { S.Currency.enum.push('BHD', 'IRR', 'JOD', 'KWD'); } },
   { schema: 'InvoiceBaseObject', why: "does not declare total_due_amount_cents, which Lago's InvoiceSerializer sends",
     apply: (S) => { S.InvoiceBaseObject.properties.total_due_amount_cents = { type: 'integer' }; } },
   { schema: 'Customer(Projected)ChargeFiltersUsageObject', why: "Lago's (Projected)ChargeUsageSerializer#build_filter_data " +

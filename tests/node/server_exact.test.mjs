@@ -49,10 +49,9 @@ test('coupons, customers (metadata) and wallets keep 30-digit values', async () 
 
   r = await post('/api/v1/customers', `{"customer": {"external_id": "c1", "name": "C", "currency": "EUR",
     "metadata": [{"key": "limit", "value": "${D30}", "display_in_invoice": false}], "tariff_note": ${D30}}}`);
-  for (const t of [r.text, (await api('GET', '/api/v1/customers/c1')).text]) {
-    keeps(t, 'value', 'customer metadata');
-    keeps(t, 'tariff_note', 'customer field given as a number');
-  }
+  for (const t of [r.text, (await api('GET', '/api/v1/customers/c1')).text]) keeps(t, 'value', 'customer metadata');
+  // A field Lago's customer object does not have is stored as given (the snapshot shows it).
+  keeps((await api('GET', '/api/v1/customers/c1/snapshot')).text, 'tariff_note', 'customer field given as a number');
 
   for (const rate of [`"${D30}"`, D30]) {
     r = await post('/api/v1/wallets', `{"wallet": {"external_customer_id": "c1", "currency": "EUR", "rate_amount": ${rate}, "granted_credits": "0"}}`);
@@ -80,7 +79,7 @@ test('a body nested 200,000 arrays deep is a 400; the server stays up', async ()
   const deep = `{"event": {"transaction_id": "deep", "external_subscription_id": "s1", "code": "gb", "properties": {"x": ${'['.repeat(200000)}${']'.repeat(200000)}}}}`;
   const r = await api('POST', '/api/v1/events', { raw: deep });
   assert.equal(r.status, 400, r.text);
-  assert.deepEqual(r.body, { status: 400, error: 'Bad Request', code: 'bad_request', error_details: { body: ['malformed_json'] } });
+  assert.deepEqual(r.body, { status: 400, error: 'BadRequest: malformed_json' });  // Lago's bad_request_error
   // 64 levels is the limit: root, event, properties and 61 arrays are accepted; one more is not
   const at = (n) => `{"event": {"transaction_id": "d${n}", "external_subscription_id": "s1", "code": "gb", "properties": {"x": ${'['.repeat(n)}${']'.repeat(n)}}}}`;
   assert.equal((await api('POST', '/api/v1/events', { raw: at(61) })).status, 200);

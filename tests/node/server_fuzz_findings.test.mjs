@@ -27,8 +27,7 @@ after(async () => { await srv?.stop(); db?.remove(); });
 test('200,000 nested arrays: 400 malformed_json, and the server is still up', async () => {
   const r = await api('POST', '/api/v1/events', { raw: eventNesting(200000, 'deep') });
   assert.equal(r.status, 400, r.text);
-  assert.equal(r.body.code, 'bad_request');
-  assert.match(r.text, /malformed_json/);
+  assert.deepEqual(r.body, { status: 400, error: 'BadRequest: malformed_json' });
   assert.equal((await api('GET', '/health')).status, 200);
   assert.equal(srv.child.exitCode, null);
 });
@@ -67,8 +66,7 @@ test('a wallet balance beyond int64 cents: 422 value_out_of_range, nothing store
 });
 
 test('a query or path that is not UTF-8 once decoded: 400 invalid_utf8; valid UTF-8 passes', async () => {
-  const refused = { status: 400, error: 'Bad Request', code: 'bad_request',
-    error_details: { request: ['invalid_utf8'] } };
+  const refused = { status: 400, error: 'BadRequest: invalid_utf8' };  // Lago's bad_request_error
   // 0x99: a lone continuation byte; C0 80: an overlong NUL; ED A0 80: a UTF-16 surrogate.
   for (const path of ['/api/v1/customers/c1/snapshot?external_subscription_id=%99',
     '/api/v1/customers/c1/current_usage?external_subscription_id=s%C0%80',
