@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/guard.hpp"
 #include "tariff/json.hpp"
 #include "operations/operations.hpp"
 #include "tariff/decimal.hpp"
@@ -35,18 +36,43 @@ Result failure(const Error& e) { return Result{e.status, e.to_json()}; }
 
 }  // namespace
 
+std::optional<Error> read_snapshot_document(std::string_view text, nlohmann::json& doc) {
+  if (text.size() > kMaxSnapshotBytes) {
+    Error e = Error::validation("snapshot", "too_large");
+    e.status = 413;
+    e.error = "Payload Too Large";
+    e.code = "payload_too_large";
+    return e;
+  }
+  doc = parse_json_exact(text);
+  if (doc.is_discarded()) return Error::bad_request("malformed_json");
+  if (!doc.is_object()) return Error::validation("snapshot", "invalid_type");
+  return std::nullopt;
+}
+
+Error current_exception_error() {
+  try {
+    throw;
+  } catch (const Failure& f) {
+    return f.error;
+  } catch (const DecimalError&) {
+    return Error::validation("snapshot", "value_out_of_range");
+  } catch (const std::bad_alloc&) {
+    return Error::validation("snapshot", "too_large");
+  } catch (const std::exception& e) {
+    Error err;
+    err.status = 500;
+    err.error = "Internal Server Error";
+    err.code = "internal_error";
+    err.details["engine"].push_back(e.what());
+    return err;
+  }
+}
+
 Result run(Operation op, std::string_view snapshot_json) {
   try {
-    if (snapshot_json.size() > kMaxSnapshotBytes) {
-      Error e = Error::validation("snapshot", "too_large");
-      e.status = 413;
-      e.error = "Payload Too Large";
-      e.code = "payload_too_large";
-      return failure(e);
-    }
-    nlohmann::json doc = parse_json_exact(snapshot_json);
-    if (doc.is_discarded()) return failure(Error::bad_request("malformed_json"));
-    if (!doc.is_object()) return failure(Error::validation("snapshot", "invalid_type"));
+    nlohmann::json doc;
+    if (auto e = read_snapshot_document(snapshot_json, doc)) return failure(*e);
     nlohmann::ordered_json out;
     switch (op) {
       case Operation::current_usage: out = ops::current_usage(doc); break;
@@ -56,20 +82,8 @@ Result run(Operation op, std::string_view snapshot_json) {
       case Operation::bill: out = ops::bill(doc); break;
     }
     return Result{200, out.dump()};
-  } catch (const Failure& f) {
-    return failure(f.error);
-  } catch (const DecimalError& e) {
-    return failure(Error::validation("snapshot", "value_out_of_range"));
-  } catch (const std::bad_alloc&) {
-    Error e = Error::validation("snapshot", "too_large");
-    return failure(e);
-  } catch (const std::exception& e) {
-    Error err;
-    err.status = 500;
-    err.error = "Internal Server Error";
-    err.code = "internal_error";
-    err.details["engine"].push_back(e.what());
-    return failure(err);
+  } catch (...) {
+    return failure(current_exception_error());
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <new>
 
+#include "core/guard.hpp"
 #include "core/json_exact.hpp"
 #include "operations/operations.hpp"
 #include "tariff/decimal.hpp"
@@ -21,22 +22,6 @@ struct Priced {
   int64_t total = 0;
 };
 
-Error internal_error(const char* what) {
-  Error err;
-  err.status = 500;
-  err.error = "Internal Server Error";
-  err.code = "internal_error";
-  err.details["engine"].push_back(what);
-  return err;
-}
-
-int64_t add_checked(int64_t a, int64_t b) {
-  int64_t out = 0;
-  if (__builtin_add_overflow(a, b, &out))
-    throw Failure(Error::validation("total_amount_cents", "value_out_of_range"));
-  return out;
-}
-
 // ops::preview over a document, with run()'s mapping of failures (engine.cpp).
 Priced price(json& doc) {
   const ordered_json out = ops::preview(doc);
@@ -44,7 +29,7 @@ Priced price(json& doc) {
   const ordered_json& invoices = out.at("invoices");
   for (const auto& inv : invoices) {
     const ordered_json& t = inv.at("total_amount_cents");
-    p.total = add_checked(p.total, t.get<int64_t>());
+    p.total = add_cents(p.total, t.get<int64_t>());
     const std::string cur = inv.at("currency").get<std::string>();
     if (p.currency.empty()) p.currency = cur;
     else if (cur != p.currency)
@@ -115,21 +100,9 @@ PlanChangeParse parse_plan_change(std::string_view json_text) {
 ImpactOutcome price_change(std::string_view snapshot_json, const PlanChange& change) {
   ImpactOutcome out;
   try {
-    if (snapshot_json.size() > kMaxSnapshotBytes) {
-      Error e = Error::validation("snapshot", "too_large");
-      e.status = 413;
-      e.error = "Payload Too Large";
-      e.code = "payload_too_large";
-      out.error = e;
-      return out;
-    }
-    json doc = parse_json_exact(snapshot_json);
-    if (doc.is_discarded()) {
-      out.error = Error::bad_request("malformed_json");
-      return out;
-    }
-    if (!doc.is_object()) {
-      out.error = Error::validation("snapshot", "invalid_type");
+    json doc;
+    if (auto e = read_snapshot_document(snapshot_json, doc)) {
+      out.error = *e;
       return out;
     }
     json proposed = doc;  // preview may consume its document (events are moved)
@@ -144,14 +117,8 @@ ImpactOutcome price_change(std::string_view snapshot_json, const PlanChange& cha
     row.old_total_amount_cents = before.total;
     row.new_total_amount_cents = after.total;
     out.impact = row;
-  } catch (const Failure& f) {
-    out.error = f.error;
-  } catch (const DecimalError&) {
-    out.error = Error::validation("snapshot", "value_out_of_range");
-  } catch (const std::bad_alloc&) {
-    out.error = Error::validation("snapshot", "too_large");
-  } catch (const std::exception& e) {
-    out.error = internal_error(e.what());
+  } catch (...) {
+    out.error = current_exception_error();
   }
   return out;
 }
@@ -175,8 +142,8 @@ ordered_json impact_summary_json(const std::vector<CustomerImpact>& rows) {
                                       "currencies_does_not_match"));
     const int64_t d = r.delta_amount_cents();
     (d > 0 ? increased : d < 0 ? decreased : unchanged) += 1;
-    old_total = add_checked(old_total, r.old_total_amount_cents);
-    new_total = add_checked(new_total, r.new_total_amount_cents);
+    old_total = add_cents(old_total, r.old_total_amount_cents);
+    new_total = add_cents(new_total, r.new_total_amount_cents);
   }
   ordered_json s;
   s["customers"] = static_cast<int64_t>(rows.size());

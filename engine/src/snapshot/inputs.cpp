@@ -113,17 +113,6 @@ class InputParser {
     return c;
   }
 
-  std::vector<std::string> strings(const json& o, const char* key, const std::string& path) {
-    std::vector<std::string> out;
-    const json* arr = r_.array(o, key, path);
-    if (!arr) return out;
-    for (size_t i = 0; i < arr->size(); ++i) {
-      if ((*arr)[i].is_string()) out.push_back((*arr)[i].get<std::string>());
-      else r_.add(Reader::at(Reader::at(path, key), i), "value_is_invalid");
-    }
-    return out;
-  }
-
   // An integer that must be > min (strict) or ≥ min: Rails' numericality.
   std::optional<int64_t> bounded_integer(const json& o, const char* key, const std::string& path, int64_t min,
                                          bool strict) {
@@ -176,12 +165,12 @@ class InputParser {
   // plan_codes / billable_metric_codes at the top (Lago's Coupon object) or in applies_to
   // (its create input); limited_plans / limited_billable_metrics false clear them.
   void limitations(const json& c, const std::string& p, Coupon& cp) {
-    cp.plan_codes = strings(c, "plan_codes", p);
-    cp.billable_metric_codes = strings(c, "billable_metric_codes", p);
+    cp.plan_codes = r_.strings(c, "plan_codes", p);
+    cp.billable_metric_codes = r_.strings(c, "billable_metric_codes", p);
     if (const json* at = r_.object(c, "applies_to", p)) {
       const std::string ap = Reader::at(p, "applies_to");
-      if (cp.plan_codes.empty()) cp.plan_codes = strings(*at, "plan_codes", ap);
-      if (cp.billable_metric_codes.empty()) cp.billable_metric_codes = strings(*at, "billable_metric_codes", ap);
+      if (cp.plan_codes.empty()) cp.plan_codes = r_.strings(*at, "plan_codes", ap);
+      if (cp.billable_metric_codes.empty()) cp.billable_metric_codes = r_.strings(*at, "billable_metric_codes", ap);
     }
     if (!r_.boolean(c, "limited_plans", p, true)) cp.plan_codes.clear();
     if (!r_.boolean(c, "limited_billable_metrics", p, true)) cp.billable_metric_codes.clear();
@@ -302,7 +291,7 @@ class InputParser {
     x.created_at = r_.instant(w, "created_at", p).value_or(Instant{});
     if (const json* at = r_.object(w, "applies_to", p)) {
       const std::string ap = Reader::at(p, "applies_to");
-      x.fee_types = strings(*at, "fee_types", ap);
+      x.fee_types = r_.strings(*at, "fee_types", ap);
       static const std::set<std::string> kFeeTypes = {"charge", "add_on", "subscription", "credit",
                                                       "commitment", "fixed_charge", "product"};
       for (const auto& t : x.fee_types)
@@ -310,7 +299,7 @@ class InputParser {
           r_.add(Reader::at(ap, "fee_types"), "invalid_fee_types");
           break;
         }
-      x.billable_metric_codes = strings(*at, "billable_metric_codes", ap);
+      x.billable_metric_codes = r_.strings(*at, "billable_metric_codes", ap);
     }
     return x;
   }

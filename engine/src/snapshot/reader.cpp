@@ -128,6 +128,17 @@ std::optional<Instant> Reader::instant(const json& o, const char* key, const std
   return t;
 }
 
+std::vector<std::string> Reader::strings(const json& o, const char* key, const std::string& path) {
+  std::vector<std::string> out;
+  const json* arr = array(o, key, path);
+  if (!arr) return out;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    if ((*arr)[i].is_string()) out.push_back((*arr)[i].get<std::string>());
+    else add(at(at(path, key), i), "value_is_invalid");
+  }
+  return out;
+}
+
 const json* Reader::array(const json& o, const char* key, const std::string& path, bool required) {
   static const json kEmpty = json::array();
   const json* f = field(o, key);

@@ -53,6 +53,8 @@ class Reader {
                               bool required = false);
   const nlohmann::json* object(const nlohmann::json& o, const char* key, const std::string& path,
                                bool required = false);
+  // The strings of an array field (absent/null → none); a non-string item → value_is_invalid.
+  std::vector<std::string> strings(const nlohmann::json& o, const char* key, const std::string& path);
   void add(const std::string& path, const std::string& code) { errors_.add(path, code); }
   ErrorCollector& errors() { return errors_; }
 

@@ -227,20 +227,9 @@ class Parser {
     }
   }
 
-  std::vector<std::string> string_list(const json& o, const char* key, const std::string& path) {
-    std::vector<std::string> out;
-    const json* arr = r_.array(o, key, path);
-    if (!arr) return out;
-    for (size_t i = 0; i < arr->size(); ++i) {
-      if ((*arr)[i].is_string()) out.push_back((*arr)[i].get<std::string>());
-      else r_.add(Reader::at(Reader::at(path, key), i), "value_is_invalid");
-    }
-    return out;
-  }
-
   std::vector<std::string> group_keys(const json& props, const std::string& path) {
-    if (Reader::has(props, "pricing_group_keys")) return string_list(props, "pricing_group_keys", path);
-    if (Reader::has(props, "grouped_by")) return string_list(props, "grouped_by", path);
+    if (Reader::has(props, "pricing_group_keys")) return r_.strings(props, "pricing_group_keys", path);
+    if (Reader::has(props, "grouped_by")) return r_.strings(props, "grouped_by", path);
     return {};
   }
 
