@@ -210,6 +210,10 @@ export interface Snapshot<Request = unknown> {
   wallets?: Wallet[];
   credit_notes?: CreditNote[];
   events?: Event[];
+  /** What was already billed (docs/billing.md): invoices as `bill` returned them, each with
+   *  its invoice_subscriptions. Absent: history is implied by dates. */
+  invoices?: { lago_id?: string | null; invoice_subscriptions: InvoiceSubscription[];
+    [key: string]: unknown }[];
   request?: Request;
 }
 
@@ -367,6 +371,119 @@ export interface CurrentUsageResult { customer_usage: CustomerUsage }
 export interface ProjectedUsageResult { customer_projected_usage: CustomerProjectedUsage }
 export interface EstimateFeesResult { fees: Fee[] }
 
+// ---- bill (docs/billing.md) ----
+
+export type InvoicingReason = 'subscription_periodic' | 'subscription_starting'
+  | 'subscription_terminating' | 'upgrading' | 'in_advance_charge';
+
+/** The invoice Lago issues at `billing_at` (default: snapshot.now; never after it). */
+export interface BillRequest {
+  invoicing_reason: InvoicingReason;
+  billing_at?: Timestamp;
+  /** periodic: one or more subscriptions due at billing_at; other reasons: exactly one. */
+  external_subscription_ids?: string[];
+  /** upgrading: the new plan. */
+  plan_code?: string;
+  /** in_advance_charge: the Lago Event (its timestamp is the billing instant). */
+  event?: { transaction_id: string; external_subscription_id: string; code: string;
+    timestamp?: Timestamp; properties?: Record<string, unknown>;
+    precise_total_amount_cents?: DecimalString | number };
+}
+
+/** One subscription on an issued invoice: the idempotence key the server stores. */
+export interface InvoiceSubscription {
+  external_subscription_id: string;
+  plan_code?: string;
+  invoicing_reason: Exclude<InvoicingReason, 'upgrading'>;
+  timestamp: Timestamp;
+  from_datetime: Timestamp;
+  to_datetime: Timestamp;
+  charges_from_datetime?: Timestamp;
+  charges_to_datetime?: Timestamp;
+  event_transaction_id?: string;
+}
+
+export interface AppliedCouponChange {
+  lago_id: string | null;
+  coupon_code: string;
+  frequency: 'once' | 'recurring' | 'forever';
+  credit_amount_cents: number;
+  status: 'active' | 'terminated';
+  amount_cents_remaining: number | null;
+  frequency_duration_remaining: number | null;
+}
+
+export interface WalletChange {
+  lago_id: string | null;
+  code: string | null;
+  balance_cents: number;
+  credits_balance: DecimalString;
+  debited_amount_cents: number;
+  debited_credits: DecimalString;
+}
+
+export interface WalletTransactionOut {
+  lago_id: null;
+  lago_wallet_id: string | null;
+  lago_invoice_id: null;
+  transaction_type: 'outbound';
+  transaction_status: 'invoiced';
+  status: 'settled';
+  source: 'manual';
+  amount: DecimalString;
+  amount_cents: number;
+  credit_amount: DecimalString;
+  currency: Currency;
+  settled_at: Timestamp;
+  created_at: Timestamp;
+}
+
+/** A credit note consumed by the invoice, or created by a termination (lago_id null). */
+export interface CreditNoteChange {
+  lago_id: string | null;
+  number: string | null;
+  credit_status: 'available' | 'consumed';
+  balance_amount_cents: number;
+  consumed_amount_cents: number;
+  reason?: 'order_change';
+  automatic?: boolean;
+  currency?: Currency;
+  external_subscription_id?: string;
+  plan_code?: string;
+  issuing_date?: string;
+  total_amount_cents?: number;
+  credit_amount_cents?: number;
+  sub_total_excluding_taxes_amount_cents?: number;
+  taxes_amount_cents?: number;
+  items?: { lago_fee_id: null; fee_type: 'subscription'; amount_cents: number;
+    precise_amount_cents: DecimalString }[];
+}
+
+export interface SubscriptionChange {
+  external_id: string;
+  plan_code: string;
+  status: 'active' | 'terminated';
+  started_at: Timestamp | null;
+  terminated_at: Timestamp | null;
+}
+
+export interface BillResult {
+  /** 0 or 1 invoice; lago_id, sequential_id and number are null (the server assigns them). */
+  invoices: Invoice[];
+  /** in_advance_charge: fees of non-invoiceable charges, created without an invoice. */
+  fees?: Fee[];
+  invoice_subscriptions: InvoiceSubscription[];
+  /** Subscriptions left out because snapshot.invoices already holds their invoice. */
+  already_billed: InvoiceSubscription[];
+  changes: {
+    applied_coupons: AppliedCouponChange[];
+    wallets: WalletChange[];
+    wallet_transactions: WalletTransactionOut[];
+    credit_notes: CreditNoteChange[];
+    subscriptions: SubscriptionChange[];
+  };
+}
+
 // ---- errors and the API ----
 
 /** Lago-style error document (CONTRACT §4). */
@@ -390,7 +507,7 @@ export declare class TariffError extends Error {
 }
 
 export type OperationName = 'preview' | 'current_usage' | 'projected_usage' | 'estimate_fees'
-  | 'currentUsage' | 'projectedUsage' | 'estimateFees';
+  | 'bill' | 'currentUsage' | 'projectedUsage' | 'estimateFees';
 
 /** A snapshot object, or its JSON text (passed to the engine byte for byte). */
 export type SnapshotInput<Request = unknown> = Snapshot<Request> | string;
@@ -404,6 +521,8 @@ export interface Tariff {
   projectedUsage(snapshot: SnapshotInput<UsageRequest>): ProjectedUsageResult;
   /** Lago's pay-in-advance fee estimate for one event. @throws {TariffError} */
   estimateFees(snapshot: SnapshotInput<EstimateFeesRequest>): EstimateFeesResult;
+  /** The invoice issued at a billing instant and the state changes it implies. @throws {TariffError} */
+  bill(snapshot: SnapshotInput<BillRequest>): BillResult;
   /** The raw answer: status and the exact JSON text the CLI prints. Never throws TariffError. */
   run(operation: OperationName, snapshot: SnapshotInput): { status: number; body: string };
   /** Size of the module's linear memory in bytes. */

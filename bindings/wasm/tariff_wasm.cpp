@@ -1,7 +1,7 @@
-// The engine as an embind module: four functions, string in and string out (as duckdb-wasm's
+// The engine as an embind module: one function per operation, string in and string out (as duckdb-wasm's
 // webdb_api does), plus a zero-copy path for callers that care about the last microsecond.
 //
-//   preview(json) / currentUsage(json) / projectedUsage(json) / estimateFees(json) -> body
+//   preview(json) / currentUsage(json) / projectedUsage(json) / estimateFees(json) / bill(json) -> body
 //   runOperation(name, json) -> body, by operation name
 //   lastStatus()  -> the status of the last call (200, or the error document's status)
 //   heapUsedBytes() -> bytes malloc holds (leak checks)
@@ -62,6 +62,7 @@ std::string preview(const std::string& s) { return call(tariff::Operation::previ
 std::string current_usage(const std::string& s) { return call(tariff::Operation::current_usage, s); }
 std::string projected_usage(const std::string& s) { return call(tariff::Operation::projected_usage, s); }
 std::string estimate_fees(const std::string& s) { return call(tariff::Operation::estimate_fees, s); }
+std::string bill(const std::string& s) { return call(tariff::Operation::bill, s); }
 
 // By name, for generic callers: "preview", "current_usage"/"currentUsage", ...
 std::string run_named(const std::string& op, const std::string& s) {
@@ -80,10 +81,10 @@ std::uintptr_t alloc_buffer(std::size_t n) {
 }
 void free_buffer(std::uintptr_t p) { std::free(reinterpret_cast<void*>(p)); }
 
-// op: 0 preview, 1 current_usage, 2 projected_usage, 3 estimate_fees (tariff::Operation order).
+// op: 0 preview, 1 current_usage, 2 projected_usage, 3 estimate_fees, 4 bill (tariff::Operation order).
 val run_view(int op, std::uintptr_t p, std::size_t n) {
   tariff::Result r;
-  if (op < 0 || op > 3) {
+  if (op < 0 || op > 4) {
     r = tariff::Result{400, tariff::Error::bad_request("unknown_operation").to_json()};
   } else {
     r = run_guarded(static_cast<tariff::Operation>(op),
@@ -108,6 +109,7 @@ EMSCRIPTEN_BINDINGS(tariff) {
   emscripten::function("currentUsage", &current_usage);
   emscripten::function("projectedUsage", &projected_usage);
   emscripten::function("estimateFees", &estimate_fees);
+  emscripten::function("bill", &bill);
   emscripten::function("runOperation", &run_named);  // Module.run is Emscripten's
   emscripten::function("lastStatus", &last_status);
   emscripten::function("allocBuffer", &alloc_buffer);

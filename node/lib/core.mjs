@@ -13,6 +13,7 @@ export const OPERATIONS = Object.freeze({
   current_usage: 1,
   projected_usage: 2,
   estimate_fees: 3,
+  bill: 4,
 });
 
 const ALIASES = { currentUsage: 'current_usage', projectedUsage: 'projected_usage',
@@ -67,7 +68,7 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
     if (!buf) throw new RangeError('tariff: out of wasm memory');
   }
 
-  const embind = [mod.preview, mod.currentUsage, mod.projectedUsage, mod.estimateFees];
+  const embind = [mod.preview, mod.currentUsage, mod.projectedUsage, mod.estimateFees, mod.bill];
 
   /** Raw call: { status, body } with body the exact bytes the CLI prints (minus newline). */
   function run(operation, input) {
@@ -99,6 +100,7 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
     currentUsage: (snapshot) => call('current_usage', snapshot),
     projectedUsage: (snapshot) => call('projected_usage', snapshot),
     estimateFees: (snapshot) => call('estimate_fees', snapshot),
+    bill: (snapshot) => call('bill', snapshot),
     run,
     /** Bytes of wasm linear memory, for leak checks. */
     memoryBytes: () => mod.HEAPU8.length,

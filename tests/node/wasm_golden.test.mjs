@@ -16,7 +16,7 @@ import { createTariff, TariffError } from '../../node/index.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = process.env.TARIFF_CLI ?? join(ROOT, 'build', 'tariff');
 const WASM_DIR = process.env.TARIFF_WASM_DIR ?? join(ROOT, 'build-wasm');
-const OPERATIONS = ['preview', 'current_usage', 'projected_usage', 'estimate_fees'];
+const OPERATIONS = ['preview', 'current_usage', 'projected_usage', 'estimate_fees', 'bill'];
 
 function walk(dir) {
   if (!existsSync(dir)) return [];

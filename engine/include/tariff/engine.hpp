@@ -8,9 +8,9 @@
 
 namespace tariff {
 
-enum class Operation { preview, current_usage, projected_usage, estimate_fees };
+enum class Operation { preview, current_usage, projected_usage, estimate_fees, bill };
 
-// "preview", "current_usage", "projected_usage", "estimate_fees" (also camelCase).
+// "preview", "current_usage", "projected_usage", "estimate_fees", "bill" (also camelCase).
 std::optional<Operation> parse_operation(std::string_view name);
 const char* operation_name(Operation op);
 

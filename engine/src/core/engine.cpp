@@ -14,6 +14,7 @@ std::optional<Operation> parse_operation(std::string_view name) {
   if (name == "current_usage" || name == "currentUsage") return Operation::current_usage;
   if (name == "projected_usage" || name == "projectedUsage") return Operation::projected_usage;
   if (name == "estimate_fees" || name == "estimateFees") return Operation::estimate_fees;
+  if (name == "bill") return Operation::bill;
   return std::nullopt;
 }
 
@@ -23,6 +24,7 @@ const char* operation_name(Operation op) {
     case Operation::current_usage: return "current_usage";
     case Operation::projected_usage: return "projected_usage";
     case Operation::estimate_fees: return "estimate_fees";
+    case Operation::bill: return "bill";
   }
   return "unknown";
 }
@@ -51,6 +53,7 @@ Result run(Operation op, std::string_view snapshot_json) {
       case Operation::projected_usage: out = ops::projected_usage(doc); break;
       case Operation::preview: out = ops::preview(doc); break;
       case Operation::estimate_fees: out = ops::estimate_fees(doc); break;
+      case Operation::bill: out = ops::bill(doc); break;
     }
     return Result{200, out.dump()};
   } catch (const Failure& f) {

@@ -25,6 +25,7 @@ struct PreviewCoupon {
   int64_t amount_cents = 0;
   std::optional<Currency> currency;  // fixed coupons: none matches no invoice (Lago)
   std::vector<std::string> plan_codes, metric_codes;
+  const AppliedCoupon* applied = nullptr;
   int category() const { return !metric_codes.empty() ? 0 : (!plan_codes.empty() ? 1 : 2); }
 };
 
@@ -60,6 +61,7 @@ std::vector<PreviewCoupon> applied_coupons(const Snapshot& s) {
     c.currency = a.amount_currency;
     c.plan_codes = a.plan_codes;
     c.metric_codes = a.billable_metric_codes;
+    c.applied = &a;
     if (a.frequency == CouponFrequency::recurring && a.frequency_duration_remaining.value_or(0) <= 0) continue;
     if (!c.percentage && c.amount_cents <= 0) continue;
     entries.push_back({std::move(c), a.created_at});
@@ -138,7 +140,7 @@ std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext&
     }
     const int64_t amount = to_cents(credit);
     sub_total -= amount;
-    credits.push_back(CouponCredit{c.code, c.name, amount});
+    credits.push_back(CouponCredit{c.code, c.name, amount, c.applied});
   }
   return credits;
 }

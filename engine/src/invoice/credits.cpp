@@ -12,28 +12,33 @@
 // non-zero sub-total; each wallet pays the keys it may pay, min(key, wallet, invoice left).
 #include <algorithm>
 
-#include "invoice/preview.hpp"
+#include "invoice/pipeline.hpp"
 
 namespace tariff {
 int64_t termination_credit_cents(const Snapshot& s, const BilledSubscription& b) {
+  return termination_credit(s, b).total_cents;
+}
+
+TerminationCredit termination_credit(const Snapshot& s, const BilledSubscription& b) {
   using Credit = BilledSubscription::Credit;
-  if (b.credit == Credit::none || !b.dates.terminated_at) return 0;
+  if (b.credit == Credit::none || !b.dates.terminated_at) return {};
   const Subscription& sub = *b.sub;
   const Plan& plan = *sub.plan;
-  if (plan.amount_cents <= 0) return 0;
+  if (plan.amount_cents <= 0) return {};
   const TimeZone& tz = b.dates.tz;
   const date::local_days day = tz.local_date(*b.dates.terminated_at);
   const date::local_days billed_from = b.credit == Credit::upgrade ? day - date::days{1} : day;
   const date::year_month_day anchor{tz.local_date(sub.subscription_at)};
   const DayRange period = period_containing(plan.interval, sub.billing_time, anchor, day);
   const int64_t days = static_cast<int64_t>((period.last - billed_from).count());
-  if (days <= 0) return 0;
+  if (days <= 0) return {};
   Decimal amount = Decimal(plan.amount_cents) * Decimal(days) / Decimal(period.days());
   amount = min(amount, Decimal(plan.amount_cents)).truncate(5);
   const TaxList taxes = select_taxes(std::nullopt, plan, s);
   Decimal rate;
   for (const Tax* t : taxes) rate += t->rate;
-  return Decimal::mul_div(amount, Decimal(100) + rate, Decimal(100), 0).to_int64();  // amount × (1 + rate/100), rounded once
+  // amount × (1 + rate/100), rounded once
+  return TerminationCredit{amount, Decimal::mul_div(amount, Decimal(100) + rate, Decimal(100), 0).to_int64()};
 }
 
 std::vector<CreditNoteCredit> apply_credit_notes(const Snapshot& s, const PreviewContext& ctx,
@@ -42,28 +47,29 @@ std::vector<CreditNoteCredit> apply_credit_notes(const Snapshot& s, const Previe
   if (termination_credit > 0 && total > 0) {
     const int64_t c = std::min(termination_credit, total);
     total -= c;
-    out.push_back(CreditNoteCredit{"", c});
+    out.push_back(CreditNoteCredit{"", c, nullptr});
   }
   if (!ctx.existing_customer) return out;
-  struct Note { std::string code; int64_t balance; Instant created; };
+  struct Note { std::string code; int64_t balance; Instant created; const CreditNote* note; };
   std::vector<Note> notes;
   for (const CreditNote& n : s.credit_notes) {
     if (n.status != CreditStatus::available) continue;
     if (n.currency.code != ctx.currency.code) continue;
     if (n.balance_amount_cents <= 0) continue;
-    notes.push_back(Note{n.number, n.balance_amount_cents, n.created_at});
+    notes.push_back(Note{n.number, n.balance_amount_cents, n.created_at, &n});
   }
   std::stable_sort(notes.begin(), notes.end(), [](const Note& a, const Note& b) { return a.created < b.created; });
   for (const Note& n : notes) {
     if (total <= 0) break;
     const int64_t c = std::min(n.balance, total);
     total -= c;
-    out.push_back(CreditNoteCredit{n.code, c});
+    out.push_back(CreditNoteCredit{n.code, c, n.note});
   }
   return out;
 }
 
-int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::vector<InvoiceFee>& fees, int64_t total) {
+int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::vector<InvoiceFee>& fees, int64_t total,
+                      std::vector<WalletDebit>* debits) {
   if (!ctx.existing_customer || total <= 0) return 0;
   struct Entry { int64_t balance; const Wallet* w; };
   std::vector<Entry> wallets;
@@ -114,6 +120,7 @@ int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::v
       invoice_left -= take;
       prepaid += take;
     }
+    if (debits && w.balance < w.w->balance_cents) debits->push_back(WalletDebit{w.w, w.w->balance_cents - w.balance});
   }
   return prepaid;
 }

@@ -116,23 +116,34 @@ void add_commitment_fee(const Snapshot& s, const BilledSubscription& b, std::vec
 struct CouponCredit {
   std::string code, name;
   int64_t amount_cents = 0;
+  const AppliedCoupon* applied = nullptr;  // null for a request coupon
 };
 std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext& ctx,
                                         std::vector<InvoiceFee>& fees);
 
-// §10.1 termination credit, before any available credit note; 0 when none.
+// §10.1 termination credit, before any available credit note; 0 when none. `base` is the
+// credit note item (unused part of the advance fee, cents, truncated to 5 places), `total_cents`
+// that plus its taxes, rounded: the credit note's amount.
+struct TerminationCredit {
+  Decimal base;
+  int64_t total_cents = 0;
+};
+TerminationCredit termination_credit(const Snapshot& s, const BilledSubscription& b);
 int64_t termination_credit_cents(const Snapshot& s, const BilledSubscription& b);
 
 struct CreditNoteCredit {
   std::string code;
   int64_t amount_cents = 0;
+  const CreditNote* note = nullptr;  // null for the termination credit
 };
 // Credit notes taken one after another from the running total (Decisions, fix 1).
 std::vector<CreditNoteCredit> apply_credit_notes(const Snapshot& s, const PreviewContext& ctx,
                                                  int64_t termination_credit, int64_t& total);
-// §10.2 wallets; returns the prepaid credit amount (≤ total).
+// §10.2 wallets; returns the prepaid credit amount (≤ total); `debits` (if given) receives
+// what each wallet paid, in the order they paid.
+struct WalletDebit;
 int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::vector<InvoiceFee>& fees,
-                      int64_t total);
+                      int64_t total, std::vector<WalletDebit>* debits = nullptr);
 
 ojson rate_json(const Decimal& rate);  // a JSON number, as Lago's API types rates
 ojson fee_json(const InvoiceFee& f, const Currency& cur);

@@ -1,4 +1,4 @@
-// The four operations over a parsed snapshot document. Each returns the result document
+// The operations over a parsed snapshot document. Each returns the result document
 // or throws Failure with an error document; engine.cpp maps everything else.
 #pragma once
 
@@ -13,5 +13,6 @@ ordered_json current_usage(json& snapshot);
 ordered_json projected_usage(json& snapshot);
 ordered_json preview(json& snapshot);
 ordered_json estimate_fees(json& snapshot);
+ordered_json bill(json& snapshot);  // docs/billing.md
 
 }  // namespace tariff::ops

@@ -1,0 +1,117 @@
+// The shared invoice pipeline (see pipeline.hpp), in Lago's order:
+// Invoices::CalculateFeesService (fees, coupons, taxes, credit notes, prepaid credits).
+#include "invoice/pipeline.hpp"
+
+namespace tariff {
+
+ComputedInvoice compute_invoice(const Snapshot& s, const PreviewContext& ctx) {
+  std::vector<InvoiceFee> fees;
+  for (const auto& b : ctx.billed) {
+    add_subscription_fee(s, b, fees);
+    add_charge_fees(s, b, fees);
+    add_fixed_charge_fees(s, b, fees);
+    add_commitment_fee(s, b, fees);
+  }
+  ComputedInvoice inv = price_invoice(s, ctx, std::move(fees));
+  return inv;
+}
+
+ComputedInvoice price_invoice(const Snapshot& s, const PreviewContext& ctx, std::vector<InvoiceFee> fees) {
+  ComputedInvoice inv;
+  inv.fees = std::move(fees);
+  for (const auto& f : inv.fees) inv.fees_amount = add_cents(inv.fees_amount, f.amount_cents);
+
+  inv.coupons = apply_coupons(s, ctx, inv.fees);
+  for (const auto& c : inv.coupons) inv.coupons_amount = add_cents(inv.coupons_amount, c.amount_cents);
+  inv.sub_total_excluding = sub_cents(inv.fees_amount, inv.coupons_amount);
+
+  // §8: each fee's taxes on its base after coupons; the invoice rounds per tax and in total.
+  std::vector<TaxedBase> bases;
+  for (auto& f : inv.fees) {
+    std::optional<TaxList> own;
+    if (f.kind == FeeKind::charge) own = f.charge->taxes;
+    else if (f.kind == FeeKind::fixed_charge) own = f.fixed->taxes;
+    else if (f.kind == FeeKind::commitment) own = f.sub->plan->minimum_commitment->taxes;
+    f.taxes = select_taxes(own, *f.sub->plan, s);
+    f.fee_taxes = fee_taxes(f.base_cents(), f.taxes);
+  }
+  for (const auto& f : inv.fees) bases.push_back(TaxedBase{f.base_cents(), &f.taxes});
+  inv.taxes = invoice_taxes(bases);
+  inv.sub_total_including = add_cents(inv.sub_total_excluding, inv.taxes.amount_cents);
+
+  int64_t total = inv.sub_total_including;
+  for (const auto& b : ctx.billed)
+    inv.termination_credit = add_cents(inv.termination_credit, termination_credit_cents(s, b));
+  inv.notes = apply_credit_notes(s, ctx, inv.termination_credit, total);
+  for (const auto& n : inv.notes) inv.credit_notes_amount = add_cents(inv.credit_notes_amount, n.amount_cents);
+  inv.prepaid = apply_wallets(s, ctx, inv.fees, total, &inv.wallets);
+  inv.total = sub_cents(total, inv.prepaid);
+  return inv;
+}
+
+ojson invoice_json(const PreviewContext& ctx, const ComputedInvoice& c, const char* invoice_type) {
+  const Currency& cur = ctx.currency;
+  ojson inv;
+  inv["lago_id"] = nullptr;
+  inv["billing_entity_code"] = nullptr;
+  inv["sequential_id"] = nullptr;
+  inv["number"] = nullptr;
+  inv["issuing_date"] = format_date(ctx.issuing_date);
+  inv["payment_due_date"] = format_date(ctx.issuing_date + date::days{ctx.net_payment_term});
+  inv["net_payment_term"] = ctx.net_payment_term;
+  inv["invoice_type"] = invoice_type;
+  inv["status"] = "finalized";
+  inv["payment_status"] = "pending";
+  inv["currency"] = std::string(cur.code);
+  inv["version_number"] = 4;
+  inv["fees_amount_cents"] = c.fees_amount;
+  inv["coupons_amount_cents"] = c.coupons_amount;
+  inv["credit_notes_amount_cents"] = c.credit_notes_amount;
+  inv["prepaid_credit_amount_cents"] = c.prepaid;
+  inv["progressive_billing_credit_amount_cents"] = 0;
+  inv["sub_total_excluding_taxes_amount_cents"] = c.sub_total_excluding;
+  inv["taxes_amount_cents"] = c.taxes.amount_cents;
+  inv["sub_total_including_taxes_amount_cents"] = c.sub_total_including;
+  inv["total_amount_cents"] = c.total;
+  inv["total_due_amount_cents"] = c.total;
+  inv["customer"] = ctx.customer;
+
+  ojson subs = ojson::array();
+  for (const auto& b : ctx.billed) subs.push_back(subscription_json(*b.sub));
+  inv["subscriptions"] = std::move(subs);
+
+  ojson fee_list = ojson::array();
+  for (const auto& f : c.fees) fee_list.push_back(fee_json(f, cur));
+  inv["fees"] = std::move(fee_list);
+
+  ojson credits = ojson::array();
+  for (const auto& cc : c.coupons)
+    credits.push_back({{"lago_id", nullptr},
+                       {"amount_cents", cc.amount_cents},
+                       {"amount_currency", std::string(cur.code)},
+                       {"before_taxes", true},
+                       {"item", {{"lago_item_id", nullptr}, {"type", "coupon"}, {"code", cc.code}, {"name", cc.name}}}});
+  for (const auto& n : c.notes)
+    credits.push_back({{"lago_id", nullptr},
+                       {"amount_cents", n.amount_cents},
+                       {"amount_currency", std::string(cur.code)},
+                       {"before_taxes", false},
+                       {"item", {{"lago_item_id", nullptr},
+                                 {"type", "credit_note"},
+                                 {"code", n.code.empty() ? ojson(nullptr) : ojson(n.code)}}}});
+  inv["credits"] = std::move(credits);
+
+  ojson applied = ojson::array();
+  for (const auto& a : c.taxes.applied)
+    applied.push_back({{"lago_id", nullptr},
+                       {"tax_code", a.tax->code},
+                       {"tax_name", a.tax->name},
+                       {"tax_rate", rate_json(a.tax->rate)},
+                       {"amount_currency", std::string(cur.code)},
+                       {"amount_cents", a.amount_cents},
+                       {"fees_amount_cents", a.fees_amount_cents}});
+  inv["applied_taxes"] = std::move(applied);
+  return inv;
+}
+
+}  // namespace tariff
