@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <map>
 
+#include "billing.hpp"
 #include "resources.hpp"
 #include "snapshots.hpp"
 #include "tariff/engine.hpp"
@@ -88,6 +89,7 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     ordered_json w = parse_stored(d.body);
     if (string_or(w, "status", "") == "active") snap["wallets"].push_back(w);
   }
+  add_billing_history(tx, ext, snap);  // billing.cpp: issued invoices, available credit notes
 
   // Events per external subscription id, each with its own window.
   std::map<std::string, std::optional<int64_t>> windows;

@@ -1,0 +1,526 @@
+// The clock's jobs (billing.hpp): Lago's BillSubscriptionJob moments, asked of the engine.
+//
+// Per subscription, in time order (ties: starting, periodic, terminating/upgrading):
+//   starting      a subscription that is not a plan change's successor, at its start
+//                 (the engine issues an invoice only for a plan paid in advance);
+//   periodic      at each billing instant B; B is the end of the current usage period the
+//                 engine reports at the previous boundary (customer_usage.to_datetime + 1 s),
+//                 kept in a cursor ("billing_cursor", <lago_id>) so that a tick reads only;
+//                 a downgraded subscription is billed at its last boundary (the engine
+//                 terminates it and starts the next plan);
+//   terminating   a terminated subscription (ending_at or DELETE) at terminated_at;
+//   upgrading     an upgraded one at terminated_at, with the new plan;
+//   in advance    one queued event on a charge paid in advance (events.cpp hook).
+// The snapshot of a job is the customer's, seen as of the job's instant (as_of below): a later
+// termination, upgrade or downgrade is undone in the copy the engine reads, so that a job run
+// late (after the request path settled the subscription) bills what it would have on time.
+#include "billing.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <set>
+
+#include "resources.hpp"
+#include "snapshots.hpp"
+#include "tariff/decimal.hpp"
+#include "tariff/engine.hpp"
+
+namespace tariff::server {
+namespace {
+
+constexpr int64_t kSecond = 1000000;
+
+struct Env {
+  Store& store;
+  IdSource& ids;
+  const Options& options;
+  HttpRequest request;
+};
+
+Context context_at(Env& env, int64_t at) {
+  return Context{env.store, env.ids, env.options, env.request, {}, at, format_iso(at)};
+}
+
+std::optional<int64_t> instant_of(const ordered_json& o, const char* field) {
+  const std::string v = string_or(o, field, "");
+  return v.empty() ? std::nullopt : parse_iso(v);
+}
+
+bool has_string(const ordered_json& o, const char* field) { return !string_or(o, field, "").empty(); }
+
+enum class Kind { starting = 0, periodic = 1, closing = 2, in_advance = 3 };
+
+struct Job {
+  int64_t at = 0;
+  Kind kind = Kind::periodic;
+  std::string reason;       // the engine's invoicing_reason
+  std::string sub_lago_id;  // "" for an in-advance event
+  std::string external_id;
+  std::string plan_code;    // upgrading: the new plan
+  std::string key;          // ledger key
+  std::string queue_key;    // in advance: the queued document
+  ordered_json event;
+};
+
+bool before(const Job& a, const Job& b) {
+  if (a.at != b.at) return a.at < b.at;
+  return static_cast<int>(a.kind) < static_cast<int>(b.kind);
+}
+
+std::string ledger_key(const std::string& lago_id, const std::string& reason, const std::string& what) {
+  return lago_id + "|" + reason + "|" + what;
+}
+
+// A downgrade's successor: the other row of the same external id names it as next plan and
+// carries a downgrade date.
+bool downgrade_successor(const ordered_json& subs, const ordered_json& s) {
+  for (const auto& o : subs)
+    if (string_or(o, "external_id", "") == string_or(s, "external_id", "") &&
+        string_or(o, "next_plan_code", "") == string_or(s, "plan_code", "") &&
+        has_string(o, "downgrade_plan_date"))
+      return true;
+  return false;
+}
+
+// The customer's subscriptions as they stood at `at` (see the header comment).
+ordered_json as_of(const ordered_json& subs, int64_t at) {
+  ordered_json out = ordered_json::array();
+  for (ordered_json s : subs) {
+    const std::string st = string_or(s, "status", "");
+    if (st == "canceled") continue;
+    const auto started = instant_of(s, "started_at");
+    if (has_string(s, "previous_plan_code") && (st == "pending" || (started && *started >= at))) {
+      if (!downgrade_successor(subs, s)) continue;  // an upgrade's successor did not exist yet
+      s["status"] = "pending";
+      s["started_at"] = nullptr;
+      s["terminated_at"] = nullptr;
+    } else if (st != "pending" && started && *started > at) {
+      s["status"] = "pending";
+      s["started_at"] = nullptr;
+      s["terminated_at"] = nullptr;
+    }
+    const auto ended = instant_of(s, "terminated_at");
+    if (string_or(s, "status", "") == "terminated" && ended && *ended >= at) {
+      s["status"] = "active";
+      s["terminated_at"] = nullptr;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+ordered_json engine(Operation op, const ordered_json& snapshot) {
+  const Result r = run(op, snapshot.dump());
+  if (!r.ok()) throw std::runtime_error(std::string(operation_name(op)) + " " + std::to_string(r.status) + ": " + r.body);
+  return parse_stored(r.body);
+}
+
+// The snapshot of customer `ext` at `at`, subscriptions as of `view_at`.
+ordered_json snapshot_at(Env& env, Transaction& tx, const std::string& ext, int64_t at, int64_t view_at) {
+  Context ctx = context_at(env, at);
+  ordered_json snap = build_snapshot(ctx, tx, SnapshotScope{ext, {}});
+  snap["subscriptions"] = as_of(snap["subscriptions"], view_at);
+  return snap;
+}
+
+// The billing instant after `t`: the end of the usage period containing t, + 1 s.
+int64_t next_boundary(Env& env, Transaction& tx, const std::string& ext, const std::string& sub, int64_t t) {
+  ordered_json snap = snapshot_at(env, tx, ext, t, t + 1);
+  snap["request"] = {{"external_subscription_id", sub}};
+  const ordered_json usage = engine(Operation::current_usage, snap);
+  const auto to = instant_of(usage["customer_usage"], "to_datetime");
+  if (!to) throw std::runtime_error("current_usage: no to_datetime");
+  return *to / kSecond * kSecond + kSecond;
+}
+
+// ---- numbering (Lago's Invoice#ensure_number, per customer) ------------------------------------
+int64_t next_sequence(Transaction& tx, const std::string& name) {
+  auto cur = load_doc(tx, "sequence", name);
+  const int64_t n = (cur ? cur->value("value", int64_t{0}) : 0) + 1;
+  save_doc(tx, "sequence", name, ordered_json{{"value", n}});
+  return n;
+}
+
+std::string pad3(int64_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%03lld", static_cast<long long>(n));
+  return buf;
+}
+
+// The organization's document_number_prefix, else Lago's default: the name's first three
+// letters upper-cased and the last four characters of its id ("ORG-4321").
+std::string number_prefix(Transaction& tx) {
+  const ordered_json org = snapshot_organization(tx);
+  const std::string given = string_or(org, "document_number_prefix", "");
+  if (!given.empty()) return given;
+  std::string name = string_or(org, "name", "tariff").substr(0, 3);
+  std::string id = string_or(org, "lago_id", "0000");
+  id = id.size() > 4 ? id.substr(id.size() - 4) : id;
+  std::string p = name + "-" + id;
+  for (char& c : p) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return p;
+}
+
+// ---- applying one bill result ---------------------------------------------------------------
+struct Applied {
+  std::string invoice_id;
+  bool issued = false;
+};
+
+std::optional<ordered_json> find_sub(Transaction& tx, const std::string& customer, const std::string& external_id,
+                                     const std::string& plan_code) {
+  std::optional<ordered_json> live, any;
+  for (const auto& d : tx.list(DocumentQuery{"subscription", customer, external_id, 0, -1}).items) {
+    ordered_json s = parse_stored(d.body);
+    if (string_or(s, "plan_code", "") != plan_code || string_or(s, "status", "") == "canceled") continue;
+    any = s;
+    if (string_or(s, "status", "") != "terminated") live = s;
+  }
+  return live ? live : any;
+}
+
+// The invoice holding the latest subscription fee of `sub` (a termination credit note's).
+std::optional<ordered_json> advance_invoice(Transaction& tx, const std::string& customer, const std::string& sub,
+                                            const std::string& except) {
+  std::optional<ordered_json> hit;
+  for (const auto& d : tx.list(DocumentQuery{"invoice", customer, std::nullopt, 0, -1}).items) {
+    if (d.key == except) continue;
+    ordered_json inv = parse_stored(d.body);
+    for (const auto& f : inv["fees"])
+      if (string_or(f, "external_subscription_id", "") == sub && f["item"].value("type", "") == "subscription")
+        hit = inv;
+  }
+  return hit;
+}
+
+Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& customer_ext, const ordered_json& out,
+              int64_t at) {
+  Applied a;
+  const std::string now = format_iso(at);
+  ordered_json customer = *load_doc(tx, "customer", customer_ext);
+  ordered_json invoice;
+  if (!out["invoices"].empty()) {
+    invoice = out["invoices"][0];
+    if (!customer.contains("sequential_id") || !customer["sequential_id"].is_number_integer()) {
+      customer["sequential_id"] = next_sequence(tx, "customer");
+      save_doc(tx, "customer", customer_ext, customer, "", string_or(customer, "lago_id", ""));
+    }
+    const int64_t seq = next_sequence(tx, "invoice:" + customer_ext);
+    a.invoice_id = env.ids.uuid();
+    a.issued = true;
+    invoice["lago_id"] = a.invoice_id;
+    invoice["sequential_id"] = seq;
+    invoice["number"] = number_prefix(tx) + "-" + pad3(customer["sequential_id"].get<int64_t>()) + "-" + pad3(seq);
+    invoice["customer"]["lago_id"] = customer.value("lago_id", ordered_json(nullptr));
+    invoice["customer"]["sequential_id"] = customer["sequential_id"];
+    for (auto& s : invoice["subscriptions"])
+      if (auto st = find_sub(tx, customer_ext, string_or(s, "external_id", ""), string_or(s, "plan_code", "")))
+        s["lago_id"] = (*st)["lago_id"];
+    for (auto& f : invoice["fees"]) {
+      f["lago_id"] = env.ids.uuid();
+      f["lago_invoice_id"] = a.invoice_id;
+    }
+    invoice["metadata"] = ordered_json::array();
+    invoice["created_at"] = now;
+    invoice["updated_at"] = now;
+    invoice["voided_at"] = nullptr;
+    invoice["invoice_subscriptions"] = out["invoice_subscriptions"];
+  }
+
+  const ordered_json& ch = out["changes"];
+  for (const auto& c : ch.value("applied_coupons", ordered_json::array())) {
+    if (!c["lago_id"].is_string()) continue;
+    auto ac = load_doc(tx, "applied_coupon", c["lago_id"].get<std::string>());
+    if (!ac) continue;
+    (*ac)["status"] = c["status"];
+    (*ac)["amount_cents_remaining"] = c["amount_cents_remaining"];
+    (*ac)["frequency_duration_remaining"] = c["frequency_duration_remaining"];
+    if (c["status"] == "terminated") (*ac)["terminated_at"] = now;
+    save_doc(tx, "applied_coupon", c["lago_id"].get<std::string>(), *ac, customer_ext);
+  }
+  for (const auto& w : ch.value("wallets", ordered_json::array())) {
+    if (!w["lago_id"].is_string()) continue;
+    const std::string id = w["lago_id"].get<std::string>();
+    auto wallet = load_doc(tx, "wallet", id);
+    if (!wallet) continue;
+    (*wallet)["balance_cents"] = w["balance_cents"];
+    (*wallet)["ongoing_balance_cents"] = w["balance_cents"];
+    (*wallet)["credits_balance"] = w["credits_balance"];
+    (*wallet)["credits_ongoing_balance"] = w["credits_balance"];
+    const auto consumed = Decimal::parse(string_or(*wallet, "consumed_credits", "0"));
+    const auto debited = Decimal::parse(string_or(w, "debited_credits", "0"));
+    if (consumed && debited) (*wallet)["consumed_credits"] = (*consumed + *debited).to_string();
+    save_doc(tx, "wallet", id, *wallet, customer_ext);
+  }
+  for (ordered_json t : ch.value("wallet_transactions", ordered_json::array())) {
+    if (!t["lago_wallet_id"].is_string()) continue;
+    t["lago_id"] = env.ids.uuid();
+    t["lago_invoice_id"] = a.issued ? ordered_json(a.invoice_id) : ordered_json(nullptr);
+    save_doc(tx, "wallet_transaction", t["lago_id"].get<std::string>(), t, t["lago_wallet_id"].get<std::string>());
+  }
+  for (const auto& n : ch.value("credit_notes", ordered_json::array())) {
+    if (n["lago_id"].is_string()) {  // an existing note consumed by this invoice
+      const std::string id = n["lago_id"].get<std::string>();
+      auto note = load_doc(tx, "credit_note", id);
+      if (!note) continue;
+      (*note)["balance_amount_cents"] = n["balance_amount_cents"];
+      (*note)["credit_status"] = n["credit_status"];
+      (*note)["updated_at"] = now;
+      save_doc(tx, "credit_note", id, *note, customer_ext, string_or(*note, "lago_invoice_id", ""));
+      continue;
+    }
+    // A new note (termination, upgrade): on the invoice of the subscription's advance fee
+    // (Lago's CreditNotes::CreateFromTermination), numbered <invoice number>-CN<nnn>.
+    const std::string sub = string_or(n, "external_subscription_id", "");
+    auto origin = advance_invoice(tx, customer_ext, sub, a.invoice_id);
+    ordered_json note;
+    note["lago_id"] = env.ids.uuid();
+    const std::string origin_id = origin ? string_or(*origin, "lago_id", "") : a.invoice_id;
+    const std::string origin_number = origin ? string_or(*origin, "number", "") : string_or(invoice, "number", "");
+    const int64_t seq = next_sequence(tx, "credit_note:" + origin_id);
+    note["sequential_id"] = seq;
+    note["number"] = origin_number + "-CN" + pad3(seq);
+    note["lago_invoice_id"] = origin_id.empty() ? ordered_json(nullptr) : ordered_json(origin_id);
+    note["invoice_number"] = origin_number;
+    note["issuing_date"] = n["issuing_date"];
+    note["credit_status"] = n["credit_status"];
+    note["refund_status"] = nullptr;
+    note["reason"] = n["reason"];
+    note["description"] = nullptr;
+    note["currency"] = n["currency"];
+    note["total_amount_cents"] = n["total_amount_cents"];
+    note["taxes_amount_cents"] = n["taxes_amount_cents"];
+    note["sub_total_excluding_taxes_amount_cents"] = n["sub_total_excluding_taxes_amount_cents"];
+    note["balance_amount_cents"] = n["balance_amount_cents"];
+    note["credit_amount_cents"] = n["credit_amount_cents"];
+    note["refund_amount_cents"] = 0;
+    note["coupons_adjustment_amount_cents"] = 0;
+    note["created_at"] = now;
+    note["updated_at"] = now;
+    note["external_customer_id"] = customer_ext;
+    note["external_subscription_id"] = sub;
+    ordered_json items = ordered_json::array();
+    for (ordered_json it : n.value("items", ordered_json::array())) {
+      it["lago_id"] = env.ids.uuid();
+      items.push_back(std::move(it));
+    }
+    note["items"] = std::move(items);
+    save_doc(tx, "credit_note", note["lago_id"].get<std::string>(), note, customer_ext, origin_id);
+  }
+  for (const auto& s : ch.value("subscriptions", ordered_json::array())) {
+    auto stored = find_sub(tx, customer_ext, string_or(s, "external_id", ""), string_or(s, "plan_code", ""));
+    if (!stored) continue;
+    (*stored)["status"] = s["status"];
+    if (s.contains("started_at") && !s["started_at"].is_null()) (*stored)["started_at"] = s["started_at"];
+    if (s.contains("terminated_at")) (*stored)["terminated_at"] = s["terminated_at"];
+    save_doc(tx, "subscription", (*stored)["lago_id"].get<std::string>(), *stored, customer_ext,
+             string_or(*stored, "external_id", ""));
+  }
+  if (a.issued)
+    save_doc(tx, "invoice", a.invoice_id, invoice, customer_ext, string_or(invoice, "issuing_date", ""));
+
+  ordered_json row;
+  row["key"] = job.key;
+  row["invoicing_reason"] = job.reason;
+  row["at"] = format_iso(job.at);
+  row["lago_invoice_id"] = a.issued ? ordered_json(a.invoice_id) : ordered_json(nullptr);
+  row["completed_at"] = now;
+  save_doc(tx, "job", job.key, row, customer_ext, job.sub_lago_id);
+  tx.remove("billing_failure", job.key);
+  if (!job.queue_key.empty()) tx.remove("advance_job", job.queue_key);
+  if (job.kind == Kind::periodic)
+    save_doc(tx, "billing_cursor", job.sub_lago_id, ordered_json{{"last", format_iso(job.at)}, {"next", nullptr}});
+  return a;
+}
+
+// ---- finding the next job --------------------------------------------------------------------
+std::optional<Job> next_job(Env& env, Transaction& tx, const std::string& ext, int64_t now,
+                            const std::set<std::string>& skip, Job& failing) {
+  std::optional<Job> best;
+  auto offer = [&](Job j) {
+    if (!best || before(j, *best)) best = std::move(j);
+  };
+  ordered_json subs = ordered_json::array();
+  for (const auto& d : tx.list(DocumentQuery{"subscription", ext, std::nullopt, 0, -1}).items)
+    subs.push_back(parse_stored(d.body));
+  for (const auto& s : subs) {
+    const std::string lago = string_or(s, "lago_id", ""), st = string_or(s, "status", "");
+    const std::string sub_ext = string_or(s, "external_id", "");
+    if (lago.empty() || skip.count(lago) || st == "canceled") continue;
+    const bool successor = has_string(s, "previous_plan_code");
+    const bool downgraded = has_string(s, "next_plan_code") && has_string(s, "downgrade_plan_date");
+    auto start = instant_of(s, "started_at");
+    if (!start && !successor) start = instant_of(s, "subscription_at");
+    if (!start || *start > now) continue;
+    if (!successor) {
+      Job j{*start, Kind::starting, "subscription_starting", lago, sub_ext, "", "", "", nullptr};
+      j.key = ledger_key(lago, j.reason, format_iso(*start));
+      if (!tx.get("job", j.key)) {
+        offer(std::move(j));
+        continue;  // nothing else of it before its start
+      }
+    }
+    if (st == "pending") continue;
+    const auto end = st == "terminated" ? instant_of(s, "terminated_at") : std::nullopt;
+    auto cursor = load_doc(tx, "billing_cursor", lago);
+    if (!cursor || (*cursor)["next"].is_null()) {
+      const int64_t from = cursor ? parse_iso(string_or(*cursor, "last", "")).value_or(*start) : *start;
+      failing = Job{from, Kind::periodic, "billing_cursor", lago, sub_ext, "", ledger_key(lago, "billing_cursor", format_iso(from)), "", nullptr};
+      ordered_json c{{"last", format_iso(from)}, {"next", format_iso(next_boundary(env, tx, ext, sub_ext, from))}};
+      save_doc(tx, "billing_cursor", lago, c);
+      failing = Job{};
+      cursor = c;
+    }
+    const int64_t next = parse_iso(string_or(*cursor, "next", "")).value_or(INT64_MAX);
+    if (next <= now && (!end || (downgraded ? next <= *end + kSecond : next < *end))) {
+      Job j{next, Kind::periodic, "subscription_periodic", lago, sub_ext, "", "", "", nullptr};
+      j.key = ledger_key(lago, j.reason, format_iso(next));
+      offer(std::move(j));
+    } else if (end && *end <= now && !downgraded) {
+      const bool upgraded = has_string(s, "next_plan_code");
+      Job j{*end, Kind::closing, upgraded ? "upgrading" : "subscription_terminating", lago, sub_ext,
+            string_or(s, "next_plan_code", ""), "", "", nullptr};
+      j.key = ledger_key(lago, j.reason, format_iso(*end));
+      if (!tx.get("job", j.key)) offer(std::move(j));
+    }
+  }
+  for (const auto& d : tx.list(DocumentQuery{"advance_job", ext, std::nullopt, 0, -1}).items) {
+    ordered_json q = parse_stored(d.body);
+    const std::string sub_lago = string_or(q, "lago_subscription_id", "");
+    if (skip.count(sub_lago) || skip.count(d.key)) continue;
+    const auto ts = instant_of(q["event"], "timestamp");
+    if (!ts || *ts > now) continue;
+    Job j{*ts, Kind::in_advance, "in_advance_charge", sub_lago, string_or(q["event"], "external_subscription_id", ""),
+          "", "", d.key, q["event"]};
+    j.key = ledger_key(sub_lago, j.reason, string_or(q["event"], "transaction_id", ""));
+    offer(std::move(j));
+  }
+  return best;
+}
+
+ordered_json bill_request(const Job& j) {
+  ordered_json r;
+  r["invoicing_reason"] = j.reason;
+  if (j.kind == Kind::in_advance) {
+    r["event"] = j.event;
+    return r;
+  }
+  r["billing_at"] = format_iso(j.at);
+  r["external_subscription_ids"] = ordered_json::array({j.external_id});
+  if (j.reason == "upgrading") r["plan_code"] = j.plan_code;
+  return r;
+}
+
+// Runs one job inside tx; false when nothing is due.
+bool run_one(Env& env, Transaction& tx, const std::string& ext, int64_t now, const std::set<std::string>& skip,
+             BillingRun& stats, Job& job) {
+  auto j = next_job(env, tx, ext, now, skip, job);
+  if (!j) return false;
+  job = *j;
+  if (tx.get("job", job.key)) {  // in advance: billed already (a queue row left behind)
+    if (!job.queue_key.empty()) tx.remove("advance_job", job.queue_key);
+    return true;
+  }
+  ordered_json snap = snapshot_at(env, tx, ext, job.at, job.at);
+  snap["request"] = bill_request(job);
+  const ordered_json out = engine(Operation::bill, snap);
+  const Applied a = apply(env, tx, job, ext, out, job.at);
+  stats.jobs++;
+  if (a.issued) stats.invoices++;
+  return true;
+}
+
+}  // namespace
+
+void queue_in_advance_event(Transaction& tx, const EventRecord& event) {
+  for (const auto& d : tx.list(DocumentQuery{"subscription", std::nullopt, event.external_subscription_id, 0, -1}).items) {
+    const ordered_json s = parse_stored(d.body);
+    if (string_or(s, "status", "") != "active") continue;
+    auto plan = load_doc(tx, "plan", string_or(s, "plan_code", ""));
+    if (!plan) return;
+    bool advance = false;
+    for (const auto& c : plan->value("charges", ordered_json::array()))
+      advance |= string_or(c, "billable_metric_code", "") == event.code && c.value("pay_in_advance", false) == true;
+    if (!advance) return;
+    ordered_json q;
+    q["lago_subscription_id"] = s["lago_id"];
+    q["event"] = parse_stored(event.body);
+    save_doc(tx, "advance_job", event.external_subscription_id + "|" + event.transaction_id, q, d.owner);
+    return;
+  }
+}
+
+void add_billing_history(Transaction& tx, const std::string& ext, ordered_json& snap) {
+  ordered_json invoices = ordered_json::array();
+  for (const auto& d : tx.list(DocumentQuery{"invoice", ext, std::nullopt, 0, -1}).items) {
+    const ordered_json inv = parse_stored(d.body);
+    if (string_or(inv, "status", "") == "voided") continue;
+    invoices.push_back({{"lago_id", inv["lago_id"]},
+                        {"issuing_date", inv["issuing_date"]},
+                        {"invoice_subscriptions", inv.value("invoice_subscriptions", ordered_json::array())}});
+  }
+  // Completed jobs without an invoice (a start paid in arrears) are history too.
+  snap["invoices"] = std::move(invoices);
+  ordered_json notes = ordered_json::array();
+  for (const auto& d : tx.list(DocumentQuery{"credit_note", ext, std::nullopt, 0, -1}).items) {
+    const ordered_json n = parse_stored(d.body);
+    if (string_or(n, "credit_status", "") != "available") continue;
+    notes.push_back({{"lago_id", n["lago_id"]},
+                     {"number", n["number"]},
+                     {"credit_status", "available"},
+                     {"currency", n["currency"]},
+                     {"balance_amount_cents", n["balance_amount_cents"]},
+                     {"created_at", n["created_at"]}});
+  }
+  snap["credit_notes"] = std::move(notes);
+}
+
+BillingRun run_due_jobs(Store& store, IdSource& ids, const Options& options, int64_t now_us) {
+  Env env{store, ids, options, HttpRequest{}};
+  env.request.trusted = true;
+  BillingRun stats;
+  std::vector<std::string> customers;
+  store.transact(Store::Mode::read, [&](Transaction& tx) {
+    for (const auto& d : tx.list(DocumentQuery{"customer", std::nullopt, std::nullopt, 0, -1}).items)
+      customers.push_back(d.key);
+  });
+  for (const auto& ext : customers) {
+    std::set<std::string> skip;
+    for (int guard = 0; guard < 100000; ++guard) {
+      bool more = false;
+      Job job;
+      try {
+        store.transact(Store::Mode::write, [&](Transaction& tx) { more = run_one(env, tx, ext, now_us, skip, stats, job); });
+      } catch (const std::exception& e) {
+        stats.failures++;
+        const std::string what = e.what();
+        if (job.key.empty()) break;  // the job could not even be found: this customer waits
+        skip.insert(job.kind == Kind::in_advance ? job.queue_key : job.sub_lago_id);
+        try {
+          store.transact(Store::Mode::write, [&](Transaction& tx) {
+            auto prev = load_doc(tx, "billing_failure", job.key);
+            ordered_json f;
+            f["key"] = job.key;
+            f["external_customer_id"] = ext;
+            f["external_subscription_id"] = job.external_id;
+            f["invoicing_reason"] = job.reason;
+            f["at"] = format_iso(job.at);
+            f["error"] = what.substr(0, 2000);
+            f["attempts"] = (prev ? prev->value("attempts", int64_t{0}) : 0) + 1;
+            f["last_attempt_at"] = format_iso(now_us);
+            save_doc(tx, "billing_failure", job.key, f, ext, job.sub_lago_id);
+          });
+        } catch (const std::exception& e2) {
+          std::cerr << "tariff-server: billing: cannot record a failure: " << e2.what() << "\n";
+        }
+        std::cerr << "tariff-server: billing " << job.key << ": " << what.substr(0, 300) << "\n";
+        more = true;
+      }
+      if (!more) break;
+    }
+  }
+  return stats;
+}
+
+}  // namespace tariff::server
