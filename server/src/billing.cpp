@@ -433,6 +433,8 @@ bool run_one(Env& env, Transaction& tx, const std::string& ext, int64_t now, con
 
 }  // namespace
 
+int64_t next_customer_sequence(Transaction& tx) { return next_sequence(tx, "customer"); }
+
 void queue_in_advance_event(Transaction& tx, const EventRecord& event) {
   for (const auto& d : tx.list(DocumentQuery{"subscription", std::nullopt, event.external_subscription_id, 0, -1}).items) {
     const ordered_json s = parse_stored(d.body);
