@@ -7,6 +7,7 @@
 //   events(seq) with UNIQUE(external_subscription_id, transaction_id)
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -193,20 +194,29 @@ bool SqliteTransaction::remove(std::string_view kind, std::string_view key) {
 }
 
 DocumentPage SqliteTransaction::list(const DocumentQuery& q) {
-  // ?2/?3 are NULL when the filter is absent: "(?2 IS NULL OR owner = ?2)".
+  // One static statement per filter combination, so that SQLite uses the (kind, owner) or
+  // (kind, ref) index: "(?2 IS NULL OR owner = ?2)" would scan every document of the kind.
+  static const char* kCount[4] = {
+      "SELECT count(*) FROM docs WHERE kind = ?1",
+      "SELECT count(*) FROM docs WHERE kind = ?1 AND owner = ?2",
+      "SELECT count(*) FROM docs WHERE kind = ?1 AND ref = ?3",
+      "SELECT count(*) FROM docs WHERE kind = ?1 AND owner = ?2 AND ref = ?3"};
+  static const char* kRows[4] = {
+      "SELECT key, owner, ref, body FROM docs WHERE kind = ?1 ORDER BY seq LIMIT ?4 OFFSET ?5",
+      "SELECT key, owner, ref, body FROM docs WHERE kind = ?1 AND owner = ?2 ORDER BY seq LIMIT ?4 OFFSET ?5",
+      "SELECT key, owner, ref, body FROM docs WHERE kind = ?1 AND ref = ?3 ORDER BY seq LIMIT ?4 OFFSET ?5",
+      "SELECT key, owner, ref, body FROM docs WHERE kind = ?1 AND owner = ?2 AND ref = ?3 ORDER BY seq "
+      "LIMIT ?4 OFFSET ?5"};
+  const int variant = (q.owner ? 1 : 0) | (q.ref ? 2 : 0);
   DocumentPage page;
   {
-    auto c = store_.prepare(
-        "SELECT count(*) FROM docs WHERE kind = ?1 AND (?2 IS NULL OR owner = ?2) "
-        "AND (?3 IS NULL OR ref = ?3)");
+    auto c = store_.prepare(kCount[variant]);
     c.text(1, q.kind);
     if (q.owner) c.text(2, *q.owner);
     if (q.ref) c.text(3, *q.ref);
     if (c.row()) page.total = c.col_int(0);
   }
-  auto s = store_.prepare(
-      "SELECT key, owner, ref, body FROM docs WHERE kind = ?1 AND (?2 IS NULL OR owner = ?2) "
-      "AND (?3 IS NULL OR ref = ?3) ORDER BY seq LIMIT ?4 OFFSET ?5");
+  auto s = store_.prepare(kRows[variant]);
   s.text(1, q.kind);
   if (q.owner) s.text(2, *q.owner);
   if (q.ref) s.text(3, *q.ref);
@@ -252,23 +262,27 @@ EventPage SqliteTransaction::events(const EventQuery& q) {
   for (const auto& id : q.external_subscription_ids) subs.push_back(id);
   const bool paged = q.offset > 0 || q.limit >= 0;
   for (const auto& sub : subs) {
+    // With a subscription: its (external_subscription_id, ts_us) index, range on ts_us.
     auto c = store_.prepare(
-        "SELECT count(*) FROM events WHERE (?1 IS NULL OR external_subscription_id = ?1) "
-        "AND (?2 IS NULL OR ts_us >= ?2) AND (?3 IS NULL OR code = ?3)");
+        sub ? "SELECT count(*) FROM events WHERE external_subscription_id = ?1 AND ts_us >= ?2 "
+              "AND (?3 IS NULL OR code = ?3)"
+            : "SELECT count(*) FROM events WHERE ts_us >= ?2 AND (?3 IS NULL OR code = ?3)");
     if (sub) c.text(1, *sub);
-    if (q.from_us) c.integer(2, *q.from_us);
+    c.integer(2, q.from_us.value_or(INT64_MIN));
     if (q.code) c.text(3, *q.code);
     if (c.row()) page.total += c.col_int(0);
   }
   for (const auto& sub : subs) {
     auto s = store_.prepare(
-        "SELECT external_subscription_id, transaction_id, code, ts_us, body FROM events "
-        "WHERE (?1 IS NULL OR external_subscription_id = ?1) AND (?2 IS NULL OR ts_us >= ?2) "
-        "AND (?3 IS NULL OR code = ?3) ORDER BY ts_us, seq LIMIT ?4 OFFSET ?5");
+        sub ? "SELECT external_subscription_id, transaction_id, code, ts_us, body FROM events "
+              "WHERE external_subscription_id = ?1 AND ts_us >= ?2 AND (?3 IS NULL OR code = ?3) "
+              "ORDER BY ts_us, seq LIMIT ?4 OFFSET ?5"
+            : "SELECT external_subscription_id, transaction_id, code, ts_us, body FROM events "
+              "WHERE ts_us >= ?2 AND (?3 IS NULL OR code = ?3) ORDER BY ts_us, seq LIMIT ?4 OFFSET ?5");
     if (sub) s.text(1, *sub);
     const bool in_sql = subs.size() == 1;  // one query: let SQLite page
     s.integer(4, in_sql ? q.limit : -1).integer(5, in_sql ? q.offset : 0);
-    if (q.from_us) s.integer(2, *q.from_us);
+    s.integer(2, q.from_us.value_or(INT64_MIN));
     if (q.code) s.text(3, *q.code);
     while (s.row())
       page.items.push_back(EventRecord{s.col_text(0), s.col_text(1), s.col_text(2),
