@@ -456,13 +456,11 @@ void queue_in_advance_event(Transaction& tx, const EventRecord& event) {
 void add_billing_history(Transaction& tx, const std::string& ext, ordered_json& snap) {
   ordered_json invoices = ordered_json::array();
   for (const auto& d : tx.list(DocumentQuery{"invoice", ext, std::nullopt, 0, -1}).items) {
-    const ordered_json inv = parse_stored(d.body);
-    if (string_or(inv, "status", "") == "voided") continue;
+    const ordered_json inv = parse_stored(d.body);  // a voided invoice still billed its period
     invoices.push_back({{"lago_id", inv["lago_id"]},
                         {"issuing_date", inv["issuing_date"]},
                         {"invoice_subscriptions", inv.value("invoice_subscriptions", ordered_json::array())}});
   }
-  // Completed jobs without an invoice (a start paid in arrears) are history too.
   snap["invoices"] = std::move(invoices);
   ordered_json notes = ordered_json::array();
   for (const auto& d : tx.list(DocumentQuery{"credit_note", ext, std::nullopt, 0, -1}).items) {

@@ -223,3 +223,34 @@ test('invoices API: filters, pagination, update, void, and Lago\'s JavaScript cl
     assert.equal(notes.credit_notes[0].total_amount_cents, 2031);
   });
 });
+
+test('the preview taken at T3 is the invoice issued at the next billing date, fee for fee', async () => {
+  const customers = ['cust_a', 'cust_b', 'cust_d', 'cust_e', 'cust_f', 'cust_g'];
+  const previews = {};
+  await withServer(T3, async (base) => {
+    for (const c of customers) {
+      const r = await call(base, 'POST', '/api/v1/invoices/preview', { body: { customer: { external_id: c }, subscriptions: { external_ids: [c.replace('cust_', 'sub_')] } } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.invoices.length, 1, r.text);
+      previews[c] = r.body.invoices[0];
+    }
+  });
+  // F's coupon is used up, G's wallets are empty: the previews must not deduct them again.
+  assert.equal(previews.cust_f.coupons_amount_cents, 0);
+  assert.equal(previews.cust_g.prepaid_credit_amount_cents, 0);
+  const next = { cust_a: '2024-06-01', cust_b: '2024-05-10', cust_d: '2024-06-01', cust_e: '2024-06-01', cust_f: '2024-06-01', cust_g: '2024-06-01' };
+  const run = spawnSync(serverBin, ['bill', '--db', db.path, '--at', '2024-06-01T00:00:00Z'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  await withServer('2024-06-01T00:00:00Z', async (base) => {
+    for (const c of customers) {
+      const issued = (await invoicesOf(base, c)).filter((i) => i.issuing_date === next[c]);
+      assert.equal(issued.length, 1, `${c}: one invoice on ${next[c]}`);
+      const [inv, pre] = [issued[0], previews[c]];
+      assert.equal(inv.issuing_date, pre.issuing_date, c);
+      for (const k of ['fees_amount_cents', 'coupons_amount_cents', 'credit_notes_amount_cents', 'prepaid_credit_amount_cents', 'taxes_amount_cents', 'total_amount_cents'])
+        assert.equal(inv[k], pre[k], `${c} ${k}`);
+      const fees = (i) => i.fees.map((f) => [f.item.type, f.item.code, f.amount_cents, f.from_date, f.to_date]);
+      assert.deepEqual(fees(inv), fees(pre), c);
+    }
+  });
+});
