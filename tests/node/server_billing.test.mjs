@@ -5,7 +5,8 @@
 // Timeline (UTC organization, calendar billing unless said):
 //   T0 2024-01-10 00:00  catalog, customers A..H, subscriptions, coupons, wallets, events
 //   T1 2024-02-10 12:00  DELETE sub_c (termination mid-February)
-//   T2 2024-03-16 00:00  sub_d upgraded m_adv → premium_adv, sub_e downgraded premium_arr → m_arr
+//   T2 2024-03-16 00:00  sub_d upgraded m_adv → premium_adv, sub_e downgraded premium_arr → m_arr,
+//                        cust_c subscribes again (sub_c2, m_arr) and spends its credit note
 //   T3 2024-05-01 00:00  `tariff-server bill --at T3`, then a server at T3 reads everything
 //
 // Plans: m_adv 3100/month in advance, m_arr 3100/month in arrears, premium_adv 6200 in advance,
@@ -128,6 +129,7 @@ test('T2: an upgrade bills the old subscription at once; a downgrade waits for t
     await ok(base, 'POST', '/api/v1/subscriptions', sub('cust_d', 'sub_d', 'premium_adv', '2024-01-01T00:00:00Z'));
     await ok(base, 'POST', '/api/v1/subscriptions', sub('cust_e', 'sub_e', 'premium_arr', '2024-01-01T00:00:00Z'));
     await ok(base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'cust_e', external_id: 'sub_e', plan_code: 'm_arr' } });
+    await ok(base, 'POST', '/api/v1/subscriptions', sub('cust_c', 'sub_c2', 'm_arr', T2));  // C again, in arrears
     const d = await waitFor(async () => { const v = await invoicesOf(base, 'cust_d'); return v.length === 4 && v; });
     // 01-01, 02-01, 03-01: 3100 each (no calls before March). Upgrade 03-16: March's call 200
     // + premium 03-16..03-31 = 16 × 6200/31 = 3200; credit note for m_adv's unused 16 days
@@ -156,6 +158,14 @@ test('T3: every customer\'s invoices, worked by hand', async () => {
       [['2024-01-16', 1600], ['2024-02-01', 3300], ['2024-03-01', 3100], ['2024-04-01', 3100], ['2024-05-01', 3100]]);
     // B: anniversary from 01-10 in arrears: 02-10 = 3100 + one call 200; 03-10, 04-10 = 3100.
     assert.deepEqual(summary(await invoicesOf(base, 'cust_b')), [['2024-02-10', 3300], ['2024-03-10', 3100], ['2024-04-10', 3100]]);
+    // C's new m_arr from 03-16 spends the termination credit note (1831 left):
+    // 04-01: 03-16..03-31 = 16/31 × 3100 = 1600, all from the note (231 left) → 0;
+    // 05-01: April 3100 − 231 = 2869, the note is consumed.
+    const c = await invoicesOf(base, 'cust_c');
+    assert.deepEqual(summary(c).slice(3), [['2024-04-01', 0], ['2024-05-01', 2869]]);
+    assert.deepEqual(c.slice(3).map((i) => i.credit_notes_amount_cents), [1600, 231]);
+    const [note] = (await ok(base, 'GET', '/api/v1/credit_notes?external_customer_id=cust_c')).credit_notes;
+    assert.deepEqual([note.balance_amount_cents, note.credit_status], [0, 'consumed']);
     // D: premium_adv from 03-16: 04-01 = April 6200 (no calls 03-16..03-31); 05-01 = 6200.
     assert.deepEqual(summary(await invoicesOf(base, 'cust_d')).slice(4), [['2024-04-01', 6200], ['2024-05-01', 6200]]);
     // E: premium_arr until the period end: 04-01 = March 6200; then m_arr: 05-01 = April 3100.
