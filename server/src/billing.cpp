@@ -373,7 +373,8 @@ std::optional<Job> next_job(Env& env, Transaction& tx, const std::string& ext, i
       cursor = c;
     }
     const int64_t next = parse_iso(string_or(*cursor, "next", "")).value_or(INT64_MAX);
-    if (next <= now && (!end || (downgraded ? next <= *end + kSecond : next < *end))) {
+    const int64_t end_at = end.value_or(INT64_MAX);
+    if (next <= now && (!end || (downgraded ? next <= end_at + kSecond : next < end_at))) {
       Job j{next, Kind::periodic, "subscription_periodic", lago, sub_ext, "", "", "", nullptr};
       j.key = ledger_key(lago, j.reason, format_iso(next));
       offer(std::move(j));
@@ -497,6 +498,7 @@ BillingRun run_due_jobs(Store& store, IdSource& ids, const Options& options, int
         const std::string what = e.what();
         if (job.key.empty()) break;  // the job could not even be found: this customer waits
         skip.insert(job.kind == Kind::in_advance ? job.queue_key : job.sub_lago_id);
+        int64_t attempts = 1;
         try {
           store.transact(Store::Mode::write, [&](Transaction& tx) {
             auto prev = load_doc(tx, "billing_failure", job.key);
@@ -507,14 +509,17 @@ BillingRun run_due_jobs(Store& store, IdSource& ids, const Options& options, int
             f["invoicing_reason"] = job.reason;
             f["at"] = format_iso(job.at);
             f["error"] = what.substr(0, 2000);
-            f["attempts"] = (prev ? prev->value("attempts", int64_t{0}) : 0) + 1;
+            attempts = (prev ? prev->value("attempts", int64_t{0}) : 0) + 1;
+            f["attempts"] = attempts;
             f["last_attempt_at"] = format_iso(now_us);
             save_doc(tx, "billing_failure", job.key, f, ext, job.sub_lago_id);
           });
         } catch (const std::exception& e2) {
           std::cerr << "tariff-server: billing: cannot record a failure: " << e2.what() << "\n";
         }
-        std::cerr << "tariff-server: billing " << job.key << ": " << what.substr(0, 300) << "\n";
+        if ((attempts & (attempts - 1)) == 0)  // attempts 1, 2, 4, 8...: a retry each tick, a log line less often
+          std::cerr << "tariff-server: billing " << job.key << " (attempt " << attempts << "): " << what.substr(0, 300)
+                    << "\n";
         more = true;
       }
       if (!more) break;
