@@ -362,7 +362,8 @@ std::optional<Job> next_job(Env& env, Transaction& tx, const std::string& ext, i
       }
     }
     if (st == "pending") continue;
-    const auto end = st == "terminated" ? instant_of(s, "terminated_at") : std::nullopt;
+    std::optional<int64_t> end;
+    if (st == "terminated") end = instant_of(s, "terminated_at");
     auto cursor = load_doc(tx, "billing_cursor", lago);
     if (!cursor || (*cursor)["next"].is_null()) {
       const int64_t from = cursor ? parse_iso(string_or(*cursor, "last", "")).value_or(*start) : *start;
