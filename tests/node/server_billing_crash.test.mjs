@@ -11,7 +11,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDb, call, serverBin } from '../../server/testing/harness.mjs';
 
@@ -63,7 +63,12 @@ test('SIGKILL in the middle of a billing run of 1,000 subscriptions, then a reru
   const t0 = Date.now();
   const child = spawn(serverBin, ['bill', '--db', db.path, '--at', AT], { stdio: 'ignore' });
   const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  await new Promise((r) => setTimeout(r, 1000));
+  // Killed 300 ms after its write-ahead log holds 3 MB of committed jobs (a few dozen
+  // invoices): mid-run on a fast machine as on a slow one (a whole run takes seconds).
+  const wal = `${db.path}-wal`;
+  while (child.exitCode === null && !(existsSync(wal) && statSync(wal).size >= 3 << 20))
+    await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 300));
   child.kill('SIGKILL');
   const ex = await exited;
   assert.equal(ex.signal, 'SIGKILL', 'the run ended before the kill: make it longer');
