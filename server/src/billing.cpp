@@ -222,6 +222,26 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
       f["lago_invoice_id"] = a.invoice_id;
     }
     invoice["metadata"] = ordered_json::array();
+    invoice["payment_overdue"] = false;
+    invoice["self_billed"] = false;
+    invoice["file_url"] = nullptr;
+    // Lago's billing_periods, one per billed subscription (from the engine's invoice_subscriptions).
+    ordered_json periods = ordered_json::array();
+    for (const auto& is : out["invoice_subscriptions"]) {
+      auto st = find_sub(tx, customer_ext, string_or(is, "external_subscription_id", ""), string_or(is, "plan_code", ""));
+      auto plan = load_doc(tx, "plan", string_or(is, "plan_code", ""));
+      ordered_json bp;
+      bp["lago_subscription_id"] = st ? (*st)["lago_id"] : ordered_json(nullptr);
+      bp["external_subscription_id"] = is.value("external_subscription_id", ordered_json(nullptr));
+      bp["lago_plan_id"] = plan ? plan->value("lago_id", ordered_json(nullptr)) : ordered_json(nullptr);
+      bp["subscription_from_datetime"] = is.value("from_datetime", ordered_json(nullptr));
+      bp["subscription_to_datetime"] = is.value("to_datetime", ordered_json(nullptr));
+      bp["charges_from_datetime"] = is.value("charges_from_datetime", ordered_json(nullptr));
+      bp["charges_to_datetime"] = is.value("charges_to_datetime", ordered_json(nullptr));
+      bp["invoicing_reason"] = is.value("invoicing_reason", ordered_json(nullptr));
+      periods.push_back(std::move(bp));
+    }
+    invoice["billing_periods"] = std::move(periods);
     invoice["created_at"] = now;
     invoice["updated_at"] = now;
     invoice["voided_at"] = nullptr;
@@ -257,6 +277,12 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     if (!t["lago_wallet_id"].is_string()) continue;
     t["lago_id"] = env.ids.uuid();
     t["lago_invoice_id"] = a.issued ? ordered_json(a.invoice_id) : ordered_json(nullptr);
+    for (const char* k : {"lago_credit_note_id", "lago_voided_invoice_id", "remaining_amount_cents",
+                          "remaining_credit_amount", "failed_at", "name", "payment_method"})
+      if (!t.contains(k)) t[k] = nullptr;
+    if (!t.contains("priority")) t["priority"] = 50;
+    if (!t.contains("invoice_requires_successful_payment")) t["invoice_requires_successful_payment"] = false;
+    if (!t.contains("metadata")) t["metadata"] = ordered_json::array();
     save_doc(tx, "wallet_transaction", t["lago_id"].get<std::string>(), t, t["lago_wallet_id"].get<std::string>());
   }
   for (const auto& n : ch.value("credit_notes", ordered_json::array())) {
@@ -276,6 +302,7 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     auto origin = advance_invoice(tx, customer_ext, sub, a.invoice_id);
     ordered_json note;
     note["lago_id"] = env.ids.uuid();
+    note["billing_entity_code"] = nullptr;
     const std::string origin_id = origin ? string_or(*origin, "lago_id", "") : a.invoice_id;
     const std::string origin_number = origin ? string_or(*origin, "number", "") : string_or(invoice, "number", "");
     const int64_t seq = next_sequence(tx, "credit_note:" + origin_id);
@@ -295,6 +322,16 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     note["balance_amount_cents"] = n["balance_amount_cents"];
     note["credit_amount_cents"] = n["credit_amount_cents"];
     note["refund_amount_cents"] = 0;
+    note["offset_amount_cents"] = 0;
+    // taxes_rate: taxes over the amount before taxes, in percent (20.0), exact to 2 places.
+    const int64_t base = n.value("sub_total_excluding_taxes_amount_cents", int64_t{0});
+    const int64_t taxes = n.value("taxes_amount_cents", int64_t{0});
+    note["taxes_rate"] = base > 0 ? parse_stored((Decimal(taxes) * Decimal(100) / Decimal(base)).round(2).to_string())
+                                  : ordered_json(0.0);
+    note["file_url"] = nullptr;
+    note["self_billed"] = false;
+    note["applied_taxes"] = ordered_json::array();
+    note["metadata"] = ordered_json::array();
     note["coupons_adjustment_amount_cents"] = 0;
     note["created_at"] = now;
     note["updated_at"] = now;

@@ -9,6 +9,14 @@
 namespace tariff::server {
 namespace {
 
+// What billing stored, read for the API: rates (taxes_rate 20.0) stay numbers, as Lago prints
+// them (money is in integer cents or decimal strings, so nothing is rounded by this reading).
+ordered_json api_doc(const std::string& text) {
+  ordered_json doc = ordered_json::parse(text, nullptr, false);
+  if (doc.is_discarded()) throw std::runtime_error("stored document is not valid JSON");
+  return doc;
+}
+
 // The stored invoice as Lago's API shows it (the billing keys it carries stay inside).
 ordered_json invoice_view(ordered_json inv) {
   inv.erase("invoice_subscriptions");
@@ -16,9 +24,9 @@ ordered_json invoice_view(ordered_json inv) {
 }
 
 ordered_json load_or_404(Transaction& tx, const std::string& kind, const std::string& key, const char* what) {
-  auto d = load_doc(tx, kind, key);
+  auto d = tx.get(kind, key);
   if (!d) throw not_found(what);
-  return *d;
+  return api_doc(d->body);
 }
 
 bool in_list(const Context& ctx, const std::string& name, const std::string& value) {
@@ -41,7 +49,7 @@ Reply list_invoices(Context& ctx) {
   std::vector<ordered_json> all;
   ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
     for (const auto& d : tx.list(DocumentQuery{"invoice", customer, std::nullopt, 0, -1}).items) {
-      ordered_json inv = parse_stored(d.body);
+      ordered_json inv = api_doc(d.body);
       const std::string day = string_or(inv, "issuing_date", "");
       if (!in_list(ctx, "status", string_or(inv, "status", ""))) continue;
       if (!in_list(ctx, "payment_status", string_or(inv, "payment_status", ""))) continue;
@@ -122,7 +130,7 @@ Reply list_credit_notes(Context& ctx) {
     page = tx.list(DocumentQuery{"credit_note", customer, std::nullopt, p.offset(), p.per_page});
   });
   ordered_json items = ordered_json::array();
-  for (const auto& d : page.items) items.push_back(parse_stored(d.body));
+  for (const auto& d : page.items) items.push_back(api_doc(d.body));
   return list_reply("credit_notes", items, p, page.total);
 }
 

@@ -231,6 +231,24 @@ test('invoices API: filters, pagination, update, void, and Lago\'s JavaScript cl
     assert.equal(left.invoices.length, 3);
     const { data: notes } = await lago.creditNotes.findAllCreditNotes({ external_customer_id: 'cust_c' });
     assert.equal(notes.credit_notes[0].total_amount_cents, 2031);
+    // The required keys of Lago's OpenAPI objects (lago-openapi.yaml: InvoiceBaseObject,
+    // CreditNoteObject, WalletTransactionObject) are all there.
+    const required = {
+      invoice: ['lago_id', 'billing_entity_code', 'number', 'issuing_date', 'invoice_type', 'status', 'payment_status', 'currency', 'fees_amount_cents', 'coupons_amount_cents', 'credit_notes_amount_cents', 'sub_total_excluding_taxes_amount_cents', 'taxes_amount_cents', 'sub_total_including_taxes_amount_cents', 'prepaid_credit_amount_cents', 'progressive_billing_credit_amount_cents', 'total_amount_cents', 'version_number', 'created_at', 'updated_at'],
+      credit_note: ['lago_id', 'sequential_id', 'billing_entity_code', 'number', 'lago_invoice_id', 'invoice_number', 'issuing_date', 'reason', 'currency', 'total_amount_cents', 'credit_amount_cents', 'refund_amount_cents', 'offset_amount_cents', 'balance_amount_cents', 'taxes_amount_cents', 'taxes_rate', 'sub_total_excluding_taxes_amount_cents', 'coupons_adjustment_amount_cents', 'created_at', 'updated_at'],
+      wallet_transaction: ['lago_id', 'lago_wallet_id', 'lago_invoice_id', 'lago_credit_note_id', 'lago_voided_invoice_id', 'status', 'source', 'transaction_status', 'transaction_type', 'credit_amount', 'amount', 'remaining_amount_cents', 'remaining_credit_amount', 'priority', 'invoice_requires_successful_payment', 'settled_at', 'failed_at', 'created_at', 'metadata', 'name', 'payment_method'],
+    };
+    const missing = (o, keys) => keys.filter((k) => !(k in o));
+    assert.deepEqual(missing(one.invoice, required.invoice), []);
+    assert.deepEqual(missing(notes.credit_notes[0], required.credit_note), []);
+    assert.equal(notes.credit_notes[0].taxes_rate, 0);
+    assert.deepEqual(one.invoice.billing_periods.map((p) => [p.invoicing_reason, p.charges_from_datetime, p.charges_to_datetime]),
+      [['subscription_periodic', '2024-01-01T00:00:00Z', '2024-01-31T23:59:59Z']]);
+    const { data: ws } = await lago.wallets.findAllWallets({ external_customer_id: 'cust_g' });
+    const { data: wt } = await lago.wallets.findAllWalletTransactions(ws.wallets[0].lago_id);
+    const debit = wt.wallet_transactions.find((x) => x.transaction_type === 'outbound');
+    assert.deepEqual(missing(debit, required.wallet_transaction), []);
+    assert.ok(debit.lago_invoice_id, 'a debit names its invoice');
   });
 });
 
