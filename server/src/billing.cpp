@@ -288,8 +288,9 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
   for (const auto& n : ch.value("credit_notes", ordered_json::array())) {
     if (n["lago_id"].is_string()) {  // an existing note consumed by this invoice
       const std::string id = n["lago_id"].get<std::string>();
-      auto note = load_doc(tx, "credit_note", id);
-      if (!note) continue;
+      auto stored = tx.get("credit_note", id);  // read plainly: taxes_rate stays a number
+      if (!stored) continue;
+      std::optional<ordered_json> note = ordered_json::parse(stored->body);
       (*note)["balance_amount_cents"] = n["balance_amount_cents"];
       (*note)["credit_status"] = n["credit_status"];
       (*note)["updated_at"] = now;
@@ -326,7 +327,7 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     // taxes_rate: taxes over the amount before taxes, in percent (20.0), exact to 2 places.
     const int64_t base = n.value("sub_total_excluding_taxes_amount_cents", int64_t{0});
     const int64_t taxes = n.value("taxes_amount_cents", int64_t{0});
-    note["taxes_rate"] = base > 0 ? parse_stored((Decimal(taxes) * Decimal(100) / Decimal(base)).round(2).to_string())
+    note["taxes_rate"] = base > 0 ? ordered_json::parse((Decimal(taxes) * Decimal(100) / Decimal(base)).round(2).to_string())
                                   : ordered_json(0.0);
     note["file_url"] = nullptr;
     note["self_billed"] = false;
