@@ -458,8 +458,10 @@ bool run_one(Env& env, Transaction& tx, const std::string& ext, int64_t now, con
   auto j = next_job(env, tx, ext, now, skip, job);
   if (!j) return false;
   job = *j;
-  if (tx.get("job", job.key)) {  // in advance: billed already (a queue row left behind)
+  if (tx.get("job", job.key)) {  // done already (another process ran it): catch up and go on
     if (!job.queue_key.empty()) tx.remove("advance_job", job.queue_key);
+    if (job.kind == Kind::periodic)
+      save_doc(tx, "billing_cursor", job.sub_lago_id, ordered_json{{"last", format_iso(job.at)}, {"next", nullptr}});
     return true;
   }
   ordered_json snap = snapshot_at(env, tx, ext, job.at, job.at);

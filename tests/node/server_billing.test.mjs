@@ -209,6 +209,14 @@ test('invoices API: filters, pagination, update, void, and Lago\'s JavaScript cl
     const page = await ok(base, 'GET', '/api/v1/invoices?per_page=2&page=2&external_customer_id=cust_a');
     assert.deepEqual(page.meta, { current_page: 2, next_page: 3, prev_page: 1, total_pages: 3, total_count: 5 });
     assert.equal((await call(base, 'GET', '/api/v1/invoices/nope')).status, 404);
+    // Bad input: Lago's error documents.
+    const bad = await call(base, 'GET', '/api/v1/invoices?issuing_date_from=yesterday');
+    assert.deepEqual([bad.status, bad.body.code, bad.body.error_details], [422, 'validation_errors', { issuing_date_from: ['invalid_date'] }]);
+    const noSub = await call(base, 'GET', '/api/v1/customers/cust_b/past_usage');
+    assert.deepEqual([noSub.status, noSub.body.error_details], [422, { external_subscription_id: ['value_is_mandatory'] }]);
+    const badStatus = await call(base, 'PUT', `/api/v1/invoices/${mar.invoices[0].lago_id}`, { body: { invoice: { payment_status: 'paid' } } });
+    assert.deepEqual([badStatus.status, badStatus.body.error_details], [422, { payment_status: ['value_is_invalid'] }]);
+    assert.equal((await call(base, 'POST', '/api/v1/invoices/nope/void')).status, 404);
 
     const lago = Client(API_KEY, { baseUrl: `${base}/api/v1` });
     const { data: all } = await lago.invoices.findAllInvoices({ external_customer_id: 'cust_f', status: 'finalized' });

@@ -5,7 +5,7 @@
 // does not exist, which no API call can produce — it stands for any row the engine refuses.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { startServer, tempDb, call, serverBin } from '../../server/testing/harness.mjs';
 
 const db = tempDb();
@@ -70,4 +70,32 @@ test('the running server bills on its tick: a termination gets its closing invoi
     // (to_date − from_date + 1), February 1..16 = 16/29 × 3100 = 1710.3 → 1710.
     assert.deepEqual(invoices.map((i) => [i.issuing_date, i.total_amount_cents]).sort(), [['2024-02-01', 3100], ['2024-02-16', 1710]]);
   } finally { await srv.stop(); }
+});
+
+test('two billing runs at once on the same file: every invoice once', async () => {
+  const db2 = tempDb();
+  try {
+    const srv = await startServer({ db: db2.path, args: ['--now', '2023-12-01T00:00:00Z', '--rate-limit', '0'] });
+    try {
+      await ok(srv.base, 'POST', '/api/v1/plans', { plan: { name: 'm', code: 'm_adv', interval: 'monthly', amount_cents: 3100, amount_currency: 'USD', pay_in_advance: true, charges: [] } });
+      for (let i = 0; i < 30; i++) {
+        await ok(srv.base, 'POST', '/api/v1/customers', { customer: { external_id: `k${i}`, currency: 'USD' } });
+        await ok(srv.base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: `k${i}`, external_id: `sk${i}`, plan_code: 'm_adv', subscription_at: '2024-01-01T00:00:00Z' } });
+      }
+    } finally { await srv.stop(); }
+    const run = () => new Promise((done) => {
+      const c = spawn(serverBin, ['bill', '--db', db2.path, '--at', '2024-04-01T00:00:00Z'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.on('data', (d) => { out += d; });
+      c.on('exit', (code) => done({ code, out: JSON.parse(out) }));
+    });
+    const [a, b] = await Promise.all([run(), run()]);
+    assert.deepEqual([a.code, b.code], [0, 0]);
+    // 30 customers × (01-01 start + 02-01 + 03-01 + 04-01) = 120, shared between the two runs.
+    assert.equal(a.out.invoices + b.out.invoices, 120);
+    const q = (s) => spawnSync('sqlite3', [db2.path, s], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(q("SELECT count(*) FROM docs WHERE kind = 'invoice'"), '120');
+    assert.equal(q("SELECT count(DISTINCT json_extract(body, '$.number')) FROM docs WHERE kind = 'invoice'"), '120');
+    assert.equal(q("SELECT max(json_extract(body, '$.sequential_id')) FROM docs WHERE kind = 'invoice'"), '4');
+  } finally { db2.remove(); }
 });
