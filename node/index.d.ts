@@ -453,6 +453,7 @@ export interface CreditNoteChange {
   issuing_date?: string;
   total_amount_cents?: number;
   credit_amount_cents?: number;
+  coupons_adjustment_amount_cents?: number;
   sub_total_excluding_taxes_amount_cents?: number;
   taxes_amount_cents?: number;
   items?: { lago_fee_id: null; fee_type: 'subscription'; amount_cents: number;

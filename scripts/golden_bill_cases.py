@@ -481,7 +481,74 @@ case("history/previous_period_does_not_block",
      {"invoices": [invoice("2024-04-01", [fee("subscription", 3100), fee("charge", 200)], fees=3300)],
       "already_billed": []})
 
+HISTORY_FEE = {"external_subscription_id": "sub_1", "item": {"type": "subscription", "code": "m_adv"},
+               "pay_in_advance": True, "from_date": "2024-03-16T00:00:00Z", "to_date": "2024-03-31T23:59:59Z",
+               "amount_cents": 1600, "precise_coupons_amount_cents": "160.0", "taxes_rate": 20.0,
+               "amount_details": {"plan_amount_cents": 3100}}
+case("history/termination_credit_from_last_fee",
+     "the termination credit note is computed from the advance fee actually billed (its coupons and tax rate)",
+     "The start invoice billed 1600 (03-16..03-31) with 160 of coupons at 20 % tax. Terminated 2024-03-20 12:00: "
+     "unused 31 - 20 = 11 days x 3100/31 = 1100 (<= 1600); coupons' share 160 x 1100/1600 = 110; 990 + 20 % "
+     "198 = 1188. No usage: the closing invoice is 0 and the note stays available with 1188.",
+     snap("2024-03-20T12:00:01Z", [sub("m_adv", "2024-03-16T00:00:00Z")], [plan("m_adv", advance=True)], [],
+          {"invoicing_reason": "subscription_terminating", "billing_at": "2024-03-20T12:00:00Z",
+           "external_subscription_ids": ["sub_1"]},
+          invoices=[{"lago_id": "inv_start", "status": "finalized", "fees": [HISTORY_FEE],
+                     "invoice_subscriptions": [{"external_subscription_id": "sub_1",
+                                                "invoicing_reason": "subscription_starting"}]}]),
+     {"invoices": [invoice("2024-03-20", [], fees=0)],
+      "changes": {"credit_notes": [
+          {"total_amount_cents": 1188, "coupons_adjustment_amount_cents": 110,
+           "sub_total_excluding_taxes_amount_cents": 990, "taxes_amount_cents": 198, "balance_amount_cents": 1188,
+           "credit_status": "available", "items": [{"amount_cents": 1100}]}]}})
+
+case("history/termination_after_voided_fee",
+     "no termination credit note when the advance fee's invoice was voided",
+     "Lago's CreateFromTermination returns when the last subscription fee's invoice is voided.",
+     snap("2024-03-20T12:00:01Z", [sub("m_adv", "2024-03-16T00:00:00Z")], [plan("m_adv", advance=True)], [],
+          {"invoicing_reason": "subscription_terminating", "billing_at": "2024-03-20T12:00:00Z",
+           "external_subscription_ids": ["sub_1"]},
+          invoices=[{"lago_id": "inv_start", "status": "voided", "fees": [HISTORY_FEE]}]),
+     {"invoices": [invoice("2024-03-20", [], fees=0)], "changes": {"credit_notes": []}})
+
+case("../preview/termination/credit_from_history",
+     "a termination preview takes its credit from the advance fee in snapshot.invoices, as bill does",
+     "Started 03-16 (advance 3100, calendar); the start fee billed 1600 with 160 of coupons at 20 %. Preview of a "
+     "termination at 03-20 12:00 with 10 calls (03-17) = 2000 + VAT 400 = 2400: credit 1100 - 110 = 990 + 198 = "
+     "1188 (not 1320, which a full fee without coupons would give); due 1212.",
+     snap("2024-03-18T00:00:00Z", [sub("m_adv", "2024-03-16T00:00:00Z")], [plan("m_adv", advance=True)],
+          [ev(i, "2024-03-17T10:00:%02dZ" % i) for i in range(10)],
+          {"customer": {"external_id": "cust_1"},
+           "subscriptions": {"external_ids": ["sub_1"], "terminated_at": "2024-03-20T12:00:00Z"}},
+          org_taxes=["vat20"], invoices=[{"lago_id": "inv_start", "fees": [HISTORY_FEE]}]),
+     {"invoices": [invoice("2024-03-20", [fee("charge", 2000)], fees=2000, taxes=400, notes=1188)]})
+
+ADV_FEE = {"external_subscription_id": "sub_1", "item": {"type": "charge", "code": "calls"}, "pay_in_advance": True,
+           "from_date": "2024-03-01T00:00:00Z", "to_date": "2024-03-31T23:59:59Z", "amount_cents": 1500,
+           "precise_amount": "15.0"}
+case("history/commitment_counts_fees_billed_per_event",
+     "the minimum commitment counts the pay-in-advance charge fees already billed in the period",
+     "Commitment 10000 on a monthly arrears plan (3100). March: fee 3100 + arrears usage 2 calls = 400; two "
+     "per-event invoices earlier in March billed 1500 each (snapshot.invoices). Used 3100 + 400 + 3000 = 6500 -> "
+     "true-up 3500 (without the history it would be 10000 - 3500 = 6500). A February fee does not count.",
+     snap("2024-04-01T00:00:05Z", [sub("m_commit", "2024-01-10T00:00:00Z")],
+          [plan("m_commit", minimum_commitment={"amount_cents": 10000})],
+          [ev(1, "2024-03-02T10:00:00Z"), ev(2, "2024-03-20T10:00:00Z")], periodic("2024-04-01T00:00:00Z"),
+          invoices=[{"lago_id": "inv_a", "fees": [ADV_FEE]}, {"lago_id": "inv_b", "fees": [ADV_FEE]},
+                    {"lago_id": "inv_feb", "fees": [dict(ADV_FEE, from_date="2024-02-01T00:00:00Z",
+                                                         to_date="2024-02-29T23:59:59Z")]},
+                    {"lago_id": "inv_void", "status": "voided", "fees": [ADV_FEE]}]),
+     {"invoices": [invoice("2024-04-01", [fee("subscription", 3100), fee("charge", 400), fee("commitment", 3500)],
+                           fees=7000)]})
+
 ERR = {"status": 422, "code": "validation_errors"}
+case("errors/history_fee_without_subscription", "a stored fee names its subscription",
+     "snapshot.invoices[0].fees[0].external_subscription_id is mandatory.",
+     snap("2024-04-01T00:00:05Z", [sub("m_arr", "2024-01-10T00:00:00Z")], [plan("m_arr")], [],
+          periodic("2024-04-01T00:00:00Z"),
+          invoices=[{"fees": [{"item": {"type": "subscription"}, "from_date": "2024-03-01T00:00:00Z",
+                               "to_date": "2024-03-31T23:59:59Z", "amount_cents": 100}]}]),
+     error=dict(ERR, error_details={"invoices[0].fees[0].external_subscription_id": ["value_is_mandatory"]}))
 case("errors/not_a_billing_date", "a periodic invoice at an instant that is not the subscription's billing date",
      "Monthly calendar plan: 2024-03-15 is inside March.",
      snap("2024-03-16T00:00:00Z", [sub("m_arr", "2024-01-10T00:00:00Z")], [plan("m_arr")], [],
@@ -499,6 +566,27 @@ case("errors/unknown_subscription", "a subscription the snapshot does not hold",
      snap("2024-04-01T00:00:00Z", [sub("m_arr", "2024-01-10T00:00:00Z")], [plan("m_arr")], [],
           periodic("2024-04-01T00:00:00Z", ["nope"])),
      error={"status": 404, "code": "subscription_not_found"})
+case("errors/downgrade_is_not_an_upgrade", "a cheaper plan is a downgrade, switched by the periodic job",
+     "basic (3100/month) after premium (6200/month): Lago schedules it for the period end; no invoice now.",
+     snap("2024-03-16T00:00:00Z", [sub("premium", "2024-01-10T00:00:00Z")], [plan("premium", amount=6200), plan("basic")],
+          [], {"invoicing_reason": "upgrading", "external_subscription_ids": ["sub_1"], "plan_code": "basic"}),
+     error=dict(ERR, error_details={"request.plan_code": ["not_an_upgrade"]}))
+case("errors/periodic_after_ending", "a periodic invoice after the subscription's ending_at",
+     "ending_at 2024-03-20 is before B = 2024-04-01: that is a termination (subscription_terminating).",
+     snap("2024-04-01T00:00:05Z", [sub("m_arr", "2024-01-10T00:00:00Z", ending_at="2024-03-20T00:00:00Z")],
+          [plan("m_arr")], [], periodic("2024-04-01T00:00:00Z")),
+     error=dict(ERR, error_details={"request.billing_at": ["after_subscription_end"]}))
+case("errors/periodic_before_start", "a periodic invoice before the subscription started",
+     "B = 2024-01-01 is before the start on 2024-01-10: nothing to bill.",
+     snap("2024-01-02T00:00:00Z", [sub("m_arr", "2024-01-10T00:00:00Z")], [plan("m_arr")], [],
+          periodic("2024-01-01T00:00:00Z")),
+     error=dict(ERR, error_details={"request.billing_at": ["before_subscription_start"]}))
+case("periodic/same_subscription_twice", "a subscription named twice in the request is billed once",
+     "external_subscription_ids [sub_1, sub_1]: one subscription fee 3100 and one charge fee 200.",
+     snap("2024-04-01T00:00:05Z", [sub("m_arr", "2024-01-10T00:00:00Z")], [plan("m_arr")],
+          [ev(1, "2024-03-02T10:00:00Z")], periodic("2024-04-01T00:00:00Z", ["sub_1", "sub_1"])),
+     {"invoices": [invoice("2024-04-01", [fee("subscription", 3100), fee("charge", 200)], fees=3300)],
+      "invoice_subscriptions": [{"external_subscription_id": "sub_1"}]})
 case("errors/upgrade_without_plan", "an upgrade names its new plan", "request.plan_code is mandatory.",
      snap("2024-04-01T00:00:00Z", [sub("m_arr", "2024-01-10T00:00:00Z")], [plan("m_arr")], [],
           {"invoicing_reason": "upgrading", "external_subscription_ids": ["sub_1"]}),

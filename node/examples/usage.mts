@@ -1,7 +1,7 @@
 // Type-checked example (npx tsc -p node/tsconfig.json): the ESM import of the package.
 import { createTariff, TariffError } from 'tariff';
 import type { Snapshot, InvoicePreviewRequest, Invoice, Fee, CustomerUsage,
-  CustomerProjectedUsage, ErrorDocument } from 'tariff';
+  CustomerProjectedUsage, ErrorDocument, BillResult, BillRequest } from 'tariff';
 
 const snapshot: Snapshot<InvoicePreviewRequest> = {
   now: '2024-03-15T12:00:00Z',
@@ -29,8 +29,13 @@ export async function main(): Promise<number> {
         .customer_projected_usage;
     const estimate: Fee[] = tariff.estimateFees({ ...snapshot,
       request: { event: { code: 'api_calls', external_subscription_id: 'sub_1' } } }).fees;
+    const request: BillRequest = { invoicing_reason: 'subscription_periodic',
+      billing_at: '2024-04-01T00:00:00Z', external_subscription_ids: ['sub_1'] };
+    const billed: BillResult = tariff.bill({ ...snapshot, request,
+      invoices: [{ lago_id: 'inv_1', invoice_subscriptions: [] }] });
+    const debited = billed.changes.wallets.reduce((t, w) => t + w.debited_amount_cents, 0);
     return invoice.total_amount_cents + fees.length + usage.amount_cents +
-      projected.projected_amount_cents + estimate.length;
+      projected.projected_amount_cents + estimate.length + debited + billed.invoices.length;
   } catch (e) {
     if (e instanceof TariffError) {
       const doc: ErrorDocument = e.document;

@@ -247,3 +247,102 @@ TEST(BillProperty, InvoiceAtBillingDateEqualsPreviewJustBefore) {
 }
 
 }  // namespace
+
+namespace {
+
+// What a server does with a bill result (docs/billing.md): store the invoice and its
+// invoice_subscriptions, move the coupons, wallets and credit notes to their new values.
+void apply(json& snap, const json& result, const std::string& invoice_id) {
+  for (const auto& c : result["changes"]["applied_coupons"])
+    for (auto& a : snap["applied_coupons"])
+      if (a["lago_id"] == c["lago_id"]) {
+        a["status"] = c["status"];
+        if (!c["amount_cents_remaining"].is_null()) a["amount_cents_remaining"] = c["amount_cents_remaining"];
+        if (!c["frequency_duration_remaining"].is_null()) a["frequency_duration_remaining"] = c["frequency_duration_remaining"];
+      }
+  for (const auto& c : result["changes"]["wallets"])
+    for (auto& w : snap["wallets"])
+      if (w["lago_id"] == c["lago_id"]) w["balance_cents"] = c["balance_cents"], w["credits_balance"] = c["credits_balance"];
+  for (const auto& c : result["changes"]["credit_notes"]) {
+    if (c["lago_id"].is_null()) {
+      snap["credit_notes"].push_back({{"lago_id", invoice_id + "_cn"}, {"balance_amount_cents", c["balance_amount_cents"]},
+                                      {"currency", c["currency"]}, {"credit_status", c["credit_status"]},
+                                      {"created_at", snap["now"]}});
+      continue;
+    }
+    for (auto& n : snap["credit_notes"])
+      if (n["lago_id"] == c["lago_id"]) n["balance_amount_cents"] = c["balance_amount_cents"], n["credit_status"] = c["credit_status"];
+  }
+  for (const auto& inv : result["invoices"]) {
+    json stored = inv;
+    stored["lago_id"] = invoice_id;
+    stored["invoice_subscriptions"] = result["invoice_subscriptions"];
+    snap["invoices"].push_back(stored);
+  }
+}
+
+// Two periods of one customer: what the first invoice consumed is gone from the second.
+//   April 1: fees 3100 + 2 calls 400 = 3500; once coupon 1000 → 2500; wallet 3000 pays 2500 (500 left).
+//   May 1:   fees 3100 + 1 call 200 = 3300; the coupon is terminated; wallet pays 500 → 2800 due.
+TEST(BillState, SecondPeriodSeesWhatTheFirstConsumed) {
+  json snap = json::parse(R"({
+    "now": "2024-04-01T00:00:05Z",
+    "organization": {"timezone": "UTC", "default_currency": "USD"},
+    "billable_metrics": [{"code": "calls", "name": "Calls", "aggregation_type": "count_agg"}],
+    "plans": [{"code": "m", "name": "m", "interval": "monthly", "amount_cents": 3100, "amount_currency": "USD",
+               "charges": [{"billable_metric_code": "calls", "charge_model": "standard", "properties": {"amount": "2"}}]}],
+    "customer": {"external_id": "cust", "currency": "USD"},
+    "subscriptions": [{"external_id": "sub", "plan_code": "m", "subscription_at": "2024-01-10T00:00:00Z",
+                       "started_at": "2024-01-10T00:00:00Z", "status": "active"}],
+    "applied_coupons": [{"lago_id": "ac", "coupon_code": "once", "coupon_type": "fixed_amount", "amount_cents": 1000,
+                         "amount_currency": "USD", "frequency": "once", "status": "active",
+                         "created_at": "2024-01-01T00:00:00Z"}],
+    "wallets": [{"lago_id": "w", "status": "active", "currency": "USD", "rate_amount": "1.0", "balance_cents": 3000,
+                 "credits_balance": "30.0", "priority": 1, "created_at": "2024-01-01T00:00:00Z"}],
+    "credit_notes": [],
+    "invoices": [],
+    "events": [{"transaction_id": "a", "external_subscription_id": "sub", "code": "calls", "timestamp": "2024-03-05T00:00:00Z"},
+               {"transaction_id": "b", "external_subscription_id": "sub", "code": "calls", "timestamp": "2024-03-25T00:00:00Z"},
+               {"transaction_id": "c", "external_subscription_id": "sub", "code": "calls", "timestamp": "2024-04-15T00:00:00Z"}],
+    "request": {"invoicing_reason": "subscription_periodic", "billing_at": "2024-04-01T00:00:00Z",
+                "external_subscription_ids": ["sub"]}})");
+  const tariff::Result r1 = tariff::run(tariff::Operation::bill, snap.dump());
+  ASSERT_TRUE(r1.ok()) << r1.body;
+  const json b1 = json::parse(r1.body);
+  EXPECT_EQ(b1["invoices"][0]["coupons_amount_cents"], 1000);
+  EXPECT_EQ(b1["invoices"][0]["prepaid_credit_amount_cents"], 2500);
+  EXPECT_EQ(b1["invoices"][0]["total_amount_cents"], 0);
+  apply(snap, b1, "inv1");
+  EXPECT_EQ(snap["applied_coupons"][0]["status"], "terminated");
+  EXPECT_EQ(snap["wallets"][0]["balance_cents"], 500);
+  EXPECT_EQ(snap["wallets"][0]["credits_balance"], "5.0");
+
+  // The same run again (a retried job): nothing more.
+  const tariff::Result again = tariff::run(tariff::Operation::bill, snap.dump());
+  ASSERT_TRUE(again.ok()) << again.body;
+  EXPECT_TRUE(json::parse(again.body)["invoices"].empty());
+  EXPECT_EQ(json::parse(again.body)["already_billed"].size(), 1u);
+
+  // The preview of May, then May's invoice: the same, without the spent coupon.
+  json preview = snap;
+  preview["now"] = "2024-04-30T23:59:59Z";
+  preview["request"] = {{"customer", {{"external_id", "cust"}}}, {"subscriptions", {{"external_ids", {"sub"}}}}};
+  const tariff::Result pr = tariff::run(tariff::Operation::preview, preview.dump());
+  ASSERT_TRUE(pr.ok()) << pr.body;
+  snap["now"] = "2024-05-01T00:00:05Z";
+  snap["request"]["billing_at"] = "2024-05-01T00:00:00Z";
+  const tariff::Result r2 = tariff::run(tariff::Operation::bill, snap.dump());
+  ASSERT_TRUE(r2.ok()) << r2.body;
+  const json b2 = json::parse(r2.body);
+  json inv2 = b2["invoices"][0];
+  EXPECT_EQ(inv2["fees_amount_cents"], 3300);
+  EXPECT_EQ(inv2["coupons_amount_cents"], 0);
+  EXPECT_EQ(inv2["prepaid_credit_amount_cents"], 500);
+  EXPECT_EQ(inv2["total_amount_cents"], 2800);
+  for (auto& f : inv2["fees"]) f.erase("external_subscription_id");
+  EXPECT_EQ(inv2, json::parse(pr.body)["invoices"][0]);
+  apply(snap, b2, "inv2");
+  EXPECT_EQ(snap["wallets"][0]["balance_cents"], 0);
+}
+
+}  // namespace

@@ -136,8 +136,10 @@ ojson state_changes(const Snapshot& s, const PreviewContext& ctx, const Computed
     o["issuing_date"] = format_date(b.dates.tz.local_date(billing_at));
     o["total_amount_cents"] = tc.total_cents;
     o["credit_amount_cents"] = tc.total_cents;
-    o["sub_total_excluding_taxes_amount_cents"] = to_cents(tc.base.round(0));
-    o["taxes_amount_cents"] = tc.total_cents - to_cents(tc.base.round(0));
+    const int64_t net = to_cents((tc.base - tc.coupons).round(0));
+    o["coupons_adjustment_amount_cents"] = to_cents(tc.coupons.round(0));
+    o["sub_total_excluding_taxes_amount_cents"] = net;
+    o["taxes_amount_cents"] = tc.total_cents - net;
     o["balance_amount_cents"] = tc.total_cents - applied;
     o["consumed_amount_cents"] = applied;
     o["items"] = ojson::array({ojson{{"lago_fee_id", nullptr},

@@ -2,8 +2,10 @@
 //
 // The commitment spans the whole plan period, prorated to the days the subscription was
 // billed in it: commitment = round(amount_cents × days_active / days_total). The true-up is
-// what the subscription's fees of that period fall short of it: in a preview, every fee of the
-// subscription on this invoice (earlier invoices of the period are unknown to the engine).
+// what the subscription's fees of that period fall short of it: every fee of the subscription on
+// this invoice, plus the pay-in-advance charge fees of the period already billed per event, when
+// the snapshot carries them (snapshot.invoices, docs/billing.md; Lago's
+// CalculateTrueUpFeeService#charge_in_advance_fees). Without that history only this invoice counts.
 // Arrears plans reconcile the fee window; advance plans the previous period (the charges
 // window), so a new advance subscription has nothing to reconcile yet.
 //   yearly calendar plan, commitment 1000.00, started 03-30: 277/366 × 100000 = 75683.06 → 75683
@@ -11,7 +13,7 @@
 
 namespace tariff {
 
-void add_commitment_fee(const Snapshot&, const BilledSubscription& b, std::vector<InvoiceFee>& out) {
+void add_commitment_fee(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out) {
   const Subscription& sub = *b.sub;
   const Plan& plan = *sub.plan;
   if (!b.commitment || !plan.minimum_commitment || plan.minimum_commitment->amount_cents <= 0) return;
@@ -36,6 +38,13 @@ void add_commitment_fee(const Snapshot&, const BilledSubscription& b, std::vecto
       used = add_cents(used, f.amount_cents);
       used_precise += f.precise_amount_cents;
     }
+  const Instant period_from = tz.start_of_day(period.first), period_to = tz.end_of_day(period.last);
+  for (const BilledFee& f : s.billed_fees) {
+    if (f.voided || f.fee_type != "charge" || !f.pay_in_advance || f.external_subscription_id != sub.external_id) continue;
+    if (f.from < period_from || f.from > period_to) continue;
+    used = add_cents(used, f.amount_cents);
+    used_precise += f.precise_amount ? plan.currency.to_cents_precise(*f.precise_amount) : Decimal(f.amount_cents);
+  }
   if (commitment <= Decimal(used)) return;
 
   InvoiceFee f;

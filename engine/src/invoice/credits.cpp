@@ -4,9 +4,15 @@
 // Termination credit (§10.1, Lago's CreditNotes::CreateFromTermination): day_price =
 // plan.amount_cents / duration; unused days = period end − billed_from, billed_from = the
 // termination day (the day before it on an upgrade); amount = min(day_price × days, plan
-// amount) truncated to 5 places, plus the fee's taxes, rounded. The engine assumes the last
-// fee was the full current-period amount, with today's taxes and no coupon.
+// amount) truncated to 5 places, plus the fee's taxes, rounded. Without history the engine
+// assumes the last fee was the full current-period amount, with today's taxes and no coupon.
 //   3100 per month, terminated 03-28: (31 − 28) × 100 = 300, + 20 % = 360.
+// With the last subscription fee in snapshot.invoices (docs/billing.md), as Lago: its
+// plan_amount_cents gives the day price, the credit is capped at its amount_cents, less its
+// coupons' share (amount × precise_coupons / fee amount) and plus its tax rate; none if its
+// invoice was voided or it was 0.
+//   fee 1600 (prorated start) with 160 of coupons, 20 % tax; 20 days unused of 31 at 3100:
+//   min(2000, 1600) = 1600 − 160 = 1440, + 288 = 1728.
 // Credit notes (Decisions fix 1): oldest first, each min(balance, running total).
 // Wallets (§10.2): by priority then creation; caps per (fee type, metric) of fees with a
 // non-zero sub-total; each wallet pays the keys it may pay, min(key, wallet, invoice left).
@@ -15,6 +21,21 @@
 #include "invoice/pipeline.hpp"
 
 namespace tariff {
+namespace {
+
+// Lago's Subscription#last_subscription_fee: the subscription's latest subscription fee.
+const BilledFee* last_subscription_fee(const Snapshot& s, const Subscription& sub) {
+  const BilledFee* last = nullptr;
+  for (const BilledFee& f : s.billed_fees) {
+    if (f.fee_type != "subscription" || f.external_subscription_id != sub.external_id) continue;
+    if (!f.plan_code.empty() && f.plan_code != sub.plan_code && f.plan_code != sub.plan->code) continue;
+    if (!last || f.to > last->to || (f.to == last->to && f.order > last->order)) last = &f;
+  }
+  return last;
+}
+
+}  // namespace
+
 int64_t termination_credit_cents(const Snapshot& s, const BilledSubscription& b) {
   return termination_credit(s, b).total_cents;
 }
@@ -32,13 +53,24 @@ TerminationCredit termination_credit(const Snapshot& s, const BilledSubscription
   const DayRange period = period_containing(plan.interval, sub.billing_time, anchor, day);
   const int64_t days = static_cast<int64_t>((period.last - billed_from).count());
   if (days <= 0) return {};
+  if (const BilledFee* last = last_subscription_fee(s, sub)) {
+    if (last->voided || last->amount_cents <= 0) return {};
+    const Decimal fee_amount(last->amount_cents);
+    const Decimal plan_amount(last->plan_amount_cents.value_or(plan.amount_cents));
+    Decimal amount = Decimal::mul_div(plan_amount, Decimal(days), Decimal(period.days()));
+    amount = min(amount, fee_amount).truncate(5);
+    const Decimal coupons = Decimal::mul_div(last->precise_coupons_amount_cents, amount, fee_amount);
+    const Decimal base = amount - coupons;
+    const Decimal taxes = base * last->taxes_rate / Decimal(100);
+    return TerminationCredit{amount, coupons, (base + taxes).round(0).to_int64()};
+  }
   Decimal amount = Decimal(plan.amount_cents) * Decimal(days) / Decimal(period.days());
   amount = min(amount, Decimal(plan.amount_cents)).truncate(5);
   const TaxList taxes = select_taxes(std::nullopt, plan, s);
   Decimal rate;
   for (const Tax* t : taxes) rate += t->rate;
   // amount × (1 + rate/100), rounded once
-  return TerminationCredit{amount, Decimal::mul_div(amount, Decimal(100) + rate, Decimal(100), 0).to_int64()};
+  return TerminationCredit{amount, Decimal(), Decimal::mul_div(amount, Decimal(100) + rate, Decimal(100), 0).to_int64()};
 }
 
 std::vector<CreditNoteCredit> apply_credit_notes(const Snapshot& s, const PreviewContext& ctx,

@@ -8,8 +8,10 @@
 // (§7.1) fees; then coupons before tax (§9), taxes (§8), credit notes (§10.1), wallets (§10.2).
 // Each fee is rounded once, to the currency, where Lago rounds it; invoice totals are integers.
 //
-// Not reproduced: progressive billing credits (preview never applies them, §11) and anything
-// that needs Lago's stored history beyond what the dates imply (SEMANTICS open point 1).
+// The pipeline itself (coupons → wallets and the serializer) is invoice/pipeline.hpp, shared with
+// `bill`. Stored history is read only where the snapshot carries it (snapshot.invoices,
+// docs/billing.md: the termination credit, the commitment's per-event fees); otherwise it is
+// implied by the dates. Not reproduced: progressive billing credits (§11).
 #pragma once
 
 #include <memory>
@@ -126,6 +128,7 @@ std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext&
 // that plus its taxes, rounded: the credit note's amount.
 struct TerminationCredit {
   Decimal base;
+  Decimal coupons;  // the last fee's coupons' share of `base` (history only)
   int64_t total_cents = 0;
 };
 TerminationCredit termination_credit(const Snapshot& s, const BilledSubscription& b);

@@ -74,11 +74,16 @@ PreviewContext context_at(Snapshot& s, const Request& req, const std::vector<std
   const Instant B = req.billing_at;
   switch (req.reason) {
     case Reason::subscription_periodic:
-      for (const auto& id : ids)
-        if (!find(s, id, {SubscriptionStatus::active})) {
+      for (const auto& id : ids) {
+        const Subscription* sub = find(s, id, {SubscriptionStatus::active});
+        if (!sub) {
           if (!s.find_subscription(id)) throw Failure(Error::not_found("subscription"));
           invalid("request.external_subscription_ids", "subscription_not_active");
         }
+        // An ending_at before B is a termination, billed as such (subscription_terminating).
+        if (sub->ending_at && *sub->ending_at < B) invalid("request.billing_at", "after_subscription_end");
+        if (sub->started_at.value_or(sub->subscription_at) >= B) invalid("request.billing_at", "before_subscription_start");
+      }
       s.now = B - kOneMicro;
       break;
     case Reason::subscription_starting:
@@ -213,6 +218,10 @@ ordered_json bill(json& doc) {
   ojson already = ojson::array();
   PreviewContext ctx = context_at(s, req, sub_ids);
   check_due(ctx, req);
+  // A downgrade is not billed when it is asked for: the periodic job switches it at the period end.
+  if (req.reason == Reason::upgrading)
+    for (const auto& b : ctx.billed)
+      if (b.dates.downgraded) invalid("request.plan_code", "not_an_upgrade");
   // Subscriptions whose invoice of this kind and period exists are left out (idempotence).
   for (const auto& b : ctx.billed) {
     const ojson is = invoice_subscription(b);
@@ -232,6 +241,7 @@ ordered_json bill(json& doc) {
       return out;
     }
     ctx = context_at(s, req, sub_ids);
+    check_due(ctx, req);
   }
 
   const ComputedInvoice inv = compute_invoice(s, ctx);

@@ -10,6 +10,8 @@
 //             charges_from_datetime, charges_to_datetime, event_transaction_id}: a subscription is
 //             billed once per reason and boundaries (Lago's InvoiceSubscription.matching?), an
 //             event once per transaction id. Absent: history is implied by dates (CONTRACT §1).
+#include <algorithm>
+
 #include "operations/bill.hpp"
 #include "snapshot/reader.hpp"
 #include "tariff/error.hpp"
@@ -52,8 +54,11 @@ Request read_request(const json& doc, Instant now) {
   if (req.billing_at > now) errors.add("request.billing_at", "cannot_be_in_future");
   if (const json* ids = r.array(*q, "external_subscription_ids", "request")) {
     for (size_t i = 0; i < ids->size(); ++i) {
-      if ((*ids)[i].is_string() && !(*ids)[i].get_ref<const std::string&>().empty())
-        req.external_subscription_ids.push_back((*ids)[i].get<std::string>());
+      if ((*ids)[i].is_string() && !(*ids)[i].get_ref<const std::string&>().empty()) {
+        const std::string id = (*ids)[i].get<std::string>();
+        auto& v = req.external_subscription_ids;
+        if (std::find(v.begin(), v.end(), id) == v.end()) v.push_back(id);  // each billed once
+      }
       else
         errors.add(Reader::at("request.external_subscription_ids", i), "value_is_invalid");
     }

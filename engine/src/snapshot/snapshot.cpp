@@ -40,6 +40,7 @@ class Parser {
     parse_events(d);
     if (r_.has(d, "request") && !d.at("request").is_object()) r_.add("request", "value_is_invalid");
     parse_inputs(d, s_, kind_, r_);
+    parse_history(d, s_, r_);
     errors_.throw_if_any();
   }
 

@@ -21,6 +21,7 @@
 #include "tariff/decimal.hpp"
 #include "tariff/expression.hpp"
 #include "tariff/time.hpp"
+#include "snapshot/history.hpp"
 #include "snapshot/inputs.hpp"
 
 namespace tariff {
@@ -182,6 +183,7 @@ struct Snapshot {
   std::vector<AppliedCoupon> applied_coupons;  // the customer's, in input order
   std::vector<Wallet> wallets;
   std::vector<CreditNote> credit_notes;
+  std::vector<BilledFee> billed_fees;  // snapshot.invoices[].fees (docs/billing.md)
   // The request, typed for the operation parse_snapshot() was told about.
   std::optional<PreviewRequest> preview_request;
   std::optional<UsageRequest> usage_request;
