@@ -496,12 +496,26 @@ void queue_in_advance_event(Transaction& tx, const EventRecord& event) {
 }
 
 void add_billing_history(Transaction& tx, const std::string& ext, ordered_json& snap) {
+  // docs/billing.md: each issued invoice as bill returned it, with lago_id, status (a voided one
+  // too) and the fee fields the engine reads; read plainly so that taxes_rate stays a number.
+  static const char* kFeeFields[] = {"external_subscription_id", "event_transaction_id", "item", "pay_in_advance",
+                                     "from_date", "to_date", "amount_cents", "precise_amount",
+                                     "precise_coupons_amount_cents", "taxes_rate", "amount_details"};
   ordered_json invoices = ordered_json::array();
   for (const auto& d : tx.list(DocumentQuery{"invoice", ext, std::nullopt, 0, -1}).items) {
-    const ordered_json inv = parse_stored(d.body);  // a voided invoice still billed its period
+    const ordered_json inv = ordered_json::parse(d.body);
+    ordered_json fees = ordered_json::array();
+    for (const auto& f : inv.value("fees", ordered_json::array())) {
+      ordered_json slim;
+      for (const char* k : kFeeFields)
+        if (f.contains(k)) slim[k] = f[k];
+      fees.push_back(std::move(slim));
+    }
     invoices.push_back({{"lago_id", inv["lago_id"]},
+                        {"status", inv.value("status", "finalized")},
                         {"issuing_date", inv["issuing_date"]},
-                        {"invoice_subscriptions", inv.value("invoice_subscriptions", ordered_json::array())}});
+                        {"invoice_subscriptions", inv.value("invoice_subscriptions", ordered_json::array())},
+                        {"fees", std::move(fees)}});
   }
   snap["invoices"] = std::move(invoices);
   ordered_json notes = ordered_json::array();
