@@ -4,8 +4,8 @@
 // subscriptions.cpp), applied before the snapshot is taken.
 //
 // Snapshot = every catalog object (metrics, plans, taxes, coupons), the organization, the
-// customer, its subscriptions, active applied coupons and wallets, credit notes (none are
-// issued by this server: []), `now` = the request time, and the events of the customer's
+// customer, its subscriptions, active applied coupons and wallets, the billing history (issued
+// invoices and available credit notes, billing.cpp), `now` = the request time, and the events of the customer's
 // subscriptions in the relevant window:
 //   plan with a recurring or weighted-sum metric → every event of the external id (values
 //     carry across periods);
