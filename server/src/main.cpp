@@ -41,7 +41,8 @@ struct Cli {
   std::cerr << "tariff-server: " << why << "\n"
             << "usage: tariff-server [--host H] [--port P] [--db PATH] [--web DIR]\n"
                "       [--mount /prefix=DIR]... [--seed DIR] [--demo] [--now ISO]\n"
-               "       [--rate-limit PER_SEC] [--rate-burst N] [--max-body BYTES] [--threads N]\n";
+               "       [--rate-limit PER_SEC] [--rate-burst N] [--max-body BYTES] [--threads N]\n"
+               "       tariff-server bill --db PATH --at ISO\n";
   std::exit(64);
 }
 
