@@ -162,6 +162,20 @@ std::string number_prefix(Transaction& tx) {
   return p;
 }
 
+// Lago's Invoice#ensure_number: per customer "<prefix>-<customer seq>-<invoice seq>" (the
+// default), or with document_numbering "per_organization" / "per_billing_entity"
+// "<prefix>-<YYYYMM>-<organization seq>", the month of the issuing date (Lago: the month the
+// invoice is finalized, the same day when billing runs on time).
+std::string invoice_number(Transaction& tx, int64_t customer_seq, int64_t invoice_seq, const std::string& issuing_date) {
+  const ordered_json org = snapshot_organization(tx);
+  const std::string numbering = string_or(org, "document_numbering", "per_customer");
+  if (numbering == "per_organization" || numbering == "per_billing_entity") {
+    std::string yyyymm = issuing_date.size() >= 7 ? issuing_date.substr(0, 4) + issuing_date.substr(5, 2) : "000000";
+    return number_prefix(tx) + "-" + yyyymm + "-" + pad3(next_sequence(tx, "invoice_organization"));
+  }
+  return number_prefix(tx) + "-" + pad3(customer_seq) + "-" + pad3(invoice_seq);
+}
+
 // ---- applying one bill result ---------------------------------------------------------------
 struct Applied {
   std::string invoice_id;
@@ -211,7 +225,8 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     a.issued = true;
     invoice["lago_id"] = a.invoice_id;
     invoice["sequential_id"] = seq;
-    invoice["number"] = number_prefix(tx) + "-" + pad3(customer["sequential_id"].get<int64_t>()) + "-" + pad3(seq);
+    invoice["number"] = invoice_number(tx, customer["sequential_id"].get<int64_t>(), seq,
+                                       string_or(invoice, "issuing_date", ""));
     invoice["customer"]["lago_id"] = customer.value("lago_id", ordered_json(nullptr));
     invoice["customer"]["sequential_id"] = customer["sequential_id"];
     for (auto& s : invoice["subscriptions"])

@@ -32,6 +32,7 @@ test('setup before anything is due', async () => {
   const srv = await startServer({ db: db.path, args: ['--now', '2023-12-20T00:00:00Z'] });
   try {
     const base = srv.base;
+    await ok(base, 'PUT', '/api/v1/organizations', { organization: { timezone: 'UTC', document_number_prefix: 'ZON', document_numbering: 'per_organization' } });
     await ok(base, 'POST', '/api/v1/billable_metrics', { billable_metric: { name: 'Calls', code: 'calls', aggregation_type: 'count_agg' } });
     await ok(base, 'POST', '/api/v1/plans', plan('m_arr', 'monthly', 3100, false));
     await ok(base, 'POST', '/api/v1/plans', plan('w_arr', 'weekly', 700, false));
@@ -67,6 +68,13 @@ test('month ends in Tokyo and Los Angeles, weekly, yearly with monthly charges, 
     // Tokyo: January 3100 + the call of 01-31 23:30 local = 3300, issued on Tokyo's 02-01.
     assert.deepEqual(await invoices(srv.base, 'tokyo'), [['2024-02-01', 3300]]);
     assert.deepEqual(await invoices(srv.base, 'la'), []);
+    // Numbered per organization (document_numbering per_organization): one sequence for all
+    // customers, run in creation order — Tokyo's 02-01 first (001), weekly's four (002..005),
+    // yearly's start of 01-01 (006) — with the issuing month.
+    const numbers = async (c) => (await ok(srv.base, 'GET', `/api/v1/invoices?external_customer_id=${c}`)).invoices.map((i) => i.number).sort();
+    assert.deepEqual(await numbers('tokyo'), ['ZON-202402-001']);
+    assert.deepEqual(await numbers('weekly'), ['ZON-202401-002', 'ZON-202401-003', 'ZON-202401-004', 'ZON-202401-005']);
+    assert.equal((await numbers('yearly'))[0], 'ZON-202401-006');
   } finally { await srv.stop(); }
 
   bill('2024-03-01T08:00:00Z');
