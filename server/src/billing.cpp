@@ -205,7 +205,8 @@ bool run_one(Env& env, Transaction& tx, const std::string& ext, int64_t now, con
 
 }  // namespace
 
-BillingRun run_due_jobs(Store& store, IdSource& ids, const Options& options, int64_t now_us) {
+BillingRun run_due_jobs(Store& store, IdSource& ids, const Options& options, int64_t now_us,
+                        const std::function<bool()>& stop) {
   Env env{store, ids, options, HttpRequest{}};
   env.request.trusted = true;
   BillingRun stats;
@@ -216,7 +217,8 @@ BillingRun run_due_jobs(Store& store, IdSource& ids, const Options& options, int
   });
   for (const auto& ext : customers) {
     std::set<std::string> skip;
-    for (int guard = 0; guard < 100000; ++guard) {
+    if (stop && stop()) break;
+    for (int guard = 0; guard < 100000 && !(stop && stop()); ++guard) {
       bool more = false;
       Job job;
       try {

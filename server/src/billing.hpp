@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "app.hpp"
@@ -23,7 +24,9 @@ struct BillingRun {
 
 // Runs every job due at or before now_us, customer by customer, in time order per customer.
 // A job that fails for one subscription is recorded and skipped for this run; others go on.
-BillingRun run_due_jobs(Store& store, IdSource& ids, const Options& options, int64_t now_us);
+// `stop` (optional) is asked between jobs: true ends the run early (a server shutting down).
+BillingRun run_due_jobs(Store& store, IdSource& ids, const Options& options, int64_t now_us,
+                        const std::function<bool()>& stop = {});
 
 // Queues the per-event invoice of an event on a charge paid in advance (events.cpp hook);
 // inside the event's write transaction.

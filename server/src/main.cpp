@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
       for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (stopping) break;
       try {
-        run_due_jobs(*store, app.ids(), cli.options, billing_clock());
+        run_due_jobs(*store, app.ids(), cli.options, billing_clock(), [&] { return stopping.load(); });
       } catch (const std::exception& e) {
         std::cerr << "tariff-server: billing: " << e.what() << "\n";
       }
