@@ -245,6 +245,13 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
   }
   if (a.issued)
     save_doc(tx, "invoice", a.invoice_id, invoice, customer_ext, string_or(invoice, "issuing_date", ""));
+  // Fees of a non-invoiceable charge paid in advance: created without an invoice (kept, once).
+  for (ordered_json f : out.value("fees", ordered_json::array())) {
+    f["lago_id"] = env.ids.uuid();
+    f["lago_invoice_id"] = nullptr;
+    f["created_at"] = now;
+    save_doc(tx, "fee", f["lago_id"].get<std::string>(), f, customer_ext, job.external_id);
+  }
 
   ordered_json row;
   row["key"] = job.key;

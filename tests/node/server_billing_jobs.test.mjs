@@ -99,3 +99,22 @@ test('two billing runs at once on the same file: every invoice once', async () =
     assert.equal(q("SELECT max(json_extract(body, '$.sequential_id')) FROM docs WHERE kind = 'invoice'"), '4');
   } finally { db2.remove(); }
 });
+
+test('an event on a non-invoiceable charge paid in advance: its fee is kept, without an invoice', async () => {
+  const srv = await startServer({ db: db.path, args: ['--now', '2024-02-16T00:00:00Z'] });
+  try {
+    await ok(srv.base, 'POST', '/api/v1/billable_metrics', { billable_metric: { name: 'Calls', code: 'calls', aggregation_type: 'count_agg' } });
+    await ok(srv.base, 'POST', '/api/v1/plans', { plan: { name: 'ni', code: 'ni', interval: 'monthly', amount_cents: 0, amount_currency: 'USD', pay_in_advance: false,
+      charges: [{ billable_metric_code: 'calls', charge_model: 'standard', pay_in_advance: true, invoiceable: false, properties: { amount: '2' } }] } });
+    await ok(srv.base, 'POST', '/api/v1/customers', { customer: { external_id: 'n', currency: 'USD' } });
+    await ok(srv.base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'n', external_id: 's_n', plan_code: 'ni', subscription_at: '2024-02-01T00:00:00Z' } });
+    await ok(srv.base, 'POST', '/api/v1/events', { event: { transaction_id: 'n1', external_subscription_id: 's_n', code: 'calls', timestamp: '2024-02-10T00:00:00Z' } });
+  } finally { await srv.stop(); }
+  const r = bill('2024-02-16T00:00:00Z');
+  assert.equal(r.status, 0, r.stderr);
+  // 1 call × 2.00 = 200, as a fee without invoice; the event's job is in the ledger once.
+  assert.equal(sql("SELECT group_concat(json_extract(body, '$.amount_cents')) FROM docs WHERE kind = 'fee' AND owner = 'n'"), '200');
+  assert.equal(sql("SELECT count(*) FROM docs WHERE kind = 'invoice' AND owner = 'n'"), '0');
+  assert.equal(sql("SELECT count(*) FROM docs WHERE kind = 'job' AND key LIKE '%|in_advance_charge|n1'"), '1');
+  assert.equal(sql("SELECT count(*) FROM docs WHERE kind = 'advance_job'"), '0', 'the queue is empty');
+});
