@@ -112,3 +112,34 @@ test('SIGKILL in the middle of a billing run of 1,000 subscriptions, then a reru
     assert.equal(subs.length, N, 'every subscription active');
   } finally { await srv.stop(); }
 });
+
+test('the server itself killed during its start-up billing, then restarted: April and May once each', async (t) => {
+  // The server bills what is due at its clock before it listens: 2 × 1,000 periodic invoices
+  // (04-01, 05-01: 3100 each, the wallets are empty). Killed part-way through that catch-up.
+  const args = ['--host', '127.0.0.1', '--port', '0', '--db', db.path, '--now', '2024-05-01T00:00:00Z'];
+  const child = spawn(serverBin, args, { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TARIFF_API_KEYS: 'k' } });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const wal = `${db.path}-wal`;
+  const size0 = existsSync(wal) ? statSync(wal).size : 0;
+  while (child.exitCode === null && !(existsSync(wal) && statSync(wal).size >= size0 + (3 << 20)))
+    await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 200));
+  const listening = out.includes('listening');
+  child.kill('SIGKILL');
+  assert.equal((await exited).signal, 'SIGKILL');
+  assert.ok(!listening, 'killed after the catch-up finished: make the wait shorter');
+
+  const srv = await startServer({ db: db.path, args: ['--now', '2024-05-01T00:00:00Z', '--rate-limit', '0'], timeoutMs: 120000 });
+  try {
+    const invoices = await readAll(srv.base);
+    assert.equal(invoices.length, 5 * N);
+    const later = invoices.filter((i) => i.issuing_date >= '2024-04-01');
+    assert.equal(later.length, 2 * N);
+    assert.ok(later.every((i) => i.total_amount_cents === 3100 && i.sequential_id >= 4), 'April and May, 3100 each');
+    const keys = new Set(later.map((i) => `${i.customer.external_id} ${i.issuing_date}`));
+    assert.equal(keys.size, 2 * N, 'one invoice per customer and period');
+    t.diagnostic(`${invoices.length} invoices after the restart`);
+  } finally { await srv.stop(); }
+});
