@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "billing.hpp"
 #include "tariff/decimal.hpp"
 #include "tariff/json.hpp"
 
@@ -88,6 +89,7 @@ App::App(Store& store, Options options)
   add_event_routes(*this);
   add_calculation_routes(*this);
   add_impact_routes(*this);  // impact.cpp: POST /api/v1/plans/{code}/impact
+  add_invoice_routes(*this);  // invoices.cpp: what billing issued
 }
 
 void App::add(const std::string& method, const std::string& pattern, Handler handler) {

@@ -4,8 +4,8 @@
 // subscriptions.cpp), applied before the snapshot is taken.
 //
 // Snapshot = every catalog object (metrics, plans, taxes, coupons), the organization, the
-// customer, its subscriptions, active applied coupons and wallets, credit notes (none are
-// issued by this server: []), `now` = the request time, and the events of the customer's
+// customer, its subscriptions, active applied coupons and wallets, the billing history (issued
+// invoices and available credit notes, billing.cpp), `now` = the request time, and the events of the customer's
 // subscriptions in the relevant window:
 //   plan with a recurring or weighted-sum metric → every event of the external id (values
 //     carry across periods);
@@ -15,6 +15,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "billing.hpp"
 #include "resources.hpp"
 #include "snapshots.hpp"
 #include "serializers.hpp"
@@ -98,6 +99,7 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     ordered_json w = parse_stored(d.body);
     if (string_or(w, "status", "") == "active") snap["wallets"].push_back(w);
   }
+  add_billing_history(tx, ext, snap);  // billing.cpp: issued invoices, available credit notes
 
   // Events per external subscription id, each with its own window.
   std::map<std::string, std::optional<int64_t>> windows;

@@ -2,6 +2,7 @@
 // coupons, wallets and wallet transactions. Wallet credits are exact decimals:
 // balance_cents = credits × rate_amount × 10^exponent, e.g. 10.5 credits at 2.0 = 2100 cents.
 // There is no payment flow here: purchased (paid) credits settle at once, like granted ones.
+#include "billing.hpp"
 #include "resources.hpp"
 #include "serializers.hpp"
 #include "tariff/currency.hpp"
@@ -117,6 +118,7 @@ void add_customers(App& app) {
       } else {
         out["lago_id"] = ctx.ids.uuid();
         out["external_id"] = ext;
+        out["sequential_id"] = next_customer_sequence(tx);  // billing.cpp: Lago's per-organization sequence
         out["created_at"] = ctx.now;
       }
       merge_fields(out, in);

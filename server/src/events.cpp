@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "billing.hpp"
 #include "resources.hpp"
 #include "serializers.hpp"
 
@@ -118,6 +119,7 @@ void add_event_routes(App& app) {
     if (!errors.empty()) throw validation_details(errors);
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       if (!tx.insert_event(rec)) throw validation("transaction_id", "value_already_exist");
+      queue_in_advance_event(tx, rec);  // billing.cpp: a charge paid in advance bills the event
     });
     return object_reply("event", serialize_event(parse_stored(rec.body)));
   });
@@ -155,7 +157,7 @@ void add_event_routes(App& app) {
           dup[std::to_string(i)] = {{"transaction_id", {"value_already_exist"}}};
       }
       if (!dup.empty()) throw validation_details(dup);  // rolls back: nothing stored
-      for (const auto& r : recs) tx.insert_event(r);
+      for (const auto& r : recs) if (tx.insert_event(r)) queue_in_advance_event(tx, r);  // billing.cpp
     });
     ordered_json out = ordered_json::array();
     for (const auto& r : recs) out.push_back(serialize_event(parse_stored(r.body)));

@@ -4,6 +4,9 @@
 //   tariff-server [--host 127.0.0.1] [--port 8080] [--db tariff.db] [--web DIR]
 //                 [--mount /prefix=DIR]... [--seed DIR] [--demo] [--now ISO]
 //                 [--rate-limit N] [--rate-burst N] [--max-body BYTES] [--threads N]
+//   tariff-server bill --db PATH --at ISO   (run every billing job due at or before ISO, exit)
+// On start and every second the server runs the billing jobs due at its clock (--now or
+// the system clock); see billing.hpp.
 // API keys: env TARIFF_API_KEYS (comma-separated); they are never printed.
 // --port 0 picks a free port; the line "listening on http://HOST:PORT" is printed when ready.
 #include <httplib.h>
@@ -14,7 +17,11 @@
 #include <sstream>
 #include <thread>
 
+#include <atomic>
+#include <chrono>
+
 #include "app.hpp"
+#include "billing.hpp"
 
 using namespace tariff::server;
 
@@ -34,7 +41,8 @@ struct Cli {
   std::cerr << "tariff-server: " << why << "\n"
             << "usage: tariff-server [--host H] [--port P] [--db PATH] [--web DIR]\n"
                "       [--mount /prefix=DIR]... [--seed DIR] [--demo] [--now ISO]\n"
-               "       [--rate-limit PER_SEC] [--rate-burst N] [--max-body BYTES] [--threads N]\n";
+               "       [--rate-limit PER_SEC] [--rate-burst N] [--max-body BYTES] [--threads N]\n"
+               "       tariff-server bill --db PATH --at ISO\n";
   std::exit(64);
 }
 
@@ -102,7 +110,37 @@ void write(const Reply& rep, httplib::Response& res) {
 
 }  // namespace
 
+// `tariff-server bill --db PATH --at INSTANT`: an operator's cron. Prints the run's figures as
+// JSON; exits 0, or 3 when a job failed (recorded, retried by the next run).
+int bill_command(int argc, char** argv) {
+  std::string db = "tariff.db";
+  std::optional<int64_t> at;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 >= argc) usage("missing value for " + a);
+    if (a == "--db") db = argv[++i];
+    else if (a == "--at") {
+      at = parse_iso(argv[++i]);
+      if (!at) usage(std::string("bad --at: ") + argv[i]);
+    } else usage("unknown option " + a);
+  }
+  if (!at) usage("bill needs --at INSTANT");
+  try {
+    auto store = open_sqlite_store(db);
+    IdSource ids;
+    Options options;
+    const BillingRun r = run_due_jobs(*store, ids, options, *at);
+    std::cout << "{\"jobs\":" << r.jobs << ",\"invoices\":" << r.invoices << ",\"failures\":" << r.failures
+              << "}" << std::endl;
+    return r.failures > 0 ? 3 : 0;
+  } catch (const std::exception& e) {
+    std::cerr << "tariff-server: " << e.what() << "\n";
+    return 1;
+  }
+}
+
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "bill") return bill_command(argc, argv);
   Cli cli = parse(argc, argv);
   // Block SIGINT/SIGTERM in every thread; one thread waits for them and stops the server.
   sigset_t sigs;
@@ -131,6 +169,31 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+
+  // The clock's jobs: once before serving, then every second.
+  const auto billing_clock = [&cli] {
+    return cli.options.fixed_now_us ? *cli.options.fixed_now_us : clock_now_us();
+  };
+  try {
+    const BillingRun r = run_due_jobs(*store, app.ids(), cli.options, billing_clock());
+    if (r.jobs > 0 || r.failures > 0)
+      std::cerr << "tariff-server: billing: " << r.jobs << " jobs, " << r.invoices << " invoices, " << r.failures
+                << " failures\n";
+  } catch (const std::exception& e) {
+    std::cerr << "tariff-server: billing: " << e.what() << "\n";
+  }
+  std::atomic<bool> stopping{false};
+  std::thread ticker([&] {
+    while (!stopping) {
+      for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (stopping) break;
+      try {
+        run_due_jobs(*store, app.ids(), cli.options, billing_clock(), [&] { return stopping.load(); });
+      } catch (const std::exception& e) {
+        std::cerr << "tariff-server: billing: " << e.what() << "\n";
+      }
+    }
+  });
 
   httplib::Server svr;
   const int threads = cli.threads;
@@ -172,6 +235,8 @@ int main(int argc, char** argv) {
                                  : (svr.bind_to_port(cli.host, cli.port) ? cli.port : -1);
   if (port < 0) {
     std::cerr << "tariff-server: cannot listen on " << cli.host << ":" << cli.port << "\n";
+    stopping = true;
+    ticker.join();
     return 1;
   }
   std::thread stopper([&svr, sigs] {
@@ -182,5 +247,7 @@ int main(int argc, char** argv) {
   stopper.detach();
   std::cout << "listening on http://" << cli.host << ":" << port << std::endl;
   svr.listen_after_bind();
+  stopping = true;
+  ticker.join();
   return 0;
 }

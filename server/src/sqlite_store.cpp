@@ -7,6 +7,7 @@
 //   events(seq) with UNIQUE(external_subscription_id, transaction_id)
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -264,7 +265,7 @@ EventPage SqliteTransaction::events(const EventQuery& q) {
   for (const auto& sub : subs) {
     auto c = store_.prepare(("SELECT count(*) FROM events WHERE " + where(sub)).c_str());
     if (sub) c.text(1, *sub);
-    if (q.from_us) c.integer(2, *q.from_us);
+    c.integer(2, q.from_us.value_or(INT64_MIN));
     if (q.code) c.text(3, *q.code);
     if (c.row()) page.total += c.col_int(0);
   }
@@ -275,7 +276,7 @@ EventPage SqliteTransaction::events(const EventQuery& q) {
     if (sub) s.text(1, *sub);
     const bool in_sql = subs.size() == 1;  // one query: let SQLite page
     s.integer(4, in_sql ? q.limit : -1).integer(5, in_sql ? q.offset : 0);
-    if (q.from_us) s.integer(2, *q.from_us);
+    s.integer(2, q.from_us.value_or(INT64_MIN));
     if (q.code) s.text(3, *q.code);
     while (s.row())
       page.items.push_back(EventRecord{s.col_text(0), s.col_text(1), s.col_text(2),

@@ -140,6 +140,7 @@ ojson state_changes(const Snapshot& s, const PreviewContext& ctx, const Computed
     o["coupons_adjustment_amount_cents"] = to_cents(tc.coupons.round(0));
     o["sub_total_excluding_taxes_amount_cents"] = net;
     o["taxes_amount_cents"] = tc.total_cents - net;
+    o["taxes_rate"] = rate_json(tc.taxes_rate);
     o["balance_amount_cents"] = tc.total_cents - applied;
     o["consumed_amount_cents"] = applied;
     o["items"] = ojson::array({ojson{{"lago_fee_id", nullptr},

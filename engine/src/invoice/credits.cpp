@@ -57,20 +57,24 @@ TerminationCredit termination_credit(const Snapshot& s, const BilledSubscription
     if (last->voided || last->amount_cents <= 0) return {};
     const Decimal fee_amount(last->amount_cents);
     const Decimal plan_amount(last->plan_amount_cents.value_or(plan.amount_cents));
-    Decimal amount = Decimal::mul_div(plan_amount, Decimal(days), Decimal(period.days()));
-    amount = min(amount, fee_amount).truncate(5);
+    // day_price × days, truncated to 5 places straight from the exact quotient
+    const Decimal amount =
+        min(Decimal::mul_div(plan_amount, Decimal(days), Decimal(period.days()), 5, RoundingMode::truncate),
+            fee_amount.truncate(5));
     const Decimal coupons = Decimal::mul_div(last->precise_coupons_amount_cents, amount, fee_amount);
     const Decimal base = amount - coupons;
     const Decimal taxes = base * last->taxes_rate / Decimal(100);
-    return TerminationCredit{amount, coupons, (base + taxes).round(0).to_int64()};
+    return TerminationCredit{amount, coupons, (base + taxes).round(0).to_int64(), last->taxes_rate};
   }
-  Decimal amount = Decimal(plan.amount_cents) * Decimal(days) / Decimal(period.days());
-  amount = min(amount, Decimal(plan.amount_cents)).truncate(5);
+  const Decimal amount = min(Decimal::mul_div(Decimal(plan.amount_cents), Decimal(days), Decimal(period.days()), 5,
+                                              RoundingMode::truncate),
+                             Decimal(plan.amount_cents));
   const TaxList taxes = select_taxes(std::nullopt, plan, s);
   Decimal rate;
   for (const Tax* t : taxes) rate += t->rate;
   // amount × (1 + rate/100), rounded once
-  return TerminationCredit{amount, Decimal(), Decimal::mul_div(amount, Decimal(100) + rate, Decimal(100), 0).to_int64()};
+  return TerminationCredit{amount, Decimal(), Decimal::mul_div(amount, Decimal(100) + rate, Decimal(100), 0).to_int64(),
+                           rate};
 }
 
 std::vector<CreditNoteCredit> apply_credit_notes(const Snapshot& s, const PreviewContext& ctx,

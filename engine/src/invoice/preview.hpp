@@ -130,6 +130,7 @@ struct TerminationCredit {
   Decimal base;
   Decimal coupons;  // the last fee's coupons' share of `base` (history only)
   int64_t total_cents = 0;
+  Decimal taxes_rate;  // Σ rates of the taxes credited back (the original fee's), percent
 };
 TerminationCredit termination_credit(const Snapshot& s, const BilledSubscription& b);
 int64_t termination_credit_cents(const Snapshot& s, const BilledSubscription& b);

@@ -1,0 +1,329 @@
+// Writing one `bill` result (billing.hpp): the invoice with Lago's numbering, the state changes
+// it implies (applied coupons, wallets, wallet transactions, credit notes, subscriptions) and
+// the job's ledger row, all inside the job's transaction; and the history every later snapshot
+// carries (docs/billing.md).
+#include <cstdio>
+
+#include "billing_jobs.hpp"
+#include "snapshots.hpp"
+#include "tariff/decimal.hpp"
+
+namespace tariff::server {
+namespace billing_jobs {
+
+// ---- numbering (Lago's Invoice#ensure_number, per customer) ------------------------------------
+int64_t next_sequence(Transaction& tx, const std::string& name) {
+  auto cur = load_doc(tx, "sequence", name);
+  const int64_t n = (cur ? cur->value("value", int64_t{0}) : 0) + 1;
+  save_doc(tx, "sequence", name, ordered_json{{"value", n}});
+  return n;
+}
+
+std::string pad3(int64_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%03lld", static_cast<long long>(n));
+  return buf;
+}
+
+// The organization's document_number_prefix, else Lago's default: the name's first three
+// letters upper-cased and the last four characters of its id ("ORG-4321").
+std::string number_prefix(Transaction& tx) {
+  const ordered_json org = snapshot_organization(tx);
+  const std::string given = string_or(org, "document_number_prefix", "");
+  if (!given.empty()) return given;
+  std::string name = string_or(org, "name", "tariff").substr(0, 3);
+  std::string id = string_or(org, "lago_id", "0000");
+  id = id.size() > 4 ? id.substr(id.size() - 4) : id;
+  std::string p = name + "-" + id;
+  for (char& c : p) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return p;
+}
+
+// Lago's Invoice#ensure_number: per customer "<prefix>-<customer seq>-<invoice seq>" (the
+// default), or with document_numbering "per_organization" / "per_billing_entity"
+// "<prefix>-<YYYYMM>-<organization seq>", the month of the issuing date (Lago: the month the
+// invoice is finalized, the same day when billing runs on time).
+std::string invoice_number(Transaction& tx, int64_t customer_seq, int64_t invoice_seq, const std::string& issuing_date) {
+  const ordered_json org = snapshot_organization(tx);
+  const std::string numbering = string_or(org, "document_numbering", "per_customer");
+  if (numbering == "per_organization" || numbering == "per_billing_entity") {
+    std::string yyyymm = issuing_date.size() >= 7 ? issuing_date.substr(0, 4) + issuing_date.substr(5, 2) : "000000";
+    return number_prefix(tx) + "-" + yyyymm + "-" + pad3(next_sequence(tx, "invoice_organization"));
+  }
+  return number_prefix(tx) + "-" + pad3(customer_seq) + "-" + pad3(invoice_seq);
+}
+
+// ---- applying one bill result ---------------------------------------------------------------
+
+std::optional<ordered_json> find_sub(Transaction& tx, const std::string& customer, const std::string& external_id,
+                                     const std::string& plan_code) {
+  std::optional<ordered_json> live, any;
+  for (const auto& d : tx.list(DocumentQuery{"subscription", customer, external_id, 0, -1}).items) {
+    ordered_json s = parse_stored(d.body);
+    if (string_or(s, "plan_code", "") != plan_code || string_or(s, "status", "") == "canceled") continue;
+    any = s;
+    if (string_or(s, "status", "") != "terminated") live = s;
+  }
+  return live ? live : any;
+}
+
+// The invoice holding the latest subscription fee of `sub` (a termination credit note's).
+std::optional<ordered_json> advance_invoice(Transaction& tx, const std::string& customer, const std::string& sub,
+                                            const std::string& except) {
+  std::optional<ordered_json> hit;
+  for (const auto& d : tx.list(DocumentQuery{"invoice", customer, std::nullopt, 0, -1}).items) {
+    if (d.key == except) continue;
+    ordered_json inv = parse_stored(d.body);
+    for (const auto& f : inv["fees"])
+      if (string_or(f, "external_subscription_id", "") == sub && f["item"].value("type", "") == "subscription")
+        hit = inv;
+  }
+  return hit;
+}
+
+Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& customer_ext, const ordered_json& out,
+              int64_t at) {
+  Applied a;
+  const std::string now = format_iso(at);
+  ordered_json customer = *load_doc(tx, "customer", customer_ext);
+  ordered_json invoice;
+  if (!out["invoices"].empty()) {
+    invoice = out["invoices"][0];
+    if (!customer.contains("sequential_id") || !customer["sequential_id"].is_number_integer()) {
+      customer["sequential_id"] = next_sequence(tx, "customer");
+      save_doc(tx, "customer", customer_ext, customer, "", string_or(customer, "lago_id", ""));
+    }
+    const int64_t seq = next_sequence(tx, "invoice:" + customer_ext);
+    a.invoice_id = env.ids.uuid();
+    a.issued = true;
+    invoice["lago_id"] = a.invoice_id;
+    invoice["sequential_id"] = seq;
+    invoice["number"] = invoice_number(tx, customer["sequential_id"].get<int64_t>(), seq,
+                                       string_or(invoice, "issuing_date", ""));
+    invoice["customer"]["lago_id"] = customer.value("lago_id", ordered_json(nullptr));
+    invoice["customer"]["sequential_id"] = customer["sequential_id"];
+    for (auto& s : invoice["subscriptions"])
+      if (auto st = find_sub(tx, customer_ext, string_or(s, "external_id", ""), string_or(s, "plan_code", "")))
+        s["lago_id"] = (*st)["lago_id"];
+    for (auto& f : invoice["fees"]) {
+      f["lago_id"] = env.ids.uuid();
+      f["lago_invoice_id"] = a.invoice_id;
+    }
+    invoice["metadata"] = ordered_json::array();
+    invoice["payment_overdue"] = false;
+    invoice["self_billed"] = false;
+    invoice["file_url"] = nullptr;
+    // Lago's billing_periods, one per billed subscription (from the engine's invoice_subscriptions).
+    ordered_json periods = ordered_json::array();
+    for (const auto& is : out["invoice_subscriptions"]) {
+      auto st = find_sub(tx, customer_ext, string_or(is, "external_subscription_id", ""), string_or(is, "plan_code", ""));
+      auto plan = load_doc(tx, "plan", string_or(is, "plan_code", ""));
+      ordered_json bp;
+      bp["lago_subscription_id"] = st ? (*st)["lago_id"] : ordered_json(nullptr);
+      bp["external_subscription_id"] = is.value("external_subscription_id", ordered_json(nullptr));
+      bp["lago_plan_id"] = plan ? plan->value("lago_id", ordered_json(nullptr)) : ordered_json(nullptr);
+      bp["subscription_from_datetime"] = is.value("from_datetime", ordered_json(nullptr));
+      bp["subscription_to_datetime"] = is.value("to_datetime", ordered_json(nullptr));
+      bp["charges_from_datetime"] = is.value("charges_from_datetime", ordered_json(nullptr));
+      bp["charges_to_datetime"] = is.value("charges_to_datetime", ordered_json(nullptr));
+      bp["invoicing_reason"] = is.value("invoicing_reason", ordered_json(nullptr));
+      periods.push_back(std::move(bp));
+    }
+    invoice["billing_periods"] = std::move(periods);
+    invoice["created_at"] = now;
+    invoice["updated_at"] = now;
+    invoice["voided_at"] = nullptr;
+    invoice["invoice_subscriptions"] = out["invoice_subscriptions"];
+  }
+
+  const ordered_json& ch = out["changes"];
+  for (const auto& c : ch.value("applied_coupons", ordered_json::array())) {
+    if (!c["lago_id"].is_string()) continue;
+    auto ac = load_doc(tx, "applied_coupon", c["lago_id"].get<std::string>());
+    if (!ac) continue;
+    (*ac)["status"] = c["status"];
+    (*ac)["amount_cents_remaining"] = c["amount_cents_remaining"];
+    (*ac)["frequency_duration_remaining"] = c["frequency_duration_remaining"];
+    if (c["status"] == "terminated") (*ac)["terminated_at"] = now;
+    save_doc(tx, "applied_coupon", c["lago_id"].get<std::string>(), *ac, customer_ext);
+  }
+  for (const auto& w : ch.value("wallets", ordered_json::array())) {
+    if (!w["lago_id"].is_string()) continue;
+    const std::string id = w["lago_id"].get<std::string>();
+    auto wallet = load_doc(tx, "wallet", id);
+    if (!wallet) continue;
+    (*wallet)["balance_cents"] = w["balance_cents"];
+    (*wallet)["ongoing_balance_cents"] = w["balance_cents"];
+    (*wallet)["credits_balance"] = w["credits_balance"];
+    (*wallet)["credits_ongoing_balance"] = w["credits_balance"];
+    const auto consumed = Decimal::parse(string_or(*wallet, "consumed_credits", "0"));
+    const auto debited = Decimal::parse(string_or(w, "debited_credits", "0"));
+    if (consumed && debited) (*wallet)["consumed_credits"] = (*consumed + *debited).to_string();
+    save_doc(tx, "wallet", id, *wallet, customer_ext);
+  }
+  for (ordered_json t : ch.value("wallet_transactions", ordered_json::array())) {
+    if (!t["lago_wallet_id"].is_string()) continue;
+    t["lago_id"] = env.ids.uuid();
+    t["lago_invoice_id"] = a.issued ? ordered_json(a.invoice_id) : ordered_json(nullptr);
+    for (const char* k : {"lago_credit_note_id", "lago_voided_invoice_id", "remaining_amount_cents",
+                          "remaining_credit_amount", "failed_at", "name", "payment_method"})
+      if (!t.contains(k)) t[k] = nullptr;
+    if (!t.contains("priority")) t["priority"] = 50;
+    if (!t.contains("invoice_requires_successful_payment")) t["invoice_requires_successful_payment"] = false;
+    if (!t.contains("metadata")) t["metadata"] = ordered_json::array();
+    save_doc(tx, "wallet_transaction", t["lago_id"].get<std::string>(), t, t["lago_wallet_id"].get<std::string>());
+  }
+  for (const auto& n : ch.value("credit_notes", ordered_json::array())) {
+    if (n["lago_id"].is_string()) {  // an existing note consumed by this invoice
+      const std::string id = n["lago_id"].get<std::string>();
+      auto stored = tx.get("credit_note", id);  // read plainly: taxes_rate stays a number
+      if (!stored) continue;
+      std::optional<ordered_json> note = ordered_json::parse(stored->body);
+      (*note)["balance_amount_cents"] = n["balance_amount_cents"];
+      (*note)["credit_status"] = n["credit_status"];
+      (*note)["updated_at"] = now;
+      save_doc(tx, "credit_note", id, *note, customer_ext, string_or(*note, "lago_invoice_id", ""));
+      continue;
+    }
+    // A new note (termination, upgrade): on the invoice of the subscription's advance fee
+    // (Lago's CreditNotes::CreateFromTermination), numbered <invoice number>-CN<nnn>.
+    const std::string sub = string_or(n, "external_subscription_id", "");
+    auto origin = advance_invoice(tx, customer_ext, sub, a.invoice_id);
+    ordered_json note;
+    note["lago_id"] = env.ids.uuid();
+    note["billing_entity_code"] = nullptr;
+    const std::string origin_id = origin ? string_or(*origin, "lago_id", "") : a.invoice_id;
+    const std::string origin_number = origin ? string_or(*origin, "number", "") : string_or(invoice, "number", "");
+    const int64_t seq = next_sequence(tx, "credit_note:" + origin_id);
+    note["sequential_id"] = seq;
+    note["number"] = origin_number + "-CN" + pad3(seq);
+    note["lago_invoice_id"] = origin_id.empty() ? ordered_json(nullptr) : ordered_json(origin_id);
+    note["invoice_number"] = origin_number;
+    note["issuing_date"] = n["issuing_date"];
+    note["credit_status"] = n["credit_status"];
+    note["refund_status"] = nullptr;
+    note["reason"] = n["reason"];
+    note["description"] = nullptr;
+    note["currency"] = n["currency"];
+    note["total_amount_cents"] = n["total_amount_cents"];
+    note["taxes_amount_cents"] = n["taxes_amount_cents"];
+    note["sub_total_excluding_taxes_amount_cents"] = n["sub_total_excluding_taxes_amount_cents"];
+    note["balance_amount_cents"] = n["balance_amount_cents"];
+    note["credit_amount_cents"] = n["credit_amount_cents"];
+    note["refund_amount_cents"] = 0;
+    note["offset_amount_cents"] = 0;
+    note["taxes_rate"] = n["taxes_rate"];  // the engine's: the credited fee's tax rates
+    note["file_url"] = nullptr;
+    note["self_billed"] = false;
+    note["applied_taxes"] = ordered_json::array();
+    note["metadata"] = ordered_json::array();
+    note["coupons_adjustment_amount_cents"] = 0;
+    note["created_at"] = now;
+    note["updated_at"] = now;
+    note["external_customer_id"] = customer_ext;
+    note["external_subscription_id"] = sub;
+    ordered_json items = ordered_json::array();
+    for (ordered_json it : n.value("items", ordered_json::array())) {
+      it["lago_id"] = env.ids.uuid();
+      items.push_back(std::move(it));
+    }
+    note["items"] = std::move(items);
+    save_doc(tx, "credit_note", note["lago_id"].get<std::string>(), note, customer_ext, origin_id);
+  }
+  for (const auto& s : ch.value("subscriptions", ordered_json::array())) {
+    auto stored = find_sub(tx, customer_ext, string_or(s, "external_id", ""), string_or(s, "plan_code", ""));
+    if (!stored) continue;
+    (*stored)["status"] = s["status"];
+    if (s.contains("started_at") && !s["started_at"].is_null()) (*stored)["started_at"] = s["started_at"];
+    if (s.contains("terminated_at")) (*stored)["terminated_at"] = s["terminated_at"];
+    save_doc(tx, "subscription", (*stored)["lago_id"].get<std::string>(), *stored, customer_ext,
+             string_or(*stored, "external_id", ""));
+  }
+  if (a.issued)
+    save_doc(tx, "invoice", a.invoice_id, invoice, customer_ext, string_or(invoice, "issuing_date", ""));
+  // Fees of a non-invoiceable charge paid in advance: created without an invoice (kept, once).
+  for (ordered_json f : out.value("fees", ordered_json::array())) {
+    f["lago_id"] = env.ids.uuid();
+    f["lago_invoice_id"] = nullptr;
+    f["created_at"] = now;
+    save_doc(tx, "fee", f["lago_id"].get<std::string>(), f, customer_ext, job.external_id);
+  }
+
+  ordered_json row;
+  row["key"] = job.key;
+  row["invoicing_reason"] = job.reason;
+  row["at"] = format_iso(job.at);
+  row["lago_invoice_id"] = a.issued ? ordered_json(a.invoice_id) : ordered_json(nullptr);
+  row["completed_at"] = now;
+  save_doc(tx, "job", job.key, row, customer_ext, job.sub_lago_id);
+  tx.remove("billing_failure", job.key);
+  if (!job.queue_key.empty()) tx.remove("advance_job", job.queue_key);
+  if (job.kind == Kind::periodic)
+    save_doc(tx, "billing_cursor", job.sub_lago_id, ordered_json{{"last", format_iso(job.at)}, {"next", nullptr}});
+  return a;
+}
+
+
+}  // namespace billing_jobs
+
+using namespace billing_jobs;
+
+int64_t next_customer_sequence(Transaction& tx) { return next_sequence(tx, "customer"); }
+
+void queue_in_advance_event(Transaction& tx, const EventRecord& event) {
+  for (const auto& d : tx.list(DocumentQuery{"subscription", std::nullopt, event.external_subscription_id, 0, -1}).items) {
+    const ordered_json s = parse_stored(d.body);
+    if (string_or(s, "status", "") != "active") continue;
+    auto plan = load_doc(tx, "plan", string_or(s, "plan_code", ""));
+    if (!plan) return;
+    bool advance = false;
+    for (const auto& c : plan->value("charges", ordered_json::array()))
+      advance |= string_or(c, "billable_metric_code", "") == event.code && c.value("pay_in_advance", false) == true;
+    if (!advance) return;
+    ordered_json q;
+    q["lago_subscription_id"] = s["lago_id"];
+    q["event"] = parse_stored(event.body);
+    save_doc(tx, "advance_job", event.external_subscription_id + "|" + event.transaction_id, q, d.owner);
+    return;
+  }
+}
+
+void add_billing_history(Transaction& tx, const std::string& ext, ordered_json& snap) {
+  // docs/billing.md: each issued invoice as bill returned it, with lago_id, status (a voided one
+  // too) and the fee fields the engine reads; read plainly so that taxes_rate stays a number.
+  static const char* kFeeFields[] = {"external_subscription_id", "event_transaction_id", "item", "pay_in_advance",
+                                     "from_date", "to_date", "amount_cents", "precise_amount",
+                                     "precise_coupons_amount_cents", "taxes_rate", "amount_details"};
+  ordered_json invoices = ordered_json::array();
+  for (const auto& d : tx.list(DocumentQuery{"invoice", ext, std::nullopt, 0, -1}).items) {
+    const ordered_json inv = ordered_json::parse(d.body);
+    ordered_json fees = ordered_json::array();
+    for (const auto& f : inv.value("fees", ordered_json::array())) {
+      ordered_json slim;
+      for (const char* k : kFeeFields)
+        if (f.contains(k)) slim[k] = f[k];
+      fees.push_back(std::move(slim));
+    }
+    invoices.push_back({{"lago_id", inv["lago_id"]},
+                        {"status", inv.value("status", "finalized")},
+                        {"issuing_date", inv["issuing_date"]},
+                        {"invoice_subscriptions", inv.value("invoice_subscriptions", ordered_json::array())},
+                        {"fees", std::move(fees)}});
+  }
+  snap["invoices"] = std::move(invoices);
+  ordered_json notes = ordered_json::array();
+  for (const auto& d : tx.list(DocumentQuery{"credit_note", ext, std::nullopt, 0, -1}).items) {
+    const ordered_json n = parse_stored(d.body);
+    if (string_or(n, "credit_status", "") != "available") continue;
+    notes.push_back({{"lago_id", n["lago_id"]},
+                     {"number", n["number"]},
+                     {"credit_status", "available"},
+                     {"currency", n["currency"]},
+                     {"balance_amount_cents", n["balance_amount_cents"]},
+                     {"created_at", n["created_at"]}});
+  }
+  snap["credit_notes"] = std::move(notes);
+}
+
+
+}  // namespace tariff::server

@@ -1,0 +1,63 @@
+// Internal to billing.cpp / billing_apply.cpp: a billing job, where it runs, and the writing of
+// one `bill` result (billing_apply.cpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "billing.hpp"
+#include "resources.hpp"
+
+namespace tariff::server::billing_jobs {
+
+constexpr int64_t kSecond = 1000000;
+
+struct Env {
+  Store& store;
+  IdSource& ids;
+  const Options& options;
+  HttpRequest request;
+};
+
+inline Context context_at(Env& env, int64_t at) {
+  return Context{env.store, env.ids, env.options, env.request, {}, at, format_iso(at)};
+}
+
+inline std::optional<int64_t> instant_of(const ordered_json& o, const char* field) {
+  const std::string v = string_or(o, field, "");
+  return v.empty() ? std::nullopt : parse_iso(v);
+}
+
+inline bool has_string(const ordered_json& o, const char* field) { return !string_or(o, field, "").empty(); }
+
+enum class Kind { starting = 0, periodic = 1, closing = 2, in_advance = 3 };
+
+struct Job {
+  int64_t at = 0;
+  Kind kind = Kind::periodic;
+  std::string reason;       // the engine's invoicing_reason
+  std::string sub_lago_id;  // "" for an in-advance event
+  std::string external_id;
+  std::string plan_code;    // upgrading: the new plan
+  std::string key;          // ledger key
+  std::string queue_key;    // in advance: the queued document
+  ordered_json event;
+};
+
+
+struct Applied {
+  std::string invoice_id;
+  bool issued = false;
+};
+
+// The next value of a named counter ("customer", "invoice:<customer>", ...), inside tx.
+int64_t next_sequence(Transaction& tx, const std::string& name);
+// Writes one bill result: the invoice (numbered), its state changes and the ledger row.
+Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& customer_ext, const ordered_json& out,
+              int64_t at);
+// The stored subscription row of (external_id, plan_code): a live one first.
+std::optional<ordered_json> find_sub(Transaction& tx, const std::string& customer, const std::string& external_id,
+                                     const std::string& plan_code);
+
+}  // namespace tariff::server::billing_jobs

@@ -1,0 +1,215 @@
+// What billing issued, in Lago's shapes (lago-openapi.yaml: Invoice, CreditNote; wallet
+// transactions are listed by customers.cpp): invoices (list with Lago's filters, one, update of
+// metadata and payment_status, void), credit notes, and a customer's past usage.
+#include <algorithm>
+
+#include "billing.hpp"
+#include "resources.hpp"
+
+namespace tariff::server {
+namespace {
+
+// What billing stored, read for the API: rates (taxes_rate 20.0) stay numbers, as Lago prints
+// them (money is in integer cents or decimal strings, so nothing is rounded by this reading).
+ordered_json api_doc(const std::string& text) {
+  ordered_json doc = ordered_json::parse(text, nullptr, false);
+  if (doc.is_discarded()) throw std::runtime_error("stored document is not valid JSON");
+  return doc;
+}
+
+// The stored invoice as Lago's API shows it (the billing keys it carries stay inside).
+ordered_json invoice_view(ordered_json inv) {
+  inv.erase("invoice_subscriptions");
+  return inv;
+}
+
+ordered_json load_or_404(Transaction& tx, const std::string& kind, const std::string& key, const char* what) {
+  auto d = tx.get(kind, key);
+  if (!d) throw not_found(what);
+  return api_doc(d->body);
+}
+
+bool in_list(const Context& ctx, const std::string& name, const std::string& value) {
+  bool any = false;
+  for (const auto& n : {name, name + "[]"})
+    for (auto [it, end] = ctx.query().equal_range(n); it != end; ++it) {
+      any = true;
+      if (it->second == value) return true;
+    }
+  return !any;
+}
+
+Reply list_invoices(Context& ctx) {
+  const Pagination p = parse_pagination(ctx.query());
+  const auto customer = ctx.query_value("external_customer_id");
+  const auto from = ctx.query_value("issuing_date_from");
+  const auto to = ctx.query_value("issuing_date_to");
+  if (from && !parse_date(*from)) throw validation("issuing_date_from", "invalid_date");
+  if (to && !parse_date(*to)) throw validation("issuing_date_to", "invalid_date");
+  std::vector<ordered_json> all;
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    for (const auto& d : tx.list(DocumentQuery{"invoice", customer, std::nullopt, 0, -1}).items) {
+      ordered_json inv = api_doc(d.body);
+      const std::string day = string_or(inv, "issuing_date", "");
+      if (!in_list(ctx, "status", string_or(inv, "status", ""))) continue;
+      if (!in_list(ctx, "payment_status", string_or(inv, "payment_status", ""))) continue;
+      if (from && day < *from) continue;  // ISO dates compare as text
+      if (to && day > *to) continue;
+      all.push_back(invoice_view(std::move(inv)));
+    }
+  });
+  // Lago lists the newest first (issuing date, then creation).
+  std::stable_sort(all.begin(), all.end(), [](const ordered_json& a, const ordered_json& b) {
+    return string_or(a, "issuing_date", "") > string_or(b, "issuing_date", "");
+  });
+  ordered_json items = ordered_json::array();
+  const auto total = static_cast<int64_t>(all.size());
+  for (int64_t i = p.offset(); i < total && i < p.offset() + p.per_page; ++i) items.push_back(all[static_cast<size_t>(i)]);
+  return list_reply("invoices", items, p, total);
+}
+
+Reply update_invoice(Context& ctx) {
+  const json in = ctx.body_object("invoice");
+  ordered_json inv;
+  ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+    inv = load_or_404(tx, "invoice", ctx.params[0], "invoice");
+    if (in.contains("payment_status")) {
+      const json& ps = in["payment_status"];
+      if (!ps.is_string() || (ps != "pending" && ps != "succeeded" && ps != "failed"))
+        throw validation("payment_status", "value_is_invalid");
+      inv["payment_status"] = ps.get<std::string>();
+    }
+    if (in.contains("metadata")) {
+      if (!in["metadata"].is_array()) throw validation("metadata", "invalid_type");
+      ordered_json md = ordered_json::array();
+      for (const auto& m : in["metadata"]) {
+        if (!m.is_object() || !m.contains("key") || !m["key"].is_string() || !m.contains("value") || !m["value"].is_string())
+          throw validation("metadata", "invalid_key_value");
+        const std::string key = m["key"].get<std::string>(), value = m["value"].get<std::string>();
+        if (key.size() > rules::kMetadataKeyMax) throw validation("metadata", "invalid_key_value");
+        if (value.size() > rules::kMetadataValueMax) throw validation("metadata", "invalid_key_value");
+        ordered_json o;
+        o["lago_id"] = ctx.ids.uuid();
+        for (const auto& old : inv.value("metadata", ordered_json::array()))  // an updated key keeps its id
+          if (string_or(old, "key", "") == key) o["lago_id"] = old["lago_id"];
+        o["key"] = key;
+        o["value"] = value;
+        o["created_at"] = ctx.now;
+        md.push_back(std::move(o));
+      }
+      inv["metadata"] = std::move(md);
+    }
+    inv["updated_at"] = ctx.now;
+    save_doc(tx, "invoice", ctx.params[0], inv, string_or(inv["customer"], "external_id", ""),
+             string_or(inv, "issuing_date", ""));
+  });
+  return object_reply("invoice", invoice_view(inv));
+}
+
+// Lago's Invoices::VoidService: a finalized invoice not yet paid; 405 not_voidable otherwise.
+Reply void_invoice(Context& ctx) {
+  ordered_json inv;
+  ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+    inv = load_or_404(tx, "invoice", ctx.params[0], "invoice");
+    if (string_or(inv, "status", "") != "finalized" || string_or(inv, "payment_status", "") == "succeeded")
+      throw method_not_allowed("not_voidable");
+    inv["status"] = "voided";
+    inv["voided_at"] = ctx.now;
+    inv["updated_at"] = ctx.now;
+    save_doc(tx, "invoice", ctx.params[0], inv, string_or(inv["customer"], "external_id", ""),
+             string_or(inv, "issuing_date", ""));
+  });
+  return object_reply("invoice", invoice_view(inv));
+}
+
+Reply list_credit_notes(Context& ctx) {
+  const Pagination p = parse_pagination(ctx.query());
+  const auto customer = ctx.query_value("external_customer_id");
+  DocumentPage page;
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    page = tx.list(DocumentQuery{"credit_note", customer, std::nullopt, p.offset(), p.per_page});
+  });
+  ordered_json items = ordered_json::array();
+  for (const auto& d : page.items) items.push_back(api_doc(d.body));
+  return list_reply("credit_notes", items, p, page.total);
+}
+
+// Lago's GET /customers/{id}/past_usage: one usage period per billed period of the
+// subscription (newest first), its charge fees as charges_usage.
+Reply past_usage(Context& ctx) {
+  const auto sub = ctx.query_value("external_subscription_id");
+  if (!sub || sub->empty()) throw validation("external_subscription_id", "value_is_mandatory");
+  const auto metric = ctx.query_value("billable_metric_code");
+  const Pagination p = parse_pagination(ctx.query());
+  std::vector<ordered_json> periods;
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    if (!tx.get("customer", ctx.params[0])) throw not_found("customer");
+    for (const auto& d : tx.list(DocumentQuery{"invoice", ctx.params[0], std::nullopt, 0, -1}).items) {
+      const ordered_json inv = parse_stored(d.body);
+      if (string_or(inv, "status", "") == "voided") continue;
+      for (const auto& is : inv.value("invoice_subscriptions", ordered_json::array())) {
+        if (string_or(is, "external_subscription_id", "") != *sub) continue;
+        if (string_or(is, "invoicing_reason", "") == "in_advance_charge") continue;
+        ordered_json u;
+        u["from_datetime"] = is.value("charges_from_datetime", ordered_json(nullptr));
+        u["to_datetime"] = is.value("charges_to_datetime", ordered_json(nullptr));
+        u["issuing_date"] = inv["issuing_date"];
+        u["currency"] = inv["currency"];
+        u["lago_invoice_id"] = inv["lago_id"];
+        int64_t amount = 0, taxes = 0;
+        ordered_json charges = ordered_json::array();
+        for (const auto& f : inv["fees"]) {
+          if (string_or(f, "external_subscription_id", "") != *sub || f["item"].value("type", "") != "charge") continue;
+          if (metric && string_or(f["item"], "code", "") != *metric) continue;
+          amount += f.value("amount_cents", int64_t{0});
+          taxes += f.value("taxes_amount_cents", int64_t{0});
+          ordered_json c;
+          c["units"] = f.value("units", ordered_json("0.0"));
+          c["events_count"] = f.value("events_count", ordered_json(0));
+          c["amount_cents"] = f.value("amount_cents", ordered_json(0));
+          c["amount_currency"] = f.value("amount_currency", inv["currency"]);
+          c["billable_metric"] = {{"code", f["item"].value("code", ordered_json(nullptr))},
+                                  {"name", f["item"].value("name", ordered_json(nullptr))}};
+          c["lago_fee_id"] = f.value("lago_id", ordered_json(nullptr));
+          charges.push_back(std::move(c));
+        }
+        u["amount_cents"] = amount;
+        u["taxes_amount_cents"] = taxes;
+        u["total_amount_cents"] = amount + taxes;
+        u["charges_usage"] = std::move(charges);
+        periods.push_back(std::move(u));
+      }
+    }
+  });
+  std::reverse(periods.begin(), periods.end());
+  if (auto n = ctx.query_value("periods_count")) {
+    const long long k = std::atoll(n->c_str());
+    if (k > 0 && static_cast<size_t>(k) < periods.size()) periods.resize(static_cast<size_t>(k));
+  }
+  ordered_json items = ordered_json::array();
+  const auto total = static_cast<int64_t>(periods.size());
+  for (int64_t i = p.offset(); i < total && i < p.offset() + p.per_page; ++i) items.push_back(periods[static_cast<size_t>(i)]);
+  return list_reply("usage_periods", items, p, total);
+}
+
+}  // namespace
+
+void add_invoice_routes(App& app) {
+  app.add("GET", "/api/v1/invoices", list_invoices);
+  app.add("GET", "/api/v1/invoices/([^/]+)", [](Context& ctx) {
+    ordered_json inv;
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { inv = load_or_404(tx, "invoice", ctx.params[0], "invoice"); });
+    return object_reply("invoice", invoice_view(inv));
+  });
+  app.add("PUT", "/api/v1/invoices/([^/]+)", update_invoice);
+  app.add("POST", "/api/v1/invoices/([^/]+)/void", void_invoice);
+  app.add("GET", "/api/v1/credit_notes", list_credit_notes);
+  app.add("GET", "/api/v1/credit_notes/([^/]+)", [](Context& ctx) {
+    ordered_json n;
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { n = load_or_404(tx, "credit_note", ctx.params[0], "credit_note"); });
+    return object_reply("credit_note", n);
+  });
+  app.add("GET", "/api/v1/customers/([^/]+)/past_usage", past_usage);
+}
+
+}  // namespace tariff::server
