@@ -98,7 +98,7 @@ json snapshot(Gen& g, bool for_bill, std::string* billing_at) {
     s["taxes"].push_back({{"code", "t" + std::to_string(i)}, {"name", "T"}, {"rate", g.one(std::vector<std::string>{"0", "5", "20", "7.7"})}});
   s["billable_metrics"] = {{{"code", "calls"}, {"name", "Calls"}, {"aggregation_type", "count_agg"}},
                            {{"code", "gb"}, {"name", "GB"}, {"aggregation_type", "sum_agg"}, {"field_name", "gb"}}};
-  s["plans"] = {p};
+  s["plans"] = json::array({p});
   s["coupons"] = json::array();
   s["customer"] = {{"external_id", "cust"}, {"name", "Acme"}, {"currency", "USD"}, {"timezone", zone.name}};
   // Started on the anchor long ago, or a few days before B (first period).
@@ -107,7 +107,7 @@ json snapshot(Gen& g, bool for_bill, std::string* billing_at) {
   json sub = {{"external_id", "sub"}, {"plan_code", "p0"}, {"billing_time", anniversary ? "anniversary" : "calendar"},
               {"subscription_at", start}, {"started_at", start}, {"status", "active"}};
   if (g.coin(10)) sub["ending_at"] = *billing_at;  // terminates exactly at B
-  s["subscriptions"] = {sub};
+  s["subscriptions"] = json::array({sub});
 
   s["events"] = json::array();
   const int n = g.pick(0, 30);
@@ -220,7 +220,7 @@ TEST(BillProperty, InvoiceAtBillingDateEqualsPreviewJustBefore) {
 
     // Billing again with this invoice in the history issues nothing.
     json again = bill;
-    again["invoices"] = {{{"lago_id", "inv"}, {"invoice_subscriptions", b["invoice_subscriptions"]}}};
+    again["invoices"] = json::array({{{"lago_id", "inv"}, {"invoice_subscriptions", b["invoice_subscriptions"]}}});
     const tariff::Result ar = tariff::run(tariff::Operation::bill, again.dump());
     ASSERT_TRUE(ar.ok()) << ar.body;
     EXPECT_TRUE(json::parse(ar.body)["invoices"].empty());

@@ -91,7 +91,7 @@ TEST(RulesTime, StartOfLocalDayInTheCustomersZone) {
   // 2024-05-01 00:00 in Tokyo (UTC+9) = 2024-04-30T15:00Z; without a customer zone, the
   // organization's (Paris, CEST UTC+2 in May) = 2024-04-30T22:00Z.
   const auto day = *parse_date("2024-05-01");
-  auto t = rules::start_of_local_day(snapshot("2024-03-15T12:00:00Z", "Asia/Tokyo", {plan("old", "monthly", 1)}), day);
+  auto t = rules::start_of_local_day(snapshot("2024-03-15T12:00:00Z", "Asia/Tokyo", json::array({plan("old", "monthly", 1)})), day);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(*t.value, at("2024-04-30T15:00:00Z"));
   t = rules::start_of_local_day(json({{"now", "2024-03-15T12:00:00Z"}, {"organization", {{"timezone", "Europe/Paris"}}}}).dump(), day);
