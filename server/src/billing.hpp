@@ -33,7 +33,6 @@ BillingRun run_due_jobs(Store& store, IdSource& ids, const Options& options, int
 void queue_in_advance_event(Transaction& tx, const EventRecord& event);
 
 // The next customer sequential_id of the organization (1, 2, ...), as Lago numbers customers.
-int64_t next_customer_sequence(Transaction& tx);
 
 // Stored history for a customer's snapshots: invoices[] (with invoice_subscriptions as the
 // engine's bill returned them) and the credit notes still available.

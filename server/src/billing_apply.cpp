@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "billing_jobs.hpp"
+#include "serializers.hpp"
 #include "snapshots.hpp"
 #include "tariff/decimal.hpp"
 
@@ -90,7 +91,7 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
   if (!out["invoices"].empty()) {
     invoice = out["invoices"][0];
     if (!customer.contains("sequential_id") || !customer["sequential_id"].is_number_integer()) {
-      customer["sequential_id"] = next_sequence(tx, "customer");
+      identify_customer(tx, customer, now, env.ids);  // sequential_id and slug, as at creation
       save_doc(tx, "customer", customer_ext, customer, "", string_or(customer, "lago_id", ""));
     }
     const int64_t seq = next_sequence(tx, "invoice:" + customer_ext);
@@ -268,7 +269,6 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
 
 using namespace billing_jobs;
 
-int64_t next_customer_sequence(Transaction& tx) { return next_sequence(tx, "customer"); }
 
 void queue_in_advance_event(Transaction& tx, const EventRecord& event) {
   for (const auto& d : tx.list(DocumentQuery{"subscription", std::nullopt, event.external_subscription_id, 0, -1}).items) {

@@ -118,7 +118,6 @@ void add_customers(App& app) {
       } else {
         out["lago_id"] = ctx.ids.uuid();
         out["external_id"] = ext;
-        out["sequential_id"] = next_customer_sequence(tx);  // billing.cpp: Lago's per-organization sequence
         out["created_at"] = ctx.now;
       }
       merge_fields(out, in);

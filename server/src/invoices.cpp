@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "billing.hpp"
+#include "billing_jobs.hpp"
+#include "serializers.hpp"
 #include "resources.hpp"
 
 namespace tariff::server {
@@ -17,9 +19,24 @@ ordered_json api_doc(const std::string& text) {
   return doc;
 }
 
-// The stored invoice as Lago's API shows it (the billing keys it carries stay inside).
-ordered_json invoice_view(ordered_json inv) {
+// The stored invoice as Lago's API shows it (Lago's InvoiceSerializer): the billing keys it
+// carries stay inside; the customer and the subscriptions are the live records, as their own
+// endpoints answer them (Lago serializes model.customer and the invoice's subscriptions when
+// asked). The list answers Lago's InvoiceObject (index: no subscriptions, fees, credits or
+// billing periods), one invoice the InvoiceObjectExtended.
+ordered_json invoice_view(Context& ctx, Transaction& tx, ordered_json inv, bool extended) {
   inv.erase("invoice_subscriptions");
+  const std::string customer = inv.contains("customer") ? string_or(inv["customer"], "external_id", "") : "";
+  const auto stored = load_doc(tx, "customer", customer);
+  if (stored) inv["customer"] = serialize_customer(*stored, tx, false);
+  if (!extended) {
+    for (const char* k : {"subscriptions", "fees", "credits", "billing_periods"}) inv.erase(k);
+    return inv;
+  }
+  if (auto subs = inv.find("subscriptions"); subs != inv.end() && subs->is_array())
+    for (auto& s : *subs)
+      if (auto st = billing_jobs::find_sub(tx, customer, string_or(s, "external_id", ""), string_or(s, "plan_code", "")))
+        s = serialize_subscription(*st, tx, ctx.now_us);
   return inv;
 }
 
@@ -55,7 +72,7 @@ Reply list_invoices(Context& ctx) {
       if (!in_list(ctx, "payment_status", string_or(inv, "payment_status", ""))) continue;
       if (from && day < *from) continue;  // ISO dates compare as text
       if (to && day > *to) continue;
-      all.push_back(invoice_view(std::move(inv)));
+      all.push_back(invoice_view(ctx, tx, std::move(inv), false));
     }
   });
   // Lago lists the newest first (issuing date, then creation).
@@ -102,8 +119,9 @@ Reply update_invoice(Context& ctx) {
     inv["updated_at"] = ctx.now;
     save_doc(tx, "invoice", ctx.params[0], inv, string_or(inv["customer"], "external_id", ""),
              string_or(inv, "issuing_date", ""));
+    inv = invoice_view(ctx, tx, std::move(inv), true);
   });
-  return object_reply("invoice", invoice_view(inv));
+  return object_reply("invoice", inv);
 }
 
 // Lago's Invoices::VoidService: a finalized invoice not yet paid; 405 not_voidable otherwise.
@@ -118,8 +136,9 @@ Reply void_invoice(Context& ctx) {
     inv["updated_at"] = ctx.now;
     save_doc(tx, "invoice", ctx.params[0], inv, string_or(inv["customer"], "external_id", ""),
              string_or(inv, "issuing_date", ""));
+    inv = invoice_view(ctx, tx, std::move(inv), true);
   });
-  return object_reply("invoice", invoice_view(inv));
+  return object_reply("invoice", inv);
 }
 
 Reply list_credit_notes(Context& ctx) {
@@ -198,8 +217,10 @@ void add_invoice_routes(App& app) {
   app.add("GET", "/api/v1/invoices", list_invoices);
   app.add("GET", "/api/v1/invoices/([^/]+)", [](Context& ctx) {
     ordered_json inv;
-    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { inv = load_or_404(tx, "invoice", ctx.params[0], "invoice"); });
-    return object_reply("invoice", invoice_view(inv));
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+      inv = invoice_view(ctx, tx, load_or_404(tx, "invoice", ctx.params[0], "invoice"), true);
+    });
+    return object_reply("invoice", inv);
   });
   app.add("PUT", "/api/v1/invoices/([^/]+)", update_invoice);
   app.add("POST", "/api/v1/invoices/([^/]+)/void", void_invoice);

@@ -47,7 +47,10 @@ const SNAPSHOT = {
   type: 'object',
   required: ['now', 'organization', 'taxes', 'billable_metrics', 'plans', 'coupons', 'customer',
     'subscriptions', 'applied_coupons', 'wallets', 'credit_notes', 'events', 'request'],
-  properties: { now: { type: 'string', format: 'date-time' }, request: { type: 'object' } },
+  // invoices: the billing history the engine reads (docs/billing.md), present once the
+  // server has issued an invoice for the customer.
+  properties: { now: { type: 'string', format: 'date-time' }, request: { type: 'object' },
+    invoices: { type: 'array', items: { type: 'object' } } },
 };
 // method '*' = any method; path '*' = any path; path 'not Lago' = a path Lago's document
 // does not have. A Lago path keeps Lago's documented statuses: only those listed here are
@@ -138,6 +141,12 @@ export const CORRECTIONS = [
       'BHD, IRR, JOD and KWD too', apply: (S) => { S.Currency.enum.push('BHD', 'IRR', 'JOD', 'KWD'); } },
   { schema: 'InvoiceBaseObject', why: "does not declare total_due_amount_cents, which Lago's InvoiceSerializer sends",
     apply: (S) => { S.InvoiceBaseObject.properties.total_due_amount_cents = { type: 'integer' }; } },
+  { schema: 'InvoiceBaseObject', why: "types file_url as a string; Lago's Invoice#file_url returns nil while no PDF " +
+      'was generated (`return if file.blank?`) and InvoiceSerializer sends model.file_url as is',
+    apply: (S) => orNull(S.InvoiceBaseObject, 'file_url') },
+  { schema: 'InvoiceBaseObject', why: "does not declare voided_at, which Lago's InvoiceSerializer always sends " +
+      '(model.voided_at&.iso8601: null until the invoice is voided)',
+    apply: (S) => { S.InvoiceBaseObject.properties.voided_at = { type: ['string', 'null'], format: 'date-time' }; } },
   { schema: 'Customer(Projected)ChargeFiltersUsageObject', why: "Lago's (Projected)ChargeUsageSerializer#build_filter_data " +
       'sends charge_filter&.invoice_display_name and charge_filter&.to_h: null for the fees no filter matched ' +
       '(the default bucket), and null for a filter without a display name',
