@@ -224,8 +224,15 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     note["external_customer_id"] = customer_ext;
     note["external_subscription_id"] = sub;
     ordered_json items = ordered_json::array();
+    // The credited fee: the subscription's fee of that type on the note's invoice.
+    const ordered_json& fees = origin ? (*origin)["fees"] : invoice["fees"];
     for (ordered_json it : n.value("items", ordered_json::array())) {
       it["lago_id"] = env.ids.uuid();
+      if (it["lago_fee_id"].is_null() && fees.is_array())
+        for (const auto& f : fees)
+          if (string_or(f, "external_subscription_id", "") == sub &&
+              f["item"].value("type", "") == string_or(it, "fee_type", ""))
+            it["lago_fee_id"] = f["lago_id"];
       items.push_back(std::move(it));
     }
     note["items"] = std::move(items);

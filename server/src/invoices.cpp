@@ -2,6 +2,8 @@
 // transactions are listed by customers.cpp): invoices (list with Lago's filters, one, update of
 // metadata and payment_status, void), credit notes, and a customer's past usage.
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 
 #include "billing.hpp"
 #include "billing_jobs.hpp"
@@ -24,11 +26,19 @@ ordered_json api_doc(const std::string& text) {
 // endpoints answer them (Lago serializes model.customer and the invoice's subscriptions when
 // asked). The list answers Lago's InvoiceObject (index: no subscriptions, fees, credits or
 // billing periods), one invoice the InvoiceObjectExtended.
+// A stored rate (decimal text in the exact store) as the float Lago sends; display only.
+void rate_number(ordered_json& o, const char* key) {
+  if (o.is_object() && o.contains(key) && o[key].is_string())
+    o[key] = std::strtod(o[key].get<std::string>().c_str(), nullptr);
+}
+
 ordered_json invoice_view(Context& ctx, Transaction& tx, ordered_json inv, bool extended) {
   inv.erase("invoice_subscriptions");
   const std::string customer = inv.contains("customer") ? string_or(inv["customer"], "external_id", "") : "";
   const auto stored = load_doc(tx, "customer", customer);
   if (stored) inv["customer"] = serialize_customer(*stored, tx, false);
+  if (auto fees = inv.find("fees"); fees != inv.end() && fees->is_array())
+    for (auto& f : *fees) rate_number(f, "taxes_rate");
   if (!extended) {
     for (const char* k : {"subscriptions", "fees", "credits", "billing_periods"}) inv.erase(k);
     return inv;
@@ -38,6 +48,50 @@ ordered_json invoice_view(Context& ctx, Transaction& tx, ordered_json inv, bool 
       if (auto st = billing_jobs::find_sub(tx, customer, string_or(s, "external_id", ""), string_or(s, "plan_code", "")))
         s = serialize_subscription(*st, tx, ctx.now_us);
   return inv;
+}
+
+// Lago's CreditNoteSerializer: billing_entity_code is the code of the invoice's billing entity
+// (the organization's default entity: its name parameterized with "_", Lago's
+// Organizations::CreateService) when the invoice names none; taxes_rate the float Lago sends;
+// each item with its currency and the credited fee as the invoice shows it (CreditNoteItemSerializer).
+ordered_json credit_note_view(Transaction& tx, ordered_json n) {
+  std::optional<ordered_json> inv;
+  if (auto d = tx.get("invoice", string_or(n, "lago_invoice_id", ""))) inv = api_doc(d->body);  // rates as numbers
+  // The server's own keys stay inside; Lago's metadata is a key-value object (none here).
+  for (const char* k : {"external_customer_id", "external_subscription_id"}) n.erase(k);
+  if (n.contains("metadata") && !n["metadata"].is_object()) n["metadata"] = nullptr;
+  if (!n["billing_entity_code"].is_string()) {
+    if (inv && (*inv)["billing_entity_code"].is_string()) {
+      n["billing_entity_code"] = (*inv)["billing_entity_code"];
+    } else {
+      std::string code;
+      for (char ch : string_or(snapshot_organization(tx), "name", "")) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (std::isalnum(u)) code += static_cast<char>(std::tolower(u));
+        else if (!code.empty() && code.back() != '_') code += '_';
+      }
+      while (!code.empty() && code.back() == '_') code.pop_back();
+      n["billing_entity_code"] = code;
+    }
+  }
+  rate_number(n, "taxes_rate");
+  if (auto items = n.find("items"); items != n.end() && items->is_array())
+    for (auto& it : *items) {
+      ordered_json o;
+      o["lago_id"] = it.value("lago_id", ordered_json(nullptr));
+      o["amount_cents"] = it.value("amount_cents", ordered_json(nullptr));
+      o["precise_amount_cents"] = it.value("precise_amount_cents", ordered_json(nullptr));
+      o["amount_currency"] = n.value("currency", ordered_json(nullptr));
+      o["fee"] = nullptr;
+      if (inv)
+        for (const auto& f : inv->value("fees", ordered_json::array()))
+          if (f.value("lago_id", ordered_json(nullptr)) == it.value("lago_fee_id", ordered_json(nullptr))) {
+            o["fee"] = f;
+            rate_number(o["fee"], "taxes_rate");
+          }
+      it = std::move(o);
+    }
+  return n;
 }
 
 ordered_json load_or_404(Transaction& tx, const std::string& kind, const std::string& key, const char* what) {
@@ -149,7 +203,9 @@ Reply list_credit_notes(Context& ctx) {
     page = tx.list(DocumentQuery{"credit_note", customer, std::nullopt, p.offset(), p.per_page});
   });
   ordered_json items = ordered_json::array();
-  for (const auto& d : page.items) items.push_back(api_doc(d.body));
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    for (const auto& d : page.items) items.push_back(credit_note_view(tx, api_doc(d.body)));
+  });
   return list_reply("credit_notes", items, p, page.total);
 }
 
@@ -227,7 +283,7 @@ void add_invoice_routes(App& app) {
   app.add("GET", "/api/v1/credit_notes", list_credit_notes);
   app.add("GET", "/api/v1/credit_notes/([^/]+)", [](Context& ctx) {
     ordered_json n;
-    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { n = load_or_404(tx, "credit_note", ctx.params[0], "credit_note"); });
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { n = credit_note_view(tx, load_or_404(tx, "credit_note", ctx.params[0], "credit_note")); });
     return object_reply("credit_note", n);
   });
   app.add("GET", "/api/v1/customers/([^/]+)/past_usage", past_usage);

@@ -147,6 +147,9 @@ export const CORRECTIONS = [
   { schema: 'InvoiceBaseObject', why: "does not declare voided_at, which Lago's InvoiceSerializer always sends " +
       '(model.voided_at&.iso8601: null until the invoice is voided)',
     apply: (S) => { S.InvoiceBaseObject.properties.voided_at = { type: ['string', 'null'], format: 'date-time' }; } },
+  { schema: 'CreditNoteItemObject', why: "does not declare precise_amount_cents, which Lago's CreditNoteItemSerializer " +
+      'sends (model.precise_amount_cents&.to_s)',
+    apply: (S) => { S.CreditNoteItemObject.properties.precise_amount_cents = { type: ['string', 'null'] }; } },
   { schema: 'Customer(Projected)ChargeFiltersUsageObject', why: "Lago's (Projected)ChargeUsageSerializer#build_filter_data " +
       'sends charge_filter&.invoice_display_name and charge_filter&.to_h: null for the fees no filter matched ' +
       '(the default bucket), and null for a filter without a display name',
