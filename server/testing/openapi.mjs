@@ -100,6 +100,13 @@ export const EXTENSIONS = [
     why: "Lago's no_active_subscription", schema: errorDoc(405) },
   { method: 'GET', path: '/api/v1/wallets', status: 422, why: 'external_customer_id missing',
     schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: 'GET', path: '/api/v1/invoices', status: 422,
+    why: "a filter Lago's InvoicesQuery refuses (validate_filters: issuing_date_from/to not a date); " +
+      'InvoiceIndex#invoice_index answers render_error_response(result)',
+    schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: 'POST', path: '/api/v1/invoices/{lago_id}/void', status: 405,
+    why: "Lago's Invoices::VoidService: result.not_allowed_failure!(code: 'not_voidable'), answered 405",
+    schema: errorDoc(405) },
   { method: 'POST', path: '/api/v1/plans/{code}/impact', status: 200,
     why: 'a proposed plan priced against every customer on it (issue 13)', schema: IMPACT },
   ...[400, 404, 422].map((status) => ({ method: 'POST', path: '/api/v1/plans/{code}/impact', status,

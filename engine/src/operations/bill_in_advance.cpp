@@ -168,8 +168,13 @@ ojson in_advance_charge(json& original, Snapshot& s, const Request& req, const I
   ojson invoice = invoice_json(s, ctx, inv);
   for (size_t i = 0; i < inv.fees.size(); ++i) invoice["fees"][i]["event_transaction_id"] = ev.transaction_id;
   out["invoices"].push_back(std::move(invoice));
+  // Lago's CreatePayInAdvanceChargeService: the invoice subscription carries the charge's
+  // boundaries as both its period and its charges period.
+  is["plan_code"] = sub->plan_code;
   is["from_datetime"] = format_instant(inv.fees.front().from);
   is["to_datetime"] = format_instant(inv.fees.front().to);
+  is["charges_from_datetime"] = is["from_datetime"];
+  is["charges_to_datetime"] = is["to_datetime"];
   out["invoice_subscriptions"].push_back(std::move(is));
   ojson changes = state_changes(s, ctx, inv, ids, ev.timestamp);
   changes["subscriptions"] = ojson::array();
