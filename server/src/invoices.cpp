@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "billing.hpp"
+#include "tariff/decimal.hpp"
 #include "billing_jobs.hpp"
 #include "serializers.hpp"
 #include "resources.hpp"
@@ -232,21 +233,50 @@ Reply past_usage(Context& ctx) {
         u["currency"] = inv["currency"];
         u["lago_invoice_id"] = inv["lago_id"];
         int64_t amount = 0, taxes = 0;
+        // Lago's ChargeUsageSerializer: the charge fees grouped by charge, summed.
         ordered_json charges = ordered_json::array();
+        const auto plan = load_doc(tx, "plan", string_or(is, "plan_code", ""));
         for (const auto& f : inv["fees"]) {
           if (string_or(f, "external_subscription_id", "") != *sub || f["item"].value("type", "") != "charge") continue;
           if (metric && string_or(f["item"], "code", "") != *metric) continue;
           amount += f.value("amount_cents", int64_t{0});
           taxes += f.value("taxes_amount_cents", int64_t{0});
-          ordered_json c;
-          c["units"] = f.value("units", ordered_json("0.0"));
-          c["events_count"] = f.value("events_count", ordered_json(0));
-          c["amount_cents"] = f.value("amount_cents", ordered_json(0));
-          c["amount_currency"] = f.value("amount_currency", inv["currency"]);
-          c["billable_metric"] = {{"code", f["item"].value("code", ordered_json(nullptr))},
-                                  {"name", f["item"].value("name", ordered_json(nullptr))}};
-          c["lago_fee_id"] = f.value("lago_id", ordered_json(nullptr));
-          charges.push_back(std::move(c));
+          const ordered_json charge_id = f.value("lago_charge_id", ordered_json(nullptr));
+          ordered_json* c = nullptr;
+          for (auto& x : charges)
+            if (x["charge"]["lago_id"] == charge_id) c = &x;
+          const auto dec = [&](const char* k) {
+            return Decimal::parse(f.contains(k) && f[k].is_string() ? f[k].get<std::string>() : "0").value_or(Decimal());
+          };
+          if (c) {
+            (*c)["units"] = (*Decimal::parse((*c)["units"].get<std::string>()) + dec("units")).to_string();
+            (*c)["total_aggregated_units"] =
+                (*Decimal::parse((*c)["total_aggregated_units"].get<std::string>()) + dec("total_aggregated_units")).to_string();
+            (*c)["events_count"] = (*c)["events_count"].get<int64_t>() + f.value("events_count", int64_t{0});
+            (*c)["amount_cents"] = (*c)["amount_cents"].get<int64_t>() + f.value("amount_cents", int64_t{0});
+            continue;
+          }
+          ordered_json ch = ordered_json::object();
+          if (plan)
+            for (const auto& pc : plan->value("charges", ordered_json::array()))
+              if (pc.value("lago_id", ordered_json(nullptr)) == charge_id) ch = pc;
+          const auto bm = load_doc(tx, "billable_metric", string_or(f["item"], "code", ""));
+          ordered_json o;
+          o["units"] = dec("units").to_string();
+          o["total_aggregated_units"] = dec("total_aggregated_units").to_string();
+          o["events_count"] = f.value("events_count", int64_t{0});
+          o["amount_cents"] = f.value("amount_cents", int64_t{0});
+          o["amount_currency"] = f.value("amount_currency", inv["currency"]);
+          o["charge"] = {{"lago_id", charge_id},
+                         {"charge_model", ch.value("charge_model", ordered_json(nullptr))},
+                         {"invoice_display_name", ch.value("invoice_display_name", ordered_json(nullptr))}};
+          o["billable_metric"] = {{"lago_id", bm ? bm->value("lago_id", ordered_json(nullptr)) : ordered_json(nullptr)},
+                                  {"name", f["item"].value("name", ordered_json(nullptr))},
+                                  {"code", f["item"].value("code", ordered_json(nullptr))},
+                                  {"aggregation_type", bm ? bm->value("aggregation_type", ordered_json(nullptr)) : ordered_json(nullptr)}};
+          o["filters"] = ordered_json::array();
+          o["grouped_usage"] = ordered_json::array();
+          charges.push_back(std::move(o));
         }
         u["amount_cents"] = amount;
         u["taxes_amount_cents"] = taxes;
