@@ -3,10 +3,11 @@
 //
 //   tariff-server [--host 127.0.0.1] [--port 8080] [--db tariff.db] [--web DIR]
 //                 [--mount /prefix=DIR]... [--seed DIR] [--demo] [--now ISO]
-//                 [--rate-limit N] [--rate-burst N] [--max-body BYTES] [--threads N]
+//                 [--rate-limit N] [--rate-burst N] [--max-body BYTES] [--threads N] [--no-billing]
 //   tariff-server bill --db PATH --at ISO   (run every billing job due at or before ISO, exit)
 // On start and every second the server runs the billing jobs due at its clock (--now or
-// the system clock); see billing.hpp.
+// the system clock); see billing.hpp. --no-billing runs no job (a server that only stores and
+// calculates, e.g. for tests of calculations on a state built by hand).
 // API keys: env TARIFF_API_KEYS (comma-separated); they are never printed.
 // --port 0 picks a free port; the line "listening on http://HOST:PORT" is printed when ready.
 #include <httplib.h>
@@ -34,6 +35,7 @@ struct Cli {
   std::vector<std::pair<std::string, std::string>> mounts;
   std::string seed;
   int threads = 8;
+  bool billing = true;  // --no-billing: no job runs
   Options options;
 };
 
@@ -41,7 +43,7 @@ struct Cli {
   std::cerr << "tariff-server: " << why << "\n"
             << "usage: tariff-server [--host H] [--port P] [--db PATH] [--web DIR]\n"
                "       [--mount /prefix=DIR]... [--seed DIR] [--demo] [--now ISO]\n"
-               "       [--rate-limit PER_SEC] [--rate-burst N] [--max-body BYTES] [--threads N]\n"
+               "       [--rate-limit PER_SEC] [--rate-burst N] [--max-body BYTES] [--threads N] [--no-billing]\n"
                "       tariff-server bill --db PATH --at ISO\n";
   std::exit(64);
 }
@@ -72,6 +74,7 @@ Cli parse(int argc, char** argv) {
       c.mounts.emplace_back(m.substr(0, eq), m.substr(eq + 1));
     } else if (a == "--seed") c.seed = value(i);
     else if (a == "--demo") c.options.demo = true;
+    else if (a == "--no-billing") c.billing = false;
     else if (a == "--now") {
       const std::string v = value(i);
       c.options.fixed_now_us = parse_iso(v);
@@ -174,7 +177,7 @@ int main(int argc, char** argv) {
   const auto billing_clock = [&cli] {
     return cli.options.fixed_now_us ? *cli.options.fixed_now_us : clock_now_us();
   };
-  try {
+  if (cli.billing) try {
     const BillingRun r = run_due_jobs(*store, app.ids(), cli.options, billing_clock());
     if (r.jobs > 0 || r.failures > 0)
       std::cerr << "tariff-server: billing: " << r.jobs << " jobs, " << r.invoices << " invoices, " << r.failures
@@ -184,7 +187,7 @@ int main(int argc, char** argv) {
   }
   std::atomic<bool> stopping{false};
   std::thread ticker([&] {
-    while (!stopping) {
+    while (cli.billing && !stopping) {
       for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (stopping) break;
       try {

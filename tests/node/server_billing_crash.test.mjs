@@ -106,7 +106,8 @@ test('SIGKILL in the middle of a billing run of 1,000 subscriptions, then a reru
       const w = (await ok(srv.base, 'GET', `/api/v1/wallets/${id}`)).wallet;
       assert.equal(w.balance_cents, 0);
       const tx = (await ok(srv.base, 'GET', `/api/v1/wallets/${id}/wallet_transactions`)).wallet_transactions;
-      assert.deepEqual(tx.filter((x) => x.transaction_type === 'outbound').map((x) => x.amount_cents), [3100, 1900]);
+      // Lago's WalletTransactionObject: the amount as decimal text (3100 cents = "31.0").
+      assert.deepEqual(tx.filter((x) => x.transaction_type === 'outbound').map((x) => x.amount), ['31.0', '19.0']);
     }
     const subs = (await ok(srv.base, 'GET', '/api/v1/subscriptions?per_page=2000')).subscriptions;
     assert.equal(subs.length, N, 'every subscription active');
