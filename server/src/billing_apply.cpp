@@ -68,6 +68,30 @@ std::optional<ordered_json> find_sub(Transaction& tx, const std::string& custome
   return live ? live : any;
 }
 
+// The stored subscription a change of the engine names. The engine names it by external_id and
+// plan code, which a downgrade back to the same plan repeats (the terminated plan and its
+// pending successor): a termination is the one that started (same started_at), not a pending
+// successor; a start is the pending successor first.
+std::optional<ordered_json> changed_sub(Transaction& tx, const std::string& customer, const ordered_json& change) {
+  const std::string status = string_or(change, "status", "");
+  const auto started = parse_iso(string_or(change, "started_at", ""));
+  std::optional<ordered_json> exact, other, pending;
+  for (const auto& d : tx.list(DocumentQuery{"subscription", customer, string_or(change, "external_id", ""), 0, -1}).items) {
+    ordered_json s = parse_stored(d.body);
+    const std::string st = string_or(s, "status", "");
+    if (string_or(s, "plan_code", "") != string_or(change, "plan_code", "") || st == "canceled") continue;
+    if (st == "pending") {
+      pending = s;
+      continue;
+    }
+    if (started && parse_iso(string_or(s, "started_at", "")) == started) exact = s;
+    else if (!other || st != "terminated") other = s;
+  }
+  if (status == "terminated") return exact ? exact : other;
+  if (pending) return pending;
+  return exact ? exact : other;
+}
+
 // The invoice holding the latest subscription fee of `sub` (a termination credit note's).
 std::optional<ordered_json> advance_invoice(Transaction& tx, const std::string& customer, const std::string& sub,
                                             const std::string& except) {
@@ -239,7 +263,7 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     save_doc(tx, "credit_note", note["lago_id"].get<std::string>(), note, customer_ext, origin_id);
   }
   for (const auto& s : ch.value("subscriptions", ordered_json::array())) {
-    auto stored = find_sub(tx, customer_ext, string_or(s, "external_id", ""), string_or(s, "plan_code", ""));
+    auto stored = changed_sub(tx, customer_ext, s);
     if (!stored) continue;
     (*stored)["status"] = s["status"];
     if (s.contains("started_at") && !s["started_at"].is_null()) (*stored)["started_at"] = s["started_at"];
