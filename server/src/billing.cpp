@@ -54,9 +54,24 @@ bool downgrade_successor(const ordered_json& subs, const ordered_json& s) {
 // The customer's subscriptions as they stood at `at` (see the header comment).
 ordered_json as_of(const ordered_json& subs, int64_t at) {
   ordered_json out = ordered_json::array();
+  // A downgrade requested after `at` (its successor created later) did not exist yet: the
+  // successor is left out and the plan it follows keeps no pending change.
+  std::set<std::string> later_downgrades;  // external_id + "\n" + the successor's plan
+  for (const auto& s : subs) {
+    const auto created = instant_of(s, "created_at");
+    if (string_or(s, "status", "") == "pending" && has_string(s, "previous_plan_code") && created && *created > at &&
+        downgrade_successor(subs, s))
+      later_downgrades.insert(string_or(s, "external_id", "") + "\n" + string_or(s, "plan_code", ""));
+  }
   for (ordered_json s : subs) {
     const std::string st = string_or(s, "status", "");
     if (st == "canceled") continue;
+    const std::string id = string_or(s, "external_id", "");
+    if (st == "pending" && later_downgrades.count(id + "\n" + string_or(s, "plan_code", ""))) continue;
+    if (has_string(s, "downgrade_plan_date") && later_downgrades.count(id + "\n" + string_or(s, "next_plan_code", ""))) {
+      s["next_plan_code"] = nullptr;
+      s["downgrade_plan_date"] = nullptr;
+    }
     const auto started = instant_of(s, "started_at");
     if (has_string(s, "previous_plan_code") && (st == "pending" || (started && *started >= at))) {
       if (!downgrade_successor(subs, s)) continue;  // an upgrade's successor did not exist yet
