@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { startServer, tempDb, call, serverBin } from '../../server/testing/harness.mjs';
+test('scratch2', async () => {
+  const db = tempDb();
+  const srv = await startServer({ db: db.path, args: ['--now', '2024-03-16T00:00:00Z', '--no-billing'] });
+  const ok = async (m, p, b) => { const r = await call(srv.base, m, p, { body: b }); assert.ok(r.status < 300, r.text); return r.body; };
+  await ok('POST', '/api/v1/billable_metrics', { billable_metric: { name: 'Calls', code: 'calls', aggregation_type: 'count_agg' } });
+  const plan = (code, amount, advance) => ({ plan: { name: code, code, interval: 'monthly', amount_cents: amount, amount_currency: 'USD', pay_in_advance: advance, charges: [] } });
+  for (const [c, a, adv] of [['m_adv', 3100, true], ['m_arr', 3100, false], ['premium_adv', 6200, true], ['premium_arr', 6200, false]]) await ok('POST', '/api/v1/plans', plan(c, a, adv));
+  const sub = (customer, id, planCode, at) => ({ subscription: { external_customer_id: customer, external_id: id, plan_code: planCode, subscription_at: at, billing_time: 'calendar' } });
+  await ok('POST', '/api/v1/subscriptions', sub('cust_d', 'sub_d', 'premium_adv', '2024-01-01T00:00:00Z'));
+  await ok('POST', '/api/v1/subscriptions', sub('cust_e', 'sub_e', 'premium_arr', '2024-01-01T00:00:00Z'));
+  await ok('POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'cust_e', external_id: 'sub_e', plan_code: 'm_arr' } });
+  await ok('POST', '/api/v1/subscriptions', sub('cust_c', 'sub_c2', 'm_arr', '2024-03-16T00:00:00Z'));
+  for (const c of ['cust_d','cust_e','cust_c']) console.log(c, JSON.stringify((await ok('GET', '/api/v1/customers/' + c + '/snapshot')).subscriptions.map((s) => [s.plan_code, s.status, s.subscription_at, s.started_at, s.terminated_at, s.previous_plan_code, s.downgrade_plan_date])));
+  await srv.stop();
+  const r = spawnSync(serverBin, ['bill', '--db', db.path, '--at', '2024-05-01T00:00:00Z'], { encoding: 'utf8' });
+  console.log(r.status, r.stdout, r.stderr);
+  db.remove();
+});
