@@ -10,7 +10,9 @@ let srv, db, lago;
 
 before(async () => {
   db = tempDb();
-  srv = await startServer({ db: db.path, args: ['--now', c.NOW] });
+  // A hand-worked state without billing history: no billing job runs (the catalog's
+  // subscription, started 2024-01-01, would otherwise be billed for January and February).
+  srv = await startServer({ db: db.path, args: ['--now', c.NOW, '--no-billing'] });
   lago = Client(API_KEY, { baseUrl: `${srv.base}/api/v1`, customFetch: lagoFetch(srv.base) });
 });
 after(async () => { await srv?.stop(); db?.remove(); });
