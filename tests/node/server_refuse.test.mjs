@@ -151,6 +151,11 @@ test('subscriptions are read by the engine before they are stored', async () => 
   const sub = { external_customer_id: 'c1', plan_code: 'monthly', external_id: 'bad' };
   await refused('/api/v1/subscriptions', { subscription: { ...sub, billing_time: 'weekly' } }, { billing_time: ['value_is_invalid'] });
   await refused('/api/v1/subscriptions', { subscription: { ...sub, ending_at: 'never' } }, { ending_at: ['invalid_date'] });
+  // Lago's valid_ending_at?: after today (now is 2024-03-31) and after the subscription_at day;
+  // a termination before the start would leave a terminated_at the engine refuses to read.
+  await refused('/api/v1/subscriptions', { subscription: { ...sub, subscription_at: '2024-05-01T00:00:00Z', ending_at: '2024-04-15T00:00:00Z' } }, { ending_at: ['invalid_date'] });
+  await refused('/api/v1/subscriptions', { subscription: { ...sub, subscription_at: '2024-05-01T00:00:00Z', ending_at: '2024-05-01T12:00:00Z' } }, { ending_at: ['invalid_date'] });
+  await refused('/api/v1/subscriptions', { subscription: { ...sub, ending_at: '2024-03-31T23:00:00Z' } }, { ending_at: ['invalid_date'] });
   await refused('/api/v1/subscriptions', { subscription: { ...sub, subscription_at: '1969-07-20T20:17:00Z' } }, { subscription_at: ['invalid_date'] });
   await refused('/api/v1/subscriptions', { subscription: { ...sub, plan_overrides: { amount_cents: 'lots' } } }, { 'plan_overrides.amount_cents': ['value_is_invalid'] });
   assert.equal(await state(), s0);

@@ -111,7 +111,7 @@ class ModelChecks {
   Details& d_;
 };
 
-void lago_model_checks(Resource kind, const json& o, Details& d) {
+void lago_model_checks(Resource kind, const json& o, Details& d, Instant now) {
   ModelChecks m(d);
   switch (kind) {
     case Resource::billable_metric:
@@ -164,6 +164,16 @@ void lago_model_checks(Resource kind, const json& o, Details& d) {
       if (const json* t = member(o, "timestamp"); t && !instant_from_json(*t)) m.add("timestamp", "invalid_format");
       break;
     case Resource::subscription:
+      // Lago's Subscriptions::ValidateService#valid_ending_at?: an ending_at must be a date
+      // after today and after the subscription_at day (UTC days); else invalid_date. A stored
+      // terminated_at comes from it: one before the start would make the customer unreadable.
+      if (const json* e = member(o, "ending_at"); e && !e->is_null()) {
+        const auto end = instant_from_json(*e);
+        const json* sa = member(o, "subscription_at");
+        const auto start = sa && !sa->is_null() ? instant_from_json(*sa) : std::optional<Instant>(now);
+        const auto day = [](Instant t) { return date::floor<date::days>(t); };
+        if (!end || !start || day(*end) <= day(now) || day(*end) <= day(*start)) m.add("ending_at", "invalid_date");
+      }
       break;
   }
 }
@@ -205,7 +215,7 @@ void check_event_values(const Snapshot& s, Details& out) {
 
 Details validate_one(Resource kind, const json& object, const json& context, Instant now) {
   Details lago;
-  if (object.is_object()) lago_model_checks(kind, object, lago);
+  if (object.is_object()) lago_model_checks(kind, object, lago, now);
   const Section sec = section_of(kind);
   json doc = context.is_object() ? context : json::object();
   doc["now"] = format_instant(now);
