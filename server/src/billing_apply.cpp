@@ -127,9 +127,16 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
                                        string_or(invoice, "issuing_date", ""));
     invoice["customer"]["lago_id"] = customer.value("lago_id", ordered_json(nullptr));
     invoice["customer"]["sequential_id"] = customer["sequential_id"];
-    for (auto& s : invoice["subscriptions"])
-      if (auto st = find_sub(tx, customer_ext, string_or(s, "external_id", ""), string_or(s, "plan_code", "")))
-        s["lago_id"] = (*st)["lago_id"];
+    for (auto& s : invoice["subscriptions"]) {
+      // The one that started when the engine says (a pending successor may share the plan).
+      auto st = changed_sub(tx, customer_ext, {{"external_id", s.value("external_id", ordered_json(""))},
+                                               {"plan_code", s.value("plan_code", ordered_json(""))},
+                                               {"status", "terminated"},
+                                               {"started_at", s.value("started_at", ordered_json(""))}});
+      if (!st || string_or(s, "status", "") == "pending")
+        st = find_sub(tx, customer_ext, string_or(s, "external_id", ""), string_or(s, "plan_code", ""));
+      if (st) s["lago_id"] = (*st)["lago_id"];
+    }
     for (auto& f : invoice["fees"]) {
       f["lago_id"] = env.ids.uuid();
       f["lago_invoice_id"] = a.invoice_id;
@@ -141,10 +148,16 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     // Lago's billing_periods, one per billed subscription (from the engine's invoice_subscriptions).
     ordered_json periods = ordered_json::array();
     for (const auto& is : out["invoice_subscriptions"]) {
-      auto st = find_sub(tx, customer_ext, string_or(is, "external_subscription_id", ""), string_or(is, "plan_code", ""));
       auto plan = load_doc(tx, "plan", string_or(is, "plan_code", ""));
       ordered_json bp;
-      bp["lago_subscription_id"] = st ? (*st)["lago_id"] : ordered_json(nullptr);
+      bp["lago_subscription_id"] = nullptr;
+      for (const auto& s : invoice["subscriptions"])  // the invoice's subscription, found above
+        if (string_or(s, "external_id", "") == string_or(is, "external_subscription_id", "") &&
+            string_or(s, "plan_code", "") == string_or(is, "plan_code", ""))
+          bp["lago_subscription_id"] = s.value("lago_id", ordered_json(nullptr));
+      if (bp["lago_subscription_id"].is_null())
+        if (auto st = find_sub(tx, customer_ext, string_or(is, "external_subscription_id", ""), string_or(is, "plan_code", "")))
+          bp["lago_subscription_id"] = (*st)["lago_id"];
       bp["external_subscription_id"] = is.value("external_subscription_id", ordered_json(nullptr));
       bp["lago_plan_id"] = plan ? plan->value("lago_id", ordered_json(nullptr)) : ordered_json(nullptr);
       bp["subscription_from_datetime"] = is.value("from_datetime", ordered_json(nullptr));

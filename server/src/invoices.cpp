@@ -45,9 +45,12 @@ ordered_json invoice_view(Context& ctx, Transaction& tx, ordered_json inv, bool 
     return inv;
   }
   if (auto subs = inv.find("subscriptions"); subs != inv.end() && subs->is_array())
-    for (auto& s : *subs)
-      if (auto st = billing_jobs::find_sub(tx, customer, string_or(s, "external_id", ""), string_or(s, "plan_code", "")))
-        s = serialize_subscription(*st, tx, ctx.now_us);
+    for (auto& s : *subs) {
+      std::optional<ordered_json> st;  // the subscription billing named, else by its plan
+      if (auto d = tx.get("subscription", string_or(s, "lago_id", ""))) st = parse_stored(d->body);
+      if (!st) st = billing_jobs::find_sub(tx, customer, string_or(s, "external_id", ""), string_or(s, "plan_code", ""));
+      if (st) s = serialize_subscription(*st, tx, ctx.now_us);
+    }
   return inv;
 }
 
