@@ -70,8 +70,8 @@ std::optional<ordered_json> find_sub(Transaction& tx, const std::string& custome
 
 // The stored subscription a change of the engine names. The engine names it by external_id and
 // plan code, which a downgrade back to the same plan repeats (the terminated plan and its
-// pending successor): a termination is the one that started (same started_at), not a pending
-// successor; a start is the pending successor first.
+// pending successor): the one that started at the change's started_at; else, for a termination,
+// one that is not pending; for a start, the pending successor first.
 std::optional<ordered_json> changed_sub(Transaction& tx, const std::string& customer, const ordered_json& change) {
   const std::string status = string_or(change, "status", "");
   const auto started = parse_iso(string_or(change, "started_at", ""));
@@ -87,9 +87,9 @@ std::optional<ordered_json> changed_sub(Transaction& tx, const std::string& cust
     if (started && parse_iso(string_or(s, "started_at", "")) == started) exact = s;
     else if (!other || st != "terminated") other = s;
   }
-  if (status == "terminated") return exact ? exact : other;
-  if (pending) return pending;
-  return exact ? exact : other;
+  if (exact) return exact;
+  if (status == "terminated") return other;
+  return pending ? pending : other;
 }
 
 // The invoice holding the latest subscription fee of `sub` (a termination credit note's).
@@ -278,9 +278,12 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
   for (const auto& s : ch.value("subscriptions", ordered_json::array())) {
     auto stored = changed_sub(tx, customer_ext, s);
     if (!stored) continue;
-    (*stored)["status"] = s["status"];
+    // A job bills the past (its snapshot is as of its instant): a start it reports does not
+    // bring back a subscription a later request already ended (an upgrade, a termination).
+    const bool ended_since = string_or(*stored, "status", "") == "terminated" && string_or(s, "status", "") == "active";
+    if (!ended_since) (*stored)["status"] = s["status"];
     if (s.contains("started_at") && !s["started_at"].is_null()) (*stored)["started_at"] = s["started_at"];
-    if (s.contains("terminated_at")) (*stored)["terminated_at"] = s["terminated_at"];
+    if (s.contains("terminated_at") && !ended_since) (*stored)["terminated_at"] = s["terminated_at"];
     save_doc(tx, "subscription", (*stored)["lago_id"].get<std::string>(), *stored, customer_ext,
              string_or(*stored, "external_id", ""));
   }

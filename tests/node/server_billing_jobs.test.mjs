@@ -118,3 +118,51 @@ test('an event on a non-invoiceable charge paid in advance: its fee is kept, wit
   assert.equal(sql("SELECT count(*) FROM docs WHERE kind = 'job' AND key LIKE '%|in_advance_charge|n1'"), '1');
   assert.equal(sql("SELECT count(*) FROM docs WHERE kind = 'advance_job'"), '0', 'the queue is empty');
 });
+
+test('a downgrade back to the plan just left: billing ends the old plan, not its pending successor', async () => {
+  const own = tempDb();
+  const srv = await startServer({ db: own.path, args: ['--now', '2024-03-15T12:00:00Z'] });
+  try {
+    await ok(srv.base, 'POST', '/api/v1/plans', { plan: { code: 'basic', name: 'Basic', interval: 'monthly', amount_cents: 1000, amount_currency: 'USD', pay_in_advance: false, charges: [] } });
+    await ok(srv.base, 'POST', '/api/v1/plans', { plan: { code: 'premium', name: 'Premium', interval: 'yearly', amount_cents: 120000, amount_currency: 'USD', pay_in_advance: true, charges: [] } });
+    await ok(srv.base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'bob', plan_code: 'basic', external_id: 'sub-bob', subscription_at: '2024-02-10T00:00:00Z' } });
+    await ok(srv.base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'bob', plan_code: 'premium', external_id: 'sub-bob' } });  // upgrade now
+    await ok(srv.base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'bob', plan_code: 'basic', external_id: 'sub-bob' } });  // downgrade at 2025-01-01
+    // The upgrade's invoice (issued on the server's tick) names the basic plan that ended.
+    const t0 = Date.now();
+    let invoices = [];
+    while (Date.now() - t0 < 8000) {
+      invoices = (await ok(srv.base, 'GET', '/api/v1/invoices?external_customer_id=bob')).invoices;
+      if (invoices.some((i) => i.issuing_date === '2024-03-15')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(invoices.some((i) => i.issuing_date === '2024-03-15'), JSON.stringify(invoices.map((i) => i.issuing_date)));
+    const all = (await ok(srv.base, 'GET', '/api/v1/subscriptions?external_customer_id=bob&status[]=active&status[]=pending&status[]=terminated')).subscriptions;
+    assert.deepEqual(all.map((s) => [s.plan_code, s.status, s.started_at, s.terminated_at]), [
+      ['basic', 'terminated', '2024-02-10T00:00:00.000Z', '2024-03-15T12:00:00Z'],
+      ['premium', 'active', '2024-03-15T12:00:00.000Z', null],
+      ['basic', 'pending', null, null]]);
+  } finally { await srv.stop(); own.remove(); }
+});
+
+test('a downgrade asked on 03-16 of a subscription started 01-01: earlier periods are billed without it', async () => {
+  const own = tempDb();
+  const srv = await startServer({ db: own.path, args: ['--now', '2024-03-16T00:00:00Z', '--no-billing'] });
+  try {
+    for (const [code, amount] of [['premium_arr', 6200], ['m_arr', 3100]])
+      await ok(srv.base, 'POST', '/api/v1/plans', { plan: { name: code, code, interval: 'monthly', amount_cents: amount, amount_currency: 'USD', pay_in_advance: false, charges: [] } });
+    await ok(srv.base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'e', external_id: 's_e', plan_code: 'premium_arr', subscription_at: '2024-01-01T00:00:00Z' } });
+    await ok(srv.base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'e', external_id: 's_e', plan_code: 'm_arr' } });
+  } finally { await srv.stop(); }
+  const r = spawnSync(serverBin, ['bill', '--db', own.path, '--at', '2024-05-01T00:00:00Z'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).failures, 0, r.stderr);
+  const again = await startServer({ db: own.path, args: ['--now', '2024-05-01T00:00:00Z'] });
+  try {
+    // premium_arr in arrears: January, February, March 6200 each (issued 02-01, 03-01, 04-01);
+    // the downgrade switches at 04-01; m_arr's April in arrears: 3100 on 05-01.
+    const inv = (await ok(again.base, 'GET', '/api/v1/invoices?external_customer_id=e')).invoices;
+    assert.deepEqual(inv.map((i) => [i.issuing_date, i.total_amount_cents]).sort(),
+      [['2024-02-01', 6200], ['2024-03-01', 6200], ['2024-04-01', 6200], ['2024-05-01', 3100]]);
+  } finally { await again.stop(); own.remove(); }
+});
