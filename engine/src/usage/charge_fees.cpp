@@ -11,6 +11,7 @@ void price_fee(ChargeFee& fee, const Charge* charge, const Currency& cur) {
   Decimal unit = fee.model.unit_amount;
   if (amount.is_negative()) amount = Decimal();
   if (unit.is_negative()) unit = Decimal();
+  std::optional<Decimal> exact_cents;
   if (charge && charge->pricing_unit) {
     // §3.12: PU cents rounded to 2 places feed the fiat amount.
     const PricingUnit& pu = *charge->pricing_unit;
@@ -29,9 +30,13 @@ void price_fee(ChargeFee& fee, const Charge* charge, const Currency& cur) {
     fee.pricing_unit_details = d;
     amount = fiat;
     unit = fiat_unit;
+    // The fee's cents from the exact conversion, rounded once to the currency: PU cents × rate
+    // / 100 can need more than 18 places (a rate with 17–18 decimals).
+    exact_cents = Decimal::mul_div(pu_cents, pu.conversion_rate, Decimal(100), cur.exponent) *
+                  Decimal(cur.subunit_to_unit);
   }
   fee.amount = amount;
-  fee.amount_cents = to_cents(cur.to_cents_rounded(amount));
+  fee.amount_cents = to_cents(exact_cents ? *exact_cents : cur.to_cents_rounded(amount));
   fee.precise_amount_cents = cur.to_cents_precise(amount);
   fee.unit_amount_cents = to_cents(cur.to_cents_precise(unit).truncate(0));
   fee.precise_unit_amount = unit;
