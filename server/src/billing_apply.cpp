@@ -8,6 +8,7 @@
 #include "serializers.hpp"
 #include "snapshots.hpp"
 #include "tariff/decimal.hpp"
+#include "webhooks.hpp"
 
 namespace tariff::server {
 namespace billing_jobs {
@@ -210,6 +211,7 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     if (!t.contains("invoice_requires_successful_payment")) t["invoice_requires_successful_payment"] = false;
     if (!t.contains("metadata")) t["metadata"] = ordered_json::array();
     save_doc(tx, "wallet_transaction", t["lago_id"].get<std::string>(), t, t["lago_wallet_id"].get<std::string>());
+    webhooks::wallet_transaction_created(context_at(env, at), tx, t["lago_id"].get<std::string>());
   }
   for (const auto& n : ch.value("credit_notes", ordered_json::array())) {
     if (n["lago_id"].is_string()) {  // an existing note consumed by this invoice
@@ -274,6 +276,7 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     }
     note["items"] = std::move(items);
     save_doc(tx, "credit_note", note["lago_id"].get<std::string>(), note, customer_ext, origin_id);
+    webhooks::credit_note_created(context_at(env, at), tx, note["lago_id"].get<std::string>());
   }
   for (const auto& s : ch.value("subscriptions", ordered_json::array())) {
     auto stored = changed_sub(tx, customer_ext, s);
@@ -284,11 +287,13 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     if (!ended_since) (*stored)["status"] = s["status"];
     if (s.contains("started_at") && !s["started_at"].is_null()) (*stored)["started_at"] = s["started_at"];
     if (s.contains("terminated_at") && !ended_since) (*stored)["terminated_at"] = s["terminated_at"];
+    webhooks::subscription_saving(tx, *stored);  // subscription.started / .terminated
     save_doc(tx, "subscription", (*stored)["lago_id"].get<std::string>(), *stored, customer_ext,
              string_or(*stored, "external_id", ""));
   }
   if (a.issued)
     save_doc(tx, "invoice", a.invoice_id, invoice, customer_ext, string_or(invoice, "issuing_date", ""));
+  if (a.issued) webhooks::invoice_status(context_at(env, at), tx, a.invoice_id);  // invoice.created / .drafted
   // Fees of a non-invoiceable charge paid in advance: created without an invoice (kept, once).
   for (ordered_json f : out.value("fees", ordered_json::array())) {
     f["lago_id"] = env.ids.uuid();

@@ -5,6 +5,7 @@
 #include "billing.hpp"
 #include "resources.hpp"
 #include "serializers.hpp"
+#include "webhooks.hpp"
 #include "tariff/currency.hpp"
 #include "tariff/decimal.hpp"
 
@@ -80,6 +81,7 @@ ordered_json apply_credits(Context& ctx, Transaction& tx, ordered_json& wallet, 
   set_balance(wallet, credits + paid + granted - voided);  // 10 + 5 paid + 2 granted − 1 = 16
   const std::string wallet_id = wallet["lago_id"].get<std::string>();
   for (const auto& t : list) save_doc(tx, "wallet_transaction", t["lago_id"], t, wallet_id);
+  for (const auto& t : list) webhooks::wallet_transaction_created(ctx, tx, t["lago_id"].get<std::string>());  // wallet_transaction.created
   return list;
 }
 
@@ -148,6 +150,7 @@ void add_customers(App& app) {
         if (st == "active" || st == "pending") {
           s["status"] = st == "active" ? "terminated" : "canceled";
           s[st == "active" ? "terminated_at" : "canceled_at"] = ctx.now;
+          webhooks::subscription_saving(tx, s);  // subscription.terminated
           tx.put(Document{d.kind, d.key, d.owner, d.ref, s.dump()});
         }
       }

@@ -30,6 +30,7 @@
 #include <set>
 
 #include "resources.hpp"
+#include "webhooks.hpp"
 
 namespace tariff::server {
 namespace {
@@ -138,6 +139,7 @@ void after_plan_deleted(Transaction& tx, const ordered_json& plan, Context& ctx)
       if (status == "active") {
         s["status"] = "terminated";
         s["terminated_at"] = ctx.now;
+        webhooks::subscription_saving(tx, s);  // subscription.terminated
         return true;
       }
       if (status == "pending") {

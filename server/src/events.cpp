@@ -11,6 +11,7 @@
 #include "billing.hpp"
 #include "resources.hpp"
 #include "serializers.hpp"
+#include "webhooks.hpp"
 
 namespace tariff::server {
 namespace {
@@ -120,6 +121,7 @@ void add_event_routes(App& app) {
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       if (!tx.insert_event(rec)) throw validation("transaction_id", "value_already_exist");
       queue_in_advance_event(tx, rec);  // billing.cpp: a charge paid in advance bills the event
+      webhooks::events_stored(tx, {rec}, ctx.now_us);  // events.errors
     });
     return object_reply("event", serialize_event(parse_stored(rec.body)));
   });
@@ -158,6 +160,7 @@ void add_event_routes(App& app) {
       }
       if (!dup.empty()) throw validation_details(dup);  // rolls back: nothing stored
       for (const auto& r : recs) if (tx.insert_event(r)) queue_in_advance_event(tx, r);  // billing.cpp
+      webhooks::events_stored(tx, recs, ctx.now_us);  // events.errors
     });
     ordered_json out = ordered_json::array();
     for (const auto& r : recs) out.push_back(serialize_event(parse_stored(r.body)));

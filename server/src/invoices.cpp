@@ -10,6 +10,7 @@
 #include "billing_jobs.hpp"
 #include "serializers.hpp"
 #include "resources.hpp"
+#include "webhooks.hpp"
 
 namespace tariff::server {
 namespace {
@@ -194,6 +195,7 @@ Reply void_invoice(Context& ctx) {
     inv["updated_at"] = ctx.now;
     save_doc(tx, "invoice", ctx.params[0], inv, string_or(inv["customer"], "external_id", ""),
              string_or(inv, "issuing_date", ""));
+    webhooks::invoice_status(ctx, tx, ctx.params[0]);  // invoice.voided
     inv = invoice_view(ctx, tx, std::move(inv), true);
   });
   return object_reply("invoice", inv);
@@ -320,6 +322,15 @@ void add_invoice_routes(App& app) {
     return object_reply("credit_note", n);
   });
   app.add("GET", "/api/v1/customers/([^/]+)/past_usage", past_usage);
+}
+
+// webhooks.hpp: the objects a webhook carries, as GET answers them.
+ordered_json invoice_object(const Context& ctx, Transaction& tx, const std::string& invoice_id) {
+  Context c = ctx;
+  return invoice_view(c, tx, load_or_404(tx, "invoice", invoice_id, "invoice"), true);
+}
+ordered_json credit_note_object(Transaction& tx, const std::string& credit_note_id) {
+  return credit_note_view(tx, load_or_404(tx, "credit_note", credit_note_id, "credit_note"));
 }
 
 }  // namespace tariff::server

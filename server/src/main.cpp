@@ -4,10 +4,13 @@
 //   tariff-server [--host 127.0.0.1] [--port 8080] [--db tariff.db] [--web DIR]
 //                 [--mount /prefix=DIR]... [--seed DIR] [--demo] [--now ISO]
 //                 [--rate-limit N] [--rate-burst N] [--max-body BYTES] [--threads N] [--no-billing]
+//                 [--public-url URL] [--webhook-attempts N] [--webhook-retry-base SECONDS]
+//                 [--webhook-retry-max SECONDS] [--webhook-timeout SECONDS]
 //   tariff-server bill --db PATH --at ISO   (run every billing job due at or before ISO, exit)
 // On start and every second the server runs the billing jobs due at its clock (--now or
 // the system clock); see billing.hpp. --no-billing runs no job (a server that only stores and
 // calculates, e.g. for tests of calculations on a state built by hand).
+// A second thread posts the webhooks the changes recorded (webhooks.hpp), every 250 ms.
 // API keys: env TARIFF_API_KEYS (comma-separated); they are never printed.
 // --port 0 picks a free port; the line "listening on http://HOST:PORT" is printed when ready.
 #include <httplib.h>
@@ -23,6 +26,7 @@
 
 #include "app.hpp"
 #include "billing.hpp"
+#include "webhooks.hpp"
 
 using namespace tariff::server;
 
@@ -36,6 +40,8 @@ struct Cli {
   std::string seed;
   int threads = 8;
   bool billing = true;  // --no-billing: no job runs
+  std::string public_url;  // the webhooks' JWT issuer; default http://HOST:PORT
+  webhooks::DeliveryOptions delivery;
   Options options;
 };
 
@@ -44,6 +50,8 @@ struct Cli {
             << "usage: tariff-server [--host H] [--port P] [--db PATH] [--web DIR]\n"
                "       [--mount /prefix=DIR]... [--seed DIR] [--demo] [--now ISO]\n"
                "       [--rate-limit PER_SEC] [--rate-burst N] [--max-body BYTES] [--threads N] [--no-billing]\n"
+               "       [--public-url URL] [--webhook-attempts N] [--webhook-retry-base SECONDS]\n"
+               "       [--webhook-retry-max SECONDS] [--webhook-timeout SECONDS]\n"
                "       tariff-server bill --db PATH --at ISO\n";
   std::exit(64);
 }
@@ -75,6 +83,11 @@ Cli parse(int argc, char** argv) {
     } else if (a == "--seed") c.seed = value(i);
     else if (a == "--demo") c.options.demo = true;
     else if (a == "--no-billing") c.billing = false;
+    else if (a == "--public-url") c.public_url = value(i);
+    else if (a == "--webhook-attempts") c.delivery.attempts = std::max(1, static_cast<int>(number(i)));
+    else if (a == "--webhook-retry-base") c.delivery.retry_base_s = std::max(0.0, number(i));
+    else if (a == "--webhook-retry-max") c.delivery.retry_max_s = std::max(0.0, number(i));
+    else if (a == "--webhook-timeout") c.delivery.timeout_s = std::max(0.001, number(i));
     else if (a == "--now") {
       const std::string v = value(i);
       c.options.fixed_now_us = parse_iso(v);
@@ -242,6 +255,24 @@ int main(int argc, char** argv) {
     ticker.join();
     return 1;
   }
+  // Webhooks: the server's keys exist from the first start on; deliveries run beside billing.
+  cli.delivery.issuer = cli.public_url.empty() ? "http://" + cli.host + ":" + std::to_string(port) : cli.public_url;
+  std::thread courier([&] {
+    try {
+      webhooks::keys(*store);
+    } catch (const std::exception& e) {
+      std::cerr << "tariff-server: webhooks: " << e.what() << "\n";
+    }
+    webhooks::Deliverer deliverer(*store, cli.delivery);
+    while (!stopping) {
+      try {
+        deliverer.run_once([&] { return stopping.load(); });
+      } catch (const std::exception& e) {
+        std::cerr << "tariff-server: webhooks: " << e.what() << "\n";
+      }
+      for (int i = 0; i < 5 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
   std::thread stopper([&svr, sigs] {
     int sig = 0;
     sigwait(&sigs, &sig);
@@ -252,5 +283,6 @@ int main(int argc, char** argv) {
   svr.listen_after_bind();
   stopping = true;
   ticker.join();
+  courier.join();
   return 0;
 }

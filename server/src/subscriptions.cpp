@@ -14,6 +14,7 @@
 #include "resources.hpp"
 #include "tariff/rules.hpp"
 #include "serializers.hpp"
+#include "webhooks.hpp"
 
 namespace tariff::server {
 namespace {
@@ -35,6 +36,7 @@ std::vector<Document> subscriptions_of(Transaction& tx, std::optional<std::strin
 }
 
 void save_sub(Transaction& tx, const ordered_json& s) {
+  webhooks::subscription_saving(tx, s);  // subscription.started / .terminated
   save_doc(tx, "subscription", s["lago_id"], s, string_or(s, "external_customer_id", ""),
            string_or(s, "external_id", ""));
 }

@@ -85,6 +85,20 @@ using Details = std::map<std::string, std::vector<std::string>>;
 std::vector<Details> validate(Resource kind, const nlohmann::json& objects,
                               const nlohmann::json& context, Instant now);
 
+// ---- events that cannot be priced (Lago's Events::PostValidationService) -------------------
+// Transaction ids of stored events (Lago's Event objects: transaction_id, code, properties)
+// that the billable metrics (as stored: code, aggregation_type, field_name, expression,
+// filters) cannot price, each list in event order without repeats (event_errors.cpp).
+struct EventErrors {
+  std::vector<std::string> invalid_code;                  // no metric has the event's code
+  std::vector<std::string> missing_aggregation_property;  // the metric's field absent, or not a number it needs
+  std::vector<std::string> invalid_filter_values;         // a filter key with a value the filter does not list
+  bool empty() const {
+    return invalid_code.empty() && missing_aggregation_property.empty() && invalid_filter_values.empty();
+  }
+};
+EventErrors event_errors(const nlohmann::json& events, const nlohmann::json& billable_metrics);
+
 // Lago's length limits (its model validations), in characters.
 constexpr size_t kCustomerNameMax = 255;
 constexpr size_t kMetadataKeyMax = 20;
