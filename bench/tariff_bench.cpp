@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tariff/engine.hpp"
+#include "tariff/expression.hpp"
 
 namespace {
 
@@ -35,7 +36,31 @@ void run_operation(benchmark::State& state, tariff::Operation op, const std::str
   state.counters["status"] = status;  // 200, or the error status while an operation is missing
 }
 
+// One compiled custom expression (SEMANTICS §2.7) evaluated per event to the text Lago stores
+// in properties[field_name]: the per-event work of a metric with an expression. The same
+// expressions and properties as bench/expression_bench.mjs (tariff in WASM vs lago-expression).
+const char* const kExpressions[][2] = {
+    {"round", "round(event.properties.duration / 60, 2)"},
+    {"arith", "event.properties.a * event.properties.b + 1"},
+    {"concat", "concat(event.properties.region, '-', event.code)"},
+};
+
+void expression_eval(benchmark::State& state, const char* source) {
+  const tariff::expr::Expression e = tariff::expr::Expression::parse(source);
+  const nlohmann::json props = {{"duration", "125.5"}, {"a", "3"}, {"b", "4.25"}, {"region", "eu"}};
+  const tariff::expr::EventFields ev{"calls", tariff::Decimal(int64_t{1710000000}), &props};
+  for (auto _ : state) {
+    std::string out = e.evaluate_to_text(ev);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+
 void register_all() {
+  for (const auto& x : kExpressions) {
+    const char* source = x[1];
+    benchmark::RegisterBenchmark((std::string("expression/") + x[0]).c_str(),
+                                 [source](benchmark::State& s) { expression_eval(s, source); });
+  }
   const tariff::Operation ops[] = {tariff::Operation::preview, tariff::Operation::current_usage,
                                    tariff::Operation::projected_usage,
                                    tariff::Operation::estimate_fees};

@@ -35,6 +35,27 @@ TEST(Decimal, ArithmeticIsExact) {
   EXPECT_EQ((D("-7") / D("2")).to_string(), "-3.5");
 }
 
+TEST(Decimal, DivisionByLargeDivisorsRoundsOnce) {
+  // Divisors of 18.45 and more (raw value past 2^64), worked by hand:
+  // 125.5 / 60 = 2.091666…: the 19th decimal is 6 → …667
+  EXPECT_EQ((D("125.5") / D("60")).to_string(), "2.091666666666666667");
+  EXPECT_EQ((D("10") / D("40")).to_string(), "0.25");
+  EXPECT_EQ((D("1") / D("1000")).to_string(), "0.001");
+  EXPECT_EQ((D("-7") / D("20")).to_string(), "-0.35");
+  // 2 / 30 = 0.0666…: …667
+  EXPECT_EQ((D("2") / D("30")).to_string(), "0.066666666666666667");
+  // 10^-17 / 20 = half of 10^-18: away from zero; 10^-18 / 20 = 0.05 × 10^-18: zero
+  EXPECT_EQ((D("0.00000000000000001") / D("20")).to_string(), "0.000000000000000001");
+  EXPECT_EQ((D("-0.00000000000000001") / D("20")).to_string(), "-0.000000000000000001");
+  EXPECT_EQ((D("0.000000000000000001") / D("20")).to_string(), "0.0");
+  // a divisor with few trailing zero bits: 1 / 19.000000000000000001 = 0.052631578947368421|05… → …421
+  EXPECT_EQ((D("1") / D("19.000000000000000001")).to_string(), "0.052631578947368421");
+  // 3 × 7 / 20 = 1.05; to 1 place half up 1.1, floor 1.0, ceil of −1.05 is −1.0
+  EXPECT_EQ(Decimal::mul_div(D("3"), D("7"), D("20"), 1, RoundingMode::half_up).to_string(), "1.1");
+  EXPECT_EQ(Decimal::mul_div(D("3"), D("7"), D("20"), 1, RoundingMode::floor).to_string(), "1.0");
+  EXPECT_EQ(Decimal::mul_div(D("-3"), D("7"), D("20"), 1, RoundingMode::ceil).to_string(), "-1.0");
+}
+
 TEST(Decimal, RoundsHalfAwayFromZeroAtEveryExponent) {
   EXPECT_EQ(D("1267.5").round(0), D("1268"));
   EXPECT_EQ(D("-1267.5").round(0), D("-1268"));

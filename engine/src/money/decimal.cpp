@@ -2,6 +2,7 @@
 // 256-bit intermediate so that nothing is lost before the final rounding.
 #include "tariff/decimal.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace tariff {
@@ -68,7 +69,9 @@ uint128 to_u128_checked(const U256& n) {
 U256 div_big(const U256& n, uint128 d, uint128* rem) {
   U256 q{0, 0, 0, 0};
   uint128 r = 0;
-  for (int bit = 255; bit >= 0; --bit) {
+  int top = 255;  // from the numerator's highest set bit: the leading zeros add nothing
+  while (top >= 64 && n[top / 64] == 0) top -= 64;
+  for (int bit = top; bit >= 0; --bit) {
     r = (r << 1) | ((n[bit / 64] >> (bit % 64)) & 1U);
     if (r >= d) {
       r -= d;
@@ -77,6 +80,21 @@ U256 div_big(const U256& n, uint128 d, uint128* rem) {
   }
   *rem = r;
   return q;
+}
+
+int ctz_u128(uint128 v) {  // v != 0
+  const uint64_t low = static_cast<uint64_t>(v);
+  return low != 0 ? __builtin_ctzll(low) : 64 + __builtin_ctzll(static_cast<uint64_t>(v >> 64));
+}
+
+void shift_right(U256& n, int k) {  // 0 < k < 256
+  const int limbs = k / 64, bits = k % 64;
+  for (int i = 0; i < 4; ++i) {
+    const int src = i + limbs;
+    uint64_t v = src < 4 ? n[src] >> bits : 0;
+    if (bits != 0 && src + 1 < 4) v |= n[src + 1] << (64 - bits);
+    n[i] = v;
+  }
 }
 
 uint128 pow10_u(int n) {
@@ -207,6 +225,24 @@ namespace {
 // checked: nothing wraps.
 uint128 div_round(U256 n, uint128 d, bool negative, int places, RoundingMode mode) {
   if (d == 0) throw DecimalError("division by zero");
+  if ((d >> 64) != 0) {
+    // n/d = (n/2^k)/(d/2^k) for their common trailing zero bits k, with the same quotient,
+    // and a remainder divided by 2^k, which keeps "zero" and "2·rem ≥ d": the rounding is
+    // unchanged. A whole number of units (raw × 10^18) has at least 18 such bits, so a
+    // divisor like 60 or 1000 then fits 64 bits and takes the short division.
+    int k = d == 0 ? 0 : ctz_u128(d);
+    for (int i = 0; i < 4; ++i) {
+      if (n[i] != 0) {
+        k = std::min(k, 64 * i + __builtin_ctzll(n[i]));
+        break;
+      }
+      if (i == 3) k = 0;  // n = 0
+    }
+    if (k > 0) {
+      shift_right(n, k);
+      d >>= k;
+    }
+  }
   uint128 q, rem;
   if ((d >> 64) == 0) {
     rem = div_small(n, static_cast<uint64_t>(d));

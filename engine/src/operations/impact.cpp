@@ -7,6 +7,7 @@
 
 #include "core/guard.hpp"
 #include "core/json_exact.hpp"
+#include "invoice/pipeline.hpp"
 #include "operations/operations.hpp"
 #include "tariff/decimal.hpp"
 
@@ -22,24 +23,49 @@ struct Priced {
   int64_t total = 0;
 };
 
-// ops::preview over a document, with run()'s mapping of failures (engine.cpp).
+// ops::preview's work without its result document: the parsed snapshot, the preview context
+// and the computed invoice give the total, the currency and the customer's id directly.
+// parse_snapshot moves each event's properties and the request out of the document; the
+// caller restores them when it prices the same document again.
 Priced price(json& doc) {
-  const ordered_json out = ops::preview(doc);
+  const Snapshot s = parse_snapshot(doc, RequestKind::preview);
+  const PreviewContext ctx = build_preview_context(s);
+  const ComputedInvoice inv = compute_invoice(s, ctx);
   Priced p;
-  const ordered_json& invoices = out.at("invoices");
-  for (const auto& inv : invoices) {
-    const ordered_json& t = inv.at("total_amount_cents");
-    p.total = add_cents(p.total, t.get<int64_t>());
-    const std::string cur = inv.at("currency").get<std::string>();
-    if (p.currency.empty()) p.currency = cur;
-    else if (cur != p.currency)
-      throw Failure(Error::validation("invoices.currency", "currencies_does_not_match"));
-    const ordered_json& c = inv.at("customer");
-    if (!p.external_customer_id && c.is_object() && c.contains("external_id") &&
-        c["external_id"].is_string())
-      p.external_customer_id = c["external_id"].get<std::string>();
-  }
+  p.total = inv.total;
+  p.currency = std::string(ctx.currency.code);
+  if (const auto it = ctx.customer.find("external_id"); it != ctx.customer.end() && it->is_string())
+    p.external_customer_id = it->get<std::string>();
   return p;
+}
+
+// What parse_snapshot takes out of a document (events' properties, the request), kept aside
+// so that the document can be priced a second time without copying the rest of it.
+struct Consumed {
+  std::vector<std::pair<size_t, json>> properties;
+  std::optional<json> request;
+};
+
+Consumed keep_consumed(const json& doc) {
+  Consumed c;
+  if (!doc.is_object()) return c;
+  if (const auto it = doc.find("request"); it != doc.end()) c.request = *it;
+  const auto ev = doc.find("events");
+  if (ev == doc.end() || !ev->is_array()) return c;
+  for (size_t i = 0; i < ev->size(); ++i) {
+    const json& e = (*ev)[i];
+    if (!e.is_object()) continue;
+    if (const auto p = e.find("properties"); p != e.end()) c.properties.emplace_back(i, *p);
+  }
+  return c;
+}
+
+void restore_consumed(json& doc, Consumed&& c) {
+  if (!doc.is_object()) return;
+  if (c.request) doc["request"] = std::move(*c.request);
+  const auto ev = doc.find("events");
+  if (ev == doc.end() || !ev->is_array()) return;
+  for (auto& [i, props] : c.properties) (*ev)[i]["properties"] = std::move(props);
 }
 
 void replace_plans(json& doc, const PlanChange& change) {
@@ -105,10 +131,11 @@ ImpactOutcome price_change(std::string_view snapshot_json, const PlanChange& cha
       out.error = *e;
       return out;
     }
-    json proposed = doc;  // preview may consume its document (events are moved)
-    replace_plans(proposed, change);
+    Consumed consumed = keep_consumed(doc);
     const Priced before = price(doc);
-    const Priced after = price(proposed);
+    restore_consumed(doc, std::move(consumed));
+    replace_plans(doc, change);
+    const Priced after = price(doc);
     if (!before.currency.empty() && !after.currency.empty() && before.currency != after.currency)
       throw Failure(Error::validation("plans.amount_currency", "currencies_does_not_match"));
     CustomerImpact row;

@@ -1,0 +1,119 @@
+// Custom-expression metrics (SEMANTICS §2.7): tariff's compiled expressions against Lago's own
+// evaluator, `lago-expression` (npm, Rust compiled to WASM), in the same Node process.
+//
+//   lago-expression: parseExpression() before the clock (its JS API consumes an Expression
+//     on evaluation, so one is parsed per event, untimed), then evaluateExpression(expr,
+//     code, timestamp, properties) per event, timed;
+//   tariff (WASM, build-wasm/): current_usage over N events of a metric with the expression,
+//     minus current_usage over the same events carrying the result already (the metric
+//     without expression), divided by N: the per-event cost of reading the expression's
+//     inputs, evaluating it exactly and storing its text, inside a real calculation.
+// Both snapshots must give the same usage (the values stored in the second one are
+// lago-expression's own results): the run fails otherwise. Best of --repeat (5) each.
+//   node bench/expression_bench.mjs [--wasm-dir build-wasm] [--events 10000] [--repeat 5]
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTariff } from '../node/index.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
+  (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const wasmDir = args['wasm-dir'] ?? process.env.TARIFF_WASM_DIR ?? join(HERE, '..', 'build-wasm');
+const N = Number(args.events ?? 10000);
+const REPEAT = Number(args.repeat ?? 5);
+
+// lago-expression is built for bundlers (it imports its .wasm as a module): instantiate it here.
+async function lagoExpression() {
+  const require = createRequire(import.meta.url);
+  const js = require.resolve('lago-expression/index_bg.js');
+  const bg = await import(js);
+  const bytes = readFileSync(join(dirname(js), 'index_bg.wasm'));
+  const { instance } = await WebAssembly.instantiate(bytes, { './index_bg.js': bg });
+  bg.__wbg_set_wasm(instance.exports);
+  instance.exports.__wbindgen_start();
+  return bg;
+}
+
+const EXPRESSIONS = [
+  { name: 'round', source: 'round(event.properties.duration / 60, 2)', aggregation: 'sum_agg' },
+  { name: 'arith', source: 'event.properties.a * event.properties.b + 1', aggregation: 'sum_agg' },
+  { name: 'concat', source: "concat(event.properties.region, '-', event.code)", aggregation: 'unique_count_agg' },
+];
+const TS = 1709856000;  // 2024-03-08T00:00:00Z
+const properties = (i) => ({ duration: `${60 + (i % 977)}.${i % 10}`, a: String(1 + (i % 13)),
+  b: `${i % 7}.25`, region: ['eu', 'us', 'ap'][i % 3] });
+
+function snapshot(x, events, withExpression) {
+  return {
+    now: '2024-03-15T12:00:00Z',
+    organization: { timezone: 'UTC', default_currency: 'USD' },
+    billable_metrics: [{ code: 'calls', name: 'Calls', aggregation_type: x.aggregation, field_name: 'value',
+      ...(withExpression ? { expression: x.source } : {}) }],
+    plans: [{ code: 'p', name: 'P', interval: 'monthly', amount_cents: 0, amount_currency: 'USD',
+      pay_in_advance: false, charges: [{ billable_metric_code: 'calls', charge_model: 'standard',
+        properties: { amount: '1' } }] }],
+    customer: { external_id: 'c', currency: 'USD' },
+    subscriptions: [{ external_id: 's', external_customer_id: 'c', plan_code: 'p', billing_time: 'calendar',
+      subscription_at: '2024-01-01T00:00:00Z', started_at: '2024-01-01T00:00:00Z', status: 'active' }],
+    events,
+    request: { external_subscription_id: 's' },
+  };
+}
+
+// lago-expression hands a number back as a JS double: its text at 15 significant digits is
+// the decimal it computed (these results have at most 8).
+const text = (v) => (typeof v === 'number' ? String(Number(v.toPrecision(15))) : String(v));
+
+function best(fn) {
+  fn();
+  let min = Infinity;
+  for (let r = 0; r < REPEAT; r++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    min = Math.min(min, Number(process.hrtime.bigint() - t0));
+  }
+  return min;
+}
+
+const lago = await lagoExpression();
+const tariff = await createTariff({ wasmDir });
+const rows = [];
+for (const x of EXPRESSIONS) {
+  const props = Array.from({ length: N }, (_, i) => properties(i));
+  // lago-expression, per event, on expressions parsed before the clock.
+  let results = [];
+  let evalOnly = Infinity;
+  for (let r = 0; r <= REPEAT; r++) {  // the first round warms up
+    const parsed = props.map(() => lago.parseExpression(x.source));
+    const out = new Array(N);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < N; i++) out[i] = lago.evaluateExpression(parsed[i], 'calls', BigInt(TS), props[i]);
+    if (r > 0) evalOnly = Math.min(evalOnly, Number(process.hrtime.bigint() - t0) / N);
+    results = out;
+  }
+  const event = (i, p) => ({ transaction_id: `t${i}`, external_subscription_id: 's', code: 'calls',
+    timestamp: TS + (i % 600), properties: p });
+  // Same instant for every event in lago's call above: timestamp does not enter these expressions.
+  const withExpr = JSON.stringify(snapshot(x, props.map((p, i) => event(i, p)), true));
+  const precomputed = JSON.stringify(snapshot(x, props.map((p, i) => event(i, { ...p, value: text(results[i]) })), false));
+  const a = tariff.run('current_usage', withExpr);
+  const b = tariff.run('current_usage', precomputed);
+  const units = (r) => JSON.parse(r.body).customer_usage?.charges_usage?.[0]?.units;
+  if (a.status !== 200 || b.status !== 200 || units(a) !== units(b))
+    throw new Error(`${x.name}: tariff ${a.status} ${units(a)} vs lago-expression's values ${b.status} ${units(b)}: ${a.body.slice(0, 300)}`);
+  const tExpr = best(() => tariff.run('current_usage', withExpr));
+  const tBase = best(() => tariff.run('current_usage', precomputed));
+  const tariffNs = Math.max(tExpr - tBase, 0) / N;
+  rows.push({ name: x.name, source: x.source, events: N, units: units(a),
+    lago_expression_ns_per_event: evalOnly, tariff_wasm_ns_per_event: tariffNs,
+    tariff_wasm_current_usage_ms: tExpr / 1e6, tariff_wasm_current_usage_precomputed_ms: tBase / 1e6,
+    ratio: evalOnly / tariffNs });
+}
+
+console.log('| expression | lago-expression (ns/event) | tariff WASM (ns/event) | ratio |');
+console.log('|---|---|---|---|');
+for (const r of rows)
+  console.log(`| \`${r.source}\` | ${r.lago_expression_ns_per_event.toFixed(0)} | ${r.tariff_wasm_ns_per_event.toFixed(0)} | ${r.ratio.toFixed(1)}× |`);
+console.log(JSON.stringify({ events: N, rows }, null, 2));
