@@ -1,12 +1,14 @@
 // tariff-server: the HTTP edge. Parses options, opens the store, wires cpp-httplib to App
 // (every route goes through App::handle), serves static directories, stops on SIGINT/SIGTERM.
 //
-//   tariff-server [--host 127.0.0.1] [--port 8080] [--db tariff.db] [--web DIR]
+//   tariff-server [--host 127.0.0.1] [--port 8080] [--db tariff.db|postgresql://…] [--web DIR]
 //                 [--mount /prefix=DIR]... [--seed DIR] [--demo] [--now ISO]
 //                 [--rate-limit N] [--rate-burst N] [--max-body BYTES] [--threads N] [--no-billing]
 //                 [--public-url URL] [--webhook-attempts N] [--webhook-retry-base SECONDS]
 //                 [--webhook-retry-max SECONDS] [--webhook-timeout SECONDS]
 //   tariff-server bill --db PATH --at ISO   (run every billing job due at or before ISO, exit)
+// --db: a SQLite file path, or a PostgreSQL URL (postgresql://user@host:port/dbname), which
+// several servers may share (store.hpp); their billing ticks take turns (Store::try_exclusive).
 // On start and every second the server runs the billing jobs due at its clock (--now or
 // the system clock); see billing.hpp. --no-billing runs no job (a server that only stores and
 // calculates, e.g. for tests of calculations on a state built by hand).
@@ -47,7 +49,7 @@ struct Cli {
 
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "tariff-server: " << why << "\n"
-            << "usage: tariff-server [--host H] [--port P] [--db PATH] [--web DIR]\n"
+            << "usage: tariff-server [--host H] [--port P] [--db PATH|postgresql://URL] [--web DIR]\n"
                "       [--mount /prefix=DIR]... [--seed DIR] [--demo] [--now ISO]\n"
                "       [--rate-limit PER_SEC] [--rate-burst N] [--max-body BYTES] [--threads N] [--no-billing]\n"
                "       [--public-url URL] [--webhook-attempts N] [--webhook-retry-base SECONDS]\n"
@@ -142,7 +144,7 @@ int bill_command(int argc, char** argv) {
   }
   if (!at) usage("bill needs --at INSTANT");
   try {
-    auto store = open_sqlite_store(db);
+    auto store = open_store(db);
     IdSource ids;
     Options options;
     const BillingRun r = run_due_jobs(*store, ids, options, *at);
@@ -168,7 +170,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<Store> store;
   try {
-    store = open_sqlite_store(cli.db);
+    store = open_store(cli.db);
   } catch (const std::exception& e) {
     std::cerr << "tariff-server: " << e.what() << "\n";
     return 1;
@@ -191,7 +193,8 @@ int main(int argc, char** argv) {
     return cli.options.fixed_now_us ? *cli.options.fixed_now_us : clock_now_us();
   };
   if (cli.billing) try {
-    const BillingRun r = run_due_jobs(*store, app.ids(), cli.options, billing_clock());
+    BillingRun r;
+    store->try_exclusive("billing", [&] { r = run_due_jobs(*store, app.ids(), cli.options, billing_clock()); });
     if (r.jobs > 0 || r.failures > 0)
       std::cerr << "tariff-server: billing: " << r.jobs << " jobs, " << r.invoices << " invoices, " << r.failures
                 << " failures\n";
@@ -204,7 +207,9 @@ int main(int argc, char** argv) {
       for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (stopping) break;
       try {
-        run_due_jobs(*store, app.ids(), cli.options, billing_clock(), [&] { return stopping.load(); });
+        store->try_exclusive("billing", [&] {
+          run_due_jobs(*store, app.ids(), cli.options, billing_clock(), [&] { return stopping.load(); });
+        });
       } catch (const std::exception& e) {
         std::cerr << "tariff-server: billing: " << e.what() << "\n";
       }

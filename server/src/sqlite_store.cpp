@@ -5,19 +5,25 @@
 // returns, so an acknowledged write survives a crash or a SIGKILL.
 //   docs(kind, key) PRIMARY KEY, seq gives creation order, owner/ref indexed
 //   events(seq) with UNIQUE(external_subscription_id, transaction_id)
+//   schema_migrations(version): the versions applied (kMigrations, applied on open)
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include "store.hpp"
 
 namespace tariff::server {
 namespace {
 
-const char* kSchema = R"sql(
+// Version N's statements; a version is applied once, in its own transaction, in order.
+// Version 1 is the schema every database had before versioning: "IF NOT EXISTS" lets a file
+// made before schema_migrations existed record it without change.
+const std::vector<std::pair<int, const char*>> kMigrations = {
+    {1, R"sql(
 CREATE TABLE IF NOT EXISTS docs (
   seq   INTEGER PRIMARY KEY AUTOINCREMENT,
   kind  TEXT NOT NULL,
@@ -40,7 +46,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_sub_ts ON events(external_subscription_id, ts_us);
 CREATE INDEX IF NOT EXISTS events_tx ON events(transaction_id);
-)sql";
+)sql"},
+};
 
 [[noreturn]] void fail(sqlite3* db, const char* what) {
   throw std::runtime_error(std::string("sqlite: ") + what + ": " + sqlite3_errmsg(db));
@@ -116,7 +123,13 @@ class SqliteStore final : public Store {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");
     exec("PRAGMA foreign_keys=ON");
-    exec(kSchema);
+    try {
+      migrate();
+    } catch (...) {
+      for (auto& [sql, st] : cache_) sqlite3_finalize(st);
+      sqlite3_close(db_);
+      throw;
+    }
   }
   ~SqliteStore() override {
     for (auto& [sql, s] : cache_) sqlite3_finalize(s);
@@ -159,6 +172,37 @@ class SqliteStore final : public Store {
       std::string msg = err ? err : "?";
       sqlite3_free(err);
       throw std::runtime_error(std::string("sqlite: ") + msg);
+    }
+  }
+
+  // Applies every migration newer than the file's version, each in one IMMEDIATE transaction
+  // (a second process opening the same file waits, then finds it done).
+  void migrate() {
+    const int latest = kMigrations.back().first;
+    exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+         "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
+    for (const auto& [version, sql] : kMigrations) {
+      exec("BEGIN IMMEDIATE");
+      try {
+        int64_t current = 0;
+        {
+          auto s = prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+          if (s.row()) current = s.col_int(0);
+        }
+        if (current > latest)
+          throw std::runtime_error("sqlite: the database's schema is version " + std::to_string(current) +
+                                   ", newer than this server's (" + std::to_string(latest) + ")");
+        if (version > current) {
+          exec(sql);
+          auto s = prepare("INSERT INTO schema_migrations(version) VALUES (?1)");
+          s.integer(1, version);
+          s.row();
+        }
+        exec("COMMIT");
+      } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+      }
     }
   }
 

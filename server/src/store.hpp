@@ -7,7 +7,12 @@
 // handlers can list by them without scanning. Everything happens inside transact(): a write
 // transaction is serialised, commits when the callback returns and rolls back when it throws,
 // and transact() returns only after the commit is durable. Nothing above this header knows
-// which database sits below (SQLite today; PostgreSQL later).
+// which database sits below (SQLite or PostgreSQL).
+//
+// Both stores version their schema (table schema_migrations: one row per version applied;
+// version 1 is the schema of docs + events). Opening a store applies the missing versions in
+// order; a database from before versioning records version 1; a database newer than the
+// server is refused.
 #pragma once
 
 #include <cstdint>
@@ -87,9 +92,27 @@ class Store {
   // Runs fn inside one transaction. Write: commit (durably) on return, roll back on throw,
   // the exception propagates. Read: a consistent view; writes are refused.
   virtual void transact(Mode mode, const std::function<void(Transaction&)>& fn) = 0;
+  // Runs fn unless another holder of `name` (in any process on this database) is running it:
+  // false, fn not run. For work that several servers on one database must not do at once
+  // (the clock's billing pass). fn runs its own transactions. SQLite: always runs fn (one
+  // server per file; its jobs are made idempotent by their ledger rows).
+  virtual bool try_exclusive(std::string_view name, const std::function<void()>& fn) {
+    (void)name;
+    fn();
+    return true;
+  }
 };
 
 // SQLite: one file, WAL, synchronous=FULL. Throws std::runtime_error if it cannot open.
 std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+
+// PostgreSQL (libpq): a connection string or URI ("postgresql://user@host:port/db"). Several
+// servers may share the database: writes are serialised across them (one advisory lock), reads
+// are snapshots that run beside writes. Throws std::runtime_error if it cannot connect.
+std::unique_ptr<Store> open_postgres_store(const std::string& conninfo);
+
+// "postgresql://…" or "postgres://…" opens PostgreSQL; anything else is a SQLite file path.
+std::unique_ptr<Store> open_store(const std::string& db);
+bool is_postgres_url(const std::string& db);
 
 }  // namespace tariff::server

@@ -1,8 +1,12 @@
 // Test and benchmark harness for tariff-server: start the real binary on a free loopback
 // port with a temporary SQLite file, talk to it over HTTP, run the CLI on a snapshot.
 // Used by tests/node/server_*.test.mjs and bench/server/.
+//
+// Store: env TARIFF_TEST_STORE=postgresql://user@host:port/db (a cluster's maintenance
+// database, e.g. from scripts/pgtmp) makes every tempDb() a fresh PostgreSQL database on that
+// cluster instead of a SQLite file; unset = SQLite. `storeKind` says which.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +22,79 @@ export const API_KEY = 'test-key-0123456789';
 // Lago's OpenAPI document, read and checked once per process before any request is timed.
 validator();
 
-export function tempDb() {
+const pgAdmin = process.env.TARIFF_TEST_STORE || '';
+export const storeKind = pgAdmin ? 'postgresql' : 'sqlite';
+
+function psql(url, sql) {
+  const r = spawnSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { encoding: 'utf8' });
+  if (r.error) throw r.error;
+  return r;
+}
+
+// In each PostgreSQL test database, SQLite's functions that tests' hand-made SQL uses
+// (json_extract, json_set on a top-level key keeping the key order, group_concat), so that one
+// statement runs on either store through sqlQuery(). The server never calls them.
+const pgTestFunctions = `
+CREATE FUNCTION json_extract(body text, path text) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT (body::json) #>> string_to_array(substr(path, 3), '.') $$;
+CREATE FUNCTION json_set(body text, path text, val text) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT json_object_agg(k, CASE WHEN k = substr(path, 3) THEN to_json(val) ELSE v END ORDER BY n)::text
+        FROM json_each(body::json) WITH ORDINALITY AS e(k, v, n) $$;
+CREATE FUNCTION tariff_group_concat(a text, b text) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a ELSE a || ',' || b END $$;
+CREATE AGGREGATE group_concat(text) (SFUNC = tariff_group_concat, STYPE = text);`;
+
+// The PostgreSQL cluster tests use: TARIFF_TEST_STORE's, or else a private one started once
+// for this process (scripts/pgtmp) and stopped when the process exits. Throws when none can run.
+let ownCluster = null;
+export function pgAdminUrl() {
+  if (pgAdmin) return pgAdmin;
+  if (!ownCluster) {
+    const r = spawnSync('bash', [join(root, 'scripts/pgtmp'), 'start'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`cannot start a PostgreSQL cluster: ${r.stderr}`);
+    const env = Object.fromEntries([...r.stdout.matchAll(/export (\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+    ownCluster = { url: env.TARIFF_TEST_STORE, data: env.TARIFF_PG_DATA };
+    process.on('exit', () => spawnSync('bash', [join(root, 'scripts/pgtmp'), 'stop', ownCluster.data]));
+  }
+  return ownCluster.url;
+}
+
+// A fresh store: {path (the --db value), remove()}. SQLite: a file in a new temporary
+// directory; PostgreSQL: a new database on TARIFF_TEST_STORE's cluster, dropped by remove().
+// kind ('sqlite' | 'postgresql', default storeKind) asks for one store whatever the env says.
+export function tempDb({ kind = storeKind } = {}) {
+  if (kind === 'postgresql') {
+    const pgAdmin = pgAdminUrl();
+    const name = `tariff_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+    const url = new URL(pgAdmin);
+    url.pathname = `/${name}`;
+    const made = psql(pgAdmin, `CREATE DATABASE ${name}`);
+    if (made.status !== 0) throw new Error(`CREATE DATABASE ${name}: ${made.stderr}`);
+    const fns = psql(url.href, pgTestFunctions);
+    if (fns.status !== 0) throw new Error(`test functions: ${fns.stderr}`);
+    return { path: url.href, remove: () => { psql(pgAdmin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } };
+  }
   const dir = mkdtempSync(join(tmpdir(), 'tariff-server-'));
   return { dir, path: join(dir, 'tariff.db'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+// One SQL statement on a store made by tempDb() (sqlite3 or psql, unaligned, no headers):
+// {status, stdout, stderr}, as spawnSync gives them.
+export function sqlQuery(db, sql) {
+  return isPg(db) ? psql(db, sql) : spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
+}
+
+// Bytes of write-ahead log written so far (SQLite: the -wal file; PostgreSQL: the cluster's
+// WAL position): lets a crash test kill a process once it has committed some work.
+export function walBytes(db) {
+  if (!isPg(db)) {
+    const wal = `${db}-wal`;
+    return existsSync(wal) ? statSync(wal).size : 0;
+  }
+  return Number(psql(db, "SELECT pg_current_wal_insert_lsn() - '0/0'").stdout.trim());
+}
+
+const isPg = (db) => /^postgres(ql)?:\/\//.test(db);
 
 // Starts the server; resolves once it printed "listening on http://127.0.0.1:PORT".
 export async function startServer({ db, args = [], keys = [API_KEY], timeoutMs = 10000 } = {}) {

@@ -1,18 +1,18 @@
 // Billing jobs: a job that fails for one subscription is recorded and retried without blocking
 // the others; the running server bills on its own clock (a tick after a termination).
 //
-// The failure is made by hand in the stored row (sqlite3 CLI): the subscription names a plan that
+// The failure is made by hand in the stored row (sqlite3 or psql: harness sqlQuery): the subscription names a plan that
 // does not exist, which no API call can produce — it stands for any row the engine refuses.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { startServer, tempDb, call, serverBin } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, serverBin, sqlQuery } from '../../server/testing/harness.mjs';
 
 const db = tempDb();
 after(() => db.remove());
 
 const sql = (q) => {
-  const r = spawnSync('sqlite3', [db.path, q], { encoding: 'utf8' });
+  const r = sqlQuery(db.path, q);
   assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
   return r.stdout.trim();
 };
@@ -93,7 +93,7 @@ test('two billing runs at once on the same file: every invoice once', async () =
     assert.deepEqual([a.code, b.code], [0, 0]);
     // 30 customers × (01-01 start + 02-01 + 03-01 + 04-01) = 120, shared between the two runs.
     assert.equal(a.out.invoices + b.out.invoices, 120);
-    const q = (s) => spawnSync('sqlite3', [db2.path, s], { encoding: 'utf8' }).stdout.trim();
+    const q = (s) => sqlQuery(db2.path, s).stdout.trim();
     assert.equal(q("SELECT count(*) FROM docs WHERE kind = 'invoice'"), '120');
     assert.equal(q("SELECT count(DISTINCT json_extract(body, '$.number')) FROM docs WHERE kind = 'invoice'"), '120');
     assert.equal(q("SELECT max(json_extract(body, '$.sequential_id')) FROM docs WHERE kind = 'invoice'"), '4');

@@ -1,0 +1,382 @@
+// PostgreSQL implementation of Store (store.hpp), on libpq: the only file that includes libpq-fe.h.
+//
+// Same semantics as the SQLite store, for any number of server processes on one database:
+//   - write transactions are serialised across every process by one transaction-scoped
+//     advisory lock taken first (READ COMMITTED under that lock: each statement sees every
+//     write committed before the lock was granted, and nothing else commits until we do), so
+//     a read-modify-write can never lose an update and a billing job's ledger check sees the
+//     other process's ledger row;
+//   - read transactions are REPEATABLE READ READ ONLY snapshots and run concurrently with
+//     writes (a calculation never waits for ingestion, nor ingestion for a calculation);
+//   - COMMIT returns after the WAL is flushed (synchronous_commit=on forced per session);
+//   - creation order is a BIGSERIAL taken under the write lock, so it is commit order.
+// Connections are pooled (one per concurrent transaction); statements are prepared once per
+// connection. The schema is versioned (schema_migrations), migrated on open under an
+// advisory lock so that servers starting together migrate once.
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include "store.hpp"
+
+namespace tariff::server {
+namespace {
+
+constexpr const char* kWriteLock = "7236401";      // pg_advisory_xact_lock key: the write lock
+constexpr const char* kMigrateLock = "7236402";    // pg_advisory_lock key: migrations
+constexpr int64_t kJobLockBase = 7236500;          // + hash: Store::try_exclusive names
+
+// Version N's statements; a version is applied once, in its own transaction, in order.
+// Version 1 is the schema every database had before versioning: "IF NOT EXISTS" lets a
+// database made before schema_migrations existed record it without change.
+const std::vector<std::pair<int, const char*>> kMigrations = {
+    {1, R"sql(
+CREATE TABLE IF NOT EXISTS docs (
+  seq   BIGSERIAL PRIMARY KEY,
+  kind  TEXT NOT NULL,
+  key   TEXT NOT NULL,
+  owner TEXT NOT NULL DEFAULT '',
+  ref   TEXT NOT NULL DEFAULT '',
+  body  TEXT NOT NULL,
+  UNIQUE (kind, key)
+);
+CREATE INDEX IF NOT EXISTS docs_owner ON docs(kind, owner, seq);
+CREATE INDEX IF NOT EXISTS docs_ref ON docs(kind, ref, seq);
+CREATE INDEX IF NOT EXISTS docs_kind ON docs(kind, seq);
+CREATE TABLE IF NOT EXISTS events (
+  seq   BIGSERIAL PRIMARY KEY,
+  external_subscription_id TEXT NOT NULL,
+  transaction_id TEXT NOT NULL,
+  code  TEXT NOT NULL,
+  ts_us BIGINT NOT NULL,
+  body  TEXT NOT NULL,
+  UNIQUE (external_subscription_id, transaction_id)
+);
+CREATE INDEX IF NOT EXISTS events_sub_ts ON events(external_subscription_id, ts_us, seq);
+CREATE INDEX IF NOT EXISTS events_tx ON events(transaction_id, seq);
+)sql"},
+};
+
+using Param = std::optional<std::string>;
+
+// One query's result; frees itself.
+class Result {
+ public:
+  explicit Result(PGresult* r) : r_(r) {}
+  Result(Result&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
+  Result(const Result&) = delete;
+  ~Result() { PQclear(r_); }
+  int rows() const { return PQntuples(r_); }
+  std::string text(int row, int col) const {
+    return std::string(PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col)));
+  }
+  int64_t integer(int row, int col) const { return std::stoll(PQgetvalue(r_, row, col)); }
+  bool is_null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
+  int64_t affected() const {
+    const char* n = PQcmdTuples(r_);
+    return n && *n ? std::stoll(n) : 0;
+  }
+
+ private:
+  PGresult* r_;
+};
+
+// One connection and its prepared statements.
+class Conn {
+ public:
+  explicit Conn(const std::string& conninfo) : c_(PQconnectdb(conninfo.c_str())) {
+    if (!c_ || PQstatus(c_) != CONNECTION_OK) {
+      const std::string msg = c_ ? PQerrorMessage(c_) : "out of memory";
+      PQfinish(c_);
+      throw std::runtime_error("postgresql: cannot connect: " + msg);
+    }
+    exec("SET synchronous_commit = on");
+    exec("SET client_min_messages = warning");
+  }
+  ~Conn() { PQfinish(c_); }
+  Conn(const Conn&) = delete;
+
+  bool ok() const { return PQstatus(c_) == CONNECTION_OK; }
+
+  Result exec(const std::string& sql) { return check(PQexec(c_, sql.c_str()), sql); }
+
+  Result run(const std::string& sql, const std::vector<Param>& params) {
+    auto it = prepared_.find(sql);
+    if (it == prepared_.end()) {
+      const std::string name = "s" + std::to_string(prepared_.size());
+      check(PQprepare(c_, name.c_str(), sql.c_str(), 0, nullptr), sql);
+      it = prepared_.emplace(sql, name).first;
+    }
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    for (const auto& p : params) {
+      values.push_back(p ? p->data() : nullptr);
+      lengths.push_back(p ? static_cast<int>(p->size()) : 0);
+    }
+    return check(PQexecPrepared(c_, it->second.c_str(), static_cast<int>(params.size()), values.data(),
+                                lengths.data(), nullptr, 0),
+                 sql);
+  }
+
+ private:
+  Result check(PGresult* r, const std::string& sql) {
+    const auto st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Result(r);
+    std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
+    PQclear(r);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    throw std::runtime_error("postgresql: " + msg + " (" + sql.substr(0, 80) + ")");
+  }
+
+  PGconn* c_;
+  std::map<std::string, std::string> prepared_;  // SQL text -> statement name
+};
+
+std::string num(int64_t v) { return std::to_string(v); }
+
+class PgTransaction final : public Transaction {
+ public:
+  PgTransaction(Conn& c, bool writable) : c_(c), writable_(writable) {}
+
+  std::optional<Document> get(std::string_view kind, std::string_view key) override {
+    auto r = c_.run("SELECT owner, ref, body FROM docs WHERE kind = $1 AND key = $2",
+                    {std::string(kind), std::string(key)});
+    if (r.rows() == 0) return std::nullopt;
+    return Document{std::string(kind), std::string(key), r.text(0, 0), r.text(0, 1), r.text(0, 2)};
+  }
+
+  void put(const Document& d) override {
+    require_write();
+    c_.run("INSERT INTO docs(kind, key, owner, ref, body) VALUES ($1, $2, $3, $4, $5) "
+           "ON CONFLICT (kind, key) DO UPDATE SET owner = excluded.owner, ref = excluded.ref, "
+           "body = excluded.body",
+           {d.kind, d.key, d.owner, d.ref, d.body});
+  }
+
+  bool remove(std::string_view kind, std::string_view key) override {
+    require_write();
+    return c_.run("DELETE FROM docs WHERE kind = $1 AND key = $2", {std::string(kind), std::string(key)})
+               .affected() > 0;
+  }
+
+  DocumentPage list(const DocumentQuery& q) override {
+    std::string where = "kind = $1";
+    std::vector<Param> params{q.kind};
+    if (q.owner) {
+      params.push_back(*q.owner);
+      where += " AND owner = $" + num(static_cast<int64_t>(params.size()));
+    }
+    if (q.ref) {
+      params.push_back(*q.ref);
+      where += " AND ref = $" + num(static_cast<int64_t>(params.size()));
+    }
+    DocumentPage page;
+    page.total = c_.run("SELECT count(*) FROM docs WHERE " + where, params).integer(0, 0);
+    const auto n = params.size();
+    params.push_back(q.limit < 0 ? Param() : Param(num(q.limit)));
+    params.push_back(num(std::max<int64_t>(0, q.offset)));
+    auto r = c_.run("SELECT key, owner, ref, body FROM docs WHERE " + where + " ORDER BY seq LIMIT $" +
+                        num(static_cast<int64_t>(n + 1)) + "::bigint OFFSET $" + num(static_cast<int64_t>(n + 2)) +
+                        "::bigint",
+                    params);
+    for (int i = 0; i < r.rows(); ++i)
+      page.items.push_back(Document{q.kind, r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)});
+    return page;
+  }
+
+  bool insert_event(const EventRecord& e) override {
+    require_write();
+    return c_.run("INSERT INTO events(external_subscription_id, transaction_id, code, ts_us, body) "
+                  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                  {e.external_subscription_id, e.transaction_id, e.code, num(e.timestamp_us), e.body})
+               .affected() > 0;
+  }
+
+  bool has_event(std::string_view sub, std::string_view tx) override {
+    return c_.run("SELECT 1 FROM events WHERE external_subscription_id = $1 AND transaction_id = $2",
+                  {std::string(sub), std::string(tx)})
+               .rows() > 0;
+  }
+
+  std::optional<EventRecord> find_event(std::string_view tx) override {
+    auto r = c_.run("SELECT external_subscription_id, code, ts_us, body FROM events WHERE transaction_id = $1 "
+                    "ORDER BY seq DESC LIMIT 1",
+                    {std::string(tx)});
+    if (r.rows() == 0) return std::nullopt;
+    return EventRecord{r.text(0, 0), std::string(tx), r.text(0, 1), r.integer(0, 2), r.text(0, 3)};
+  }
+
+  // As the SQLite store: one subscription at a time (each by timestamp, then arrival), in the
+  // order the ids are given; an empty list = every event.
+  EventPage events(const EventQuery& q) override {
+    EventPage page;
+    std::vector<std::optional<std::string>> subs;
+    if (q.external_subscription_ids.empty()) subs.push_back(std::nullopt);
+    for (const auto& id : q.external_subscription_ids) subs.push_back(id);
+    const bool paged = q.offset > 0 || q.limit >= 0;
+    const bool in_sql = subs.size() == 1;
+    for (const auto& sub : subs) {
+      std::vector<Param> params;
+      std::string where = "TRUE";
+      auto add = [&](const std::string& cond, std::string v) {
+        params.push_back(std::move(v));
+        where += " AND " + cond + " $" + num(static_cast<int64_t>(params.size()));
+      };
+      if (sub) add("external_subscription_id =", *sub);
+      if (q.from_us) add("ts_us >=", num(*q.from_us));
+      if (q.code) add("code =", *q.code);
+      page.total += c_.run("SELECT count(*) FROM events WHERE " + where, params).integer(0, 0);
+      const auto n = static_cast<int64_t>(params.size());
+      params.push_back(in_sql && q.limit >= 0 ? Param(num(q.limit)) : Param());
+      params.push_back(num(in_sql ? std::max<int64_t>(0, q.offset) : 0));
+      auto r = c_.run("SELECT external_subscription_id, transaction_id, code, ts_us, body FROM events WHERE " +
+                          where + " ORDER BY ts_us, seq LIMIT $" + num(n + 1) + "::bigint OFFSET $" + num(n + 2) +
+                          "::bigint",
+                      params);
+      for (int i = 0; i < r.rows(); ++i)
+        page.items.push_back(EventRecord{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3), r.text(i, 4)});
+    }
+    if (paged && !in_sql) {
+      const auto n = static_cast<int64_t>(page.items.size());
+      const int64_t from = std::min(q.offset, n);
+      const int64_t to = q.limit < 0 ? n : std::min(n, from + q.limit);
+      page.items = std::vector<EventRecord>(page.items.begin() + from, page.items.begin() + to);
+    }
+    return page;
+  }
+
+ private:
+  void require_write() const {
+    if (!writable_) throw std::logic_error("write inside a read transaction");
+  }
+  Conn& c_;
+  bool writable_;
+};
+
+class PgStore final : public Store {
+ public:
+  explicit PgStore(std::string conninfo) : conninfo_(std::move(conninfo)) {
+    auto c = acquire();
+    migrate(*c);
+    release(std::move(c));
+  }
+
+  void transact(Mode mode, const std::function<void(Transaction&)>& fn) override {
+    auto c = acquire();
+    try {
+      if (mode == Mode::write) {
+        c->exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+        c->exec(std::string("SELECT pg_advisory_xact_lock(") + kWriteLock + ")");
+      } else {
+        c->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      }
+      PgTransaction tx(*c, mode == Mode::write);
+      fn(tx);
+      c->exec("COMMIT");
+    } catch (...) {
+      if (c->ok()) {
+        try {
+          c->exec("ROLLBACK");
+        } catch (...) {
+          c.reset();  // a connection that cannot roll back is not reused
+        }
+      } else {
+        c.reset();
+      }
+      if (c) release(std::move(c));
+      throw;
+    }
+    release(std::move(c));
+  }
+
+  bool try_exclusive(std::string_view name, const std::function<void()>& fn) override {
+    auto c = acquire();
+    const std::string key = num(kJobLockBase + static_cast<int64_t>(std::hash<std::string_view>{}(name) % 100000));
+    const bool got = c->run("SELECT pg_try_advisory_lock($1::bigint)", {key}).text(0, 0) == "t";
+    if (!got) {
+      release(std::move(c));
+      return false;
+    }
+    try {
+      fn();
+    } catch (...) {
+      try {
+        c->run("SELECT pg_advisory_unlock($1::bigint)", {key});
+      } catch (...) {
+        c.reset();  // the session ends: the lock goes with it
+      }
+      if (c) release(std::move(c));
+      throw;
+    }
+    c->run("SELECT pg_advisory_unlock($1::bigint)", {key});
+    release(std::move(c));
+    return true;
+  }
+
+ private:
+  std::unique_ptr<Conn> acquire() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      while (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        if (c->ok()) return c;
+      }
+    }
+    return std::make_unique<Conn>(conninfo_);
+  }
+  void release(std::unique_ptr<Conn> c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (c->ok() && idle_.size() < 32) idle_.push_back(std::move(c));
+  }
+
+  // Applies every migration newer than the database's version, each in its own transaction,
+  // under a session advisory lock (servers starting together on one database wait their turn).
+  void migrate(Conn& c) {
+    const int latest = kMigrations.back().first;
+    c.exec(std::string("SELECT pg_advisory_lock(") + kMigrateLock + ")");
+    try {
+      c.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+             "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+      auto r = c.exec("SELECT coalesce(max(version), 0) FROM schema_migrations");
+      const int64_t current = r.integer(0, 0);
+      if (current > latest)
+        throw std::runtime_error("postgresql: the database's schema is version " + num(current) +
+                                 ", newer than this server's (" + num(latest) + ")");
+      for (const auto& [version, sql] : kMigrations) {
+        if (version <= current) continue;
+        c.exec("BEGIN");
+        try {
+          c.exec(sql);
+          c.exec("INSERT INTO schema_migrations(version) VALUES (" + num(version) + ")");
+          c.exec("COMMIT");
+        } catch (...) {
+          c.exec("ROLLBACK");
+          throw;
+        }
+      }
+    } catch (...) {
+      if (c.ok()) c.exec(std::string("SELECT pg_advisory_unlock(") + kMigrateLock + ")");
+      throw;
+    }
+    c.exec(std::string("SELECT pg_advisory_unlock(") + kMigrateLock + ")");
+  }
+
+  std::string conninfo_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Conn>> idle_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_postgres_store(const std::string& conninfo) {
+  return std::make_unique<PgStore>(conninfo);
+}
+
+}  // namespace tariff::server
