@@ -4,6 +4,7 @@
 
 #include "billing.hpp"
 #include "webhooks.hpp"
+#include "portal_auth.hpp"
 #include "tariff/decimal.hpp"
 #include "tariff/json.hpp"
 
@@ -77,7 +78,8 @@ Reply json_reply(const ordered_json& doc, int status) { return Reply{status, doc
 App::App(Store& store, Options options)
     : store_(store),
       options_(std::move(options)),
-      limiter_(options_.rate_per_second, options_.rate_burst) {
+      limiter_(options_.rate_per_second, options_.rate_burst),
+      portal_(std::make_shared<PortalTokens>()) {
   add("GET", "/health", [](Context&) {
     ordered_json d;
     d["message"] = "Success";
@@ -92,6 +94,7 @@ App::App(Store& store, Options options)
   add_impact_routes(*this);  // impact.cpp: POST /api/v1/plans/{code}/impact
   add_invoice_routes(*this);  // invoices.cpp: what billing issued
   add_webhook_routes(*this);  // webhooks.cpp: endpoints, public key, delivery log
+  add_portal_routes(*this, *portal_);  // portal_auth.cpp: GET /customers/{id}/portal_url
 }
 
 void App::add(const std::string& method, const std::string& pattern, Handler handler) {
@@ -124,8 +127,17 @@ Reply App::dispatch(const HttpRequest& request) {
     const std::string key = bearer_token(request.authorization);
     bool known = false;
     for (const auto& k : options_.api_keys) known |= constant_time_equal(key, k);
+    std::string bucket = key;
+    if (!known && is_portal_token(key)) {
+      // A customer portal token: read-only, one customer (portal_auth.hpp).
+      const int64_t now_us = options_.fixed_now_us ? *options_.fixed_now_us : clock_now_us();
+      const auto grant = portal_->verify(store_, key, now_us / 1000000);
+      if (!grant || !portal_allows(store_, request, *grant)) throw unauthorized();
+      known = true;
+      bucket = "portal:" + grant->customer;
+    }
     if (key.empty() || !known) throw unauthorized();
-    if (!limiter_.allow(key)) throw too_many_requests();
+    if (!limiter_.allow(bucket)) throw too_many_requests();
   }
   if (request.body.size() > options_.max_body_bytes) throw payload_too_large();
   require_utf8(request);

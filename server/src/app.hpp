@@ -19,6 +19,8 @@
 
 namespace tariff::server {
 
+class PortalTokens;  // portal_auth.hpp
+
 struct Options {
   std::vector<std::string> api_keys;   // empty: every /api/v1 request is refused
   double rate_per_second = 2000;       // per API key; <= 0 disables
@@ -26,6 +28,8 @@ struct Options {
   size_t max_body_bytes = 1u << 20;    // 1 MiB
   std::optional<int64_t> fixed_now_us; // --now: freeze the request clock (tests, demos)
   bool demo = false;                   // unauthenticated read-only GET /demo/snapshot
+  std::string portal_url = "/web/index.html";  // the portal page portal_url points at (--portal-url)
+  int64_t portal_ttl_seconds = 12 * 3600;      // a portal token's lifetime (--portal-ttl)
 };
 
 struct HttpRequest {
@@ -77,6 +81,8 @@ class App {
   Store& store() { return store_; }
   const Options& options() const { return options_; }
   IdSource& ids() { return ids_; }
+  // The portal page's URL, once the server knows the address it listens on (main.cpp).
+  void set_portal_url(std::string url) { options_.portal_url = std::move(url); }
 
  private:
   struct Route {
@@ -90,6 +96,7 @@ class App {
   IdSource ids_;
   RateLimiter limiter_;
   std::vector<Route> routes_;
+  std::shared_ptr<PortalTokens> portal_;  // customer portal tokens (portal_auth.cpp)
 };
 
 Reply json_reply(const ordered_json& doc, int status = 200);

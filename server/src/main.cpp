@@ -6,6 +6,7 @@
 //                 [--rate-limit N] [--rate-burst N] [--max-body BYTES] [--threads N] [--no-billing]
 //                 [--public-url URL] [--webhook-attempts N] [--webhook-retry-base SECONDS]
 //                 [--webhook-retry-max SECONDS] [--webhook-timeout SECONDS]
+//                 [--portal-url URL] [--portal-ttl SECONDS]
 //   tariff-server bill --db PATH --at ISO   (run every billing job due at or before ISO, exit)
 // --db: a SQLite file path, or a PostgreSQL URL (postgresql://user@host:port/dbname), which
 // several servers may share (store.hpp); their billing ticks take turns (Store::try_exclusive).
@@ -44,6 +45,7 @@ struct Cli {
   bool billing = true;  // --no-billing: no job runs
   std::string public_url;  // the webhooks' JWT issuer; default http://HOST:PORT
   webhooks::DeliveryOptions delivery;
+  bool portal_url_given = false;
   Options options;
 };
 
@@ -54,8 +56,14 @@ struct Cli {
                "       [--rate-limit PER_SEC] [--rate-burst N] [--max-body BYTES] [--threads N] [--no-billing]\n"
                "       [--public-url URL] [--webhook-attempts N] [--webhook-retry-base SECONDS]\n"
                "       [--webhook-retry-max SECONDS] [--webhook-timeout SECONDS]\n"
+               "       [--portal-url URL] [--portal-ttl SECONDS]\n"
                "       tariff-server bill --db PATH --at ISO\n";
   std::exit(64);
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0 ||
+         host.rfind("::ffff:127.", 0) == 0;
 }
 
 Cli parse(int argc, char** argv) {
@@ -90,6 +98,12 @@ Cli parse(int argc, char** argv) {
     else if (a == "--webhook-retry-base") c.delivery.retry_base_s = std::max(0.0, number(i));
     else if (a == "--webhook-retry-max") c.delivery.retry_max_s = std::max(0.0, number(i));
     else if (a == "--webhook-timeout") c.delivery.timeout_s = std::max(0.001, number(i));
+    else if (a == "--portal-url") c.options.portal_url = value(i), c.portal_url_given = true;
+    else if (a == "--portal-ttl") {
+      const double ttl = number(i);
+      if (ttl < 1 || ttl > 30 * 24 * 3600) usage("--portal-ttl: 1 to 2592000 seconds");
+      c.options.portal_ttl_seconds = static_cast<int64_t>(ttl);
+    }
     else if (a == "--now") {
       const std::string v = value(i);
       c.options.fixed_now_us = parse_iso(v);
@@ -101,6 +115,10 @@ Cli parse(int argc, char** argv) {
     else if (a == "-h" || a == "--help") usage("help");
     else usage("unknown option " + a);
   }
+  // --demo hands a customer's data to anyone who can connect: loopback only.
+  if (c.options.demo && !is_loopback(c.host))
+    usage("--demo serves customer data without a key and listens on loopback only (127.0.0.1, ::1, "
+          "localhost), not " + c.host);
   if (const char* keys = std::getenv("TARIFF_API_KEYS")) {
     std::stringstream ss(keys);
     std::string k;
@@ -233,7 +251,14 @@ int main(int argc, char** argv) {
   svr.Get("/", [demo](const httplib::Request&, httplib::Response& res) {
     res.set_redirect(demo ? "/web/index.html?snapshot=/demo/snapshot" : "/web/index.html");
   });
-  auto handler = [&app](const httplib::Request& req, httplib::Response& res) {
+  auto handler = [&app, demo](const httplib::Request& req, httplib::Response& res) {
+    // The demo path answers loopback peers only, whatever address the socket is bound to.
+    if (demo && req.path.rfind("/demo/", 0) == 0 && !is_loopback(req.remote_addr)) {
+      HttpError e = route_not_found();
+      res.status = e.status;
+      res.set_content(error_body(e), "application/json");
+      return;
+    }
     write(app.handle(to_request(req)), res);
   };
   svr.Get(".*", handler);
@@ -278,6 +303,13 @@ int main(int argc, char** argv) {
       for (int i = 0; i < 5 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
+  if (!cli.portal_url_given) {  // the page this server serves (--web), at the bound address
+    const std::string host = cli.host.find(':') != std::string::npos ? "[" + cli.host + "]" : cli.host;
+    app.set_portal_url("http://" + host + ":" + std::to_string(port) + "/web/index.html");
+  }
+  if (demo)
+    std::cerr << "tariff-server: demo mode: GET /demo/snapshot serves customer data without a key, "
+                 "to loopback clients only\n";
   std::thread stopper([&svr, sigs] {
     int sig = 0;
     sigwait(&sigs, &sig);
