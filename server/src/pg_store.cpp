@@ -176,17 +176,27 @@ class PgTransaction final : public Transaction {
       params.push_back(*q.ref);
       where += " AND ref = $" + num(static_cast<int64_t>(params.size()));
     }
-    DocumentPage page;
-    page.total = c_.run("SELECT count(*) FROM docs WHERE " + where, params).integer(0, 0);
-    const auto n = params.size();
+    // One round trip: unpaged, the total is the rows' count; paged, count(*) OVER () gives it
+    // beside the rows (a separate count only for a page past the end).
+    const bool paged = q.offset > 0 || q.limit >= 0;
+    const auto n = static_cast<int64_t>(params.size());
     params.push_back(q.limit < 0 ? Param() : Param(num(q.limit)));
     params.push_back(num(std::max<int64_t>(0, q.offset)));
-    auto r = c_.run("SELECT key, owner, ref, body FROM docs WHERE " + where + " ORDER BY seq LIMIT $" +
-                        num(static_cast<int64_t>(n + 1)) + "::bigint OFFSET $" + num(static_cast<int64_t>(n + 2)) +
-                        "::bigint",
+    auto r = c_.run(std::string("SELECT key, owner, ref, body") + (paged ? ", count(*) OVER ()" : "") +
+                        " FROM docs WHERE " + where + " ORDER BY seq LIMIT $" + num(n + 1) + "::bigint OFFSET $" +
+                        num(n + 2) + "::bigint",
                     params);
+    DocumentPage page;
     for (int i = 0; i < r.rows(); ++i)
       page.items.push_back(Document{q.kind, r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)});
+    if (!paged) {
+      page.total = r.rows();
+    } else if (r.rows() > 0) {
+      page.total = r.integer(0, 4);
+    } else {
+      params.resize(static_cast<size_t>(n));
+      page.total = c_.run("SELECT count(*) FROM docs WHERE " + where, params).integer(0, 0);
+    }
     return page;
   }
 
@@ -231,7 +241,7 @@ class PgTransaction final : public Transaction {
       if (sub) add("external_subscription_id =", *sub);
       if (q.from_us) add("ts_us >=", num(*q.from_us));
       if (q.code) add("code =", *q.code);
-      page.total += c_.run("SELECT count(*) FROM events WHERE " + where, params).integer(0, 0);
+      if (paged) page.total += c_.run("SELECT count(*) FROM events WHERE " + where, params).integer(0, 0);
       const auto n = static_cast<int64_t>(params.size());
       params.push_back(in_sql && q.limit >= 0 ? Param(num(q.limit)) : Param());
       params.push_back(num(in_sql ? std::max<int64_t>(0, q.offset) : 0));
@@ -242,6 +252,7 @@ class PgTransaction final : public Transaction {
       for (int i = 0; i < r.rows(); ++i)
         page.items.push_back(EventRecord{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3), r.text(i, 4)});
     }
+    if (!paged) page.total = static_cast<int64_t>(page.items.size());  // no count query
     if (paged && !in_sql) {
       const auto n = static_cast<int64_t>(page.items.size());
       const int64_t from = std::min(q.offset, n);
@@ -271,8 +282,8 @@ class PgStore final : public Store {
     auto c = acquire();
     try {
       if (mode == Mode::write) {
-        c->exec("BEGIN ISOLATION LEVEL READ COMMITTED");
-        c->exec(std::string("SELECT pg_advisory_xact_lock(") + kWriteLock + ")");
+        c->exec(std::string("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(") + kWriteLock +
+                ")");  // one round trip
       } else {
         c->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       }
