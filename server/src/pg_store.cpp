@@ -40,7 +40,7 @@ const std::vector<std::pair<int, const char*>> kMigrations = {
 CREATE TABLE IF NOT EXISTS docs (
   seq   BIGSERIAL PRIMARY KEY,
   kind  TEXT NOT NULL,
-  key   TEXT NOT NULL,
+  key   TEXT COLLATE "C" NOT NULL,  -- byte order, whatever the database's locale
   owner TEXT NOT NULL DEFAULT '',
   ref   TEXT NOT NULL DEFAULT '',
   body  TEXT NOT NULL,
