@@ -40,7 +40,7 @@ const std::vector<std::pair<int, const char*>> kMigrations = {
 CREATE TABLE IF NOT EXISTS docs (
   seq   BIGSERIAL PRIMARY KEY,
   kind  TEXT NOT NULL,
-  key   TEXT NOT NULL,
+  key   TEXT COLLATE "C" NOT NULL,  -- byte order, whatever the database's locale
   owner TEXT NOT NULL DEFAULT '',
   ref   TEXT NOT NULL DEFAULT '',
   body  TEXT NOT NULL,
@@ -144,15 +144,23 @@ class PgTransaction final : public Transaction {
  public:
   PgTransaction(Conn& c, bool writable) : c_(c), writable_(writable) {}
 
+  // Documents read are kept for the rest of the transaction (a job builds the same snapshot
+  // parts several times; each statement is a round trip): nothing else can change them, since
+  // a write transaction holds the write lock and a read transaction is a snapshot. Our own
+  // put/remove of a kind forgets that kind.
   std::optional<Document> get(std::string_view kind, std::string_view key) override {
-    auto r = c_.run("SELECT owner, ref, body FROM docs WHERE kind = $1 AND key = $2",
-                    {std::string(kind), std::string(key)});
-    if (r.rows() == 0) return std::nullopt;
-    return Document{std::string(kind), std::string(key), r.text(0, 0), r.text(0, 1), r.text(0, 2)};
+    const auto k = std::make_pair(std::string(kind), std::string(key));
+    if (auto it = got_.find(k); it != got_.end()) return it->second;
+    auto r = c_.run("SELECT owner, ref, body FROM docs WHERE kind = $1 AND key = $2", {k.first, k.second});
+    std::optional<Document> d;
+    if (r.rows() > 0) d = Document{k.first, k.second, r.text(0, 0), r.text(0, 1), r.text(0, 2)};
+    got_.emplace(k, d);
+    return d;
   }
 
   void put(const Document& d) override {
     require_write();
+    forget(d.kind);
     c_.run("INSERT INTO docs(kind, key, owner, ref, body) VALUES ($1, $2, $3, $4, $5) "
            "ON CONFLICT (kind, key) DO UPDATE SET owner = excluded.owner, ref = excluded.ref, "
            "body = excluded.body",
@@ -161,11 +169,21 @@ class PgTransaction final : public Transaction {
 
   bool remove(std::string_view kind, std::string_view key) override {
     require_write();
+    forget(std::string(kind));
     return c_.run("DELETE FROM docs WHERE kind = $1 AND key = $2", {std::string(kind), std::string(key)})
                .affected() > 0;
   }
 
   DocumentPage list(const DocumentQuery& q) override {
+    const std::string memo = q.kind + '\x1f' + (q.owner ? "o" + *q.owner : "-") + '\x1f' +
+                             (q.ref ? "r" + *q.ref : "-") + '\x1f' + num(q.offset) + '\x1f' + num(q.limit);
+    if (auto it = listed_.find(memo); it != listed_.end()) return it->second;
+    DocumentPage page = list_uncached(q);
+    listed_.emplace(memo, page);
+    return page;
+  }
+
+  DocumentPage list_uncached(const DocumentQuery& q) {
     std::string where = "kind = $1";
     std::vector<Param> params{q.kind};
     if (q.owner) {
@@ -176,17 +194,27 @@ class PgTransaction final : public Transaction {
       params.push_back(*q.ref);
       where += " AND ref = $" + num(static_cast<int64_t>(params.size()));
     }
-    DocumentPage page;
-    page.total = c_.run("SELECT count(*) FROM docs WHERE " + where, params).integer(0, 0);
-    const auto n = params.size();
+    // One round trip: unpaged, the total is the rows' count; paged, count(*) OVER () gives it
+    // beside the rows (a separate count only for a page past the end).
+    const bool paged = q.offset > 0 || q.limit >= 0;
+    const auto n = static_cast<int64_t>(params.size());
     params.push_back(q.limit < 0 ? Param() : Param(num(q.limit)));
     params.push_back(num(std::max<int64_t>(0, q.offset)));
-    auto r = c_.run("SELECT key, owner, ref, body FROM docs WHERE " + where + " ORDER BY seq LIMIT $" +
-                        num(static_cast<int64_t>(n + 1)) + "::bigint OFFSET $" + num(static_cast<int64_t>(n + 2)) +
-                        "::bigint",
+    auto r = c_.run(std::string("SELECT key, owner, ref, body") + (paged ? ", count(*) OVER ()" : "") +
+                        " FROM docs WHERE " + where + " ORDER BY seq LIMIT $" + num(n + 1) + "::bigint OFFSET $" +
+                        num(n + 2) + "::bigint",
                     params);
+    DocumentPage page;
     for (int i = 0; i < r.rows(); ++i)
       page.items.push_back(Document{q.kind, r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)});
+    if (!paged) {
+      page.total = r.rows();
+    } else if (r.rows() > 0) {
+      page.total = r.integer(0, 4);
+    } else {
+      params.resize(static_cast<size_t>(n));
+      page.total = c_.run("SELECT count(*) FROM docs WHERE " + where, params).integer(0, 0);
+    }
     return page;
   }
 
@@ -231,7 +259,7 @@ class PgTransaction final : public Transaction {
       if (sub) add("external_subscription_id =", *sub);
       if (q.from_us) add("ts_us >=", num(*q.from_us));
       if (q.code) add("code =", *q.code);
-      page.total += c_.run("SELECT count(*) FROM events WHERE " + where, params).integer(0, 0);
+      if (paged) page.total += c_.run("SELECT count(*) FROM events WHERE " + where, params).integer(0, 0);
       const auto n = static_cast<int64_t>(params.size());
       params.push_back(in_sql && q.limit >= 0 ? Param(num(q.limit)) : Param());
       params.push_back(num(in_sql ? std::max<int64_t>(0, q.offset) : 0));
@@ -242,6 +270,7 @@ class PgTransaction final : public Transaction {
       for (int i = 0; i < r.rows(); ++i)
         page.items.push_back(EventRecord{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3), r.text(i, 4)});
     }
+    if (!paged) page.total = static_cast<int64_t>(page.items.size());  // no count query
     if (paged && !in_sql) {
       const auto n = static_cast<int64_t>(page.items.size());
       const int64_t from = std::min(q.offset, n);
@@ -255,8 +284,15 @@ class PgTransaction final : public Transaction {
   void require_write() const {
     if (!writable_) throw std::logic_error("write inside a read transaction");
   }
+  void forget(const std::string& kind) {
+    for (auto it = got_.lower_bound({kind, ""}); it != got_.end() && it->first.first == kind;) it = got_.erase(it);
+    for (auto it = listed_.lower_bound(kind + '\x1f'); it != listed_.end() && it->first.rfind(kind + '\x1f', 0) == 0;)
+      it = listed_.erase(it);
+  }
   Conn& c_;
   bool writable_;
+  std::map<std::pair<std::string, std::string>, std::optional<Document>> got_;
+  std::map<std::string, DocumentPage> listed_;  // kind \x1f owner \x1f ref \x1f offset \x1f limit
 };
 
 class PgStore final : public Store {
@@ -271,8 +307,8 @@ class PgStore final : public Store {
     auto c = acquire();
     try {
       if (mode == Mode::write) {
-        c->exec("BEGIN ISOLATION LEVEL READ COMMITTED");
-        c->exec(std::string("SELECT pg_advisory_xact_lock(") + kWriteLock + ")");
+        c->exec(std::string("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(") + kWriteLock +
+                ")");  // one round trip
       } else {
         c->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       }
@@ -351,7 +387,7 @@ class PgStore final : public Store {
                                  ", newer than this server's (" + num(latest) + ")");
       for (const auto& [version, sql] : kMigrations) {
         if (version <= current) continue;
-        c.exec("BEGIN");
+        c.exec(std::string("BEGIN; SELECT pg_advisory_xact_lock(") + kWriteLock + ")");  // no writer beside it
         try {
           c.exec(sql);
           c.exec("INSERT INTO schema_migrations(version) VALUES (" + num(version) + ")");

@@ -52,7 +52,7 @@ export function pgAdminUrl() {
   if (!ownCluster) {
     const r = spawnSync('bash', [join(root, 'scripts/pgtmp'), 'start'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`cannot start a PostgreSQL cluster: ${r.stderr}`);
-    const env = Object.fromEntries([...r.stdout.matchAll(/export (\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+    const env = Object.fromEntries([...r.stdout.matchAll(/export (\w+)='?([^'\s]+)'?/g)].map((m) => [m[1], m[2]]));
     ownCluster = { url: env.TARIFF_TEST_STORE, data: env.TARIFF_PG_DATA };
     process.on('exit', () => spawnSync('bash', [join(root, 'scripts/pgtmp'), 'stop', ownCluster.data]));
   }
