@@ -96,6 +96,7 @@ class SqliteTransaction final : public Transaction {
   void put(const Document& doc) override;
   bool remove(std::string_view kind, std::string_view key) override;
   DocumentPage list(const DocumentQuery& q) override;
+  std::vector<Document> range(std::string_view kind, std::string_view from, std::string_view to) override;
   bool insert_event(const EventRecord& e) override;
   bool has_event(std::string_view sub, std::string_view tx) override;
   std::optional<EventRecord> find_event(std::string_view tx) override;
@@ -263,6 +264,18 @@ DocumentPage SqliteTransaction::list(const DocumentQuery& q) {
   return page;
 }
 
+std::vector<Document> SqliteTransaction::range(std::string_view kind, std::string_view from,
+                                               std::string_view to) {
+  // TEXT compares with BINARY collation (memcmp): byte order, served by UNIQUE(kind, key).
+  auto s = store_.prepare(
+      "SELECT key, owner, ref, body FROM docs WHERE kind = ?1 AND key >= ?2 AND key < ?3 ORDER BY key");
+  s.text(1, kind).text(2, from).text(3, to);
+  std::vector<Document> out;
+  while (s.row())
+    out.push_back(Document{std::string(kind), s.col_text(0), s.col_text(1), s.col_text(2), s.col_text(3)});
+  return out;
+}
+
 bool SqliteTransaction::insert_event(const EventRecord& e) {
   require_write();
   auto s = store_.prepare(
@@ -303,6 +316,7 @@ EventPage SqliteTransaction::events(const EventQuery& q) {
     std::string w = "1";
     if (sub) w += " AND external_subscription_id = ?1";
     if (q.from_us) w += " AND ts_us >= ?2";
+    if (q.to_us) w += " AND ts_us < ?6";
     if (q.code) w += " AND code = ?3";
     return w;
   };
@@ -310,6 +324,7 @@ EventPage SqliteTransaction::events(const EventQuery& q) {
     auto c = store_.prepare(("SELECT count(*) FROM events WHERE " + where(sub)).c_str());
     if (sub) c.text(1, *sub);
     c.integer(2, q.from_us.value_or(INT64_MIN));
+    if (q.to_us) c.integer(6, *q.to_us);
     if (q.code) c.text(3, *q.code);
     if (c.row()) page.total += c.col_int(0);
   }
@@ -321,6 +336,7 @@ EventPage SqliteTransaction::events(const EventQuery& q) {
     const bool in_sql = subs.size() == 1;  // one query: let SQLite page
     s.integer(4, in_sql ? q.limit : -1).integer(5, in_sql ? q.offset : 0);
     s.integer(2, q.from_us.value_or(INT64_MIN));
+    if (q.to_us) s.integer(6, *q.to_us);
     if (q.code) s.text(3, *q.code);
     while (s.row())
       page.items.push_back(EventRecord{s.col_text(0), s.col_text(1), s.col_text(2),
