@@ -38,8 +38,10 @@ namespace webhooks {
 void invoice_status(const Context& ctx, Transaction& tx, const std::string& invoice_id);
 // credit_note.created for the note `note_id` (already saved in tx); `at_us` = its creation.
 void credit_note_created(const Context& ctx, Transaction& tx, const std::string& note_id);
-// wallet_transaction.created for the transaction `transaction_id` (already saved in tx).
-void wallet_transaction_created(const Context& ctx, Transaction& tx, const std::string& transaction_id);
+// wallet_transaction.created for the transaction `transaction_id` (already saved in tx), with
+// its wallet as stored, or `wallet` when given (a wallet saved after its transactions).
+void wallet_transaction_created(const Context& ctx, Transaction& tx, const std::string& transaction_id,
+                                const ordered_json* wallet = nullptr);
 // Call just before a subscription document is saved: compared with the stored one, a
 // subscription that becomes active sends subscription.started, one that becomes terminated
 // subscription.terminated (the instant of the change: its started_at / terminated_at).
