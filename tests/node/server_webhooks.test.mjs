@@ -263,3 +263,46 @@ test('an endpoint gets only the types it asked for; a deleted endpoint gets noth
     local.remove();
   }
 });
+
+test('plan changes, wallet top-ups and a deleted customer: started, terminated, wallet transactions', async () => {
+  const local = tempDb();
+  const rx = await startReceiver();
+  const srv = await startServer({ db: local.path, args: ['--no-billing', '--now', T0, '--rate-limit', '0'] });
+  try {
+    const base = srv.base;
+    const keys = await serverKeys(base);
+    await ok(base, 'POST', '/api/v1/webhook_endpoints', { webhook_endpoint: { webhook_url: rx.url(), signature_algo: 'hmac',
+      event_types: ['subscription.started', 'subscription.terminated', 'wallet_transaction.created'] } });
+    for (const [code, amount] of [['p1', 1000], ['p2', 2000]])
+      await ok(base, 'POST', '/api/v1/plans', { plan: { name: code, code, interval: 'monthly', amount_cents: amount, amount_currency: 'USD', charges: [] } });
+    const s = (plan, at) => ({ subscription: { external_customer_id: 'c', external_id: 's', plan_code: plan, subscription_at: at } });
+    const first = await ok(base, 'POST', '/api/v1/subscriptions', s('p1', '2024-01-01T00:00:00Z'));
+    const up = await ok(base, 'POST', '/api/v1/subscriptions', s('p2', '2024-01-01T00:00:00Z'));  // 2000 ≥ 1000: an upgrade, now
+    const later = await ok(base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'c', external_id: 'later', plan_code: 'p1', subscription_at: '2024-02-01T00:00:00Z' } });
+    assert.equal(later.subscription.status, 'pending');
+    await ok(base, 'DELETE', '/api/v1/subscriptions/later?status=pending');  // canceled: no webhook
+    const w = await ok(base, 'POST', '/api/v1/wallets', { wallet: { external_customer_id: 'c', name: 'w', rate_amount: '1', currency: 'USD', paid_credits: '5' } });
+    await ok(base, 'POST', '/api/v1/wallet_transactions', { wallet_transaction: { wallet_id: w.wallet.lago_id, voided_credits: '2' } });
+    await ok(base, 'DELETE', '/api/v1/customers/c');  // Lago terminates its live subscriptions
+    assert.ok(await waitFor(() => rx.got.length >= 6));
+    await new Promise((r) => setTimeout(r, 500));
+    const got = rx.got.map((p) => verify(p, { ...keys, issuer: base, algo: 'hmac' }));
+    const subs = got.filter((b) => b.object_type === 'subscription')
+      .map((b) => [b.webhook_type, b.subscription.lago_id, b.subscription.plan.code, b.subscription.status]);
+    assert.deepEqual(subs.sort(), [
+      ['subscription.started', first.subscription.lago_id, 'p1', 'active'],
+      ['subscription.started', up.subscription.lago_id, 'p2', 'active'],
+      ['subscription.terminated', first.subscription.lago_id, 'p1', 'terminated'],
+      ['subscription.terminated', up.subscription.lago_id, 'p2', 'terminated'],
+    ].sort());
+    // Paid 5 credits at 1.00, then 2 voided: balances 500 then 300 cents.
+    const wt = got.filter((b) => b.object_type === 'wallet_transaction').map((b) => b.wallet_transaction);
+    assert.deepEqual(wt.map((t) => [t.transaction_type, t.transaction_status, t.credit_amount, t.amount, t.wallet.balance_cents]),
+      [['inbound', 'purchased', '5.0', '5.0', 500], ['outbound', 'voided', '2.0', '2.0', 300]]);
+    assert.equal(rx.got.length, 6);
+  } finally {
+    await srv.stop();
+    await rx.close();
+    local.remove();
+  }
+});
