@@ -177,3 +177,31 @@ test('webhooks recorded by `tariff-server bill` are delivered by the next server
     db.remove();
   }
 });
+
+test('a slow endpoint delays only itself', async () => {
+  const db = tempDb();
+  const slow = await startReceiver();
+  const fast = await startReceiver();
+  slow.state.hold = 4000;
+  const srv = await startServer({ db: db.path, args: ['--no-billing', '--now', T0, ...FAST] });
+  try {
+    const base = srv.base;
+    await catalog(base, slow.url());
+    await ok(base, 'POST', '/api/v1/webhook_endpoints', { webhook_endpoint: { webhook_url: fast.url() } });
+    const t0 = Date.now();
+    await subscribe(base, 's1');
+    await subscribe(base, 's2');
+    assert.ok(await waitFor(() => slow.got.length >= 1));
+    // While the slow receiver holds its first post, the other endpoint gets both webhooks.
+    assert.ok(await waitFor(() => fast.got.length === 2, 3000), `fast got ${fast.got.length}`);
+    assert.ok(Date.now() - t0 < 3500, 'not behind the slow endpoint');
+    assert.equal(slow.got.length, 1, 'the slow endpoint\'s lane posts in order, one at a time');
+    assert.ok(await waitFor(async () => (await log(base)).every((w) => w.status === 'succeeded'), 15000));
+    assert.equal(slow.got.length, 2);
+  } finally {
+    await srv.stop();
+    await slow.close();
+    await fast.close();
+    db.remove();
+  }
+});
