@@ -81,7 +81,7 @@ ordered_json apply_credits(Context& ctx, Transaction& tx, ordered_json& wallet, 
   set_balance(wallet, credits + paid + granted - voided);  // 10 + 5 paid + 2 granted − 1 = 16
   const std::string wallet_id = wallet["lago_id"].get<std::string>();
   for (const auto& t : list) save_doc(tx, "wallet_transaction", t["lago_id"], t, wallet_id);
-  for (const auto& t : list) webhooks::wallet_transaction_created(ctx, tx, t["lago_id"].get<std::string>());  // wallet_transaction.created
+  for (const auto& t : list) webhooks::wallet_transaction_created(ctx, tx, t["lago_id"].get<std::string>(), &wallet);  // wallet_transaction.created
   return list;
 }
 

@@ -285,14 +285,10 @@ int main(int argc, char** argv) {
     ticker.join();
     return 1;
   }
-  // Webhooks: the server's keys exist from the first start on; deliveries run beside billing.
+  // Webhooks: deliveries run beside billing. The keys are made on first use (a public key
+  // asked for, or the first post), so that a server without webhooks never spends on RSA.
   cli.delivery.issuer = cli.public_url.empty() ? "http://" + cli.host + ":" + std::to_string(port) : cli.public_url;
   std::thread courier([&] {
-    try {
-      webhooks::keys(*store);
-    } catch (const std::exception& e) {
-      std::cerr << "tariff-server: webhooks: " << e.what() << "\n";
-    }
     webhooks::Deliverer deliverer(*store, cli.delivery);
     while (!stopping) {
       try {

@@ -16,6 +16,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,8 +42,10 @@ namespace webhooks {
 void invoice_status(const Context& ctx, Transaction& tx, const std::string& invoice_id);
 // credit_note.created for the note `note_id` (already saved in tx); `at_us` = its creation.
 void credit_note_created(const Context& ctx, Transaction& tx, const std::string& note_id);
-// wallet_transaction.created for the transaction `transaction_id` (already saved in tx).
-void wallet_transaction_created(const Context& ctx, Transaction& tx, const std::string& transaction_id);
+// wallet_transaction.created for the transaction `transaction_id` (already saved in tx), with
+// its wallet as stored, or `wallet` when given (a wallet saved after its transactions).
+void wallet_transaction_created(const Context& ctx, Transaction& tx, const std::string& transaction_id,
+                                const ordered_json* wallet = nullptr);
 // Call just before a subscription document is saved: compared with the stored one, a
 // subscription that becomes active sends subscription.started, one that becomes terminated
 // subscription.terminated (the instant of the change: its started_at / terminated_at).
@@ -79,16 +85,32 @@ struct DeliveryOptions {
 // back-off has passed (wall clock). Lago's success statuses are 200, 201, 202 and 204; any
 // other answer or a transport error is a failure, recorded with its response. Every state
 // change is its own short write transaction; the post itself runs outside any transaction.
+// Each endpoint's webhooks are posted in order on a lane (a thread) of its own, so that a slow
+// or unreachable endpoint delays only itself.
 class Deliverer {
  public:
   Deliverer(Store& store, DeliveryOptions options);
-  // One pass over what is due now; returns the number of posts made. `stop` is asked between posts.
+  ~Deliverer();  // waits for the posts in flight (a lane stops between posts once `stop` is true)
+  Deliverer(const Deliverer&) = delete;
+  Deliverer& operator=(const Deliverer&) = delete;
+  // One pass over what is due now: hands each endpoint's due webhooks to a new lane, unless its
+  // lane from an earlier pass is still busy (then the next pass takes them). Returns the number
+  // of webhooks handed over. `stop` is asked by the lanes between posts.
   int run_once(const std::function<bool()>& stop = {});
 
  private:
+  struct Lane {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  void deliver(const ordered_json& webhook, const ordered_json& endpoint, const Keys& keys);
+  void reap(bool all);
   Store& store_;
   DeliveryOptions options_;
-  int64_t next_retry_us_ = 0;  // earliest next_attempt_at of a retrying webhook (0: look)
+  std::mutex mu_;
+  std::set<std::string> busy_;  // endpoints whose lane is running
+  std::vector<Lane> lanes_;
+  int64_t next_retry_us_ = 0;   // earliest next_attempt_at of a retrying webhook (0: look)
 };
 
 }  // namespace webhooks

@@ -95,15 +95,18 @@ void credit_note_created(const Context& ctx, Transaction& tx, const std::string&
   // Lago's CreditNoteSerializer with customer, items and applied taxes.
   ordered_json note = credit_note_object(tx, note_id);
   note["customer"] = customer_of(tx, string_or(*stored, "external_customer_id", ""), false);
+  if (note["customer"].is_object()) note["customer"].erase("integration_customers");  // CustomerSerializer, no includes
   record(tx, endpoints, "credit_note.created", "credit_note", note_id, std::move(note), ctx.now);
 }
 
-void wallet_transaction_created(const Context& ctx, Transaction& tx, const std::string& transaction_id) {
+void wallet_transaction_created(const Context& ctx, Transaction& tx, const std::string& transaction_id,
+                                const ordered_json* given) {
   const auto endpoints = endpoints_for(tx, "wallet_transaction.created");
   if (endpoints.empty()) return;
   const auto t = load_doc(tx, "wallet_transaction", transaction_id);
   if (!t) return;
-  const ordered_json wallet = load_doc(tx, "wallet", string_or(*t, "lago_wallet_id", "")).value_or(ordered_json::object());
+  const ordered_json wallet =
+      given ? *given : load_doc(tx, "wallet", string_or(*t, "lago_wallet_id", "")).value_or(ordered_json::object());
   // Lago's WalletTransactionSerializer with the wallet.
   ordered_json o = serialize_wallet_transaction(*t, wallet);
   o["wallet"] = serialize_wallet(wallet);
@@ -131,7 +134,7 @@ void subscription_saving(Transaction& tx, const ordered_json& sub) {
   auto plan = load_doc(tx, "plan", code);
   if (!plan) plan = discarded_plan(tx, code);
   o["plan"] = plan ? serialize_plan(*plan, tx) : ordered_json(nullptr);
-  o["customer"] = customer_of(tx, string_or(sub, "external_customer_id", ""), true);
+  o["customer"] = customer_of(tx, string_or(sub, "external_customer_id", ""), false);
   record(tx, endpoints, type, "subscription", id, std::move(o), now);
 }
 

@@ -72,7 +72,47 @@ const IMPACT = {
   },
 };
 
+// The webhook delivery log (tariff's REST view of Lago's GraphQL Webhook object).
+const WEBHOOK = {
+  type: 'object', additionalProperties: false,
+  required: ['lago_id', 'lago_webhook_endpoint_id', 'endpoint', 'webhook_type', 'object_type', 'lago_object_id',
+    'status', 'retries', 'http_status', 'payload', 'response', 'created_at', 'updated_at', 'last_retried_at',
+    'next_attempt_at'],
+  properties: {
+    lago_id: { type: 'string', format: 'uuid' }, lago_webhook_endpoint_id: { type: 'string', format: 'uuid' },
+    endpoint: { type: 'string' }, webhook_type: { type: 'string' }, object_type: { type: 'string' },
+    lago_object_id: { type: ['string', 'null'] },
+    status: { enum: ['pending', 'succeeded', 'failed', 'retrying'] }, retries: { type: 'integer', minimum: 0 },
+    http_status: { type: ['integer', 'null'] }, payload: { type: 'string' }, response: { type: ['string', 'null'] },
+    created_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' },
+    last_retried_at: { type: ['string', 'null'], format: 'date-time' },
+    next_attempt_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+const WEBHOOKS = {
+  type: 'object', required: ['webhooks', 'meta'], additionalProperties: false,
+  properties: { webhooks: { type: 'array', items: WEBHOOK },
+    meta: { type: 'object', required: ['current_page', 'next_page', 'prev_page', 'total_pages', 'total_count'] } },
+};
+
 export const EXTENSIONS = [
+  { method: 'GET', path: '/api/v1/webhooks/hmac_key', status: 200,
+    why: "the organization's HMAC key for `hmac` webhook signatures (Lago shows it in its UI only)",
+    schema: { type: 'object', required: ['webhook'], additionalProperties: false,
+      properties: { webhook: { type: 'object', required: ['hmac_key'], additionalProperties: false,
+        properties: { hmac_key: { type: 'string' } } } } } },
+  { method: 'GET', path: '/api/v1/webhooks', status: 200, why: 'the webhook delivery log', schema: WEBHOOKS },
+  { method: 'GET', path: '/api/v1/webhooks', status: 422, why: 'an unknown status filter',
+    schema: { ...errorDoc(422), required: ['status', 'error', 'code', 'error_details'] } },
+  { method: 'GET', path: '/api/v1/webhooks/{lago_id}', status: 200, why: 'one webhook of the delivery log',
+    schema: { type: 'object', required: ['webhook'], additionalProperties: false, properties: { webhook: WEBHOOK } } },
+  { method: 'POST', path: '/api/v1/webhooks/{lago_id}/retry', status: 200,
+    why: "posts a webhook again at once (Lago's Webhooks::RetryService)",
+    schema: { type: 'object', required: ['webhook'], additionalProperties: false, properties: { webhook: WEBHOOK } } },
+  { method: 'POST', path: '/api/v1/webhooks/{lago_id}/retry', status: 405,
+    why: "Lago's Webhooks::RetryService: not_allowed_failure!(code: 'is_succeeded')", schema: errorDoc(405) },
+  ...['/api/v1/webhooks/{lago_id}', '/api/v1/webhooks/{lago_id}/retry'].map((path) => ({ method: '*', path, status: 404,
+    why: 'unknown webhook', schema: errorDoc(404) })),
   { method: 'GET', path: '/health', status: 200, why: 'liveness probe',
     schema: { type: 'object', required: ['message', 'version'], additionalProperties: false,
       properties: { message: { type: 'string' }, version: { type: 'string' } } } },
@@ -129,6 +169,9 @@ const orNull = (schema, prop) => {
   p.type = [...new Set([...(Array.isArray(p.type) ? p.type : [p.type]), 'null'])];
 };
 export const CORRECTIONS = [
+  { schema: 'EventsErrorsObject', why: "types missing_group_key as an array; Lago's Events::PostValidationService " +
+      'never fills it and EventsValidationErrorsSerializer sends model[:missing_group_key]: nil',
+    apply: (S) => orNull(S.EventsErrorsObject, 'missing_group_key') },
   { schema: 'WalletObject', why: "requires `balance`, which Lago's WalletSerializer no longer sends (nor declares)",
     apply: (S) => { S.WalletObject.required = S.WalletObject.required.filter((r) => r !== 'balance'); } },
   { schema: 'CustomerProjectedChargeUsageObject', why: "requires `groups`, which it never declares and Lago's " +
@@ -364,7 +407,26 @@ export function createValidator(file = specPath()) {
     return r.label;
   }
 
-  return { check, stats, resolveSchema };
+  // A webhook body (what Lago posts to an endpoint), checked against the request body of the
+  // webhook Lago's document names after its type ("invoice.created" → webhooks.invoice_created).
+  function checkWebhook(body) {
+    const name = String(body?.webhook_type).replace(/\./g, '_');
+    const schema = doc.webhooks?.[name]?.post?.requestBody?.content?.['application/json']?.schema;
+    if (!schema) throw new Error(`OpenAPI: no webhook ${name} in Lago's document`);
+    const validate = compile(`webhook ${name}`, null, schema);
+    if (!validate(body)) {
+      const errors = validate.errors.slice(0, 25).map((e) => {
+        const extra = e.params?.unevaluatedProperty ?? e.params?.additionalProperty ?? e.params?.missingProperty;
+        return `  ${e.instancePath || '/'} ${e.message}${extra ? `: ${extra}` : ''}`;
+      });
+      throw new Error(`OpenAPI: webhook ${name}: body does not match Lago's schema\n${errors.join('\n')}`);
+    }
+    stats.validated += 1;
+    stats.byRoute.set(`webhook ${name}`, (stats.byRoute.get(`webhook ${name}`) ?? 0) + 1);
+    return name;
+  }
+
+  return { check, checkWebhook, stats, resolveSchema };
 }
 
 // One validator per process, built on first use.
