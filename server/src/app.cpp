@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "billing.hpp"
+#include "progressive.hpp"
 #include "tariff/decimal.hpp"
 #include "tariff/json.hpp"
 
@@ -90,6 +91,7 @@ App::App(Store& store, Options options)
   add_calculation_routes(*this);
   add_impact_routes(*this);  // impact.cpp: POST /api/v1/plans/{code}/impact
   add_invoice_routes(*this);  // invoices.cpp: what billing issued
+  add_progressive_routes(*this);  // progressive.cpp: lifetime usage
 }
 
 void App::add(const std::string& method, const std::string& pattern, Handler handler) {

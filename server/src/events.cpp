@@ -9,6 +9,7 @@
 #include <set>
 
 #include "billing.hpp"
+#include "progressive.hpp"
 #include "resources.hpp"
 #include "serializers.hpp"
 
@@ -120,6 +121,7 @@ void add_event_routes(App& app) {
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       if (!tx.insert_event(rec)) throw validation("transaction_id", "value_already_exist");
       queue_in_advance_event(tx, rec);  // billing.cpp: a charge paid in advance bills the event
+      queue_progressive_check(tx, rec, ctx.now_us);  // progressive.cpp: usage thresholds
     });
     return object_reply("event", serialize_event(parse_stored(rec.body)));
   });
@@ -157,7 +159,11 @@ void add_event_routes(App& app) {
           dup[std::to_string(i)] = {{"transaction_id", {"value_already_exist"}}};
       }
       if (!dup.empty()) throw validation_details(dup);  // rolls back: nothing stored
-      for (const auto& r : recs) if (tx.insert_event(r)) queue_in_advance_event(tx, r);  // billing.cpp
+      for (const auto& r : recs)
+        if (tx.insert_event(r)) {
+          queue_in_advance_event(tx, r);             // billing.cpp
+          queue_progressive_check(tx, r, ctx.now_us);  // progressive.cpp
+        }
     });
     ordered_json out = ordered_json::array();
     for (const auto& r : recs) out.push_back(serialize_event(parse_stored(r.body)));

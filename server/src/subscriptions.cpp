@@ -11,6 +11,7 @@
 // calculation or a listing, at the request's `now` — there is no background job.
 #include <date/date.h>
 
+#include "progressive.hpp"
 #include "resources.hpp"
 #include "tariff/rules.hpp"
 #include "serializers.hpp"
@@ -78,6 +79,7 @@ ordered_json new_subscription(Context& ctx, const ordered_json& customer, const 
   s["next_plan_code"] = nullptr;
   s["downgrade_plan_date"] = nullptr;
   if (in.contains("plan_overrides")) s["plan_overrides"] = to_ordered(in["plan_overrides"]);
+  store_subscription_thresholds(s, in, ctx.now, ctx.ids);  // progressive.cpp
   return s;
 }
 
@@ -279,6 +281,7 @@ void add_subscription_routes(App& app) {
       s = *cur;
       for (const char* f : {"name", "ending_at", "plan_overrides"})
         if (in.contains(f)) s[f] = to_ordered(in[f]);
+      store_subscription_thresholds(s, in, ctx.now, ctx.ids);  // progressive.cpp
       if (in.contains("subscription_at") && string_or(s, "status", "") == "pending")
         s["subscription_at"] = to_ordered(in["subscription_at"]);
       refuse_invalid_subscription(ctx, tx, s);
