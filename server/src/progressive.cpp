@@ -105,6 +105,26 @@ void store_subscription_thresholds(ordered_json& sub, const json& in, const std:
   }
 }
 
+ordered_json applicable_usage_thresholds(Transaction& tx, const ordered_json& sub) {
+  ordered_json out = ordered_json::array();
+  if (sub.value("progressive_billing_disabled", false) == true) return out;
+  std::optional<ordered_json> plan;
+  const ordered_json* list = nullptr;
+  if (has_thresholds(sub)) {
+    list = &sub["usage_thresholds"];
+  } else {
+    plan = load_doc(tx, "plan", string_or(sub, "plan_code", ""));
+    if (plan && has_thresholds(*plan)) list = &(*plan)["usage_thresholds"];
+  }
+  if (!list) return out;
+  for (const auto& t : *list)
+    if (t.is_object())
+      out.push_back({{"threshold_display_name", t.value("threshold_display_name", ordered_json(nullptr))},
+                     {"amount_cents", t.value("amount_cents", ordered_json(0))},
+                     {"recurring", t.value("recurring", false)}});
+  return out;
+}
+
 void add_progressive_history(const ordered_json& stored, ordered_json& entry) {
   for (const char* k : {"invoice_type", "number", "sequential_id", "fees_amount_cents", "coupons_amount_cents",
                         "applied_usage_thresholds"})

@@ -31,6 +31,10 @@ void queue_progressive_check(Transaction& tx, const EventRecord& event, int64_t 
 // of a create or update body, stored (each threshold with its lago_id and created_at).
 void store_subscription_thresholds(ordered_json& sub, const json& in, const std::string& now, IdSource& ids);
 
+// subscriptions.cpp: Lago's applicable_usage_thresholds of a stored subscription (its own, else
+// its plan's; none when progressive_billing_disabled), as ApplicableUsageThresholdSerializer.
+ordered_json applicable_usage_thresholds(Transaction& tx, const ordered_json& sub);
+
 // billing_apply.cpp (add_billing_history): the invoice fields progressive billing reads, copied
 // from a stored invoice into its history entry.
 void add_progressive_history(const ordered_json& stored, ordered_json& entry);

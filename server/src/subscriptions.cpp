@@ -254,7 +254,9 @@ void add_subscription_routes(App& app) {
     const json in = ctx.body_object("subscription");
     ordered_json out;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
-      out = serialize_subscription(create(ctx, tx, in), tx, ctx.now_us);
+      const ordered_json stored = create(ctx, tx, in);
+      out = serialize_subscription(stored, tx, ctx.now_us);
+      out["applicable_usage_thresholds"] = applicable_usage_thresholds(tx, stored);  // progressive.cpp
     });
     return object_reply("subscription", out);
   });
@@ -267,7 +269,10 @@ void add_subscription_routes(App& app) {
     std::optional<ordered_json> s;
     ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
       s = current(tx, ctx.params[0], false);
-      if (s) s = serialize_subscription(*s, tx, ctx.now_us);
+      if (!s) return;
+      const ordered_json thresholds = applicable_usage_thresholds(tx, *s);  // progressive.cpp
+      s = serialize_subscription(*s, tx, ctx.now_us);
+      (*s)["applicable_usage_thresholds"] = thresholds;
     });
     if (!s) throw not_found("subscription");
     return object_reply("subscription", *s);
@@ -286,7 +291,9 @@ void add_subscription_routes(App& app) {
         s["subscription_at"] = to_ordered(in["subscription_at"]);
       refuse_invalid_subscription(ctx, tx, s);
       save_sub(tx, s);
+      const ordered_json thresholds = applicable_usage_thresholds(tx, s);  // progressive.cpp
       s = serialize_subscription(s, tx, ctx.now_us);
+      s["applicable_usage_thresholds"] = thresholds;
     });
     return object_reply("subscription", s);
   });

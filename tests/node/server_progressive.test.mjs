@@ -100,7 +100,12 @@ test('T0: thresholds stored on the plan and the subscription, refused as Lago re
     assert.deepEqual(zero.body.error_details, { 'usage_thresholds[0].amount_cents': ['value_is_out_of_range'] });
     await ok(base, 'POST', '/api/v1/subscriptions', sub('p'));
     await ok(base, 'POST', '/api/v1/subscriptions', sub('q'));
-    await ok(base, 'POST', '/api/v1/subscriptions', sub('r', { usage_thresholds: [{ amount_cents: 3000 }] }));
+    const r = await ok(base, 'POST', '/api/v1/subscriptions', sub('r', { usage_thresholds: [{ amount_cents: 3000 }] }));
+    assert.deepEqual(r.subscription.applicable_usage_thresholds, [{ threshold_display_name: null, amount_cents: 3000, recurring: false }],
+      'its own threshold replaces the plan\'s');
+    const p = await ok(base, 'GET', '/api/v1/subscriptions/sub_p');
+    assert.deepEqual(p.subscription.applicable_usage_thresholds,
+      [{ threshold_display_name: 'First 100', amount_cents: 10000, recurring: false }, { threshold_display_name: null, amount_cents: 5000, recurring: true }]);
     const lu = await ok(base, 'GET', '/api/v1/subscriptions/sub_p/lifetime_usage');
     assert.equal(lu.lifetime_usage.external_subscription_id, 'sub_p');
     assert.equal(lu.lifetime_usage.current_usage_amount_cents, 0);
