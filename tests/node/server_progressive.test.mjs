@@ -158,6 +158,12 @@ test('T2: a recurring threshold crossed twice in the period, each invoice credit
     await ok(base, 'POST', '/api/v1/events', units('sub_p', 10, '2024-03-19T18:00:00Z'));
     await settle();
     assert.equal((await invoicesOf(base, 'cust_p')).length, 3, '28000: 1000 + 27000 % 5000 < 5000, nothing more');
+    // The preview of March's invoice already deducts what #3 billed: 1000 + 28000 − 27000 = 2000
+    // (the invoice T3 issues).
+    const pv = await call(base, 'POST', '/api/v1/invoices/preview', { body: { customer: { external_id: 'cust_p' }, subscriptions: { external_ids: ['sub_p'] } } });
+    assert.equal(pv.status, 200, pv.text);
+    assert.deepEqual([pv.body.invoice.fees_amount_cents, pv.body.invoice.progressive_billing_credit_amount_cents, pv.body.invoice.total_amount_cents],
+      [29000, 27000, 2000]);
   });
 });
 
