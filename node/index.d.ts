@@ -484,6 +484,22 @@ export interface BillResult {
   };
 }
 
+/** lifetime_usage (docs/progressive_billing.md): Lago's LifetimeUsage, lago_id null. */
+export interface LifetimeUsageResult {
+  lifetime_usage: {
+    lago_id: string | null;
+    lago_subscription_id: string | null;
+    external_subscription_id: string;
+    external_historical_usage_amount_cents: number;
+    invoiced_usage_amount_cents: number;
+    current_usage_amount_cents: number;
+    from_datetime: Timestamp | null;
+    to_datetime: Timestamp;
+    /** Only when the subscription has usage thresholds. */
+    usage_thresholds?: { amount_cents: number; completion_ratio: number; reached_at: Timestamp | null }[];
+  };
+}
+
 // ---- errors and the API ----
 
 /** Lago-style error document (CONTRACT §4). */
@@ -507,7 +523,7 @@ export declare class TariffError extends Error {
 }
 
 export type OperationName = 'preview' | 'current_usage' | 'projected_usage' | 'estimate_fees'
-  | 'bill' | 'currentUsage' | 'projectedUsage' | 'estimateFees';
+  | 'bill' | 'lifetime_usage' | 'currentUsage' | 'projectedUsage' | 'estimateFees' | 'lifetimeUsage';
 
 /** A snapshot object, or its JSON text (passed to the engine byte for byte). */
 export type SnapshotInput<Request = unknown> = Snapshot<Request> | string;
@@ -523,6 +539,8 @@ export interface Tariff {
   estimateFees(snapshot: SnapshotInput<EstimateFeesRequest>): EstimateFeesResult;
   /** The invoice issued at a billing instant and the state changes it implies. @throws {TariffError} */
   bill(snapshot: SnapshotInput<BillRequest>): BillResult;
+  /** A subscription's lifetime usage and its thresholds' completion. @throws {TariffError} */
+  lifetimeUsage(snapshot: SnapshotInput<UsageRequest>): LifetimeUsageResult;
   /** The raw answer: status and the exact JSON text the CLI prints. Never throws TariffError. */
   run(operation: OperationName, snapshot: SnapshotInput): { status: number; body: string };
   /** Size of the module's linear memory in bytes. */

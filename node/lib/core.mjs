@@ -14,10 +14,11 @@ export const OPERATIONS = Object.freeze({
   projected_usage: 2,
   estimate_fees: 3,
   bill: 4,
+  lifetime_usage: 5,
 });
 
 const ALIASES = { currentUsage: 'current_usage', projectedUsage: 'projected_usage',
-  estimateFees: 'estimate_fees' };
+  estimateFees: 'estimate_fees', lifetimeUsage: 'lifetime_usage' };
 
 /** Lago-style error document → Error subclass (CONTRACT §4). */
 export class TariffError extends Error {
@@ -68,7 +69,7 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
     if (!buf) throw new RangeError('tariff: out of wasm memory');
   }
 
-  const embind = [mod.preview, mod.currentUsage, mod.projectedUsage, mod.estimateFees, mod.bill];
+  const embind = [mod.preview, mod.currentUsage, mod.projectedUsage, mod.estimateFees, mod.bill, mod.lifetimeUsage];
 
   /** Raw call: { status, body } with body the exact bytes the CLI prints (minus newline). */
   function run(operation, input) {
@@ -101,6 +102,7 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
     projectedUsage: (snapshot) => call('projected_usage', snapshot),
     estimateFees: (snapshot) => call('estimate_fees', snapshot),
     bill: (snapshot) => call('bill', snapshot),
+    lifetimeUsage: (snapshot) => call('lifetime_usage', snapshot),
     run,
     /** Bytes of wasm linear memory, for leak checks. */
     memoryBytes: () => mod.HEAPU8.length,

@@ -5,6 +5,7 @@
 #include "billing.hpp"
 #include "webhooks.hpp"
 #include "portal_auth.hpp"
+#include "progressive.hpp"
 #include "tariff/decimal.hpp"
 #include "tariff/json.hpp"
 
@@ -95,6 +96,7 @@ App::App(Store& store, Options options)
   add_invoice_routes(*this);  // invoices.cpp: what billing issued
   add_webhook_routes(*this);  // webhooks.cpp: endpoints, public key, delivery log
   add_portal_routes(*this, *portal_);  // portal_auth.cpp: GET /customers/{id}/portal_url
+  add_progressive_routes(*this);  // progressive.cpp: lifetime usage
 }
 
 void App::add(const std::string& method, const std::string& pattern, Handler handler) {

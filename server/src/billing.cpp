@@ -21,6 +21,7 @@
 #include <iostream>
 #include <set>
 
+#include "progressive.hpp"
 #include "resources.hpp"
 #include "snapshots.hpp"
 #include "tariff/decimal.hpp"
@@ -181,6 +182,7 @@ std::optional<Job> next_job(Env& env, Transaction& tx, const std::string& ext, i
     j.key = ledger_key(sub_lago, j.reason, string_or(q["event"], "transaction_id", ""));
     offer(std::move(j));
   }
+  offer_progressive_checks(tx, ext, now, skip, offer);  // progressive.cpp: usage threshold checks
   return best;
 }
 
@@ -213,6 +215,7 @@ bool run_one(Env& env, Transaction& tx, const std::string& ext, int64_t now, con
   snap["request"] = bill_request(job);
   const ordered_json out = engine(Operation::bill, snap);
   const Applied a = apply(env, tx, job, ext, out, job.at);
+  if (job.kind == Kind::progressive) finish_progressive_check(tx, job, out, a);  // progressive.cpp
   stats.jobs++;
   if (a.issued) stats.invoices++;
   return true;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "billing_jobs.hpp"
+#include "progressive.hpp"
 #include "serializers.hpp"
 #include "snapshots.hpp"
 #include "tariff/decimal.hpp"
@@ -141,6 +142,10 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     for (auto& f : invoice["fees"]) {
       f["lago_id"] = env.ids.uuid();
       f["lago_invoice_id"] = a.invoice_id;
+    }
+    for (auto& c : invoice["credits"]) {  // Lago's Credit records: ids, on this invoice
+      c["lago_id"] = env.ids.uuid();
+      if (c.contains("invoice") && c["invoice"].is_object()) c["invoice"]["lago_id"] = a.invoice_id;
     }
     invoice["metadata"] = ordered_json::array();
     invoice["payment_overdue"] = false;
@@ -361,6 +366,7 @@ void add_billing_history(Transaction& tx, const std::string& ext, ordered_json& 
                         {"issuing_date", inv["issuing_date"]},
                         {"invoice_subscriptions", inv.value("invoice_subscriptions", ordered_json::array())},
                         {"fees", std::move(fees)}});
+    add_progressive_history(inv, invoices.back());  // progressive.cpp: type, totals, credits
   }
   snap["invoices"] = std::move(invoices);
   ordered_json notes = ordered_json::array();

@@ -31,7 +31,7 @@ inline std::optional<int64_t> instant_of(const ordered_json& o, const char* fiel
 
 inline bool has_string(const ordered_json& o, const char* field) { return !string_or(o, field, "").empty(); }
 
-enum class Kind { starting = 0, periodic = 1, closing = 2, in_advance = 3 };
+enum class Kind { starting = 0, periodic = 1, closing = 2, in_advance = 3, progressive = 4 };
 
 struct Job {
   int64_t at = 0;

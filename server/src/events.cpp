@@ -9,6 +9,7 @@
 #include <set>
 
 #include "billing.hpp"
+#include "progressive.hpp"
 #include "resources.hpp"
 #include "serializers.hpp"
 #include "webhooks.hpp"
@@ -121,6 +122,7 @@ void add_event_routes(App& app) {
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       if (!tx.insert_event(rec)) throw validation("transaction_id", "value_already_exist");
       queue_in_advance_event(tx, rec);  // billing.cpp: a charge paid in advance bills the event
+      queue_progressive_check(tx, rec, ctx.now_us);  // progressive.cpp: usage thresholds
       webhooks::events_stored(tx, {rec}, ctx.now_us);  // events.errors
     });
     return object_reply("event", serialize_event(parse_stored(rec.body)));
@@ -159,7 +161,11 @@ void add_event_routes(App& app) {
           dup[std::to_string(i)] = {{"transaction_id", {"value_already_exist"}}};
       }
       if (!dup.empty()) throw validation_details(dup);  // rolls back: nothing stored
-      for (const auto& r : recs) if (tx.insert_event(r)) queue_in_advance_event(tx, r);  // billing.cpp
+      for (const auto& r : recs)
+        if (tx.insert_event(r)) {
+          queue_in_advance_event(tx, r);             // billing.cpp
+          queue_progressive_check(tx, r, ctx.now_us);  // progressive.cpp
+        }
       webhooks::events_stored(tx, recs, ctx.now_us);  // events.errors
     });
     ordered_json out = ordered_json::array();

@@ -11,6 +11,7 @@
 // calculation or a listing, at the request's `now` — there is no background job.
 #include <date/date.h>
 
+#include "progressive.hpp"
 #include "resources.hpp"
 #include "tariff/rules.hpp"
 #include "serializers.hpp"
@@ -80,6 +81,7 @@ ordered_json new_subscription(Context& ctx, const ordered_json& customer, const 
   s["next_plan_code"] = nullptr;
   s["downgrade_plan_date"] = nullptr;
   if (in.contains("plan_overrides")) s["plan_overrides"] = to_ordered(in["plan_overrides"]);
+  store_subscription_thresholds(s, in, ctx.now, ctx.ids);  // progressive.cpp
   return s;
 }
 
@@ -254,7 +256,9 @@ void add_subscription_routes(App& app) {
     const json in = ctx.body_object("subscription");
     ordered_json out;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
-      out = serialize_subscription(create(ctx, tx, in), tx, ctx.now_us);
+      const ordered_json stored = create(ctx, tx, in);
+      out = serialize_subscription(stored, tx, ctx.now_us);
+      out["applicable_usage_thresholds"] = applicable_usage_thresholds(tx, stored);  // progressive.cpp
     });
     return object_reply("subscription", out);
   });
@@ -267,7 +271,10 @@ void add_subscription_routes(App& app) {
     std::optional<ordered_json> s;
     ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
       s = current(tx, ctx.params[0], false);
-      if (s) s = serialize_subscription(*s, tx, ctx.now_us);
+      if (!s) return;
+      const ordered_json thresholds = applicable_usage_thresholds(tx, *s);  // progressive.cpp
+      s = serialize_subscription(*s, tx, ctx.now_us);
+      (*s)["applicable_usage_thresholds"] = thresholds;
     });
     if (!s) throw not_found("subscription");
     return object_reply("subscription", *s);
@@ -281,11 +288,14 @@ void add_subscription_routes(App& app) {
       s = *cur;
       for (const char* f : {"name", "ending_at", "plan_overrides"})
         if (in.contains(f)) s[f] = to_ordered(in[f]);
+      store_subscription_thresholds(s, in, ctx.now, ctx.ids);  // progressive.cpp
       if (in.contains("subscription_at") && string_or(s, "status", "") == "pending")
         s["subscription_at"] = to_ordered(in["subscription_at"]);
       refuse_invalid_subscription(ctx, tx, s);
       save_sub(tx, s);
+      const ordered_json thresholds = applicable_usage_thresholds(tx, s);  // progressive.cpp
       s = serialize_subscription(s, tx, ctx.now_us);
+      s["applicable_usage_thresholds"] = thresholds;
     });
     return object_reply("subscription", s);
   });

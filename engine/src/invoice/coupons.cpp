@@ -90,7 +90,8 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
 
 }  // namespace
 
-std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext& ctx, std::vector<InvoiceFee>& fees) {
+std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext& ctx, std::vector<InvoiceFee>& fees,
+                                        int64_t credited) {
   std::vector<CouponCredit> credits;
   int64_t fees_amount = 0;
   for (const auto& f : fees) fees_amount = add_cents(fees_amount, f.amount_cents);
@@ -100,7 +101,7 @@ std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext&
   if (ctx.existing_customer) coupons = applied_coupons(s);
   if (coupons.empty()) coupons = request_coupons(s);
 
-  int64_t sub_total = fees_amount;
+  int64_t sub_total = sub_cents(fees_amount, credited);
   for (const PreviewCoupon& c : coupons) {
     if (sub_total <= 0) break;
     // Coupons::PreviewService: `next if fixed_amount? && invoice.currency != amount_currency`

@@ -21,9 +21,12 @@ ComputedInvoice price_invoice(const Snapshot& s, const PreviewContext& ctx, std:
   inv.fees = std::move(fees);
   for (const auto& f : inv.fees) inv.fees_amount = add_cents(inv.fees_amount, f.amount_cents);
 
-  inv.coupons = apply_coupons(s, ctx, inv.fees);
+  // §11: what progressive invoices of the period billed (invoice/progressive.cpp), before coupons.
+  inv.progressive = apply_progressive_credits(s, ctx, inv.fees);
+  for (const auto& p : inv.progressive) inv.progressive_amount = add_cents(inv.progressive_amount, p.amount_cents);
+  inv.coupons = apply_coupons(s, ctx, inv.fees, inv.progressive_amount);
   for (const auto& c : inv.coupons) inv.coupons_amount = add_cents(inv.coupons_amount, c.amount_cents);
-  inv.sub_total_excluding = sub_cents(inv.fees_amount, inv.coupons_amount);
+  inv.sub_total_excluding = sub_cents(sub_cents(inv.fees_amount, inv.progressive_amount), inv.coupons_amount);
 
   // §8: each fee's taxes on its base after coupons; the invoice rounds per tax and in total.
   std::vector<TaxedBase> bases;
@@ -68,7 +71,7 @@ ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedI
   inv["coupons_amount_cents"] = c.coupons_amount;
   inv["credit_notes_amount_cents"] = c.credit_notes_amount;
   inv["prepaid_credit_amount_cents"] = c.prepaid;
-  inv["progressive_billing_credit_amount_cents"] = 0;
+  inv["progressive_billing_credit_amount_cents"] = c.progressive_amount;
   inv["sub_total_excluding_taxes_amount_cents"] = c.sub_total_excluding;
   inv["taxes_amount_cents"] = c.taxes.amount_cents;
   inv["sub_total_including_taxes_amount_cents"] = c.sub_total_including;
@@ -97,6 +100,16 @@ ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedI
       if (const Coupon* def = s.find_coupon(cc.code)) id = def->lago_id;
     return id.empty() ? ojson(nullptr) : ojson(id);
   };
+  for (const auto& p : c.progressive)  // Lago's CreditSerializer for a progressive billing invoice
+    credits.push_back({{"lago_id", nullptr},
+                       {"amount_cents", p.amount_cents},
+                       {"amount_currency", std::string(cur.code)},
+                       {"before_taxes", true},
+                       {"item", {{"lago_item_id", p.invoice->lago_id.empty() ? ojson(nullptr) : ojson(p.invoice->lago_id)},
+                                 {"type", "invoice"},
+                                 {"code", p.invoice->number.empty() ? ojson(nullptr) : ojson(p.invoice->number)},
+                                 {"name", p.invoice->number.empty() ? ojson(nullptr) : ojson(p.invoice->number)}}},
+                       {"invoice", on_invoice}});
   for (const auto& cc : c.coupons)
     credits.push_back({{"lago_id", nullptr},
                        {"amount_cents", cc.amount_cents},

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "invoice/preview.hpp"
+#include "invoice/progressive.hpp"
 
 namespace tariff {
 
@@ -24,10 +25,12 @@ struct WalletDebit {
 
 struct ComputedInvoice {
   std::vector<InvoiceFee> fees;
+  std::vector<ProgressiveCredit> progressive;  // progressive billing credits (§11), before coupons
   std::vector<CouponCredit> coupons;
   std::vector<CreditNoteCredit> notes;  // the termination credit first (note == nullptr)
   std::vector<WalletDebit> wallets;
   InvoiceTaxes taxes;
+  int64_t progressive_amount = 0;
   int64_t fees_amount = 0, coupons_amount = 0, sub_total_excluding = 0, sub_total_including = 0;
   int64_t termination_credit = 0;  // before it is capped by the total
   int64_t credit_notes_amount = 0, prepaid = 0, total = 0;

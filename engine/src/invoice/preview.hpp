@@ -120,8 +120,9 @@ struct CouponCredit {
   int64_t amount_cents = 0;
   const AppliedCoupon* applied = nullptr;  // null for a request coupon
 };
+// `credited`: progressive billing credits already taken off the sub-total (§11).
 std::vector<CouponCredit> apply_coupons(const Snapshot& s, const PreviewContext& ctx,
-                                        std::vector<InvoiceFee>& fees);
+                                        std::vector<InvoiceFee>& fees, int64_t credited = 0);
 
 // §10.1 termination credit, before any available credit note; 0 when none. `base` is the
 // credit note item (unused part of the advance fee, cents, truncated to 5 places), `total_cents`

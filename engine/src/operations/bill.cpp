@@ -14,6 +14,7 @@
 
 #include "operations/bill.hpp"
 #include "operations/operations.hpp"
+#include "operations/progressive.hpp"
 #include "snapshot/reader.hpp"
 #include "tariff/error.hpp"
 
@@ -209,6 +210,7 @@ ordered_json bill(json& doc) {
     if (r && r->is_string() && r->get_ref<const std::string&>() == "in_advance_charge") original = doc;
   }
   Snapshot s = parse_snapshot(doc, RequestKind::none);
+  if (billing::is_progressive_request(s.raw)) return billing::progressive_billing(s, ids);  // bill_progressive.cpp
   Request req = read_request(s.raw, s.now);
   if (!s.customer) throw Failure(Error::not_found("customer"));
   if (req.reason == Reason::in_advance_charge) return billing::in_advance_charge(original, s, req, ids, history);

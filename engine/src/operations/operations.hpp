@@ -14,5 +14,6 @@ ordered_json projected_usage(json& snapshot);
 ordered_json preview(json& snapshot);
 ordered_json estimate_fees(json& snapshot);
 ordered_json bill(json& snapshot);  // docs/billing.md
+ordered_json lifetime_usage(json& snapshot);  // docs/progressive_billing.md
 
 }  // namespace tariff::ops

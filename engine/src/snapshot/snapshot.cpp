@@ -42,6 +42,7 @@ class Parser {
     if (r_.has(d, "request") && !d.at("request").is_object()) r_.add("request", "value_is_invalid");
     parse_inputs(d, s_, kind_, r_);
     parse_history(d, s_, r_);
+    parse_issued_invoices(d, s_, r_);
     errors_.throw_if_any();
   }
 
@@ -409,6 +410,7 @@ class Parser {
       m.taxes = parse_tax_refs(*mc, mp);
       plan.minimum_commitment = m;
     }
+    plan.usage_thresholds = parse_usage_thresholds(pl, p, r_);
   }
 
   void parse_customer(const json& d) {
@@ -513,6 +515,7 @@ class Parser {
       if (sub.plan) {
         if (const json* ov = r_.object(so, "plan_overrides", p)) sub.plan = apply_overrides(sub.plan, *ov, Reader::at(p, "plan_overrides"));
       }
+      parse_subscription_progressive(sub, so, p, r_);
       s_.subscriptions.push_back(std::move(sub));
     }
   }

@@ -23,6 +23,7 @@
 #include "tariff/time.hpp"
 #include "snapshot/history.hpp"
 #include "snapshot/inputs.hpp"
+#include "snapshot/issued_invoices.hpp"
 
 namespace tariff {
 
@@ -104,6 +105,16 @@ struct MinimumCommitment {
   std::optional<TaxList> taxes;
 };
 
+// A usage threshold (progressive billing, SEMANTICS §11): the lifetime usage at which a
+// progressive invoice is issued; a recurring one every amount_cents beyond the largest fixed one.
+struct UsageThreshold {
+  std::string lago_id;
+  std::optional<std::string> threshold_display_name;
+  int64_t amount_cents = 0;
+  bool recurring = false;
+  std::string created_at, updated_at;  // as given (display only)
+};
+
 struct Plan {
   std::string lago_id, code, name;
   std::optional<std::string> invoice_display_name;
@@ -118,6 +129,7 @@ struct Plan {
   std::vector<Charge> charges;
   std::vector<FixedCharge> fixed_charges;
   std::optional<MinimumCommitment> minimum_commitment;
+  std::vector<UsageThreshold> usage_thresholds;  // snapshot/usage_thresholds.cpp
 };
 
 struct Customer {
@@ -145,6 +157,13 @@ struct Subscription {
   std::optional<Instant> terminated_at;
   std::optional<Instant> created_at;
   std::string previous_plan_code, next_plan_code;  // a scheduled plan change (downgrade)
+  // Progressive billing: the subscription's own thresholds (they replace the plan's when any),
+  // progressive_billing_disabled, and lifetime_usage.external_historical_usage_amount_cents.
+  std::vector<UsageThreshold> usage_thresholds;
+  bool progressive_billing_disabled = false;
+  int64_t historical_usage_amount_cents = 0;
+  // Lago's Subscription#applicable_usage_thresholds.
+  const std::vector<UsageThreshold>& applicable_usage_thresholds() const;
 };
 
 // Pre-aggregated usage (snapshot `usage_aggregates`, snapshot/aggregates.hpp): the events of
@@ -203,6 +222,7 @@ struct Snapshot {
   std::vector<Wallet> wallets;
   std::vector<CreditNote> credit_notes;
   std::vector<BilledFee> billed_fees;  // snapshot.invoices[].fees (docs/billing.md)
+  std::vector<IssuedInvoice> issued_invoices;  // snapshot.invoices[], for progressive billing
   // The request, typed for the operation parse_snapshot() was told about.
   std::optional<PreviewRequest> preview_request;
   std::optional<UsageRequest> usage_request;
