@@ -7,6 +7,7 @@
 #include "serializers.hpp"
 #include "tariff/currency.hpp"
 #include "tariff/decimal.hpp"
+#include "tariff/rules.hpp"
 
 namespace tariff::server {
 namespace {
@@ -39,13 +40,12 @@ Decimal decimal_field(const json& obj, const std::string& field, const char* fal
 // validated before).
 void set_balance(ordered_json& wallet, const Decimal& credits) {
   const Decimal rate = *Decimal::parse(wallet["rate_amount"].get<std::string>());
-  const auto currency = find_currency(string_or(wallet, "currency", "USD"));
-  if (!currency) throw validation("currency", "value_is_invalid");
-  const Decimal cents = currency->to_cents_rounded(credits * rate);
+  const auto money = rules::wallet_amount(credits, rate, string_or(wallet, "currency", "USD"));
+  if (!money.ok()) throw HttpError{money.error.status, parse_stored(money.error.to_json())};
   wallet["credits_balance"] = credits.to_string();
-  wallet["balance_cents"] = cents.to_int64();
+  wallet["balance_cents"] = money.value->amount_cents;
   wallet["credits_ongoing_balance"] = credits.to_string();
-  wallet["ongoing_balance_cents"] = cents.to_int64();
+  wallet["ongoing_balance_cents"] = money.value->amount_cents;
 }
 
 ordered_json make_transaction(Context& ctx, const ordered_json& wallet, const char* status,
@@ -57,7 +57,9 @@ ordered_json make_transaction(Context& ctx, const ordered_json& wallet, const ch
   t["status"] = "settled";
   t["transaction_status"] = status;
   t["transaction_type"] = type;
-  t["amount"] = (credits * rate).to_string();
+  const auto money = rules::wallet_amount(credits, rate, string_or(wallet, "currency", "USD"));
+  if (!money.ok()) throw HttpError{money.error.status, parse_stored(money.error.to_json())};
+  t["amount"] = money.value->amount.to_string();
   t["credit_amount"] = credits.to_string();
   t["settled_at"] = ctx.now;
   t["created_at"] = ctx.now;
