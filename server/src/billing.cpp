@@ -184,6 +184,34 @@ std::optional<Job> next_job(Env& env, Transaction& tx, const std::string& ext, i
   return best;
 }
 
+// Lago's BillNonInvoiceableFeesJob after a periodic billing or a termination, in the same
+// transaction (so exactly once with it): the paid fees of non-invoiceable charges regrouped on
+// an `advance_charges` invoice when the plan asks for it (the engine decides which fees).
+bool regroup_paid_fees(Env& env, Transaction& tx, const std::string& ext, const Job& job) {
+  ordered_json fees = ordered_json::array();
+  for (const auto& d : tx.list(DocumentQuery{"fee", ext, job.external_id, 0, -1}).items) {
+    ordered_json f = parse_stored(d.body);
+    if (f.contains("ref_invoice") || !f.value("lago_invoice_id", ordered_json(nullptr)).is_null()) continue;
+    if (string_or(f, "payment_status", "") != "succeeded") continue;
+    f.erase("updated_at");  // the server's own key, not a Fee field
+    fees.push_back(std::move(f));
+  }
+  if (fees.empty()) return false;
+  ordered_json snap = snapshot_at(env, tx, ext, job.at, job.at + 1);
+  snap["fees"] = std::move(fees);
+  snap["request"] = {{"invoicing_reason", "in_advance_charge_periodic"},
+                     {"billing_at", format_iso(job.at)},
+                     {"external_subscription_ids", ordered_json::array({job.external_id})}};
+  const ordered_json out = engine(Operation::bill, snap);
+  if (out["invoices"].empty()) return false;
+  Job regroup = job;
+  regroup.kind = Kind::starting;  // no cursor of its own
+  regroup.reason = "in_advance_charge_periodic";
+  regroup.key = job.key + "|in_advance_charge_periodic";
+  regroup.queue_key.clear();
+  return apply(env, tx, regroup, ext, out, job.at).issued;
+}
+
 ordered_json bill_request(const Job& j) {
   ordered_json r;
   r["invoicing_reason"] = j.reason;
@@ -215,6 +243,8 @@ bool run_one(Env& env, Transaction& tx, const std::string& ext, int64_t now, con
   const Applied a = apply(env, tx, job, ext, out, job.at);
   stats.jobs++;
   if (a.issued) stats.invoices++;
+  if (job.kind == Kind::periodic || job.kind == Kind::closing)
+    if (regroup_paid_fees(env, tx, ext, job)) stats.invoices++;
   return true;
 }
 

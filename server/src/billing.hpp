@@ -39,7 +39,8 @@ void queue_in_advance_event(Transaction& tx, const EventRecord& event);
 void add_billing_history(Transaction& tx, const std::string& external_customer_id,
                          ordered_json& snapshot);
 
-// GET/PUT /invoices, void, credit notes, past usage (invoices.cpp).
+// GET/PUT /invoices, void, credit notes, past usage (invoices.cpp); fees (billing_fees.cpp).
 void add_invoice_routes(App& app);
+void add_fee_routes(App& app);
 
 }  // namespace tariff::server

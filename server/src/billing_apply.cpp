@@ -138,8 +138,20 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
       if (st) s["lago_id"] = (*st)["lago_id"];
     }
     for (auto& f : invoice["fees"]) {
-      f["lago_id"] = env.ids.uuid();
+      if (!f["lago_id"].is_string()) f["lago_id"] = env.ids.uuid();  // a regrouped fee keeps its id
       f["lago_invoice_id"] = a.invoice_id;
+      f["payment_status"] = invoice["payment_status"];  // an invoice's fees follow its payment status
+      if (auto ap = f.find("applied_taxes"); ap != f.end() && ap->is_array())
+        for (auto& t : *ap) t["lago_fee_id"] = f["lago_id"];
+    }
+    for (auto& c : invoice["credits"]) {  // Lago's Credit records, on this invoice
+      c["lago_id"] = env.ids.uuid();
+      c["invoice"] = {{"lago_id", a.invoice_id}, {"payment_status", invoice["payment_status"]}};
+    }
+    for (auto& t : invoice["applied_taxes"]) {  // saved with the invoice (Lago's Invoice::AppliedTax)
+      t["lago_id"] = env.ids.uuid();
+      t["lago_invoice_id"] = a.invoice_id;
+      t["created_at"] = now;
     }
     invoice["metadata"] = ordered_json::array();
     invoice["payment_overdue"] = false;
@@ -175,8 +187,12 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
   }
 
   const ordered_json& ch = out["changes"];
+  // What the invoice consumed, kept with it for a void (Lago's invoice.credits and
+  // invoice.wallet_transactions): the applied coupons that credited it, its wallet debits.
+  ordered_json consumed{{"applied_coupons", ordered_json::array()}, {"wallet_transactions", ordered_json::array()}};
   for (const auto& c : ch.value("applied_coupons", ordered_json::array())) {
     if (!c["lago_id"].is_string()) continue;
+    consumed["applied_coupons"].push_back({{"lago_id", c["lago_id"]}, {"credit_amount_cents", c["credit_amount_cents"]}});
     auto ac = load_doc(tx, "applied_coupon", c["lago_id"].get<std::string>());
     if (!ac) continue;
     (*ac)["status"] = c["status"];
@@ -202,6 +218,7 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
   for (ordered_json t : ch.value("wallet_transactions", ordered_json::array())) {
     if (!t["lago_wallet_id"].is_string()) continue;
     t["lago_id"] = env.ids.uuid();
+    consumed["wallet_transactions"].push_back(t["lago_id"]);
     t["lago_invoice_id"] = a.issued ? ordered_json(a.invoice_id) : ordered_json(nullptr);
     for (const char* k : {"lago_credit_note_id", "lago_voided_invoice_id", "remaining_amount_cents",
                           "remaining_credit_amount", "failed_at", "name", "payment_method"})
@@ -287,13 +304,38 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     save_doc(tx, "subscription", (*stored)["lago_id"].get<std::string>(), *stored, customer_ext,
              string_or(*stored, "external_id", ""));
   }
-  if (a.issued)
+  if (a.issued) {
+    invoice["billing_changes"] = std::move(consumed);
     save_doc(tx, "invoice", a.invoice_id, invoice, customer_ext, string_or(invoice, "issuing_date", ""));
-  // Fees of a non-invoiceable charge paid in advance: created without an invoice (kept, once).
+    // GET /fees: every fee by its id; an invoiced fee is read from its invoice ("ref"), a
+    // regrouped one (already a fee of its own) now names its invoice.
+    for (const auto& f : invoice["fees"]) {
+      const std::string id = f["lago_id"].get<std::string>();
+      if (auto own = load_doc(tx, "fee", id)) {
+        (*own)["lago_invoice_id"] = a.invoice_id;
+        (*own)["updated_at"] = now;
+        save_doc(tx, "fee", id, *own, customer_ext, string_or(*own, "external_subscription_id", ""));
+      } else {
+        save_doc(tx, "fee", id, ordered_json{{"ref_invoice", a.invoice_id}}, customer_ext,
+                 string_or(f, "external_subscription_id", ""));
+      }
+    }
+  }
+  // Fees of a non-invoiceable charge paid in advance: created without an invoice (kept, once),
+  // payment pending until PUT /fees/{id} says otherwise (Lago's Fees::UpdateService).
   for (ordered_json f : out.value("fees", ordered_json::array())) {
     f["lago_id"] = env.ids.uuid();
     f["lago_invoice_id"] = nullptr;
     f["created_at"] = now;
+    f["updated_at"] = now;
+    if (f["lago_subscription_id"].is_null() && !job.sub_lago_id.empty()) f["lago_subscription_id"] = job.sub_lago_id;
+    if (f["lago_customer_id"].is_null()) f["lago_customer_id"] = customer.value("lago_id", ordered_json(nullptr));
+    if (auto ap = f.find("applied_taxes"); ap != f.end() && ap->is_array())
+      for (auto& t : *ap) {
+        t["lago_id"] = env.ids.uuid();
+        t["lago_fee_id"] = f["lago_id"];
+        t["created_at"] = now;
+      }
     save_doc(tx, "fee", f["lago_id"].get<std::string>(), f, customer_ext, job.external_id);
   }
 

@@ -97,7 +97,8 @@ PreviewContext context_at(Snapshot& s, const Request& req, const std::vector<std
       s.now = B;
       pr.target_plan_code = req.plan_code;
       break;
-    case Reason::in_advance_charge: break;
+    case Reason::in_advance_charge:
+    case Reason::in_advance_charge_periodic: break;
   }
   s.preview_request = std::move(pr);
   return build_preview_context(s);
@@ -208,10 +209,12 @@ ordered_json bill(json& doc) {
     const json* r = Reader::field(*q, "invoicing_reason");
     if (r && r->is_string() && r->get_ref<const std::string&>() == "in_advance_charge") original = doc;
   }
+  const StandaloneFees standalone = read_standalone_fees(doc);
   Snapshot s = parse_snapshot(doc, RequestKind::none);
   Request req = read_request(s.raw, s.now);
   if (!s.customer) throw Failure(Error::not_found("customer"));
   if (req.reason == Reason::in_advance_charge) return billing::in_advance_charge(original, s, req, ids, history);
+  if (req.reason == Reason::in_advance_charge_periodic) return billing::advance_charges(standalone, s, req, history);
 
   normalize(s, req);
   std::vector<std::string> sub_ids = req.external_subscription_ids;
