@@ -28,6 +28,11 @@ struct Request {
   std::vector<std::string> external_subscription_ids;
   std::optional<std::string> plan_code;  // upgrading: the new plan
   nlohmann::json event;                  // in_advance_charge: a Lago Event
+  // A draft invoice recomputed (Lago's RefreshDraftService / RefreshDraftAndFinalizeService):
+  // `refresh` keeps it a draft; `finalize` issues it with coupons, credit notes and wallets
+  // (its termination note was issued with the draft), dated `finalized_at`.
+  bool refresh = false, finalize = false;
+  std::optional<Instant> finalized_at;
 };
 
 // What earlier `bill` results left in the store, fed back as snapshot.invoices[].

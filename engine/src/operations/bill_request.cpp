@@ -66,6 +66,10 @@ Request read_request(const json& doc, Instant now) {
     }
   }
   req.plan_code = r.string(*q, "plan_code", "request");
+  req.refresh = r.boolean(*q, "refresh", "request", false);
+  req.finalize = r.boolean(*q, "finalize", "request", false);
+  req.finalized_at = r.instant(*q, "finalized_at", "request");
+  if (req.refresh && req.finalize) errors.add("request.finalize", "value_is_invalid");
   if (const json* e = Reader::field(*q, "event")) {
     if (!e->is_object()) errors.add("request.event", "value_is_invalid");
     else req.event = *e;
