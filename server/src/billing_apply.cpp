@@ -106,8 +106,10 @@ std::optional<ordered_json> advance_invoice(Transaction& tx, const std::string& 
   return hit;
 }
 
+// The one place an invoice is written: issued (finalized, or a draft in its grace period) by a
+// job, or a draft recomputed (`reissue`: the stored draft, refreshed or finalized in place).
 Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& customer_ext, const ordered_json& out,
-              int64_t at) {
+              int64_t at, const ordered_json* reissue) {
   Applied a;
   const std::string now = format_iso(at);
   ordered_json customer = *load_doc(tx, "customer", customer_ext);
@@ -118,13 +120,23 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
       identify_customer(tx, customer, now, env.ids);  // sequential_id and slug, as at creation
       save_doc(tx, "customer", customer_ext, customer, "", string_or(customer, "lago_id", ""));
     }
-    const int64_t seq = next_sequence(tx, "invoice:" + customer_ext);
-    a.invoice_id = env.ids.uuid();
+    // Lago's sequenced sequential_id at creation; the number at finalization (a draft is
+    // "<prefix>-DRAFT", Invoice#ensure_number).
+    const int64_t seq = reissue && (*reissue)["sequential_id"].is_number_integer()
+                            ? (*reissue)["sequential_id"].get<int64_t>()
+                            : next_sequence(tx, "invoice:" + customer_ext);
+    a.invoice_id = reissue ? string_or(*reissue, "lago_id", "") : env.ids.uuid();
     a.issued = true;
     invoice["lago_id"] = a.invoice_id;
     invoice["sequential_id"] = seq;
-    invoice["number"] = invoice_number(tx, customer["sequential_id"].get<int64_t>(), seq,
-                                       string_or(invoice, "issuing_date", ""));
+    invoice["number"] = string_or(invoice, "status", "") == "draft"
+                            ? ordered_json(number_prefix(tx) + "-DRAFT")
+                            : ordered_json(invoice_number(tx, customer["sequential_id"].get<int64_t>(), seq,
+                                                          string_or(invoice, "issuing_date", "")));
+    if (reissue)  // the fees of the draft are replaced (Lago's RefreshDraftService destroys them)
+      for (const auto& f : reissue->value("fees", ordered_json::array()))
+        if (auto ref = load_doc(tx, "fee", string_or(f, "lago_id", "")); ref && ref->contains("ref_invoice"))
+          tx.remove("fee", string_or(f, "lago_id", ""));
     invoice["customer"]["lago_id"] = customer.value("lago_id", ordered_json(nullptr));
     invoice["customer"]["sequential_id"] = customer["sequential_id"];
     for (auto& s : invoice["subscriptions"]) {
@@ -180,9 +192,10 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
       periods.push_back(std::move(bp));
     }
     invoice["billing_periods"] = std::move(periods);
-    invoice["created_at"] = now;
+    invoice["created_at"] = reissue ? reissue->value("created_at", ordered_json(now)) : ordered_json(now);
     invoice["updated_at"] = now;
     invoice["voided_at"] = nullptr;
+    if (reissue) invoice["metadata"] = reissue->value("metadata", ordered_json::array());
     invoice["invoice_subscriptions"] = out["invoice_subscriptions"];
   }
 
@@ -292,7 +305,8 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     note["items"] = std::move(items);
     save_doc(tx, "credit_note", note["lago_id"].get<std::string>(), note, customer_ext, origin_id);
   }
-  for (const auto& s : ch.value("subscriptions", ordered_json::array())) {
+  // A draft's subscription changes were applied when the draft was issued.
+  for (const auto& s : reissue ? ordered_json::array() : ch.value("subscriptions", ordered_json::array())) {
     auto stored = changed_sub(tx, customer_ext, s);
     if (!stored) continue;
     // A job bills the past (its snapshot is as of its instant): a start it reports does not
@@ -307,6 +321,22 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
   if (a.issued) {
     invoice["billing_changes"] = std::move(consumed);
     save_doc(tx, "invoice", a.invoice_id, invoice, customer_ext, string_or(invoice, "issuing_date", ""));
+    // A draft waits for its deadline (finalize_at); the request that recomputes it is kept.
+    if (string_or(invoice, "status", "") == "draft") {
+      ordered_json d;
+      d["lago_invoice_id"] = a.invoice_id;
+      d["lago_subscription_id"] = job.sub_lago_id;
+      d["external_subscription_id"] = job.external_id;
+      d["finalize_at"] = out.value("finalization", ordered_json::object()).value("finalize_at", ordered_json(now));
+      d["expected_finalization_date"] =
+          out.value("finalization", ordered_json::object()).value("expected_finalization_date", ordered_json(nullptr));
+      d["request"] = reissue ? load_doc(tx, "draft_invoice", a.invoice_id).value_or(ordered_json::object())
+                                   .value("request", ordered_json::object())
+                             : job_request(job);
+      save_doc(tx, "draft_invoice", a.invoice_id, d, customer_ext, job.sub_lago_id);
+    } else if (reissue) {
+      tx.remove("draft_invoice", a.invoice_id);
+    }
     // GET /fees: every fee by its id; an invoiced fee is read from its invoice ("ref"), a
     // regrouped one (already a fee of its own) now names its invoice.
     for (const auto& f : invoice["fees"]) {

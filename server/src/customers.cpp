@@ -115,6 +115,7 @@ void add_customers(App& app) {
     ordered_json out;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       auto cur = load_doc(tx, "customer", ext);
+      const std::string settings_before = cur ? draft_settings(*cur) : std::string();
       if (cur) {
         out = *cur;
       } else {
@@ -127,6 +128,7 @@ void add_customers(App& app) {
       refuse_unless_valid(rules::Resource::customer, out, stored_context(tx, {"tax", "organization"}), ctx);
       identify_customer(tx, out, ctx.now, ctx.ids);
       save_doc(tx, "customer", ext, out, "", out["lago_id"].get<std::string>());
+      if (cur && draft_settings(out) != settings_before) redate_drafts(ctx, tx, ext);  // grace period changed
       out = serialize_customer(out, tx);
     });
     return object_reply("customer", out);

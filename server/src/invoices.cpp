@@ -406,6 +406,32 @@ void add_invoice_routes(App& app) {
     return object_reply("invoice", inv);
   });
   app.add("PUT", "/api/v1/invoices/([^/]+)", update_invoice);
+  // Lago's RefreshDraftService (a subscription invoice; one that is no draft is answered as it
+  // is) and RefreshDraftAndFinalizeService (drafts only: 404 otherwise).
+  app.add("PUT", "/api/v1/invoices/([^/]+)/refresh", [](Context& ctx) {
+    ordered_json inv;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      inv = load_or_404(tx, "invoice", ctx.params[0], "invoice");
+      if (string_or(inv, "invoice_type", "") != "subscription")
+        throw HttpError{403, ordered_json{{"status", 403}, {"error", "Forbidden"}, {"code", "feature_unavailable"}}};
+      if (string_or(inv, "status", "") == "draft") {
+        refresh_draft(ctx, tx, ctx.params[0]);
+        inv = load_or_404(tx, "invoice", ctx.params[0], "invoice");
+      }
+      inv = invoice_view(ctx, tx, std::move(inv), true);
+    });
+    return object_reply("invoice", inv);
+  });
+  app.add("PUT", "/api/v1/invoices/([^/]+)/finalize", [](Context& ctx) {
+    ordered_json inv;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      inv = load_or_404(tx, "invoice", ctx.params[0], "invoice");
+      if (string_or(inv, "status", "") != "draft") throw not_found("invoice");
+      finalize_draft(ctx, tx, ctx.params[0]);
+      inv = invoice_view(ctx, tx, load_or_404(tx, "invoice", ctx.params[0], "invoice"), true);
+    });
+    return object_reply("invoice", inv);
+  });
   app.add("POST", "/api/v1/invoices/([^/]+)/void", void_invoice);
   app.add("GET", "/api/v1/credit_notes", list_credit_notes);
   app.add("GET", "/api/v1/credit_notes/([^/]+)", [](Context& ctx) {
