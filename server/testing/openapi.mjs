@@ -111,6 +111,9 @@ export const EXTENSIONS = [
     why: "Lago's Invoices::VoidService: generate_credit_note without a premium license is result.forbidden_failure! " +
       "(code 'feature_unavailable'), answered 403 by ApiErrors#forbidden_error",
     schema: errorDoc(403) },
+  { method: 'PUT', path: '/api/v1/invoices/{lago_id}/refresh', status: 403,
+    why: "Lago's Invoices::RefreshDraftService: result.forbidden_failure! unless invoice.subscription? " +
+      "(code 'feature_unavailable'), answered 403", schema: errorDoc(403) },
   { method: 'POST', path: '/api/v1/plans/{code}/impact', status: 200,
     why: 'a proposed plan priced against every customer on it (issue 13)', schema: IMPACT },
   ...[400, 404, 422].map((status) => ({ method: 'POST', path: '/api/v1/plans/{code}/impact', status,

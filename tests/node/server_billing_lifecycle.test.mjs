@@ -121,6 +121,9 @@ test('T2: March billed; the paid fee regrouped on an advance_charges invoice; th
     const fees = (await ok(base, 'GET', '/api/v1/fees?external_customer_id=cust_r&fee_type=charge')).fees;
     assert.deepEqual(fees.map((f) => [f.event_transaction_id, f.lago_invoice_id, f.payment_status]),
       [['e1', adv.lago_id, 'succeeded'], ['e2', null, 'pending']]);
+    // Lago's RefreshDraftService refreshes subscription invoices only.
+    const refresh = await call(base, 'PUT', `/api/v1/invoices/${adv.lago_id}/refresh`);
+    assert.deepEqual([refresh.status, refresh.body.code], [403, 'feature_unavailable']);
     const locked = await call(base, 'PUT', `/api/v1/fees/${fees[0].lago_id}`, { body: { fee: { payment_status: 'failed' } } });
     assert.deepEqual([locked.status, locked.body.code], [405, 'invoiced_fee']);
     const subFees = (await ok(base, 'GET', '/api/v1/fees?external_subscription_id=sub_r&fee_type=subscription')).fees;

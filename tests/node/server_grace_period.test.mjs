@@ -133,6 +133,15 @@ test('T2: the clock finalizes at the deadline; shortening a grace period finaliz
     assert.deepEqual(money(await invoiceOf(base, 'cust_c')), ['finalized', '2024-04-04', 3100, 0, 0, 3100]);
     const { invoices } = await ok(base, 'GET', '/api/v1/invoices?status=draft');
     assert.equal(invoices.length, 0);
+
+    // Issuing dates in the preview follow the same settings as the invoice will (next test):
+    // A, the organization's grace 2 with next_period_start + align_with_finalization_date:
+    // 05-01 + 2 = 05-03; D, current_period_end + keep_anchor: the period's last day, 04-30.
+    await ok(base, 'POST', '/api/v1/customers', { customer: { external_id: 'cust_d', billing_configuration: {
+      subscription_invoice_issuing_date_anchor: 'current_period_end', subscription_invoice_issuing_date_adjustment: 'keep_anchor' } } });
+    const preview = async (c) => (await ok(base, 'POST', '/api/v1/invoices/preview', { customer: { external_id: c }, subscriptions: { external_ids: [c.replace('cust_', 'sub_')] } })).invoice;
+    assert.equal((await preview('cust_a')).issuing_date, '2024-05-03');
+    assert.equal((await preview('cust_d')).issuing_date, '2024-04-30');
   });
 });
 
@@ -142,10 +151,11 @@ test('a restart finalizes nothing twice; the next period is a draft again', asyn
     const byCustomer = {};
     for (const i of all) (byCustomer[i.customer.external_id] ??= []).push([i.issuing_date, i.status]);
     // April billed on 05-01: A with the organization's grace 2 → draft issued 05-03; C with 1 → 05-02;
-    // B with 3 → 05-04; D with 2 → 05-03. March invoices unchanged.
+    // B with 3 → 05-04; D anchored to the period's end (keep_anchor) → 04-30, as its preview said.
+    // March invoices unchanged.
     assert.deepEqual(byCustomer.cust_a.sort(), [['2024-04-04', 'finalized'], ['2024-05-03', 'draft']]);
     assert.deepEqual(byCustomer.cust_b.sort(), [['2024-04-04', 'finalized'], ['2024-05-04', 'draft']]);
     assert.deepEqual(byCustomer.cust_c.sort(), [['2024-04-04', 'finalized'], ['2024-05-02', 'draft']]);
-    assert.deepEqual(byCustomer.cust_d.sort(), [['2024-04-01', 'finalized'], ['2024-05-03', 'draft']]);
+    assert.deepEqual(byCustomer.cust_d.sort(), [['2024-04-01', 'finalized'], ['2024-04-30', 'draft']]);
   });
 });
