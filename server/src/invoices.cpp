@@ -156,10 +156,15 @@ Reply update_invoice(Context& ctx) {
   ordered_json inv;
   ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
     inv = load_or_404(tx, "invoice", ctx.params[0], "invoice");
+    // Lago's Invoices::UpdateService: a draft takes neither metadata nor a new payment status.
+    const bool draft = string_or(inv, "status", "") == "draft";
+    if (draft && in.contains("metadata")) throw method_not_allowed("metadata_on_draft_invoice");
     if (in.contains("payment_status")) {
       const json& ps = in["payment_status"];
       if (!ps.is_string() || (ps != "pending" && ps != "succeeded" && ps != "failed"))
         throw validation("payment_status", "value_is_invalid");
+      if (draft && ps.get<std::string>() != string_or(inv, "payment_status", ""))
+        throw method_not_allowed("payment_status_update_on_draft_invoice");
       inv["payment_status"] = ps.get<std::string>();
     }
     if (in.contains("metadata")) {

@@ -111,6 +111,9 @@ export const EXTENSIONS = [
     why: "Lago's Invoices::VoidService: generate_credit_note without a premium license is result.forbidden_failure! " +
       "(code 'feature_unavailable'), answered 403 by ApiErrors#forbidden_error",
     schema: errorDoc(403) },
+  { method: 'PUT', path: '/api/v1/invoices/{lago_id}', status: 405,
+    why: "Lago's Invoices::UpdateService on a draft: not_allowed_failure!(code: 'metadata_on_draft_invoice' / " +
+      "'payment_status_update_on_draft_invoice'), answered 405", schema: errorDoc(405) },
   { method: 'PUT', path: '/api/v1/invoices/{lago_id}/refresh', status: 403,
     why: "Lago's Invoices::RefreshDraftService: result.forbidden_failure! unless invoice.subscription? " +
       "(code 'feature_unavailable'), answered 403", schema: errorDoc(403) },

@@ -79,6 +79,13 @@ test('T1: drafts (fees and taxes only), a late event refreshed in, a draft final
     assert.equal(a.number, 'ACM-0001-DRAFT');
     // B: customer grace 3 → 04-04.
     assert.deepEqual(money(await invoiceOf(base, 'cust_b')), ['draft', '2024-04-04', 3100, 0, 0, 3100]);
+    // Lago's Invoices::UpdateService: no metadata nor payment status on a draft.
+    const md = await call(base, 'PUT', `/api/v1/invoices/${a.lago_id}`, { body: { invoice: { metadata: [{ key: 'k', value: 'v' }] } } });
+    assert.deepEqual([md.status, md.body.code], [405, 'metadata_on_draft_invoice']);
+    const paid = await call(base, 'PUT', `/api/v1/invoices/${a.lago_id}`, { body: { invoice: { payment_status: 'succeeded' } } });
+    assert.deepEqual([paid.status, paid.body.code], [405, 'payment_status_update_on_draft_invoice']);
+    const voidDraft = await call(base, 'POST', `/api/v1/invoices/${a.lago_id}/void`);
+    assert.deepEqual([voidDraft.status, voidDraft.body.code], [405, 'not_voidable']);
     // Nothing consumed yet.
     const coupons = (await ok(base, 'GET', '/api/v1/applied_coupons?external_customer_id=cust_a')).applied_coupons;
     assert.deepEqual(coupons.map((c) => c.status), ['active']);
