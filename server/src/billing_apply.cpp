@@ -288,6 +288,9 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     note["coupons_adjustment_amount_cents"] = 0;
     note["created_at"] = now;
     note["updated_at"] = now;
+    // Lago's CreditNotes::CreateService: a note on a draft invoice is a draft (not credited,
+    // not shown) until that invoice is finalized.
+    note["status"] = string_or(origin ? *origin : invoice, "status", "finalized") == "draft" ? "draft" : "finalized";
     note["external_customer_id"] = customer_ext;
     note["external_subscription_id"] = sub;
     ordered_json items = ordered_json::array();
@@ -336,6 +339,20 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
       save_doc(tx, "draft_invoice", a.invoice_id, d, customer_ext, job.sub_lago_id);
     } else if (reissue) {
       tx.remove("draft_invoice", a.invoice_id);
+      // RefreshDraftAndFinalizeService: the invoice's draft credit notes are finalized with it.
+      for (const auto& d : tx.list(DocumentQuery{"credit_note", customer_ext, a.invoice_id, 0, -1}).items) {
+        ordered_json n = ordered_json::parse(d.body);  // plainly: taxes_rate stays a number
+        if (string_or(n, "status", "") != "draft") continue;
+        n["status"] = "finalized";
+        n["updated_at"] = now;
+        // CreditNotes::RefreshDraftService: its items credit the recomputed fees.
+        for (auto& it : n["items"])
+          for (const auto& f : invoice["fees"])
+            if (string_or(f, "external_subscription_id", "") == string_or(n, "external_subscription_id", "") &&
+                f["item"].value("type", "") == string_or(it, "fee_type", ""))
+              it["lago_fee_id"] = f["lago_id"];
+        save_doc(tx, "credit_note", d.key, n, customer_ext, a.invoice_id);
+      }
     }
     // GET /fees: every fee by its id; an invoiced fee is read from its invoice ("ref"), a
     // regrouped one (already a fee of its own) now names its invoice.
@@ -433,7 +450,7 @@ void add_billing_history(Transaction& tx, const std::string& ext, ordered_json& 
   ordered_json notes = ordered_json::array();
   for (const auto& d : tx.list(DocumentQuery{"credit_note", ext, std::nullopt, 0, -1}).items) {
     const ordered_json n = parse_stored(d.body);
-    if (string_or(n, "credit_status", "") != "available") continue;
+    if (string_or(n, "credit_status", "") != "available" || string_or(n, "status", "") == "draft") continue;
     notes.push_back({{"lago_id", n["lago_id"]},
                      {"number", n["number"]},
                      {"credit_status", "available"},

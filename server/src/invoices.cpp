@@ -70,7 +70,7 @@ ordered_json credit_note_view(Transaction& tx, ordered_json n) {
   std::optional<ordered_json> inv;
   if (auto d = tx.get("invoice", string_or(n, "lago_invoice_id", ""))) inv = api_doc(d->body);  // rates as numbers
   // The server's own keys stay inside; Lago's metadata is a key-value object (none here).
-  for (const char* k : {"external_customer_id", "external_subscription_id"}) n.erase(k);
+  for (const char* k : {"external_customer_id", "external_subscription_id", "status"}) n.erase(k);
   if (n.contains("metadata") && !n["metadata"].is_object()) n["metadata"] = nullptr;
   if (!n["billing_entity_code"].is_string()) {
     if (inv && (*inv)["billing_entity_code"].is_string()) {
@@ -308,18 +308,24 @@ Reply void_invoice(Context& ctx) {
   return object_reply("invoice", inv);
 }
 
+// Lago lists and shows finalized credit notes only (a draft one waits for its invoice).
 Reply list_credit_notes(Context& ctx) {
   const Pagination p = parse_pagination(ctx.query());
   const auto customer = ctx.query_value("external_customer_id");
-  DocumentPage page;
+  std::vector<ordered_json> all;
   ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
-    page = tx.list(DocumentQuery{"credit_note", customer, std::nullopt, p.offset(), p.per_page});
+    for (const auto& d : tx.list(DocumentQuery{"credit_note", customer, std::nullopt, 0, -1}).items) {
+      ordered_json n = api_doc(d.body);
+      if (string_or(n, "status", "") != "draft") all.push_back(std::move(n));
+    }
   });
   ordered_json items = ordered_json::array();
+  const auto total = static_cast<int64_t>(all.size());
   ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
-    for (const auto& d : page.items) items.push_back(credit_note_view(tx, api_doc(d.body)));
+    for (int64_t i = p.offset(); i < total && i < p.offset() + p.per_page; ++i)
+      items.push_back(credit_note_view(tx, std::move(all[static_cast<size_t>(i)])));
   });
-  return list_reply("credit_notes", items, p, page.total);
+  return list_reply("credit_notes", items, p, total);
 }
 
 // Lago's GET /customers/{id}/past_usage: one usage period per billed period of the
@@ -441,7 +447,11 @@ void add_invoice_routes(App& app) {
   app.add("GET", "/api/v1/credit_notes", list_credit_notes);
   app.add("GET", "/api/v1/credit_notes/([^/]+)", [](Context& ctx) {
     ordered_json n;
-    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { n = credit_note_view(tx, load_or_404(tx, "credit_note", ctx.params[0], "credit_note")); });
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+      n = load_or_404(tx, "credit_note", ctx.params[0], "credit_note");
+      if (string_or(n, "status", "") == "draft") throw not_found("credit_note");
+      n = credit_note_view(tx, std::move(n));
+    });
     return object_reply("credit_note", n);
   });
   app.add("GET", "/api/v1/customers/([^/]+)/past_usage", past_usage);
