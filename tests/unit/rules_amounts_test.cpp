@@ -32,6 +32,17 @@ TEST(RulesWalletAmount, CreditsTimesRateInSubunits) {
   EXPECT_EQ(w.value->amount_cents, 1235);
 }
 
+TEST(RulesWalletAmount, BeyondInt64CentsRefused) {
+  // 983723768606330391 credits × 0.5 × 100 = 49186188430316519550 cents > 2^63 − 1.
+  auto w = rules::wallet_amount(d("983723768606330391"), d("0.5"), "EUR");
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.error.details.at("base").at(0), "value_out_of_range");
+  // 92233720368547758 credits × 1 × 100 = 9223372036854775800 cents: fits.
+  w = rules::wallet_amount(d("92233720368547758"), d("1"), "EUR");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w.value->amount_cents, 9223372036854775800LL);
+}
+
 TEST(RulesWalletAmount, UnknownCurrencyRefused) {
   auto w = rules::wallet_amount(d("1"), d("1"), "XXQ");
   ASSERT_FALSE(w.ok());

@@ -89,8 +89,8 @@ std::vector<Details> validate(Resource kind, const nlohmann::json& objects,
 // ---- amounts the server keeps (wallets, past usage) -------------------------------------------
 // A wallet's credits in money: amount = credits × rate_amount (exact), balance_cents = amount
 // rounded to the currency's exponent, in its subunits (10.5 credits at 2.0 USD = 2100 cents).
-// 422 `currency` value_is_invalid for an unknown currency, `credits` value_is_invalid when
-// the amount does not fit.
+// 422 `currency` value_is_invalid for an unknown currency, `base` value_out_of_range when the
+// amount does not fit (exact decimals, int64 cents).
 struct WalletAmount {
   Decimal amount;
   int64_t amount_cents = 0;

@@ -42,8 +42,10 @@ Checked<WalletAmount> wallet_amount(const Decimal& credits, const Decimal& rate_
     w.amount = credits * rate_amount;
     w.amount_cents = cur->to_cents_rounded(w.amount).to_int64();
     return {w, {}};
-  } catch (const std::exception&) {
-    return refused<WalletAmount>("credits");
+  } catch (const std::exception&) {  // beyond the exact range or int64 cents
+    Checked<WalletAmount> c;
+    c.error = Error::validation("base", "value_out_of_range");
+    return c;
   }
 }
 
