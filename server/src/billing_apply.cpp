@@ -323,6 +323,9 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
   }
   if (a.issued) {
     invoice["billing_changes"] = std::move(consumed);
+    // The invoice is written here and only here: a new draft (Lago: invoice.drafted), a new
+    // finalized invoice or a draft finalized (`reissue`, status finalized: invoice.created),
+    // a draft refreshed (`reissue`, still a draft).
     save_doc(tx, "invoice", a.invoice_id, invoice, customer_ext, string_or(invoice, "issuing_date", ""));
     // A draft waits for its deadline (finalize_at); the request that recomputes it is kept.
     if (string_or(invoice, "status", "") == "draft") {
