@@ -163,15 +163,17 @@ ojson advance_charges(const StandaloneFees& in, Snapshot& s, const Request& req,
   for (Subscription* sub : subs)
     if (sub->started_at.value_or(sub->subscription_at) > latest->started_at.value_or(latest->subscription_at)) latest = sub;
   // The invoice's context: the customer's settings and the latest subscription at B.
-  const SubscriptionStatus kept_status = latest->status;
-  const auto kept_end = latest->terminated_at;
-  latest->status = SubscriptionStatus::active;
-  latest->terminated_at.reset();
+  // Its windows as it stands (a terminated one ends at its termination); the preview context is
+  // built with it active (the customer's zone, currency and settings are all it gives here).
   BilledSubscription b;
   b.sub = latest;
   b.dates = subscription_dates(s, *latest);
   b.billing_at = B;
   b.windows = billing_windows(b.dates, B);
+  const SubscriptionStatus kept_status = latest->status;
+  const auto kept_end = latest->terminated_at;
+  latest->status = SubscriptionStatus::active;
+  latest->terminated_at.reset();
   s.now = B - std::chrono::microseconds{1};
   PreviewRequest pr;
   pr.customer.external_id = s.customer->external_id;
