@@ -373,7 +373,7 @@ export interface EstimateFeesResult { fees: Fee[] }
 // ---- bill (docs/billing.md) ----
 
 export type InvoicingReason = 'subscription_periodic' | 'subscription_starting'
-  | 'subscription_terminating' | 'upgrading' | 'in_advance_charge';
+  | 'subscription_terminating' | 'upgrading' | 'in_advance_charge' | 'in_advance_charge_periodic';
 
 /** The invoice Lago issues at `billing_at` (default: snapshot.now; never after it). */
 export interface BillRequest {
@@ -387,6 +387,10 @@ export interface BillRequest {
   event?: { transaction_id: string; external_subscription_id: string; code: string;
     timestamp?: Timestamp; properties?: Record<string, unknown>;
     precise_total_amount_cents?: DecimalString | number };
+  /** A draft recomputed at its billing_at: kept a draft (refresh) or finalized at finalized_at. */
+  refresh?: boolean;
+  finalize?: boolean;
+  finalized_at?: Timestamp;
 }
 
 /** One subscription on an issued invoice: the idempotence key the server stores. */
@@ -475,12 +479,16 @@ export interface BillResult {
   invoice_subscriptions: InvoiceSubscription[];
   /** Subscriptions left out because snapshot.invoices already holds their invoice. */
   already_billed: InvoiceSubscription[];
+  /** A draft (grace period): when it is due to be finalized. */
+  finalization?: { expected_finalization_date: string; finalize_at: Timestamp };
   changes: {
     applied_coupons: AppliedCouponChange[];
     wallets: WalletChange[];
     wallet_transactions: WalletTransactionOut[];
     credit_notes: CreditNoteChange[];
     subscriptions: SubscriptionChange[];
+    /** in_advance_charge_periodic: the lago_ids of the fees regrouped on the invoice. */
+    fees?: string[];
   };
 }
 

@@ -28,6 +28,25 @@
 #include "tariff/engine.hpp"
 
 namespace tariff::server {
+using namespace billing_jobs;
+namespace {
+ordered_json as_of(const ordered_json& subs, int64_t at);
+}  // namespace
+
+ordered_json billing_jobs::engine(Operation op, const ordered_json& snapshot) {
+  const Result r = run(op, snapshot.dump());
+  if (!r.ok()) throw std::runtime_error(std::string(operation_name(op)) + " " + std::to_string(r.status) + ": " + r.body);
+  return parse_stored(r.body);
+}
+
+// The snapshot of customer `ext` at `at`, subscriptions as of `view_at`.
+ordered_json billing_jobs::snapshot_at(Env& env, Transaction& tx, const std::string& ext, int64_t at, int64_t view_at) {
+  Context ctx = context_at(env, at);
+  ordered_json snap = build_snapshot(ctx, tx, SnapshotScope{ext, {}});
+  snap["subscriptions"] = as_of(snap["subscriptions"], view_at);
+  return snap;
+}
+
 namespace {
 
 using namespace billing_jobs;
@@ -94,20 +113,6 @@ ordered_json as_of(const ordered_json& subs, int64_t at) {
   return out;
 }
 
-ordered_json engine(Operation op, const ordered_json& snapshot) {
-  const Result r = run(op, snapshot.dump());
-  if (!r.ok()) throw std::runtime_error(std::string(operation_name(op)) + " " + std::to_string(r.status) + ": " + r.body);
-  return parse_stored(r.body);
-}
-
-// The snapshot of customer `ext` at `at`, subscriptions as of `view_at`.
-ordered_json snapshot_at(Env& env, Transaction& tx, const std::string& ext, int64_t at, int64_t view_at) {
-  Context ctx = context_at(env, at);
-  ordered_json snap = build_snapshot(ctx, tx, SnapshotScope{ext, {}});
-  snap["subscriptions"] = as_of(snap["subscriptions"], view_at);
-  return snap;
-}
-
 // The billing instant after `t`: the end of the usage period containing t, + 1 s.
 int64_t next_boundary(Env& env, Transaction& tx, const std::string& ext, const std::string& sub, int64_t t) {
   ordered_json snap = snapshot_at(env, tx, ext, t, t + 1);
@@ -171,6 +176,16 @@ std::optional<Job> next_job(Env& env, Transaction& tx, const std::string& ext, i
       if (!tx.get("job", j.key)) offer(std::move(j));
     }
   }
+  // Drafts whose grace period ended (Lago's Clock::FinalizeInvoicesJob).
+  for (const auto& d : tx.list(DocumentQuery{"draft_invoice", ext, std::nullopt, 0, -1}).items) {
+    if (skip.count(d.key)) continue;
+    const ordered_json q = parse_stored(d.body);
+    const auto at = instant_of(q, "finalize_at");
+    if (!at || *at > now) continue;
+    Job j{*at, Kind::finalizing, "finalize", string_or(q, "lago_subscription_id", ""),
+          string_or(q, "external_subscription_id", ""), "", d.key + "|finalize", d.key, nullptr};
+    offer(std::move(j));
+  }
   for (const auto& d : tx.list(DocumentQuery{"advance_job", ext, std::nullopt, 0, -1}).items) {
     ordered_json q = parse_stored(d.body);
     const std::string sub_lago = string_or(q, "lago_subscription_id", "");
@@ -186,7 +201,37 @@ std::optional<Job> next_job(Env& env, Transaction& tx, const std::string& ext, i
   return best;
 }
 
-ordered_json bill_request(const Job& j) {
+// Lago's BillNonInvoiceableFeesJob after a periodic billing or a termination, in the same
+// transaction (so exactly once with it): the paid fees of non-invoiceable charges regrouped on
+// an `advance_charges` invoice when the plan asks for it (the engine decides which fees).
+bool regroup_paid_fees(Env& env, Transaction& tx, const std::string& ext, const Job& job) {
+  ordered_json fees = ordered_json::array();
+  for (const auto& d : tx.list(DocumentQuery{"fee", ext, job.external_id, 0, -1}).items) {
+    ordered_json f = parse_stored(d.body);
+    if (f.contains("ref_invoice") || !f.value("lago_invoice_id", ordered_json(nullptr)).is_null()) continue;
+    if (string_or(f, "payment_status", "") != "succeeded") continue;
+    f.erase("updated_at");  // the server's own key, not a Fee field
+    fees.push_back(std::move(f));
+  }
+  if (fees.empty()) return false;
+  ordered_json snap = snapshot_at(env, tx, ext, job.at, job.at + 1);
+  snap["fees"] = std::move(fees);
+  snap["request"] = {{"invoicing_reason", "in_advance_charge_periodic"},
+                     {"billing_at", format_iso(job.at)},
+                     {"external_subscription_ids", ordered_json::array({job.external_id})}};
+  const ordered_json out = engine(Operation::bill, snap);
+  if (out["invoices"].empty()) return false;
+  Job regroup = job;
+  regroup.kind = Kind::starting;  // no cursor of its own
+  regroup.reason = "in_advance_charge_periodic";
+  regroup.key = job.key + "|in_advance_charge_periodic";
+  regroup.queue_key.clear();
+  return apply(env, tx, regroup, ext, out, job.at).issued;
+}
+
+}  // namespace
+
+ordered_json billing_jobs::job_request(const Job& j) {
   ordered_json r;
   r["invoicing_reason"] = j.reason;
   if (j.kind == Kind::in_advance) {
@@ -199,12 +244,18 @@ ordered_json bill_request(const Job& j) {
   return r;
 }
 
+namespace {
+
 // Runs one job inside tx; false when nothing is due.
 bool run_one(Env& env, Transaction& tx, const std::string& ext, int64_t now, const std::set<std::string>& skip,
              BillingRun& stats, Job& job) {
   auto j = next_job(env, tx, ext, now, skip, job);
   if (!j) return false;
   job = *j;
+  if (job.kind == Kind::finalizing) {  // the draft's own document is its queue: gone once finalized
+    if (finalize_draft_now(env, tx, job.queue_key, job.at)) stats.jobs++, stats.invoices++;
+    return true;
+  }
   if (tx.get("job", job.key)) {  // done already (another process ran it): catch up and go on
     if (!job.queue_key.empty()) tx.remove("advance_job", job.queue_key);
     if (job.kind == Kind::periodic)
@@ -212,12 +263,14 @@ bool run_one(Env& env, Transaction& tx, const std::string& ext, int64_t now, con
     return true;
   }
   ordered_json snap = snapshot_at(env, tx, ext, job.at, job.at);
-  snap["request"] = bill_request(job);
+  snap["request"] = job_request(job);
   const ordered_json out = engine(Operation::bill, snap);
   const Applied a = apply(env, tx, job, ext, out, job.at);
   if (job.kind == Kind::progressive) finish_progressive_check(tx, job, out, a);  // progressive.cpp
   stats.jobs++;
   if (a.issued) stats.invoices++;
+  if (job.kind == Kind::periodic || job.kind == Kind::closing)
+    if (regroup_paid_fees(env, tx, ext, job)) stats.invoices++;
   return true;
 }
 
@@ -245,7 +298,7 @@ BillingRun run_due_jobs(Store& store, IdSource& ids, const Options& options, int
         stats.failures++;
         const std::string what = e.what();
         if (job.key.empty()) break;  // the job could not even be found: this customer waits
-        skip.insert(job.kind == Kind::in_advance ? job.queue_key : job.sub_lago_id);
+        skip.insert(job.kind == Kind::in_advance || job.kind == Kind::finalizing ? job.queue_key : job.sub_lago_id);
         int64_t attempts = 1;
         try {
           store.transact(Store::Mode::write, [&](Transaction& tx) {

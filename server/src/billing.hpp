@@ -39,7 +39,20 @@ void queue_in_advance_event(Transaction& tx, const EventRecord& event);
 void add_billing_history(Transaction& tx, const std::string& external_customer_id,
                          ordered_json& snapshot);
 
-// GET/PUT /invoices, void, credit notes, past usage (invoices.cpp).
+// Drafts in a grace period (billing_drafts.cpp), inside the caller's write transaction:
+// PUT /invoices/{id}/refresh, PUT /invoices/{id}/finalize (nothing for an invoice that is no
+// draft), and new dates for every draft after the grace period or issuing-date settings of the
+// organization (customer nullopt) or of one customer changed; drafts past their new deadline
+// are finalized at once.
+void refresh_draft(Context& ctx, Transaction& tx, const std::string& invoice_id);
+void finalize_draft(Context& ctx, Transaction& tx, const std::string& invoice_id);
+void redate_drafts(Context& ctx, Transaction& tx, const std::optional<std::string>& customer);
+// The settings a draft's dates depend on (grace period, issuing-date anchor and adjustment) of
+// an organization or customer document, compared before and after an update.
+std::string draft_settings(const ordered_json& organization_or_customer);
+
+// GET/PUT /invoices, void, credit notes, past usage (invoices.cpp); fees (billing_fees.cpp).
 void add_invoice_routes(App& app);
+void add_fee_routes(App& app);
 
 }  // namespace tariff::server

@@ -108,8 +108,10 @@ std::optional<ordered_json> advance_invoice(Transaction& tx, const std::string& 
   return hit;
 }
 
+// The one place an invoice is written: issued (finalized, or a draft in its grace period) by a
+// job, or a draft recomputed (`reissue`: the stored draft, refreshed or finalized in place).
 Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& customer_ext, const ordered_json& out,
-              int64_t at) {
+              int64_t at, const ordered_json* reissue) {
   Applied a;
   const std::string now = format_iso(at);
   ordered_json customer = *load_doc(tx, "customer", customer_ext);
@@ -120,13 +122,23 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
       identify_customer(tx, customer, now, env.ids);  // sequential_id and slug, as at creation
       save_doc(tx, "customer", customer_ext, customer, "", string_or(customer, "lago_id", ""));
     }
-    const int64_t seq = next_sequence(tx, "invoice:" + customer_ext);
-    a.invoice_id = env.ids.uuid();
+    // Lago's sequenced sequential_id at creation; the number at finalization (a draft is
+    // "<prefix>-DRAFT", Invoice#ensure_number).
+    const int64_t seq = reissue && (*reissue)["sequential_id"].is_number_integer()
+                            ? (*reissue)["sequential_id"].get<int64_t>()
+                            : next_sequence(tx, "invoice:" + customer_ext);
+    a.invoice_id = reissue ? string_or(*reissue, "lago_id", "") : env.ids.uuid();
     a.issued = true;
     invoice["lago_id"] = a.invoice_id;
     invoice["sequential_id"] = seq;
-    invoice["number"] = invoice_number(tx, customer["sequential_id"].get<int64_t>(), seq,
-                                       string_or(invoice, "issuing_date", ""));
+    invoice["number"] = string_or(invoice, "status", "") == "draft"
+                            ? ordered_json(number_prefix(tx) + "-DRAFT")
+                            : ordered_json(invoice_number(tx, customer["sequential_id"].get<int64_t>(), seq,
+                                                          string_or(invoice, "issuing_date", "")));
+    if (reissue)  // the fees of the draft are replaced (Lago's RefreshDraftService destroys them)
+      for (const auto& f : reissue->value("fees", ordered_json::array()))
+        if (auto ref = load_doc(tx, "fee", string_or(f, "lago_id", "")); ref && ref->contains("ref_invoice"))
+          tx.remove("fee", string_or(f, "lago_id", ""));
     invoice["customer"]["lago_id"] = customer.value("lago_id", ordered_json(nullptr));
     invoice["customer"]["sequential_id"] = customer["sequential_id"];
     for (auto& s : invoice["subscriptions"]) {
@@ -140,8 +152,20 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
       if (st) s["lago_id"] = (*st)["lago_id"];
     }
     for (auto& f : invoice["fees"]) {
-      f["lago_id"] = env.ids.uuid();
+      if (!f["lago_id"].is_string()) f["lago_id"] = env.ids.uuid();  // a regrouped fee keeps its id
       f["lago_invoice_id"] = a.invoice_id;
+      f["payment_status"] = invoice["payment_status"];  // an invoice's fees follow its payment status
+      if (auto ap = f.find("applied_taxes"); ap != f.end() && ap->is_array())
+        for (auto& t : *ap) t["lago_fee_id"] = f["lago_id"];
+    }
+    for (auto& c : invoice["credits"]) {  // Lago's Credit records, on this invoice
+      c["lago_id"] = env.ids.uuid();
+      c["invoice"] = {{"lago_id", a.invoice_id}, {"payment_status", invoice["payment_status"]}};
+    }
+    for (auto& t : invoice["applied_taxes"]) {  // saved with the invoice (Lago's Invoice::AppliedTax)
+      t["lago_id"] = env.ids.uuid();
+      t["lago_invoice_id"] = a.invoice_id;
+      t["created_at"] = now;
     }
     for (auto& c : invoice["credits"]) {  // Lago's Credit records: ids, on this invoice
       c["lago_id"] = env.ids.uuid();
@@ -174,15 +198,20 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
       periods.push_back(std::move(bp));
     }
     invoice["billing_periods"] = std::move(periods);
-    invoice["created_at"] = now;
+    invoice["created_at"] = reissue ? reissue->value("created_at", ordered_json(now)) : ordered_json(now);
     invoice["updated_at"] = now;
     invoice["voided_at"] = nullptr;
+    if (reissue) invoice["metadata"] = reissue->value("metadata", ordered_json::array());
     invoice["invoice_subscriptions"] = out["invoice_subscriptions"];
   }
 
   const ordered_json& ch = out["changes"];
+  // What the invoice consumed, kept with it for a void (Lago's invoice.credits and
+  // invoice.wallet_transactions): the applied coupons that credited it, its wallet debits.
+  ordered_json consumed{{"applied_coupons", ordered_json::array()}, {"wallet_transactions", ordered_json::array()}};
   for (const auto& c : ch.value("applied_coupons", ordered_json::array())) {
     if (!c["lago_id"].is_string()) continue;
+    consumed["applied_coupons"].push_back({{"lago_id", c["lago_id"]}, {"credit_amount_cents", c["credit_amount_cents"]}});
     auto ac = load_doc(tx, "applied_coupon", c["lago_id"].get<std::string>());
     if (!ac) continue;
     (*ac)["status"] = c["status"];
@@ -208,6 +237,7 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
   for (ordered_json t : ch.value("wallet_transactions", ordered_json::array())) {
     if (!t["lago_wallet_id"].is_string()) continue;
     t["lago_id"] = env.ids.uuid();
+    consumed["wallet_transactions"].push_back(t["lago_id"]);
     t["lago_invoice_id"] = a.issued ? ordered_json(a.invoice_id) : ordered_json(nullptr);
     for (const char* k : {"lago_credit_note_id", "lago_voided_invoice_id", "remaining_amount_cents",
                           "remaining_credit_amount", "failed_at", "name", "payment_method"})
@@ -265,6 +295,9 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     note["coupons_adjustment_amount_cents"] = 0;
     note["created_at"] = now;
     note["updated_at"] = now;
+    // Lago's CreditNotes::CreateService: a note on a draft invoice is a draft (not credited,
+    // not shown) until that invoice is finalized.
+    note["status"] = string_or(origin ? *origin : invoice, "status", "finalized") == "draft" ? "draft" : "finalized";
     note["external_customer_id"] = customer_ext;
     note["external_subscription_id"] = sub;
     ordered_json items = ordered_json::array();
@@ -283,7 +316,8 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     save_doc(tx, "credit_note", note["lago_id"].get<std::string>(), note, customer_ext, origin_id);
     webhooks::credit_note_created(context_at(env, at), tx, note["lago_id"].get<std::string>());
   }
-  for (const auto& s : ch.value("subscriptions", ordered_json::array())) {
+  // A draft's subscription changes were applied when the draft was issued.
+  for (const auto& s : reissue ? ordered_json::array() : ch.value("subscriptions", ordered_json::array())) {
     auto stored = changed_sub(tx, customer_ext, s);
     if (!stored) continue;
     // A job bills the past (its snapshot is as of its instant): a start it reports does not
@@ -296,14 +330,74 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     save_doc(tx, "subscription", (*stored)["lago_id"].get<std::string>(), *stored, customer_ext,
              string_or(*stored, "external_id", ""));
   }
-  if (a.issued)
+  if (a.issued) {
+    invoice["billing_changes"] = std::move(consumed);
+    // The invoice is written here and only here: a new draft (Lago: invoice.drafted), a new
+    // finalized invoice or a draft finalized (`reissue`, status finalized: invoice.created),
+    // a draft refreshed (`reissue`, still a draft).
     save_doc(tx, "invoice", a.invoice_id, invoice, customer_ext, string_or(invoice, "issuing_date", ""));
-  if (a.issued) webhooks::invoice_status(context_at(env, at), tx, a.invoice_id);  // invoice.created / .drafted
-  // Fees of a non-invoiceable charge paid in advance: created without an invoice (kept, once).
+    // invoice.drafted / invoice.created (a draft finalized); a draft refreshed sends nothing.
+    if (!(reissue && string_or(invoice, "status", "") == "draft"))
+      webhooks::invoice_status(context_at(env, at), tx, a.invoice_id);
+    // A draft waits for its deadline (finalize_at); the request that recomputes it is kept.
+    if (string_or(invoice, "status", "") == "draft") {
+      ordered_json d;
+      d["lago_invoice_id"] = a.invoice_id;
+      d["lago_subscription_id"] = job.sub_lago_id;
+      d["external_subscription_id"] = job.external_id;
+      d["finalize_at"] = out.value("finalization", ordered_json::object()).value("finalize_at", ordered_json(now));
+      d["expected_finalization_date"] =
+          out.value("finalization", ordered_json::object()).value("expected_finalization_date", ordered_json(nullptr));
+      d["request"] = reissue ? load_doc(tx, "draft_invoice", a.invoice_id).value_or(ordered_json::object())
+                                   .value("request", ordered_json::object())
+                             : job_request(job);
+      save_doc(tx, "draft_invoice", a.invoice_id, d, customer_ext, job.sub_lago_id);
+    } else if (reissue) {
+      tx.remove("draft_invoice", a.invoice_id);
+      // RefreshDraftAndFinalizeService: the invoice's draft credit notes are finalized with it.
+      for (const auto& d : tx.list(DocumentQuery{"credit_note", customer_ext, a.invoice_id, 0, -1}).items) {
+        ordered_json n = ordered_json::parse(d.body);  // plainly: taxes_rate stays a number
+        if (string_or(n, "status", "") != "draft") continue;
+        n["status"] = "finalized";
+        n["updated_at"] = now;
+        // CreditNotes::RefreshDraftService: its items credit the recomputed fees.
+        for (auto& it : n["items"])
+          for (const auto& f : invoice["fees"])
+            if (string_or(f, "external_subscription_id", "") == string_or(n, "external_subscription_id", "") &&
+                f["item"].value("type", "") == string_or(it, "fee_type", ""))
+              it["lago_fee_id"] = f["lago_id"];
+        save_doc(tx, "credit_note", d.key, n, customer_ext, a.invoice_id);
+      }
+    }
+    // GET /fees: every fee by its id; an invoiced fee is read from its invoice ("ref"), a
+    // regrouped one (already a fee of its own) now names its invoice.
+    for (const auto& f : invoice["fees"]) {
+      const std::string id = f["lago_id"].get<std::string>();
+      if (auto own = load_doc(tx, "fee", id)) {
+        (*own)["lago_invoice_id"] = a.invoice_id;
+        (*own)["updated_at"] = now;
+        save_doc(tx, "fee", id, *own, customer_ext, string_or(*own, "external_subscription_id", ""));
+      } else {
+        save_doc(tx, "fee", id, ordered_json{{"ref_invoice", a.invoice_id}}, customer_ext,
+                 string_or(f, "external_subscription_id", ""));
+      }
+    }
+  }
+  // Fees of a non-invoiceable charge paid in advance: created without an invoice (kept, once),
+  // payment pending until PUT /fees/{id} says otherwise (Lago's Fees::UpdateService).
   for (ordered_json f : out.value("fees", ordered_json::array())) {
     f["lago_id"] = env.ids.uuid();
     f["lago_invoice_id"] = nullptr;
     f["created_at"] = now;
+    f["updated_at"] = now;
+    if (f["lago_subscription_id"].is_null() && !job.sub_lago_id.empty()) f["lago_subscription_id"] = job.sub_lago_id;
+    if (f["lago_customer_id"].is_null()) f["lago_customer_id"] = customer.value("lago_id", ordered_json(nullptr));
+    if (auto ap = f.find("applied_taxes"); ap != f.end() && ap->is_array())
+      for (auto& t : *ap) {
+        t["lago_id"] = env.ids.uuid();
+        t["lago_fee_id"] = f["lago_id"];
+        t["created_at"] = now;
+      }
     save_doc(tx, "fee", f["lago_id"].get<std::string>(), f, customer_ext, job.external_id);
   }
 
@@ -372,7 +466,7 @@ void add_billing_history(Transaction& tx, const std::string& ext, ordered_json& 
   ordered_json notes = ordered_json::array();
   for (const auto& d : tx.list(DocumentQuery{"credit_note", ext, std::nullopt, 0, -1}).items) {
     const ordered_json n = parse_stored(d.body);
-    if (string_or(n, "credit_status", "") != "available") continue;
+    if (string_or(n, "credit_status", "") != "available" || string_or(n, "status", "") == "draft") continue;
     notes.push_back({{"lago_id", n["lago_id"]},
                      {"number", n["number"]},
                      {"credit_status", "available"},

@@ -8,6 +8,7 @@
 
 #include "billing.hpp"
 #include "resources.hpp"
+#include "tariff/engine.hpp"
 
 namespace tariff::server::billing_jobs {
 
@@ -31,7 +32,7 @@ inline std::optional<int64_t> instant_of(const ordered_json& o, const char* fiel
 
 inline bool has_string(const ordered_json& o, const char* field) { return !string_or(o, field, "").empty(); }
 
-enum class Kind { starting = 0, periodic = 1, closing = 2, in_advance = 3, progressive = 4 };
+enum class Kind { starting = 0, periodic = 1, closing = 2, in_advance = 3, progressive = 4, finalizing = 5 };
 
 struct Job {
   int64_t at = 0;
@@ -54,8 +55,23 @@ struct Applied {
 // The next value of a named counter ("customer", "invoice:<customer>", ...), inside tx.
 int64_t next_sequence(Transaction& tx, const std::string& name);
 // Writes one bill result: the invoice (numbered), its state changes and the ledger row.
+// `reissue`: the stored draft this result recomputes (refreshed or finalized in place).
 Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& customer_ext, const ordered_json& out,
-              int64_t at);
+              int64_t at, const ordered_json* reissue = nullptr);
+// The engine's answer (throws on an error status), and the customer's snapshot at `at` with its
+// subscriptions as of `view_at` (billing.cpp).
+ordered_json engine(Operation op, const ordered_json& snapshot);
+ordered_json snapshot_at(Env& env, Transaction& tx, const std::string& ext, int64_t at, int64_t view_at);
+// Drafts (billing_drafts.cpp): the draft invoice recomputed at its billing instant, refreshed
+// (still a draft) or finalized at `finalized_at` (coupons, credit notes, wallets consumed).
+ordered_json recompute_draft(Env& env, Transaction& tx, const std::string& invoice_id, bool finalize, int64_t at);
+// Finalizes a stored draft at `at` (the clock's job, a PUT, a shortened grace period); false
+// when it is no draft.
+bool finalize_draft_now(Env& env, Transaction& tx, const std::string& invoice_id, int64_t at);
+// The engine request of a job (billing.cpp).
+ordered_json job_request(const Job& j);
+// The organization's document number prefix (billing_apply.cpp).
+std::string number_prefix(Transaction& tx);
 // The stored subscription row of (external_id, plan_code): a live one first.
 std::optional<ordered_json> find_sub(Transaction& tx, const std::string& customer, const std::string& external_id,
                                      const std::string& plan_code);

@@ -2,6 +2,7 @@
 // organization settings. Objects are stored as given, plus lago_id and created_at; a plan's
 // charges and fixed charges get their own lago_id, and each charge names its metric both by
 // code and by id, whichever the caller used (Lago's API takes billable_metric_id).
+#include "billing.hpp"
 #include "resources.hpp"
 #include "serializers.hpp"
 
@@ -242,10 +243,12 @@ void add_catalog_routes(App& app) {
     ordered_json org;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       org = load_organization(tx);  // stored, or the defaults of a fresh store
+      const std::string settings_before = draft_settings(org);
       merge_fields(org, in);
       refuse_unless_valid(rules::Resource::organization, org, stored_context(tx, {"tax"}), ctx);
       complete_organization(org, ctx.now, ctx.ids);  // an organization created now takes its name's prefix
       save_doc(tx, "organization", "default", org);
+      if (draft_settings(org) != settings_before) redate_drafts(ctx, tx, std::nullopt);  // billing entity's grace period
       org = serialize_organization(org, tx);
     });
     return object_reply("organization", org);

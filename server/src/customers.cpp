@@ -8,6 +8,7 @@
 #include "webhooks.hpp"
 #include "tariff/currency.hpp"
 #include "tariff/decimal.hpp"
+#include "tariff/rules.hpp"
 
 namespace tariff::server {
 namespace {
@@ -40,13 +41,12 @@ Decimal decimal_field(const json& obj, const std::string& field, const char* fal
 // validated before).
 void set_balance(ordered_json& wallet, const Decimal& credits) {
   const Decimal rate = *Decimal::parse(wallet["rate_amount"].get<std::string>());
-  const auto currency = find_currency(string_or(wallet, "currency", "USD"));
-  if (!currency) throw validation("currency", "value_is_invalid");
-  const Decimal cents = currency->to_cents_rounded(credits * rate);
+  const auto money = rules::wallet_amount(credits, rate, string_or(wallet, "currency", "USD"));
+  if (!money.ok()) throw HttpError{money.error.status, parse_stored(money.error.to_json())};
   wallet["credits_balance"] = credits.to_string();
-  wallet["balance_cents"] = cents.to_int64();
+  wallet["balance_cents"] = money.value->amount_cents;
   wallet["credits_ongoing_balance"] = credits.to_string();
-  wallet["ongoing_balance_cents"] = cents.to_int64();
+  wallet["ongoing_balance_cents"] = money.value->amount_cents;
 }
 
 ordered_json make_transaction(Context& ctx, const ordered_json& wallet, const char* status,
@@ -58,7 +58,9 @@ ordered_json make_transaction(Context& ctx, const ordered_json& wallet, const ch
   t["status"] = "settled";
   t["transaction_status"] = status;
   t["transaction_type"] = type;
-  t["amount"] = (credits * rate).to_string();
+  const auto money = rules::wallet_amount(credits, rate, string_or(wallet, "currency", "USD"));
+  if (!money.ok()) throw HttpError{money.error.status, parse_stored(money.error.to_json())};
+  t["amount"] = money.value->amount.to_string();
   t["credit_amount"] = credits.to_string();
   t["settled_at"] = ctx.now;
   t["created_at"] = ctx.now;
@@ -115,6 +117,7 @@ void add_customers(App& app) {
     ordered_json out;
     ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
       auto cur = load_doc(tx, "customer", ext);
+      const std::string settings_before = cur ? draft_settings(*cur) : std::string();
       if (cur) {
         out = *cur;
       } else {
@@ -127,6 +130,7 @@ void add_customers(App& app) {
       refuse_unless_valid(rules::Resource::customer, out, stored_context(tx, {"tax", "organization"}), ctx);
       identify_customer(tx, out, ctx.now, ctx.ids);
       save_doc(tx, "customer", ext, out, "", out["lago_id"].get<std::string>());
+      if (cur && draft_settings(out) != settings_before) redate_drafts(ctx, tx, ext);  // grace period changed
       out = serialize_customer(out, tx);
     });
     return object_reply("customer", out);

@@ -7,6 +7,7 @@
 
 #include "billing.hpp"
 #include "tariff/decimal.hpp"
+#include "tariff/rules.hpp"
 #include "billing_jobs.hpp"
 #include "serializers.hpp"
 #include "resources.hpp"
@@ -36,11 +37,18 @@ void rate_number(ordered_json& o, const char* key) {
 
 ordered_json invoice_view(Context& ctx, Transaction& tx, ordered_json inv, bool extended) {
   inv.erase("invoice_subscriptions");
+  inv.erase("billing_changes");
   const std::string customer = inv.contains("customer") ? string_or(inv["customer"], "external_id", "") : "";
   const auto stored = load_doc(tx, "customer", customer);
   if (stored) inv["customer"] = serialize_customer(*stored, tx, false);
   if (auto fees = inv.find("fees"); fees != inv.end() && fees->is_array())
-    for (auto& f : *fees) rate_number(f, "taxes_rate");
+    for (auto& f : *fees) {
+      rate_number(f, "taxes_rate");
+      if (auto ap = f.find("applied_taxes"); ap != f.end() && ap->is_array())
+        for (auto& t : *ap) rate_number(t, "tax_rate");
+    }
+  if (auto ap = inv.find("applied_taxes"); ap != inv.end() && ap->is_array())
+    for (auto& t : *ap) rate_number(t, "tax_rate");
   if (!extended) {
     for (const char* k : {"subscriptions", "fees", "credits", "billing_periods"}) inv.erase(k);
     return inv;
@@ -63,7 +71,7 @@ ordered_json credit_note_view(Transaction& tx, ordered_json n) {
   std::optional<ordered_json> inv;
   if (auto d = tx.get("invoice", string_or(n, "lago_invoice_id", ""))) inv = api_doc(d->body);  // rates as numbers
   // The server's own keys stay inside; Lago's metadata is a key-value object (none here).
-  for (const char* k : {"external_customer_id", "external_subscription_id"}) n.erase(k);
+  for (const char* k : {"external_customer_id", "external_subscription_id", "status"}) n.erase(k);
   if (n.contains("metadata") && !n["metadata"].is_object()) n["metadata"] = nullptr;
   if (!n["billing_entity_code"].is_string()) {
     if (inv && (*inv)["billing_entity_code"].is_string()) {
@@ -149,10 +157,15 @@ Reply update_invoice(Context& ctx) {
   ordered_json inv;
   ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
     inv = load_or_404(tx, "invoice", ctx.params[0], "invoice");
+    // Lago's Invoices::UpdateService: a draft takes neither metadata nor a new payment status.
+    const bool draft = string_or(inv, "status", "") == "draft";
+    if (draft && in.contains("metadata")) throw method_not_allowed("metadata_on_draft_invoice");
     if (in.contains("payment_status")) {
       const json& ps = in["payment_status"];
       if (!ps.is_string() || (ps != "pending" && ps != "succeeded" && ps != "failed"))
         throw validation("payment_status", "value_is_invalid");
+      if (draft && ps.get<std::string>() != string_or(inv, "payment_status", ""))
+        throw method_not_allowed("payment_status_update_on_draft_invoice");
       inv["payment_status"] = ps.get<std::string>();
     }
     if (in.contains("metadata")) {
@@ -183,36 +196,138 @@ Reply update_invoice(Context& ctx) {
   return object_reply("invoice", inv);
 }
 
-// Lago's Invoices::VoidService: a finalized invoice not yet paid; 405 not_voidable otherwise.
+// Lago's AppliedCoupons::RecreditService for each coupon that credited a voided invoice: a
+// coupon its use terminated is active again (not a forever one, nor one whose coupon was
+// terminated since); a recurring one gets its period back. A fixed amount once coupon has its
+// credit back: Lago derives its remaining amount from the credits of invoices not voided
+// (AppliedCoupon#remaining_amount), this server keeps it (amount_cents_remaining).
+void recredit_coupon(Context& ctx, Transaction& tx, const ordered_json& credit, const std::string& customer) {
+  const std::string id = string_or(credit, "lago_id", "");
+  auto ac = load_doc(tx, "applied_coupon", id);
+  if (!ac) return;
+  if (string_or(*ac, "frequency", "once") == "once" && (*ac)["amount_cents_remaining"].is_number_integer() &&
+      credit.value("credit_amount_cents", ordered_json(nullptr)).is_number_integer())
+    (*ac)["amount_cents_remaining"] =
+        (*ac)["amount_cents_remaining"].get<int64_t>() + credit["credit_amount_cents"].get<int64_t>();
+  const std::string frequency = string_or(*ac, "frequency", "once");
+  if (string_or(*ac, "status", "") == "terminated" && frequency != "forever") {
+    auto coupon = load_doc(tx, "coupon", string_or(*ac, "coupon_code", ""));
+    if (coupon && string_or(*coupon, "status", "active") != "terminated") {
+      (*ac)["status"] = "active";
+      (*ac)["terminated_at"] = nullptr;
+    }
+  }
+  if (frequency == "recurring" && (*ac)["frequency_duration_remaining"].is_number_integer())
+    (*ac)["frequency_duration_remaining"] = (*ac)["frequency_duration_remaining"].get<int64_t>() + 1;
+  save_doc(tx, "applied_coupon", id, *ac, customer);
+  (void)ctx;
+}
+
+// Lago's WalletTransactions::RecreditService for each outbound transaction of a voided invoice
+// on an active wallet: an inbound granted transaction of the same credits (voided_invoice_id the
+// invoice), the balance increased by its amount, consumed credits reset by as much.
+void recredit_wallet(Context& ctx, Transaction& tx, const ordered_json& debit, const std::string& invoice_id) {
+  const std::string wallet_id = string_or(debit, "lago_wallet_id", "");
+  auto wallet = load_doc(tx, "wallet", wallet_id);
+  if (!wallet || string_or(*wallet, "status", "") != "active") return;
+  const auto credits = Decimal::parse(string_or(debit, "credit_amount", "0"));
+  const auto rate = Decimal::parse(string_or(*wallet, "rate_amount", "1"));
+  if (!credits || !rate || !credits->is_positive()) return;
+  const auto money = rules::wallet_amount(*credits, *rate, string_or(*wallet, "currency", ""));
+  if (!money.ok()) throw std::runtime_error("wallet " + wallet_id + ": " + money.error.to_json());
+  const auto balance = Decimal::parse(string_or(*wallet, "credits_balance", "0")).value_or(Decimal());
+  const auto consumed = Decimal::parse(string_or(*wallet, "consumed_credits", "0")).value_or(Decimal());
+  const Decimal new_balance = balance + *credits;
+  const int64_t cents = wallet->value("balance_cents", int64_t{0}) + money.value->amount_cents;
+  (*wallet)["credits_balance"] = new_balance.to_string();
+  (*wallet)["credits_ongoing_balance"] = new_balance.to_string();
+  (*wallet)["balance_cents"] = cents;
+  (*wallet)["ongoing_balance_cents"] = cents;
+  const Decimal left = consumed - *credits;
+  (*wallet)["consumed_credits"] = (left.is_negative() ? Decimal() : left).to_string();
+  save_doc(tx, "wallet", wallet_id, *wallet, string_or(*wallet, "external_customer_id", ""));
+  ordered_json t;
+  t["lago_id"] = ctx.ids.uuid();
+  t["lago_wallet_id"] = wallet_id;
+  t["lago_invoice_id"] = nullptr;
+  t["lago_credit_note_id"] = nullptr;
+  t["lago_voided_invoice_id"] = invoice_id;
+  t["status"] = "settled";
+  t["transaction_status"] = "granted";
+  t["transaction_type"] = "inbound";
+  t["source"] = "manual";
+  t["amount"] = money.value->amount.to_string();
+  t["amount_cents"] = money.value->amount_cents;
+  t["credit_amount"] = credits->to_string();
+  t["currency"] = wallet->value("currency", ordered_json(nullptr));
+  t["settled_at"] = ctx.now;
+  t["created_at"] = ctx.now;
+  for (const char* k : {"remaining_amount_cents", "remaining_credit_amount", "failed_at", "name", "payment_method"})
+    t[k] = nullptr;
+  t["priority"] = 50;
+  t["invoice_requires_successful_payment"] = false;
+  t["metadata"] = ordered_json::array();
+  save_doc(tx, "wallet_transaction", t["lago_id"].get<std::string>(), t, wallet_id);
+}
+
+// Lago's Invoices::VoidService (POST /invoices/{id}/void): a finalized invoice (paid or not) is
+// voided, else 405 not_voidable; voided_at set, payment_overdue false, payment_status kept. Its
+// coupons are recredited and its wallet debits given back as granted credits. Credit notes the
+// invoice consumed stay consumed (Lago does not restore them); `generate_credit_note` is
+// Lago's premium option: 403 feature_unavailable, as Lago answers without a license.
 Reply void_invoice(Context& ctx) {
+  const json body = ctx.request.body.find_first_not_of(" \t\r\n") == std::string::npos ? json::object() : ctx.body();
+  if (body.contains("generate_credit_note")) {
+    const json& g = body["generate_credit_note"];
+    if (g == true || g == "true" || g == "1" || g == 1) {
+      HttpError e{403, ordered_json{{"status", 403}, {"error", "Forbidden"}, {"code", "feature_unavailable"}}};
+      throw e;
+    }
+  }
   ordered_json inv;
   ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
     inv = load_or_404(tx, "invoice", ctx.params[0], "invoice");
-    if (string_or(inv, "status", "") != "finalized" || string_or(inv, "payment_status", "") == "succeeded")
-      throw method_not_allowed("not_voidable");
+    if (string_or(inv, "status", "") != "finalized") throw method_not_allowed("not_voidable");
+    const std::string customer = string_or(inv["customer"], "external_id", "");
     inv["status"] = "voided";
     inv["voided_at"] = ctx.now;
     inv["updated_at"] = ctx.now;
-    save_doc(tx, "invoice", ctx.params[0], inv, string_or(inv["customer"], "external_id", ""),
-             string_or(inv, "issuing_date", ""));
+    inv["payment_overdue"] = false;
+    const ordered_json changes = inv.value("billing_changes", ordered_json::object());
+    for (const auto& c : changes.value("applied_coupons", ordered_json::array()))
+      if (c.is_object()) recredit_coupon(ctx, tx, c, customer);
+    for (const auto& id : changes.value("wallet_transactions", ordered_json::array())) {
+      if (!id.is_string()) continue;
+      auto t = tx.get("wallet_transaction", id.get<std::string>());
+      if (!t) continue;
+      const ordered_json debit = parse_stored(t->body);
+      if (string_or(debit, "transaction_type", "") == "outbound") recredit_wallet(ctx, tx, debit, ctx.params[0]);
+    }
+    save_doc(tx, "invoice", ctx.params[0], inv, customer, string_or(inv, "issuing_date", ""));
     webhooks::invoice_status(ctx, tx, ctx.params[0]);  // invoice.voided
     inv = invoice_view(ctx, tx, std::move(inv), true);
   });
   return object_reply("invoice", inv);
 }
 
+// Lago lists and shows finalized credit notes only (a draft one waits for its invoice).
 Reply list_credit_notes(Context& ctx) {
   const Pagination p = parse_pagination(ctx.query());
   const auto customer = ctx.query_value("external_customer_id");
-  DocumentPage page;
+  std::vector<ordered_json> all;
   ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
-    page = tx.list(DocumentQuery{"credit_note", customer, std::nullopt, p.offset(), p.per_page});
+    for (const auto& d : tx.list(DocumentQuery{"credit_note", customer, std::nullopt, 0, -1}).items) {
+      ordered_json n = api_doc(d.body);
+      if (string_or(n, "status", "") != "draft") all.push_back(std::move(n));
+    }
   });
   ordered_json items = ordered_json::array();
+  const auto total = static_cast<int64_t>(all.size());
   ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
-    for (const auto& d : page.items) items.push_back(credit_note_view(tx, api_doc(d.body)));
+    for (int64_t i = p.offset(); i < total && i < p.offset() + p.per_page; ++i)
+      items.push_back(credit_note_view(tx, std::move(all[static_cast<size_t>(i)])));
   });
-  return list_reply("credit_notes", items, p, page.total);
+  return list_reply("credit_notes", items, p, total);
 }
 
 // Lago's GET /customers/{id}/past_usage: one usage period per billed period of the
@@ -237,40 +352,30 @@ Reply past_usage(Context& ctx) {
         u["issuing_date"] = inv["issuing_date"];
         u["currency"] = inv["currency"];
         u["lago_invoice_id"] = inv["lago_id"];
-        int64_t amount = 0, taxes = 0;
-        // Lago's ChargeUsageSerializer: the charge fees grouped by charge, summed.
-        ordered_json charges = ordered_json::array();
-        const auto plan = load_doc(tx, "plan", string_or(is, "plan_code", ""));
+        // Lago's ChargeUsageSerializer: the charge fees grouped by charge, summed (the engine's sums).
+        ordered_json picked = ordered_json::array();
         for (const auto& f : inv["fees"]) {
           if (string_or(f, "external_subscription_id", "") != *sub || f["item"].value("type", "") != "charge") continue;
           if (metric && string_or(f["item"], "code", "") != *metric) continue;
-          amount += f.value("amount_cents", int64_t{0});
-          taxes += f.value("taxes_amount_cents", int64_t{0});
+          picked.push_back(f);
+        }
+        const auto sums = rules::past_usage_sums(json::parse(picked.dump()));
+        if (!sums.ok()) throw std::runtime_error("stored invoice " + string_or(inv, "lago_id", "") + ": fees do not sum");
+        ordered_json charges = ordered_json::array();
+        const auto plan = load_doc(tx, "plan", string_or(is, "plan_code", ""));
+        for (const auto& g : sums.value->charges) {
+          const ordered_json& f = picked[g.first_fee];
           const ordered_json charge_id = f.value("lago_charge_id", ordered_json(nullptr));
-          ordered_json* c = nullptr;
-          for (auto& x : charges)
-            if (x["charge"]["lago_id"] == charge_id) c = &x;
-          const auto dec = [&](const char* k) {
-            return Decimal::parse(f.contains(k) && f[k].is_string() ? f[k].get<std::string>() : "0").value_or(Decimal());
-          };
-          if (c) {
-            (*c)["units"] = (*Decimal::parse((*c)["units"].get<std::string>()) + dec("units")).to_string();
-            (*c)["total_aggregated_units"] =
-                (*Decimal::parse((*c)["total_aggregated_units"].get<std::string>()) + dec("total_aggregated_units")).to_string();
-            (*c)["events_count"] = (*c)["events_count"].get<int64_t>() + f.value("events_count", int64_t{0});
-            (*c)["amount_cents"] = (*c)["amount_cents"].get<int64_t>() + f.value("amount_cents", int64_t{0});
-            continue;
-          }
           ordered_json ch = ordered_json::object();
           if (plan)
             for (const auto& pc : plan->value("charges", ordered_json::array()))
               if (pc.value("lago_id", ordered_json(nullptr)) == charge_id) ch = pc;
           const auto bm = load_doc(tx, "billable_metric", string_or(f["item"], "code", ""));
           ordered_json o;
-          o["units"] = dec("units").to_string();
-          o["total_aggregated_units"] = dec("total_aggregated_units").to_string();
-          o["events_count"] = f.value("events_count", int64_t{0});
-          o["amount_cents"] = f.value("amount_cents", int64_t{0});
+          o["units"] = g.units.to_string();
+          o["total_aggregated_units"] = g.total_aggregated_units.to_string();
+          o["events_count"] = g.events_count;
+          o["amount_cents"] = g.amount_cents;
           o["amount_currency"] = f.value("amount_currency", inv["currency"]);
           o["charge"] = {{"lago_id", charge_id},
                          {"charge_model", ch.value("charge_model", ordered_json(nullptr))},
@@ -283,9 +388,9 @@ Reply past_usage(Context& ctx) {
           o["grouped_usage"] = ordered_json::array();
           charges.push_back(std::move(o));
         }
-        u["amount_cents"] = amount;
-        u["taxes_amount_cents"] = taxes;
-        u["total_amount_cents"] = amount + taxes;
+        u["amount_cents"] = sums.value->amount_cents;
+        u["taxes_amount_cents"] = sums.value->taxes_amount_cents;
+        u["total_amount_cents"] = sums.value->total_amount_cents;
         u["charges_usage"] = std::move(charges);
         periods.push_back(std::move(u));
       }
@@ -314,14 +419,45 @@ void add_invoice_routes(App& app) {
     return object_reply("invoice", inv);
   });
   app.add("PUT", "/api/v1/invoices/([^/]+)", update_invoice);
+  // Lago's RefreshDraftService (a subscription invoice; one that is no draft is answered as it
+  // is) and RefreshDraftAndFinalizeService (drafts only: 404 otherwise).
+  app.add("PUT", "/api/v1/invoices/([^/]+)/refresh", [](Context& ctx) {
+    ordered_json inv;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      inv = load_or_404(tx, "invoice", ctx.params[0], "invoice");
+      if (string_or(inv, "invoice_type", "") != "subscription")
+        throw HttpError{403, ordered_json{{"status", 403}, {"error", "Forbidden"}, {"code", "feature_unavailable"}}};
+      if (string_or(inv, "status", "") == "draft") {
+        refresh_draft(ctx, tx, ctx.params[0]);
+        inv = load_or_404(tx, "invoice", ctx.params[0], "invoice");
+      }
+      inv = invoice_view(ctx, tx, std::move(inv), true);
+    });
+    return object_reply("invoice", inv);
+  });
+  app.add("PUT", "/api/v1/invoices/([^/]+)/finalize", [](Context& ctx) {
+    ordered_json inv;
+    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+      inv = load_or_404(tx, "invoice", ctx.params[0], "invoice");
+      if (string_or(inv, "status", "") != "draft") throw not_found("invoice");
+      finalize_draft(ctx, tx, ctx.params[0]);
+      inv = invoice_view(ctx, tx, load_or_404(tx, "invoice", ctx.params[0], "invoice"), true);
+    });
+    return object_reply("invoice", inv);
+  });
   app.add("POST", "/api/v1/invoices/([^/]+)/void", void_invoice);
   app.add("GET", "/api/v1/credit_notes", list_credit_notes);
   app.add("GET", "/api/v1/credit_notes/([^/]+)", [](Context& ctx) {
     ordered_json n;
-    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) { n = credit_note_view(tx, load_or_404(tx, "credit_note", ctx.params[0], "credit_note")); });
+    ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+      n = load_or_404(tx, "credit_note", ctx.params[0], "credit_note");
+      if (string_or(n, "status", "") == "draft") throw not_found("credit_note");
+      n = credit_note_view(tx, std::move(n));
+    });
     return object_reply("credit_note", n);
   });
   app.add("GET", "/api/v1/customers/([^/]+)/past_usage", past_usage);
+  add_fee_routes(app);
 }
 
 // webhooks.hpp: the objects a webhook carries, as GET answers them.

@@ -147,6 +147,16 @@ export const EXTENSIONS = [
   { method: 'POST', path: '/api/v1/invoices/{lago_id}/void', status: 405,
     why: "Lago's Invoices::VoidService: result.not_allowed_failure!(code: 'not_voidable'), answered 405",
     schema: errorDoc(405) },
+  { method: 'POST', path: '/api/v1/invoices/{lago_id}/void', status: 403,
+    why: "Lago's Invoices::VoidService: generate_credit_note without a premium license is result.forbidden_failure! " +
+      "(code 'feature_unavailable'), answered 403 by ApiErrors#forbidden_error",
+    schema: errorDoc(403) },
+  { method: 'PUT', path: '/api/v1/invoices/{lago_id}', status: 405,
+    why: "Lago's Invoices::UpdateService on a draft: not_allowed_failure!(code: 'metadata_on_draft_invoice' / " +
+      "'payment_status_update_on_draft_invoice'), answered 405", schema: errorDoc(405) },
+  { method: 'PUT', path: '/api/v1/invoices/{lago_id}/refresh', status: 403,
+    why: "Lago's Invoices::RefreshDraftService: result.forbidden_failure! unless invoice.subscription? " +
+      "(code 'feature_unavailable'), answered 403", schema: errorDoc(403) },
   { method: 'POST', path: '/api/v1/plans/{code}/impact', status: 200,
     why: 'a proposed plan priced against every customer on it (issue 13)', schema: IMPACT },
   ...[400, 404, 422].map((status) => ({ method: 'POST', path: '/api/v1/plans/{code}/impact', status,
@@ -194,6 +204,9 @@ export const CORRECTIONS = [
   { schema: 'InvoiceBaseObject', why: "types file_url as a string; Lago's Invoice#file_url returns nil while no PDF " +
       'was generated (`return if file.blank?`) and InvoiceSerializer sends model.file_url as is',
     apply: (S) => orNull(S.InvoiceBaseObject, 'file_url') },
+  { schema: 'InvoiceBaseObject', why: "lists no `advance_charges` invoice_type; Lago's Invoice::INVOICE_TYPES has it " +
+      '(Invoices::AdvanceChargesService issues them) and the document lists it for the invoice_type filter of GET /invoices',
+    apply: (S) => { S.InvoiceBaseObject.properties.invoice_type.enum.push('advance_charges'); } },
   { schema: 'InvoiceBaseObject', why: "does not declare voided_at, which Lago's InvoiceSerializer always sends " +
       '(model.voided_at&.iso8601: null until the invoice is voided)',
     apply: (S) => { S.InvoiceBaseObject.properties.voided_at = { type: ['string', 'null'], format: 'date-time' }; } },

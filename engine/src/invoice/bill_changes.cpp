@@ -120,6 +120,7 @@ ojson state_changes(const Snapshot& s, const PreviewContext& ctx, const Computed
   for (const auto& n : inv.notes)
     if (!n.note) termination_applied = add_cents(termination_applied, n.amount_cents);
   for (const auto& b : ctx.billed) {
+    if (!inv.new_termination_notes) break;
     const TerminationCredit tc = termination_credit(s, b);
     if (tc.total_cents <= 0) continue;
     const int64_t applied = std::min(termination_applied, tc.total_cents);

@@ -4,7 +4,7 @@
 
 namespace tariff {
 
-ComputedInvoice compute_invoice(const Snapshot& s, const PreviewContext& ctx) {
+ComputedInvoice compute_invoice(const Snapshot& s, const PreviewContext& ctx, PriceOptions options) {
   std::vector<InvoiceFee> fees;
   for (const auto& b : ctx.billed) {
     add_subscription_fee(s, b, fees);
@@ -12,19 +12,23 @@ ComputedInvoice compute_invoice(const Snapshot& s, const PreviewContext& ctx) {
     add_fixed_charge_fees(s, b, fees);
     add_commitment_fee(s, b, fees);
   }
-  ComputedInvoice inv = price_invoice(s, ctx, std::move(fees));
+  ComputedInvoice inv = price_invoice(s, ctx, std::move(fees), options);
   return inv;
 }
 
-ComputedInvoice price_invoice(const Snapshot& s, const PreviewContext& ctx, std::vector<InvoiceFee> fees) {
+ComputedInvoice price_invoice(const Snapshot& s, const PreviewContext& ctx, std::vector<InvoiceFee> fees,
+                              PriceOptions options) {
   ComputedInvoice inv;
+  inv.draft = !options.credits;
+  inv.new_termination_notes = options.termination_credit;
   inv.fees = std::move(fees);
   for (const auto& f : inv.fees) inv.fees_amount = add_cents(inv.fees_amount, f.amount_cents);
 
   // §11: what progressive invoices of the period billed (invoice/progressive.cpp), before coupons.
   inv.progressive = apply_progressive_credits(s, ctx, inv.fees);
   for (const auto& p : inv.progressive) inv.progressive_amount = add_cents(inv.progressive_amount, p.amount_cents);
-  inv.coupons = apply_coupons(s, ctx, inv.fees, inv.progressive_amount);
+  // Lago's CalculateFeesService: the progressive credit applies to drafts too; coupons only when finalizing.
+  if (options.credits) inv.coupons = apply_coupons(s, ctx, inv.fees, inv.progressive_amount);
   for (const auto& c : inv.coupons) inv.coupons_amount = add_cents(inv.coupons_amount, c.amount_cents);
   inv.sub_total_excluding = sub_cents(sub_cents(inv.fees_amount, inv.progressive_amount), inv.coupons_amount);
 
@@ -43,8 +47,13 @@ ComputedInvoice price_invoice(const Snapshot& s, const PreviewContext& ctx, std:
   inv.sub_total_including = add_cents(inv.sub_total_excluding, inv.taxes.amount_cents);
 
   int64_t total = inv.sub_total_including;
-  for (const auto& b : ctx.billed)
-    inv.termination_credit = add_cents(inv.termination_credit, termination_credit_cents(s, b));
+  if (options.termination_credit)
+    for (const auto& b : ctx.billed)
+      inv.termination_credit = add_cents(inv.termination_credit, termination_credit_cents(s, b));
+  if (!options.credits) {  // a draft: the termination note is issued, nothing is consumed yet
+    inv.total = total;
+    return inv;
+  }
   inv.notes = apply_credit_notes(s, ctx, inv.termination_credit, total);
   for (const auto& n : inv.notes) inv.credit_notes_amount = add_cents(inv.credit_notes_amount, n.amount_cents);
   inv.prepaid = apply_wallets(s, ctx, inv.fees, total, &inv.wallets);
@@ -63,7 +72,7 @@ ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedI
   inv["payment_due_date"] = format_date(ctx.issuing_date + date::days{ctx.net_payment_term});
   inv["net_payment_term"] = ctx.net_payment_term;
   inv["invoice_type"] = invoice_type;
-  inv["status"] = "finalized";
+  inv["status"] = c.draft ? "draft" : "finalized";
   inv["payment_status"] = "pending";
   inv["currency"] = std::string(cur.code);
   inv["version_number"] = 4;

@@ -23,7 +23,18 @@ struct WalletDebit {
   int64_t amount_cents = 0;
 };
 
+// What the pricing applies after fees and taxes (Lago's CalculateFeesService contexts).
+struct PriceOptions {
+  // Coupons, credit notes and wallets: not on a draft (context :draft: fees and taxes only).
+  bool credits = true;
+  // The termination credit of an advance fee (CreditNotes::CreateFromTermination): not again
+  // when a draft is finalized (its note was issued with the draft and is among the notes).
+  bool termination_credit = true;
+};
+
 struct ComputedInvoice {
+  bool draft = false;                    // !options.credits: Lago's invoice in its grace period
+  bool new_termination_notes = true;     // options.termination_credit
   std::vector<InvoiceFee> fees;
   std::vector<ProgressiveCredit> progressive;  // progressive billing credits (§11), before coupons
   std::vector<CouponCredit> coupons;
@@ -37,9 +48,10 @@ struct ComputedInvoice {
 };
 
 // The fees of every billed subscription of the context, in Lago's order, then priced.
-ComputedInvoice compute_invoice(const Snapshot& s, const PreviewContext& ctx);
+ComputedInvoice compute_invoice(const Snapshot& s, const PreviewContext& ctx, PriceOptions options = {});
 // Coupons, taxes, credits and wallets over the given fees.
-ComputedInvoice price_invoice(const Snapshot& s, const PreviewContext& ctx, std::vector<InvoiceFee> fees);
+ComputedInvoice price_invoice(const Snapshot& s, const PreviewContext& ctx, std::vector<InvoiceFee> fees,
+                              PriceOptions options = {});
 
 // Lago's Invoice object (ids, sequential_id and number null: the caller assigns them).
 ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& inv, const char* invoice_type = "subscription");

@@ -98,7 +98,8 @@ PreviewContext context_at(Snapshot& s, const Request& req, const std::vector<std
       s.now = B;
       pr.target_plan_code = req.plan_code;
       break;
-    case Reason::in_advance_charge: break;
+    case Reason::in_advance_charge:
+    case Reason::in_advance_charge_periodic: break;
   }
   s.preview_request = std::move(pr);
   return build_preview_context(s);
@@ -209,11 +210,13 @@ ordered_json bill(json& doc) {
     const json* r = Reader::field(*q, "invoicing_reason");
     if (r && r->is_string() && r->get_ref<const std::string&>() == "in_advance_charge") original = doc;
   }
+  const StandaloneFees standalone = read_standalone_fees(doc);
   Snapshot s = parse_snapshot(doc, RequestKind::none);
   if (billing::is_progressive_request(s.raw)) return billing::progressive_billing(s, ids);  // bill_progressive.cpp
   Request req = read_request(s.raw, s.now);
   if (!s.customer) throw Failure(Error::not_found("customer"));
   if (req.reason == Reason::in_advance_charge) return billing::in_advance_charge(original, s, req, ids, history);
+  if (req.reason == Reason::in_advance_charge_periodic) return billing::advance_charges(standalone, s, req, history);
 
   normalize(s, req);
   std::vector<std::string> sub_ids = req.external_subscription_ids;
@@ -246,7 +249,20 @@ ordered_json bill(json& doc) {
     check_due(ctx, req);
   }
 
-  const ComputedInvoice inv = compute_invoice(s, ctx);
+  // Lago's SubscriptionService: with a grace period the invoice is a draft (fees and taxes
+  // only); a refresh keeps a draft one, a finalization issues it (RefreshDraftAndFinalizeService).
+  PriceOptions options;
+  options.credits = req.finalize || (!req.refresh && ctx.grace_period <= 0);
+  options.termination_credit = !req.finalize;
+  if (req.finalize && req.finalized_at) {
+    // Issued the day it is finalized, unless a recurring invoice keeps its anchor.
+    const IssuingDateAdjustment adj = s.customer && s.customer->issuing_date_adjustment
+                                          ? *s.customer->issuing_date_adjustment
+                                          : s.organization.issuing_date_adjustment;
+    if (!(req.reason == Reason::subscription_periodic && adj == IssuingDateAdjustment::keep_anchor))
+      ctx.issuing_date = ctx.tz.local_date(*req.finalized_at);
+  }
+  const ComputedInvoice inv = compute_invoice(s, ctx, options);
   // A start invoice only for a plan paid in advance (Subscriptions::ActivateService).
   bool issue = true;
   if (req.reason == Reason::subscription_starting)
@@ -256,6 +272,13 @@ ordered_json bill(json& doc) {
   if (issue) {
     invoices.push_back(invoice_json(s, ctx, inv));
     for (const auto& b : ctx.billed) subs.push_back(invoice_subscription(b));
+  }
+  // A draft's deadline (Lago's CreateGeneratingService#expected_finalization_date: the local day
+  // of B + the grace period; Invoice.ready_to_be_finalized compares it with the UTC date).
+  if (issue && inv.draft) {
+    const date::local_days expected = ctx.tz.local_date(req.billing_at) + date::days{std::max(ctx.grace_period, 0)};
+    out["finalization"] = {{"expected_finalization_date", format_date(expected)},
+                           {"finalize_at", format_instant(Instant{date::sys_days{expected.time_since_epoch()}})}};
   }
   out["invoices"] = std::move(invoices);
   out["invoice_subscriptions"] = std::move(subs);

@@ -12,7 +12,14 @@
 
 namespace tariff::billing {
 
-enum class Reason { subscription_periodic, subscription_starting, subscription_terminating, upgrading, in_advance_charge };
+enum class Reason {
+  subscription_periodic,
+  subscription_starting,
+  subscription_terminating,
+  upgrading,
+  in_advance_charge,
+  in_advance_charge_periodic  // paid non-invoiceable fees regrouped (Lago's Invoices::AdvanceChargesService)
+};
 const char* reason_name(Reason r);
 
 struct Request {
@@ -21,6 +28,11 @@ struct Request {
   std::vector<std::string> external_subscription_ids;
   std::optional<std::string> plan_code;  // upgrading: the new plan
   nlohmann::json event;                  // in_advance_charge: a Lago Event
+  // A draft invoice recomputed (Lago's RefreshDraftService / RefreshDraftAndFinalizeService):
+  // `refresh` keeps it a draft; `finalize` issues it with coupons, credit notes and wallets
+  // (its termination note was issued with the draft), dated `finalized_at`.
+  bool refresh = false, finalize = false;
+  std::optional<Instant> finalized_at;
 };
 
 // What earlier `bill` results left in the store, fed back as snapshot.invoices[].
@@ -54,5 +66,16 @@ nlohmann::ordered_json state_changes(const Snapshot& s, const PreviewContext& ct
 // document as received (taken apart: the estimate is computed over it).
 nlohmann::ordered_json in_advance_charge(nlohmann::json& original, Snapshot& s, const Request& req,
                                          const InputIds& ids, const std::vector<BilledKey>& history);
+
+// in_advance_charge_periodic: the paid fees of non-invoiceable charges regrouped on one
+// invoice (bill_advance_charges.cpp). `fees` is snapshot.fees as given, `regroup_plans` the plan
+// codes with a charge whose regroup_paid_fees is "invoice" (both read before parsing).
+struct StandaloneFees {
+  nlohmann::json fees = nlohmann::json::array();
+  std::vector<std::string> regroup_plans;
+};
+StandaloneFees read_standalone_fees(const nlohmann::json& doc);
+nlohmann::ordered_json advance_charges(const StandaloneFees& in, Snapshot& s, const Request& req,
+                                       const std::vector<BilledKey>& history);
 
 }  // namespace tariff::billing

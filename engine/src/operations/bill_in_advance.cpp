@@ -12,6 +12,7 @@
 #include "tariff/error.hpp"
 #include "metering/aggregation.hpp"
 #include "usage/subscription_dates.hpp"
+#include "invoice/taxes.hpp"
 
 namespace tariff::billing {
 
@@ -63,6 +64,34 @@ InvoiceFee from_estimate(const ojson& o, const Subscription& sub, const Charge& 
   // from_date/to_date print whole seconds; the window ends at local 23:59:59.999999.
   f.to += std::chrono::microseconds{999999};
   return f;
+}
+
+// A fee created without an invoice carries its taxes from its creation (Lago's
+// Fees::CreatePayInAdvanceService applies Fees::ApplyTaxesService to non-invoiceable fees):
+// the charge's taxes, else the plan's, customer's, organization's; each tax base × rate / 100,
+// the fee's taxes the rounded sum. Its applied_taxes carry each tax's rounded amount.
+ojson standalone_fee(const Snapshot& s, InvoiceFee f, const Event& ev) {
+  const Currency& cur = f.sub->plan->currency;
+  f.taxes = select_taxes(f.charge->taxes, *f.sub->plan, s);
+  f.fee_taxes = fee_taxes(f.base_cents(), f.taxes);
+  ojson o = fee_json(f, cur, s.customer ? &*s.customer : nullptr);
+  o["event_transaction_id"] = ev.transaction_id;
+  ojson applied = ojson::array();
+  for (const Tax* t : f.taxes) {
+    const FeeTaxes one = fee_taxes(f.base_cents(), TaxList{t});
+    applied.push_back({{"lago_id", nullptr},
+                       {"lago_fee_id", nullptr},
+                       {"lago_tax_id", t->lago_id.empty() ? ojson(nullptr) : ojson(t->lago_id)},
+                       {"tax_name", t->name},
+                       {"tax_code", t->code},
+                       {"tax_rate", rate_json(t->rate)},
+                       {"tax_description", nullptr},
+                       {"amount_cents", one.amount_cents},
+                       {"amount_currency", std::string(cur.code)},
+                       {"created_at", nullptr}});
+  }
+  o["applied_taxes"] = std::move(applied);
+  return o;
 }
 
 ojson empty_changes() {
@@ -151,9 +180,7 @@ ojson in_advance_charge(json& original, Snapshot& s, const Request& req, const I
     if (f.invoiceable) {
       fees.push_back(std::move(f));
     } else {
-      ojson o = list[i];
-      o["external_subscription_id"] = sub->external_id;
-      standalone.push_back(std::move(o));
+      standalone.push_back(standalone_fee(s, std::move(f), ev));
     }
   }
   out["invoices"] = ojson::array();

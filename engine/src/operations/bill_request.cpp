@@ -28,6 +28,7 @@ const char* reason_name(Reason r) {
     case Reason::subscription_terminating: return "subscription_terminating";
     case Reason::upgrading: return "upgrading";
     case Reason::in_advance_charge: return "in_advance_charge";
+    case Reason::in_advance_charge_periodic: return "in_advance_charge_periodic";
   }
   return "subscription_periodic";
 }
@@ -44,7 +45,8 @@ Request read_request(const json& doc, Instant now) {
   const auto reason = r.string(*q, "invoicing_reason", "request", true);
   if (reason) {
     static const Reason all[] = {Reason::subscription_periodic, Reason::subscription_starting,
-                                 Reason::subscription_terminating, Reason::upgrading, Reason::in_advance_charge};
+                                 Reason::subscription_terminating, Reason::upgrading, Reason::in_advance_charge,
+                                 Reason::in_advance_charge_periodic};
     bool found = false;
     for (Reason x : all)
       if (*reason == reason_name(x)) req.reason = x, found = true;
@@ -64,6 +66,10 @@ Request read_request(const json& doc, Instant now) {
     }
   }
   req.plan_code = r.string(*q, "plan_code", "request");
+  req.refresh = r.boolean(*q, "refresh", "request", false);
+  req.finalize = r.boolean(*q, "finalize", "request", false);
+  req.finalized_at = r.instant(*q, "finalized_at", "request");
+  if (req.refresh && req.finalize) errors.add("request.finalize", "value_is_invalid");
   if (const json* e = Reader::field(*q, "event")) {
     if (!e->is_object()) errors.add("request.event", "value_is_invalid");
     else req.event = *e;
@@ -74,6 +80,7 @@ Request read_request(const json& doc, Instant now) {
       if (req.event.is_null()) errors.add("request.event", "value_is_mandatory");
       break;
     case Reason::subscription_periodic:
+    case Reason::in_advance_charge_periodic:
       if (req.external_subscription_ids.empty()) errors.add("request.external_subscription_ids", "value_is_mandatory");
       break;
     default:
