@@ -10,8 +10,8 @@
 //     inputs, evaluating it exactly and storing its text, inside a real calculation.
 // Both snapshots must give the same usage (the values stored in the second one are
 // lago-expression's own results): the run fails otherwise. Best of --repeat (5) each.
-//   node bench/expression_bench.mjs [--wasm-dir build-wasm] [--events 10000] [--repeat 5]
-import { readFileSync } from 'node:fs';
+//   node bench/expression_bench.mjs [--wasm-dir build-wasm] [--events 10000] [--repeat 5] [--dump DIR]
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +98,10 @@ for (const x of EXPRESSIONS) {
   // Same instant for every event in lago's call above: timestamp does not enter these expressions.
   const withExpr = JSON.stringify(snapshot(x, props.map((p, i) => event(i, p)), true));
   const precomputed = JSON.stringify(snapshot(x, props.map((p, i) => event(i, { ...p, value: text(results[i]) })), false));
+  if (args.dump) {  // the two snapshots, for a native run (build/tariff current_usage FILE)
+    writeFileSync(join(args.dump, `expression_${x.name}.json`), withExpr);
+    writeFileSync(join(args.dump, `expression_${x.name}_precomputed.json`), precomputed);
+  }
   const a = tariff.run('current_usage', withExpr);
   const b = tariff.run('current_usage', precomputed);
   const units = (r) => JSON.parse(r.body).customer_usage?.charges_usage?.[0]?.units;
