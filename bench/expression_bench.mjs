@@ -9,7 +9,7 @@
 //     without expression), divided by N: the per-event cost of reading the expression's
 //     inputs, evaluating it exactly and storing its text, inside a real calculation.
 // Both snapshots must give the same usage (the values stored in the second one are
-// lago-expression's own results): the run fails otherwise. Best of --repeat (5) rounds for lago-expression, of 3 × that many alternated runs for tariff.
+// lago-expression's own results): the run fails otherwise. Times are this process's CPU time. Best of --repeat (5) rounds for lago-expression, of 3 × that many alternated runs for tariff.
 //   node bench/expression_bench.mjs [--wasm-dir build-wasm] [--events 10000] [--repeat 5] [--dump DIR]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -66,10 +66,15 @@ function snapshot(x, events, withExpression) {
 // the decimal it computed (these results have at most 8).
 const text = (v) => (typeof v === 'number' ? String(Number(v.toPrecision(15))) : String(v));
 
+// CPU time of this process (user + system) in ns: steadier than wall time on a shared machine.
+const cpuNs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+};
 function best1(fn) {
-  const t0 = process.hrtime.bigint();
+  const t0 = cpuNs();
   fn();
-  return Number(process.hrtime.bigint() - t0);
+  return cpuNs() - t0;
 }
 
 const lago = await lagoExpression();
@@ -83,9 +88,9 @@ for (const x of EXPRESSIONS) {
   for (let r = 0; r <= REPEAT; r++) {  // the first round warms up
     const parsed = props.map(() => lago.parseExpression(x.source));
     const out = new Array(N);
-    const t0 = process.hrtime.bigint();
+    const t0 = cpuNs();
     for (let i = 0; i < N; i++) out[i] = lago.evaluateExpression(parsed[i], 'calls', BigInt(TS), props[i]);
-    if (r > 0) evalOnly = Math.min(evalOnly, Number(process.hrtime.bigint() - t0) / N);
+    if (r > 0) evalOnly = Math.min(evalOnly, (cpuNs() - t0) / N);
     results = out;
   }
   const event = (i, p) => ({ transaction_id: `t${i}`, external_subscription_id: 's', code: 'calls',

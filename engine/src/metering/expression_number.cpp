@@ -240,26 +240,42 @@ NumberKind parse_number(std::string_view text, Num& out, std::string* big_displa
 }
 
 std::string ruby_text(const Decimal& d) {
+  // Written backwards into a buffer (at most a sign, 21 integer digits, '.', 18 decimals),
+  // then one string: no intermediate strings or per-character appends.
   const int128 raw = d.raw();
   const uint128 mag = raw < 0 ? static_cast<uint128>(0) - static_cast<uint128>(raw)
                               : static_cast<uint128>(raw);
   constexpr uint64_t kUnit = 1000000000000000000ULL;  // 10^18
-  std::string out = raw < 0 ? "-" : "";
+  char buf[64];
+  char* const end = buf + sizeof buf;
+  char* p = end;
   uint128 frac_part;
-  out += u128_digits(u128::divmod(mag, kUnit, &frac_part));
+  uint128 whole = u128::divmod(mag, kUnit, &frac_part);
   uint64_t frac = static_cast<uint64_t>(frac_part);
-  out += '.';
   if (frac == 0) {
-    out += '0';
-    return out;
+    *--p = '0';
+  } else {
+    int width = 18;
+    while (frac % 10 == 0) {
+      frac /= 10;
+      --width;
+    }
+    for (int i = 0; i < width; ++i, frac /= 10) *--p = static_cast<char>('0' + frac % 10);
   }
-  int width = 18;
-  while (frac % 10 == 0) {
-    frac /= 10;
-    --width;
+  *--p = '.';
+  while ((whole >> 64) != 0) {  // 19 digits with one 128-bit step, the rest in 64 bits
+    uint128 chunk;
+    whole = u128::divmod(whole, 10000000000000000000ULL, &chunk);
+    uint64_t c = static_cast<uint64_t>(chunk);
+    for (int i = 0; i < 19; ++i, c /= 10) *--p = static_cast<char>('0' + c % 10);
   }
-  append_u64(out, frac, width);
-  return out;
+  uint64_t w = static_cast<uint64_t>(whole);
+  do {
+    *--p = static_cast<char>('0' + w % 10);
+    w /= 10;
+  } while (w != 0);
+  if (raw < 0) *--p = '-';
+  return std::string(p, end);
 }
 
 std::string format_number(const Num& n) {
