@@ -10,7 +10,6 @@
 #include "core/guard.hpp"
 #include "core/json_exact.hpp"
 #include "invoice/pipeline.hpp"
-#include "operations/operations.hpp"
 #include "tariff/decimal.hpp"
 
 namespace tariff {
