@@ -25,3 +25,20 @@ for (const [name, n] of native) {
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 console.log(rows.map((r, j) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |' +
   (j === 0 ? '\n|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|' : '')).join('\n'));
+
+// Snapshot reading against simdjson's on-demand reader (bench/read_bench.cpp), CPU time.
+const cpu = new Map(JSON.parse(readFileSync(nativeFile, 'utf8')).benchmarks
+  .filter((b) => (b.run_type ?? 'iteration') === 'iteration')
+  .map((b) => [b.name, { ns: b.cpu_time * toNs[b.time_unit ?? 'ns'], perEvent: b.ns_per_event }]));
+const reads = [...cpu.keys()].filter((k) => k.startsWith('read/tariff/'));
+if (reads.length) {
+  console.log('\n| input | tariff read (CPU) | ns/event | simdjson on-demand (CPU) | ns/event | ratio |');
+  console.log('|---|---|---|---|---|---|');
+  for (const k of reads) {
+    const input = k.slice('read/tariff/'.length);
+    const t = cpu.get(k);
+    const s = cpu.get(`read/simdjson_ondemand/${input}`);
+    console.log(`| ${input} | ${fmt(t.ns)} | ${t.perEvent?.toFixed(0) ?? ''} | ${s ? fmt(s.ns) : 'n/a'} | ` +
+      `${s?.perEvent?.toFixed(0) ?? ''} | ${s ? (t.ns / s.ns).toFixed(1) + '×' : ''} |`);
+  }
+}

@@ -9,9 +9,9 @@
 //     without expression), divided by N: the per-event cost of reading the expression's
 //     inputs, evaluating it exactly and storing its text, inside a real calculation.
 // Both snapshots must give the same usage (the values stored in the second one are
-// lago-expression's own results): the run fails otherwise. Best of --repeat (5) each.
-//   node bench/expression_bench.mjs [--wasm-dir build-wasm] [--events 10000] [--repeat 5]
-import { readFileSync } from 'node:fs';
+// lago-expression's own results): the run fails otherwise. Times are this process's CPU time. Best of --repeat (5) rounds for lago-expression, of 3 × that many alternated runs for tariff.
+//   node bench/expression_bench.mjs [--wasm-dir build-wasm] [--events 10000] [--repeat 5] [--dump DIR]
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,15 +66,15 @@ function snapshot(x, events, withExpression) {
 // the decimal it computed (these results have at most 8).
 const text = (v) => (typeof v === 'number' ? String(Number(v.toPrecision(15))) : String(v));
 
-function best(fn) {
+// CPU time of this process (user + system) in ns: steadier than wall time on a shared machine.
+const cpuNs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+};
+function best1(fn) {
+  const t0 = cpuNs();
   fn();
-  let min = Infinity;
-  for (let r = 0; r < REPEAT; r++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    min = Math.min(min, Number(process.hrtime.bigint() - t0));
-  }
-  return min;
+  return cpuNs() - t0;
 }
 
 const lago = await lagoExpression();
@@ -88,9 +88,9 @@ for (const x of EXPRESSIONS) {
   for (let r = 0; r <= REPEAT; r++) {  // the first round warms up
     const parsed = props.map(() => lago.parseExpression(x.source));
     const out = new Array(N);
-    const t0 = process.hrtime.bigint();
+    const t0 = cpuNs();
     for (let i = 0; i < N; i++) out[i] = lago.evaluateExpression(parsed[i], 'calls', BigInt(TS), props[i]);
-    if (r > 0) evalOnly = Math.min(evalOnly, Number(process.hrtime.bigint() - t0) / N);
+    if (r > 0) evalOnly = Math.min(evalOnly, (cpuNs() - t0) / N);
     results = out;
   }
   const event = (i, p) => ({ transaction_id: `t${i}`, external_subscription_id: 's', code: 'calls',
@@ -98,13 +98,21 @@ for (const x of EXPRESSIONS) {
   // Same instant for every event in lago's call above: timestamp does not enter these expressions.
   const withExpr = JSON.stringify(snapshot(x, props.map((p, i) => event(i, p)), true));
   const precomputed = JSON.stringify(snapshot(x, props.map((p, i) => event(i, { ...p, value: text(results[i]) })), false));
+  if (args.dump) {  // the two snapshots, for a native run (build/tariff current_usage FILE)
+    writeFileSync(join(args.dump, `expression_${x.name}.json`), withExpr);
+    writeFileSync(join(args.dump, `expression_${x.name}_precomputed.json`), precomputed);
+  }
   const a = tariff.run('current_usage', withExpr);
   const b = tariff.run('current_usage', precomputed);
   const units = (r) => JSON.parse(r.body).customer_usage?.charges_usage?.[0]?.units;
   if (a.status !== 200 || b.status !== 200 || units(a) !== units(b))
     throw new Error(`${x.name}: tariff ${a.status} ${units(a)} vs lago-expression's values ${b.status} ${units(b)}: ${a.body.slice(0, 300)}`);
-  const tExpr = best(() => tariff.run('current_usage', withExpr));
-  const tBase = best(() => tariff.run('current_usage', precomputed));
+  // Alternated, best of each: on a shared machine both sides see the same load.
+  let tExpr = Infinity, tBase = Infinity;
+  for (let r = 0; r < 3 * REPEAT; r++) {
+    tExpr = Math.min(tExpr, best1(() => tariff.run('current_usage', withExpr)));
+    tBase = Math.min(tBase, best1(() => tariff.run('current_usage', precomputed)));
+  }
   const tariffNs = Math.max(tExpr - tBase, 0) / N;
   rows.push({ name: x.name, source: x.source, events: N, units: units(a),
     lago_expression_ns_per_event: evalOnly, tariff_wasm_ns_per_event: tariffNs,

@@ -4,11 +4,19 @@
 // current period. One `request` serves all four operations (unknown fields are ignored):
 // customer + subscriptions for preview, external_subscription_id for the usage operations,
 // event for estimate_fees.   Usage: node bench/make_inputs.mjs
+// Larger sizes for the reading benchmarks (not kept in the repository), e.g.
+//   node bench/make_inputs.mjs --out build/bench/inputs --sizes 1k,10k,100k,1m
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const OUT = join(dirname(fileURLToPath(import.meta.url)), 'inputs');
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const OUT = arg('--out', join(dirname(fileURLToPath(import.meta.url)), 'inputs'));
+const SIZES = arg('--sizes', '1k,10k').split(',').map((label) =>
+  [label, Number(label.replace(/k$/i, '000').replace(/m$/i, '000000'))]);
 const NOW = Date.parse('2024-03-20T12:00:00Z');
 const PERIOD_START = Date.parse('2024-03-01T00:00:00Z');
 
@@ -80,7 +88,7 @@ function snapshot(n) {
 }
 
 mkdirSync(OUT, { recursive: true });
-for (const [label, n] of [['1k', 1000], ['10k', 10000]]) {
+for (const [label, n] of SIZES) {
   const file = join(OUT, `events_${label}.json`);
   writeFileSync(file, JSON.stringify(snapshot(n)) + '\n');
   console.log(file);

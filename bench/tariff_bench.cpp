@@ -55,12 +55,19 @@ void expression_eval(benchmark::State& state, const char* source) {
   }
 }
 
+}  // namespace
+
+void register_read_benchmarks();  // read_bench.cpp
+
+namespace {
+
 void register_all() {
   for (const auto& x : kExpressions) {
     const char* source = x[1];
     benchmark::RegisterBenchmark((std::string("expression/") + x[0]).c_str(),
                                  [source](benchmark::State& s) { expression_eval(s, source); });
   }
+  register_read_benchmarks();
   const tariff::Operation ops[] = {tariff::Operation::preview, tariff::Operation::current_usage,
                                    tariff::Operation::projected_usage,
                                    tariff::Operation::estimate_fees};

@@ -46,7 +46,9 @@ async function createTariff(options = {}) {
   ]);
   const wasmBinary = fs.readFileSync(path.join(dir, 'tariff.wasm'));
   const mod = await factory.default({ wasmBinary });
-  return core.bindTariff(mod, TariffError, options);
+  // A fresh instance from the same bytes gives a grown memory back (lib/core.mjs).
+  const renew = () => factory.default({ wasmBinary });
+  return core.bindTariff(mod, TariffError, { renew, ...options });
 }
 
 exports.createTariff = createTariff;

@@ -6,6 +6,12 @@
 // module's output buffer (the "fast path", ~1 µs instead of ~20 µs per 2 KB through embind's
 // std::string copies). The input buffer is reused and only grows, so memory stays flat over
 // any number of calls. The module is single-threaded: calls are synchronous and never overlap.
+//
+// A wasm memory never shrinks: after one large snapshot the instance would keep its peak for
+// good. When the caller gives `options.renew` (an async function returning a fresh module, as
+// the Node entry does) and a call leaves the memory above `options.shrinkAboveBytes` (64 MiB
+// by default), a fresh instance is made in the background and replaces this one, whose memory
+// is then garbage; calls made meanwhile use the old one. `settled()` waits for that.
 
 /** Operation codes as tariff::Operation orders them (bindings/wasm/tariff_wasm.cpp). */
 export const OPERATIONS = Object.freeze({
@@ -54,6 +60,8 @@ function to_text(input) {
  * embind's string functions instead of the memory views (same bytes, slower).
  */
 export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
+  const shrinkAbove = options.shrinkAboveBytes ?? 64 * 1024 * 1024;
+  let renewing = null;
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   const fast = options.fastPath !== false;
@@ -69,7 +77,15 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
     if (!buf) throw new RangeError('tariff: out of wasm memory');
   }
 
-  const embind = [mod.preview, mod.currentUsage, mod.projectedUsage, mod.estimateFees, mod.bill, mod.lifetimeUsage];
+  // A fresh instance when this one's memory has grown past the threshold (see above).
+  function maybeRenew() {
+    if (!options.renew || renewing || mod.HEAPU8.length <= shrinkAbove) return;
+    renewing = Promise.resolve(options.renew()).then((fresh) => {
+      mod = fresh;
+      cap = 0;
+      buf = 0;
+    }).finally(() => { renewing = null; });
+  }
 
   /** Raw call: { status, body } with body the exact bytes the CLI prints (minus newline). */
   function run(operation, input) {
@@ -84,9 +100,12 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
       const n = encoder.encodeInto(text, mod.HEAPU8.subarray(buf, buf + cap)).written;
       body = decoder.decode(mod.runView(op, buf, n));
     } else {
+      const embind = [mod.preview, mod.currentUsage, mod.projectedUsage, mod.estimateFees, mod.bill, mod.lifetimeUsage];
       body = embind[op](text);
     }
-    return { status: mod.lastStatus(), body };
+    const status = mod.lastStatus();
+    maybeRenew();
+    return { status, body };
   }
 
   function call(operation, input) {
@@ -108,6 +127,8 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
     memoryBytes: () => mod.HEAPU8.length,
     /** Bytes malloc holds inside the module (live allocations). */
     heapUsedBytes: () => mod.heapUsedBytes(),
-    module: mod,
+    /** Resolves once a fresh instance that gives memory back (see above) is in place. */
+    settled: () => renewing ?? Promise.resolve(),
+    get module() { return mod; },
   };
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "tariff/decimal.hpp"
 
 using tariff::Decimal;
@@ -85,4 +87,39 @@ TEST(Decimal, HugeAndTinyValues) {
   EXPECT_EQ(D("0.0000000000000000005").to_string(), "0.000000000000000001");
   EXPECT_EQ(D("99999999999.99").to_fixed(2), "99999999999.99");
   EXPECT_EQ(D("2.005").to_fixed(2), "2.01");
+}
+
+#include "money/u128.hpp"
+
+TEST(Decimal, U128DivisionMatchesTheCompilersOnEveryPath) {
+  // Quotient and remainder of the fast paths (64-bit, 128 by 64, 128 by 128) against the
+  // compiler's own 128-bit division, on operands of every width and edge.
+  using tariff::uint128;
+  uint64_t x = 88172645463325252ULL;  // xorshift64
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  auto operand = [&](int bits) -> uint128 {
+    const uint128 v = (static_cast<uint128>(next()) << 64) | next();
+    return bits >= 128 ? v : v >> (128 - bits);
+  };
+  const uint128 max = ~static_cast<uint128>(0);
+  std::vector<std::pair<uint128, uint128>> cases = {
+      {max, 1}, {max, 3}, {max, max}, {max - 1, max}, {max, (static_cast<uint128>(1) << 64) - 1},
+      {static_cast<uint128>(1) << 64, (static_cast<uint128>(1) << 63) + 1}, {0, 7}, {5, 10}};
+  for (int i = 0; i < 20000; ++i) {
+    const int a_bits = 1 + static_cast<int>(next() % 128), b_bits = 1 + static_cast<int>(next() % 128);
+    uint128 b = operand(b_bits);
+    if (b == 0) b = 1;
+    cases.emplace_back(operand(a_bits), b);
+  }
+  for (const auto& [a, b] : cases) {
+    uint128 r = 0;
+    const uint128 q = tariff::u128::divmod(a, b, &r);
+    ASSERT_TRUE(q == a / b && r == a % b) << static_cast<uint64_t>(a >> 64) << ":" << static_cast<uint64_t>(a)
+                                          << " / " << static_cast<uint64_t>(b >> 64) << ":" << static_cast<uint64_t>(b);
+  }
 }

@@ -141,6 +141,45 @@ TEST(Impact, BadProposalsAndSnapshots) {
   EXPECT_EQ(r.error->status, 422);
 }
 
+TEST(Impact, ProposedPlansReachOverriddenSubscriptionsAndAreChecked) {
+  // The proposal is read into the customer's snapshot as if the snapshot had been written
+  // with it: a subscription's plan_overrides apply on top of the proposed plan, and a
+  // proposed plan the engine refuses is reported at its path in the merged "plans".
+  const tariff::PlanChange change = proposal();
+  json snap = json::parse(slurp(kExample / "customers/cus_a.json"));
+  // An override of the display name only: starter's new fee comes through, 2200 → 2700.
+  snap["subscriptions"][0]["plan_overrides"] = {{"invoice_display_name", "Starter (legacy)"}};
+  auto named = tariff::price_change(snap.dump(), change);
+  ASSERT_TRUE(named.impact) << named.error->to_json();
+  EXPECT_EQ(named.impact->old_total_amount_cents, 2200);
+  EXPECT_EQ(named.impact->new_total_amount_cents, 2700);
+  // An overridden fee wins over the proposed one: 1000 + 300 before and after.
+  snap["subscriptions"][0]["plan_overrides"] = {{"amount_cents", 1000}};
+  auto fee = tariff::price_change(snap.dump(), change);
+  ASSERT_TRUE(fee.impact) << fee.error->to_json();
+  EXPECT_EQ(fee.impact->old_total_amount_cents, 1300);
+  EXPECT_EQ(fee.impact->new_total_amount_cents, 1300);
+  // A charge override naming a charge the proposed starter lacks: charge_not_found.
+  snap["plans"][0]["charges"][0]["lago_id"] = "ch_starter_calls";
+  snap["subscriptions"][0]["plan_overrides"] = {
+      {"charges", json::array({{{"id", "ch_starter_calls"}, {"invoice_display_name", "Calls"}}})}};
+  auto kept = tariff::price_change(snap.dump(), change);  // the proposal's starter has no lago_id
+  ASSERT_TRUE(kept.error);
+  EXPECT_EQ(kept.error->status, 422);
+  EXPECT_EQ(kept.error->details.at("subscriptions[0].plan_overrides.charges[0].id"),
+            std::vector<std::string>{"charge_not_found"});
+  // A new plan code is added after the snapshot's three plans; its bad interval is reported
+  // at plans[3], and the snapshot's own plans are not.
+  snap["subscriptions"][0]["plan_overrides"] = nullptr;
+  auto added = tariff::parse_plan_change(
+      R"({"plans":[{"code":"enterprise","interval":"fortnightly","amount_cents":100,"amount_currency":"USD"}]})");
+  ASSERT_TRUE(added.change);
+  auto bad = tariff::price_change(snap.dump(), *added.change);
+  ASSERT_TRUE(bad.error);
+  EXPECT_EQ(bad.error->details.size(), 1u) << bad.error->to_json();
+  EXPECT_EQ(bad.error->details.at("plans[3].interval"), std::vector<std::string>{"value_is_invalid"});
+}
+
 TEST(ImpactCommand, JsonTableAndErrors) {
   const std::string plans = (kExample / "plans_new.json").string();
   const std::string dir = (kExample / "customers").string();

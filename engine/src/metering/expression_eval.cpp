@@ -13,8 +13,10 @@
 //   round/ceil/floor(x, d): scale d.
 #include <algorithm>
 #include <cstdlib>
+#include <new>
 #include <utility>
 
+#include "money/u128.hpp"
 #include "tariff/expression.hpp"
 
 namespace tariff::expr {
@@ -96,14 +98,18 @@ uint128 gcd(uint128 a, uint128 b) {
 // 1 + (zeros right after the point): 25 → −1, 2.5 → 0, 0.125 → 1, 0.05 → 2.
 int64_t first_digit_scale(const Decimal& q) {
   const uint128 unit = static_cast<uint128>(Decimal::unit());
-  uint128 mag = magnitude(q);
-  if (mag >= unit) {
-    int64_t digits = 0;
-    for (uint128 i = mag / unit; i != 0; i /= 10) ++digits;
+  const uint128 mag = magnitude(q);
+  if (mag >= unit) {  // digits of the integer part: 10^(digits-1) ≤ mag / unit < 10^digits
+    int64_t digits = 1;
+    uint128 bound = unit * 10;
+    while (digits < 21 && mag >= bound) {
+      ++digits;
+      bound *= 10;
+    }
     return 1 - digits;
   }
   int64_t t = 1;
-  for (uint128 p = unit / 10; p != 0 && mag < p; p /= 10) ++t;
+  for (uint64_t p = static_cast<uint64_t>(unit / 10); p != 0 && mag < p; p /= 10) ++t;
   return t;
 }
 
@@ -113,15 +119,16 @@ Num divide(const Num& a, const Num& b) {
   const Decimal q = a.value / b.value;  // rounds half away from zero at the 18th decimal
   // Lowest terms n/d of a/b (both raw values count 10^-18, which cancels).
   const uint128 g = gcd(magnitude(a.value), magnitude(b.value));
-  uint128 n = magnitude(a.value) / g;
-  uint128 d = magnitude(b.value) / g;
+  uint128 n = u128::div(magnitude(a.value), g);
+  uint128 d = u128::div(magnitude(b.value), g);
   const int64_t twos = ctz128(d);
   d >>= twos;
   int64_t fives = 0;
-  while (d % 5 == 0) d /= 5, ++fives;
+  for (uint128 r5 = 0, q5 = u128::divmod(d, 5, &r5); r5 == 0; q5 = u128::divmod(d, 5, &r5)) d = q5, ++fives;
   int64_t own_scale = 0;  // decimals of the exact quotient (negative: trailing zeros)
   if (twos == 0 && fives == 0 && d == 1) {
-    while (n != 0 && n % 10 == 0) n /= 10, --own_scale;
+    for (uint128 r10 = 0, q10 = u128::divmod(n, 10, &r10); n != 0 && r10 == 0; q10 = u128::divmod(n, 10, &r10))
+      n = q10, --own_scale;
   } else {
     own_scale = std::max(twos, fives);
   }
@@ -243,12 +250,24 @@ void load_property(Slot& slot, const nlohmann::json& v) {
 }  // namespace
 
 Value Expression::evaluate(const EventFields& event) const {
-  // Most expressions need a handful of slots: keep those on the C++ stack.
+  // Most expressions need a handful of slots: keep those on the C++ stack, and construct
+  // only as many as the program uses (a slot holds a string: not free to make and destroy).
   constexpr std::size_t kInline = 8;
-  Slot inline_slots[kInline];
+  struct InlineSlots {
+    alignas(Slot) unsigned char bytes[kInline * sizeof(Slot)];
+    std::size_t made = 0;
+    Slot* at() { return reinterpret_cast<Slot*>(bytes); }
+    ~InlineSlots() {
+      for (std::size_t i = 0; i < made; ++i) at()[i].~Slot();
+    }
+  } inline_slots;
   std::vector<Slot> heap_slots;
-  if (max_stack_ > kInline) heap_slots.resize(max_stack_);
-  Slot* const stack = max_stack_ > kInline ? heap_slots.data() : inline_slots;
+  if (max_stack_ > kInline) {
+    heap_slots.resize(max_stack_);
+  } else {
+    for (; inline_slots.made < max_stack_; ++inline_slots.made) new (inline_slots.at() + inline_slots.made) Slot();
+  }
+  Slot* const stack = max_stack_ > kInline ? heap_slots.data() : inline_slots.at();
   std::size_t top = 0;  // slots in use
   try {
     for (const Instruction& ins : program_) {

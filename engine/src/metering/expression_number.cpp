@@ -11,6 +11,7 @@
 // the point placed by the scale.
 #include <string>
 
+#include "money/u128.hpp"
 #include "tariff/expression.hpp"
 
 namespace tariff::expr::detail {
@@ -49,13 +50,14 @@ std::string u128_digits(uint128 v) {
     append_u64(out, static_cast<uint64_t>(v), 1);
     return out;
   }
-  const uint128 high = v / kChunk;
-  const uint64_t low = static_cast<uint64_t>(v % kChunk);
+  uint128 low_part, high_low;
+  const uint128 high = u128::divmod(v, kChunk, &low_part);
+  const uint64_t low = static_cast<uint64_t>(low_part);
   if (high < kChunk) {
     append_u64(out, static_cast<uint64_t>(high), 1);
   } else {
-    append_u64(out, static_cast<uint64_t>(high / kChunk), 1);
-    append_u64(out, static_cast<uint64_t>(high % kChunk), 19);
+    append_u64(out, static_cast<uint64_t>(u128::divmod(high, kChunk, &high_low)), 1);
+    append_u64(out, static_cast<uint64_t>(high_low), 19);
   }
   append_u64(out, low, 19);
   return out;
@@ -184,6 +186,17 @@ NumberKind parse_number(std::string_view text, Num& out, std::string* big_displa
   // value = digits × 10^-scale; the idx-th significant digit sits at place 10^p with
   // p = (len − 1 − idx) − scale. Places above 10^20 are out of range; below 10^-18 they
   // round half away from zero on the first dropped digit.
+  if (len <= 19 && scale <= 18 && len - 1 - scale <= 19) {
+    // Common case: at most 19 digits, none below 10^-18, none above 10^19: the digits as
+    // one 64-bit integer, scaled once (below 10^38, so in range).
+    uint64_t acc = 0;
+    for (std::size_t k = first_sig; k < n; ++k)
+      if (j[k] != '_') acc = acc * 10 + static_cast<uint64_t>(j[k] - '0');
+    const int128 raw = static_cast<int128>(static_cast<uint128>(acc) * pow10_u128(static_cast<int>(18 - scale)));
+    out.value = Decimal::from_raw(negative ? -raw : raw);
+    out.scale = static_cast<int32_t>(scale);
+    return NumberKind::number;
+  }
   bool in_range = scale <= kMaxScale && scale >= -kMaxScale;
   uint128 mag = 0;  // in units of 10^-18
   bool round_up = false;
@@ -227,25 +240,42 @@ NumberKind parse_number(std::string_view text, Num& out, std::string* big_displa
 }
 
 std::string ruby_text(const Decimal& d) {
+  // Written backwards into a buffer (at most a sign, 21 integer digits, '.', 18 decimals),
+  // then one string: no intermediate strings or per-character appends.
   const int128 raw = d.raw();
   const uint128 mag = raw < 0 ? static_cast<uint128>(0) - static_cast<uint128>(raw)
                               : static_cast<uint128>(raw);
   constexpr uint64_t kUnit = 1000000000000000000ULL;  // 10^18
-  std::string out = raw < 0 ? "-" : "";
-  out += u128_digits(mag / kUnit);
-  uint64_t frac = static_cast<uint64_t>(mag % kUnit);
-  out += '.';
+  char buf[64];
+  char* const end = buf + sizeof buf;
+  char* p = end;
+  uint128 frac_part;
+  uint128 whole = u128::divmod(mag, kUnit, &frac_part);
+  uint64_t frac = static_cast<uint64_t>(frac_part);
   if (frac == 0) {
-    out += '0';
-    return out;
+    *--p = '0';
+  } else {
+    int width = 18;
+    while (frac % 10 == 0) {
+      frac /= 10;
+      --width;
+    }
+    for (int i = 0; i < width; ++i, frac /= 10) *--p = static_cast<char>('0' + frac % 10);
   }
-  int width = 18;
-  while (frac % 10 == 0) {
-    frac /= 10;
-    --width;
+  *--p = '.';
+  while ((whole >> 64) != 0) {  // 19 digits with one 128-bit step, the rest in 64 bits
+    uint128 chunk;
+    whole = u128::divmod(whole, 10000000000000000000ULL, &chunk);
+    uint64_t c = static_cast<uint64_t>(chunk);
+    for (int i = 0; i < 19; ++i, c /= 10) *--p = static_cast<char>('0' + c % 10);
   }
-  append_u64(out, frac, width);
-  return out;
+  uint64_t w = static_cast<uint64_t>(whole);
+  do {
+    *--p = static_cast<char>('0' + w % 10);
+    w /= 10;
+  } while (w != 0);
+  if (raw < 0) *--p = '-';
+  return std::string(p, end);
 }
 
 std::string format_number(const Num& n) {
@@ -259,8 +289,10 @@ std::string format_number(const Num& n) {
   std::string digits;
   if (scale < 18) {
     const int drop = static_cast<int>(18 - scale);
-    if (drop <= 38 && mag % pow10_u128(drop) == 0) {
-      digits = u128_digits(mag / pow10_u128(drop));
+    uint128 rest = 1;
+    const uint128 kept = drop <= 38 ? u128::divmod(mag, pow10_u128(drop), &rest) : 0;
+    if (drop <= 38 && rest == 0) {
+      digits = u128_digits(kept);
     } else {
       scale = 18;
     }

@@ -2,6 +2,8 @@
 // 256-bit intermediate so that nothing is lost before the final rounding.
 #include "tariff/decimal.hpp"
 
+#include "money/u128.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -50,13 +52,16 @@ U256 mul_128(uint128 a, uint128 b) {
 
 // Divides by a 64-bit divisor in place; returns the remainder.
 uint64_t div_small(U256& n, uint64_t d) {
-  uint128 rem = 0;
+  uint64_t rem = 0;
   for (int i = 3; i >= 0; --i) {
-    uint128 cur = (rem << 64) | n[i];
-    n[i] = static_cast<uint64_t>(cur / d);
-    rem = cur % d;
+    if (rem == 0) {  // a 64-bit step
+      rem = n[i] % d;
+      n[i] /= d;
+    } else {  // (rem:n[i]) / d with rem < d
+      n[i] = u128::div_2by1(rem, n[i], d, &rem);
+    }
   }
-  return static_cast<uint64_t>(rem);
+  return rem;
 }
 
 uint128 to_u128_checked(const U256& n) {
@@ -253,8 +258,8 @@ uint128 div_round(U256 n, uint128 d, bool negative, int places, RoundingMode mod
   if (places > Decimal::kScale) places = Decimal::kScale;
   if (places < -20) places = -20;
   const uint128 step = pow10_u(Decimal::kScale - places);
-  const uint128 r = q % step;
-  q /= step;
+  uint128 r;
+  q = u128::divmod(q, step, &r);
   const bool inexact = r != 0 || rem != 0;
   bool up = false;
   switch (mode) {
@@ -271,7 +276,7 @@ uint128 div_round(U256 n, uint128 d, bool negative, int places, RoundingMode mod
     if (q == ~static_cast<uint128>(0)) throw DecimalError("decimal overflow");
     q += 1;
   }
-  if (q > kMaxMagnitude / step) throw DecimalError("decimal overflow");
+  if (q > u128::div(kMaxMagnitude, step)) throw DecimalError("decimal overflow");
   return q * step;
 }
 
@@ -356,8 +361,8 @@ Decimal Decimal::round(int places, RoundingMode mode) const {
   const uint128 step = pow10_u(drop);
   const bool negative = raw_ < 0;
   const uint128 mag = magnitude(raw_);
-  uint128 q = mag / step;
-  const uint128 r = mag % step;
+  uint128 r;
+  uint128 q = u128::divmod(mag, step, &r);
   bool up = false;
   switch (mode) {
     case RoundingMode::half_up: up = r >= step - r; break;  // r*2 >= step
@@ -368,14 +373,16 @@ Decimal Decimal::round(int places, RoundingMode mode) const {
   if (r == 0) up = false;
   if (up) q += 1;
   // q·step may exceed the range only for values already at the edge.
-  if (q > kMaxMagnitude / step) throw DecimalError("decimal overflow");
+  if (q > u128::div(kMaxMagnitude, step)) throw DecimalError("decimal overflow");
   return from_raw(signed_from(q * step, negative));
 }
 
 int64_t Decimal::to_int64() const {
-  int128 v = raw_ / unit();
-  if (v > INT64_MAX || v < INT64_MIN) throw DecimalError("integer overflow");
-  return static_cast<int64_t>(v);
+  const uint128 mag = u128::div(magnitude(raw_), kUnit);  // truncated toward zero
+  if (raw_ < 0 ? mag > static_cast<uint128>(INT64_MAX) + 1 : mag > static_cast<uint128>(INT64_MAX))
+    throw DecimalError("integer overflow");
+  return raw_ < 0 ? static_cast<int64_t>(static_cast<uint64_t>(0) - static_cast<uint64_t>(mag))
+                  : static_cast<int64_t>(mag);
 }
 
 namespace {
@@ -383,10 +390,13 @@ std::string u128_to_string(uint128 v) {
   if (v == 0) return "0";
   char buf[48];
   int n = 0;
-  while (v != 0) {
-    buf[n++] = static_cast<char>('0' + static_cast<int>(v % 10));
-    v /= 10;
+  while ((v >> 64) != 0) {  // 19 digits at a time with one 128-bit step, then 64-bit ones
+    uint128 chunk;
+    v = u128::divmod(v, 10000000000000000000ULL, &chunk);
+    uint64_t c = static_cast<uint64_t>(chunk);
+    for (int i = 0; i < 19; ++i, c /= 10) buf[n++] = static_cast<char>('0' + static_cast<int>(c % 10));
   }
+  for (uint64_t w = static_cast<uint64_t>(v); w != 0; w /= 10) buf[n++] = static_cast<char>('0' + static_cast<int>(w % 10));
   std::string s;
   s.reserve(n);
   while (n > 0) s.push_back(buf[--n]);
@@ -403,8 +413,9 @@ std::string fraction_digits(uint128 frac) {
 std::string Decimal::to_string() const {
   const uint128 mag = magnitude(raw_);
   std::string out = raw_ < 0 ? "-" : "";
-  out += u128_to_string(mag / kUnit);
-  std::string frac = fraction_digits(mag % kUnit);
+  uint128 frac_part;
+  out += u128_to_string(u128::divmod(mag, kUnit, &frac_part));
+  std::string frac = fraction_digits(frac_part);
   while (frac.size() > 1 && frac.back() == '0') frac.pop_back();
   out += '.';
   out += frac;
@@ -414,7 +425,7 @@ std::string Decimal::to_string() const {
 std::string Decimal::to_plain() const {
   if (is_integer()) {
     const uint128 mag = magnitude(raw_);
-    return (raw_ < 0 ? "-" : "") + u128_to_string(mag / kUnit);
+    return (raw_ < 0 ? "-" : "") + u128_to_string(u128::div(mag, kUnit));
   }
   return to_string();
 }
@@ -425,10 +436,11 @@ std::string Decimal::to_fixed(int places) const {
   const Decimal r = round(places);
   const uint128 mag = magnitude(r.raw_);
   std::string out = r.raw_ < 0 ? "-" : "";
-  out += u128_to_string(mag / kUnit);
+  uint128 frac_part;
+  out += u128_to_string(u128::divmod(mag, kUnit, &frac_part));
   if (places > 0) {
     out += '.';
-    out += fraction_digits(mag % kUnit).substr(0, static_cast<size_t>(places));
+    out += fraction_digits(frac_part).substr(0, static_cast<size_t>(places));
   }
   return out;
 }

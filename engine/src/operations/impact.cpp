@@ -3,12 +3,13 @@
 //   old 2280, new 2520 → delta +240, "increased"
 #include "tariff/impact.hpp"
 
+#include <algorithm>
 #include <new>
+#include <vector>
 
 #include "core/guard.hpp"
 #include "core/json_exact.hpp"
 #include "invoice/pipeline.hpp"
-#include "operations/operations.hpp"
 #include "tariff/decimal.hpp"
 
 namespace tariff {
@@ -23,12 +24,9 @@ struct Priced {
   int64_t total = 0;
 };
 
-// ops::preview's work without its result document: the parsed snapshot, the preview context
-// and the computed invoice give the total, the currency and the customer's id directly.
-// parse_snapshot moves each event's properties and the request out of the document; the
-// caller restores them when it prices the same document again.
-Priced price(json& doc) {
-  const Snapshot s = parse_snapshot(doc, RequestKind::preview);
+// ops::preview's work without its result document: the preview context and the computed
+// invoice give the total, the currency and the customer's id directly.
+Priced price(const Snapshot& s) {
   const PreviewContext ctx = build_preview_context(s);
   const ComputedInvoice inv = compute_invoice(s, ctx);
   Priced p;
@@ -39,53 +37,34 @@ Priced price(json& doc) {
   return p;
 }
 
-// What parse_snapshot takes out of a document (events' properties, the request), kept aside
-// so that the document can be priced a second time without copying the rest of it.
-struct Consumed {
-  std::vector<std::pair<size_t, json>> properties;
-  std::optional<json> request;
-};
-
-Consumed keep_consumed(const json& doc) {
-  Consumed c;
-  if (!doc.is_object()) return c;
-  if (const auto it = doc.find("request"); it != doc.end()) c.request = *it;
-  const auto ev = doc.find("events");
-  if (ev == doc.end() || !ev->is_array()) return c;
-  for (size_t i = 0; i < ev->size(); ++i) {
-    const json& e = (*ev)[i];
-    if (!e.is_object()) continue;
-    if (const auto p = e.find("properties"); p != e.end()) c.properties.emplace_back(i, *p);
-  }
-  return c;
-}
-
-void restore_consumed(json& doc, Consumed&& c) {
-  if (!doc.is_object()) return;
-  if (c.request) doc["request"] = std::move(*c.request);
-  const auto ev = doc.find("events");
-  if (ev == doc.end() || !ev->is_array()) return;
-  for (auto& [i, props] : c.properties) (*ev)[i]["properties"] = std::move(props);
-}
-
-void replace_plans(json& doc, const PlanChange& change) {
+// The proposed plans into the document: each replaces the plans of its code, or is added.
+// Returns the positions changed in doc["plans"] (none when that is not an array: the first
+// pricing has refused such a snapshot already).
+std::vector<size_t> replace_plans(json& doc, const PlanChange& change) {
+  std::vector<size_t> changed;
   auto it = doc.find("plans");
   if (it == doc.end() || it->is_null()) {
     doc["plans"] = json::array();
     it = doc.find("plans");
   }
-  if (!it->is_array()) return;  // the old pricing already refuses such a snapshot
+  if (!it->is_array()) return changed;
   for (const auto& plan : change.plans) {
     const auto& code = plan.at("code");
     bool replaced = false;
-    for (auto& p : *it) {
+    for (size_t i = 0; i < it->size(); ++i) {
+      json& p = (*it)[i];
       if (p.is_object() && p.contains("code") && p["code"] == code) {
         p = plan;
         replaced = true;
+        if (std::find(changed.begin(), changed.end(), i) == changed.end()) changed.push_back(i);
       }
     }
-    if (!replaced) it->push_back(plan);
+    if (!replaced) {
+      it->push_back(plan);
+      changed.push_back(it->size() - 1);
+    }
   }
+  return changed;
 }
 
 }  // namespace
@@ -131,11 +110,12 @@ ImpactOutcome price_change(std::string_view snapshot_json, const PlanChange& cha
       out.error = *e;
       return out;
     }
-    Consumed consumed = keep_consumed(doc);
-    const Priced before = price(doc);
-    restore_consumed(doc, std::move(consumed));
-    replace_plans(doc, change);
-    const Priced after = price(doc);
+    // One snapshot, priced as it is, then with the proposed plans read into it in place of
+    // its own (the rest of it is not read twice).
+    Snapshot s = parse_snapshot(doc, RequestKind::preview);
+    const Priced before = price(s);
+    reparse_plans(s, doc, replace_plans(doc, change));
+    const Priced after = price(s);
     if (!before.currency.empty() && !after.currency.empty() && before.currency != after.currency)
       throw Failure(Error::validation("plans.amount_currency", "currencies_does_not_match"));
     CustomerImpact row;

@@ -524,6 +524,39 @@ class Parser {
     parse_snapshot_events(d, s_, r_);
     parse_usage_aggregates(d, s_, r_);  // snapshot/aggregates.cpp
   }
+
+ public:
+  // reparse_plans(): the plans at `changed` read again from the document, the others kept,
+  // then the subscriptions resolved against them, as run() reads the same document.
+  void reparse_plans(const std::vector<size_t>& changed) {
+    json& d = doc_;
+    const json* arr = r_.array(d, "plans", "");
+    if (!bounded<Plan>(arr, "plans")) {
+      errors_.throw_if_any();
+      return;
+    }
+    std::vector<Plan> plans(arr->size());
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const bool again = i >= s_.plans.size() || std::find(changed.begin(), changed.end(), i) != changed.end();
+      if (!again) {
+        plans[i] = std::move(s_.plans[i]);
+        continue;
+      }
+      const std::string p = Reader::at("plans", i);
+      const json& pl = (*arr)[i];
+      if (!pl.is_object()) { r_.add(p, "value_is_invalid"); continue; }
+      parse_plan_body(plans[i], pl, p);
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < plans.size(); ++i)
+      if (!plans[i].code.empty() && !seen.insert(plans[i].code).second)
+        r_.add(Reader::at(Reader::at("plans", i), "code"), "value_already_exist");
+    s_.plans = std::move(plans);
+    s_.overridden_plans.clear();
+    s_.subscriptions.clear();
+    parse_subscriptions(d);
+    errors_.throw_if_any();
+  }
 };
 
 }  // namespace
@@ -604,6 +637,10 @@ const Subscription* Snapshot::next_subscription(const Subscription& sub) const {
     if (linked || unlinked) return &o;
   }
   return nullptr;
+}
+
+void reparse_plans(Snapshot& s, json& doc, const std::vector<size_t>& changed) {
+  Parser(s, doc, RequestKind::none).reparse_plans(changed);
 }
 
 Snapshot parse_snapshot(json& doc, RequestKind kind) {

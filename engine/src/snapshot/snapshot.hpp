@@ -246,4 +246,11 @@ struct Snapshot {
 // (and check) along with the rest.
 Snapshot parse_snapshot(json& doc, RequestKind kind = RequestKind::none);
 
+// The same snapshot with other plans (price-change impact, tariff/impact.hpp): `doc` is the
+// document parse_snapshot() read `s` from, whose "plans" array has since changed at the
+// positions in `changed` (a position past the old plans is a plan added). Those plans are
+// read again, the others kept, and the subscriptions resolved against them: `s` is then what
+// parse_snapshot() gives for the changed document. Throws the same 422 (plan paths).
+void reparse_plans(Snapshot& s, json& doc, const std::vector<size_t>& changed);
+
 }  // namespace tariff
