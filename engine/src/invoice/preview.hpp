@@ -110,7 +110,15 @@ PreviewContext build_preview_context(const Snapshot& s);
 
 // Fee builders (append in Lago's fee order).
 void add_subscription_fee(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out);
-void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out);
+// `projected` (compare_plans): also appends to projected->out the same fees with their usage
+// projected to the period end as projected_usage does (§14.2; recurring metrics unscaled), from
+// the one aggregation.
+struct ChargeProjection {
+  Ratio ratio;
+  std::vector<InvoiceFee>* out = nullptr;
+};
+void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out,
+                     const ChargeProjection* projected = nullptr);
 void add_fixed_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out);
 void add_commitment_fee(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out);
 
