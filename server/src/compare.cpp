@@ -5,12 +5,17 @@
 //   200   the engine's answer: {"plans": [{plan_code, total_amount_cents,
 //                                          projected_total_amount_cents, invoice}, ...]}
 //
+// Each invoice's customer and subscription are answered as the preview endpoint answers them:
+// the stored customer, and the stored subscription on the compared plan, in Lago's shapes;
+// everything the engine computed is passed on as it is.
+//
 // The snapshot is the one current_usage prices, with the events of the subscription over the
 // widest window any compared plan needs (a yearly plan reads a year of usage; a plan with a
 // recurring or weighted-sum metric, every event).
 #include <algorithm>
 
 #include "resources.hpp"
+#include "serializers.hpp"
 #include "snapshots.hpp"
 #include "tariff/engine.hpp"
 
@@ -61,7 +66,27 @@ Reply compare_plans(Context& ctx) {
   });
   snap["request"] = to_ordered(body);
   const Result r = run(Operation::compare_plans, snap.dump());
-  return Reply{r.status, r.body};
+  if (r.status != 200) return Reply{r.status, r.body};
+  ordered_json doc = ordered_json::parse(r.body);
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    auto customer = load_doc(tx, "customer", ctx.params[0]);
+    std::optional<ordered_json> stored;
+    for (const auto& d : tx.list(DocumentQuery{"subscription", ctx.params[0], std::nullopt, 0, -1}).items) {
+      ordered_json s = parse_stored(d.body);
+      if (string_or(s, "external_id", "") == sub && string_or(s, "status", "") == "active") stored = s;
+    }
+    for (auto& p : doc["plans"]) {
+      ordered_json& inv = p["invoice"];
+      if (customer) inv["customer"] = serialize_customer(*customer, tx, false);
+      if (!stored) continue;
+      for (auto& s : inv["subscriptions"]) {
+        ordered_json on_plan = *stored;
+        on_plan["plan_code"] = p["plan_code"];
+        s = serialize_subscription(on_plan, tx, ctx.now_us);
+      }
+    }
+  });
+  return json_reply(doc);
 }
 
 }  // namespace

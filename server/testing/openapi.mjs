@@ -57,7 +57,7 @@ const SNAPSHOT = {
     required: ['plan_code', 'total_amount_cents', 'projected_total_amount_cents', 'invoice'],
     properties: { plan_code: { type: 'string' }, total_amount_cents: { type: 'integer' },
       projected_total_amount_cents: { type: 'integer' },
-      invoice: { $ref: '#/components/schemas/InvoiceObject' } } } } },
+      invoice: { $ref: '#/components/schemas/InvoiceObjectExtended' } } } } },
 };
 // method '*' = any method; path '*' = any path; path 'not Lago' = a path Lago's document
 // does not have. A Lago path keeps Lago's documented statuses: only those listed here are
