@@ -123,6 +123,9 @@ std::optional<InvoiceFee> true_up(const Subscription& sub, const Charge& c, cons
   t.units = Decimal(1);
   t.total_aggregated_units = Decimal(1);
   t.events_count = 0;
+  t.explain_days = days;
+  t.explain_period_days = w.charges_duration_days;
+  t.explain_minimum_cents = Decimal::mul_div(min_days, Decimal(1), duration);
   t.unit_amount_cents = t.amount_cents;
   t.precise_unit_amount = cur.from_cents(t.precise_amount_cents);
   t.from = w.charges_from;
