@@ -3,6 +3,7 @@
 //
 //   preview(json) / currentUsage(json) / projectedUsage(json) / estimateFees(json) / bill(json) /
 //   lifetimeUsage(json) -> body
+//   comparePlans(json) -> body
 //   runOperation(name, json) -> body, by operation name
 //   lastStatus()  -> the status of the last call (200, or the error document's status)
 //   heapUsedBytes() -> bytes malloc holds (leak checks)
@@ -65,6 +66,7 @@ std::string projected_usage(const std::string& s) { return call(tariff::Operatio
 std::string estimate_fees(const std::string& s) { return call(tariff::Operation::estimate_fees, s); }
 std::string bill(const std::string& s) { return call(tariff::Operation::bill, s); }
 std::string lifetime_usage(const std::string& s) { return call(tariff::Operation::lifetime_usage, s); }
+std::string compare_plans(const std::string& s) { return call(tariff::Operation::compare_plans, s); }
 
 // By name, for generic callers: "preview", "current_usage"/"currentUsage", ...
 std::string run_named(const std::string& op, const std::string& s) {
@@ -83,11 +85,11 @@ std::uintptr_t alloc_buffer(std::size_t n) {
 }
 void free_buffer(std::uintptr_t p) { std::free(reinterpret_cast<void*>(p)); }
 
-// op: 0 preview, 1 current_usage, 2 projected_usage, 3 estimate_fees, 4 bill, 5 lifetime_usage
+// op: 0 preview, 1 current_usage, 2 projected_usage, 3 estimate_fees, 4 bill, 5 lifetime_usage, 6 compare_plans
 // (tariff::Operation order).
 val run_view(int op, std::uintptr_t p, std::size_t n) {
   tariff::Result r;
-  if (op < 0 || op > 5) {
+  if (op < 0 || op > static_cast<int>(tariff::Operation::compare_plans)) {
     r = tariff::Result{400, tariff::Error::bad_request("unknown_operation").to_json()};
   } else {
     r = run_guarded(static_cast<tariff::Operation>(op),
@@ -114,6 +116,7 @@ EMSCRIPTEN_BINDINGS(tariff) {
   emscripten::function("estimateFees", &estimate_fees);
   emscripten::function("bill", &bill);
   emscripten::function("lifetimeUsage", &lifetime_usage);
+  emscripten::function("comparePlans", &compare_plans);
   emscripten::function("runOperation", &run_named);  // Module.run is Emscripten's
   emscripten::function("lastStatus", &last_status);
   emscripten::function("allocBuffer", &alloc_buffer);

@@ -1,5 +1,5 @@
 // The environment-agnostic half of the tariff package: given an instantiated engine module
-// (build-wasm/tariff.mjs) it returns the four operations. Input: a snapshot object or its
+// (build-wasm/tariff.mjs) it returns the operations. Input: a snapshot object or its
 // JSON text; output: the parsed result; failure: a TariffError carrying the error document.
 //
 // Strings cross into wasm memory with TextEncoder.encodeInto and come back as a view of the
@@ -21,10 +21,12 @@ export const OPERATIONS = Object.freeze({
   estimate_fees: 3,
   bill: 4,
   lifetime_usage: 5,
+  compare_plans: 6,
 });
 
 const ALIASES = { currentUsage: 'current_usage', projectedUsage: 'projected_usage',
-  estimateFees: 'estimate_fees', lifetimeUsage: 'lifetime_usage' };
+  estimateFees: 'estimate_fees', lifetimeUsage: 'lifetime_usage',
+  comparePlans: 'compare_plans' };
 
 /** Lago-style error document → Error subclass (CONTRACT §4). */
 export class TariffError extends Error {
@@ -100,7 +102,8 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
       const n = encoder.encodeInto(text, mod.HEAPU8.subarray(buf, buf + cap)).written;
       body = decoder.decode(mod.runView(op, buf, n));
     } else {
-      const embind = [mod.preview, mod.currentUsage, mod.projectedUsage, mod.estimateFees, mod.bill, mod.lifetimeUsage];
+      const embind = [mod.preview, mod.currentUsage, mod.projectedUsage, mod.estimateFees, mod.bill, mod.lifetimeUsage,
+        mod.comparePlans];
       body = embind[op](text);
     }
     const status = mod.lastStatus();
@@ -122,6 +125,7 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
     estimateFees: (snapshot) => call('estimate_fees', snapshot),
     bill: (snapshot) => call('bill', snapshot),
     lifetimeUsage: (snapshot) => call('lifetime_usage', snapshot),
+    comparePlans: (snapshot) => call('compare_plans', snapshot),
     run,
     /** Bytes of wasm linear memory, for leak checks. */
     memoryBytes: () => mod.HEAPU8.length,

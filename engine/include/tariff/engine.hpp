@@ -8,9 +8,9 @@
 
 namespace tariff {
 
-enum class Operation { preview, current_usage, projected_usage, estimate_fees, bill, lifetime_usage };
+enum class Operation { preview, current_usage, projected_usage, estimate_fees, bill, lifetime_usage, compare_plans };
 
-// "preview", "current_usage", "projected_usage", "estimate_fees", "bill", "lifetime_usage"
+// "preview", "current_usage", "projected_usage", "estimate_fees", "bill", "lifetime_usage", "compare_plans"
 // (also camelCase).
 std::optional<Operation> parse_operation(std::string_view name);
 const char* operation_name(Operation op);

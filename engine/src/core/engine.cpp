@@ -17,6 +17,7 @@ std::optional<Operation> parse_operation(std::string_view name) {
   if (name == "estimate_fees" || name == "estimateFees") return Operation::estimate_fees;
   if (name == "bill") return Operation::bill;
   if (name == "lifetime_usage" || name == "lifetimeUsage") return Operation::lifetime_usage;
+  if (name == "compare_plans" || name == "comparePlans") return Operation::compare_plans;
   return std::nullopt;
 }
 
@@ -28,6 +29,7 @@ const char* operation_name(Operation op) {
     case Operation::estimate_fees: return "estimate_fees";
     case Operation::bill: return "bill";
     case Operation::lifetime_usage: return "lifetime_usage";
+    case Operation::compare_plans: return "compare_plans";
   }
   return "unknown";
 }
@@ -83,6 +85,7 @@ Result run(Operation op, std::string_view snapshot_json) {
       case Operation::estimate_fees: out = ops::estimate_fees(doc); break;
       case Operation::bill: out = ops::bill(doc); break;
       case Operation::lifetime_usage: out = ops::lifetime_usage(doc); break;
+      case Operation::compare_plans: out = ops::compare_plans(doc); break;
     }
     return Result{200, out.dump()};
   } catch (...) {

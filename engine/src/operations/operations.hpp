@@ -15,5 +15,6 @@ ordered_json preview(json& snapshot);
 ordered_json estimate_fees(json& snapshot);
 ordered_json bill(json& snapshot);  // docs/billing.md
 ordered_json lifetime_usage(json& snapshot);  // docs/progressive_billing.md
+ordered_json compare_plans(json& snapshot);  // docs/compare_plans.md
 
 }  // namespace tariff::ops
