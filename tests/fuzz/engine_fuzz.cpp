@@ -1,7 +1,8 @@
 // libFuzzer harness over the engine's one entry point, tariff::run(op, text).
 //
-// Input: the first byte chooses the operation (byte % 4: preview, current_usage,
-// projected_usage, estimate_fees), the rest is the snapshot text. scripts/fuzz seeds the corpus
+// Input: the first byte chooses the operation (byte % 7, tariff::Operation's order: preview,
+// current_usage, projected_usage, estimate_fees, bill, lifetime_usage, compare_plans), the rest
+// is the snapshot text. scripts/fuzz seeds the corpus
 // with every golden snapshot, prefixed with its operation's byte.
 //
 // The contract checked on every input (CONTRACT §1–4), besides ASan/UBSan/LeakSanitizer:
@@ -22,7 +23,9 @@ namespace {
 
 constexpr tariff::Operation kOperations[] = {
     tariff::Operation::preview, tariff::Operation::current_usage,
-    tariff::Operation::projected_usage, tariff::Operation::estimate_fees};
+    tariff::Operation::projected_usage, tariff::Operation::estimate_fees,
+    tariff::Operation::bill, tariff::Operation::lifetime_usage, tariff::Operation::compare_plans};
+constexpr size_t kOperationCount = sizeof(kOperations) / sizeof(kOperations[0]);
 
 [[noreturn]] void fail(const char* what, tariff::Operation op, const tariff::Result& r) {
   std::fprintf(stderr, "engine_fuzz: %s (operation %s, status %d)\nbody: %.2000s\n", what,
@@ -34,7 +37,7 @@ constexpr tariff::Operation kOperations[] = {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const tariff::Operation op = kOperations[data[0] % 4];
+  const tariff::Operation op = kOperations[data[0] % kOperationCount];
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
 
   const tariff::Result r = tariff::run(op, text);
