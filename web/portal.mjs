@@ -256,9 +256,10 @@ function renderComparison(info) {
   let currency;
   try {
     if (typeof engine.comparePlans === 'function') {
-      const result = run('compare', 'comparePlans', compareSnapshot(portal, choices));
+      const result = run('compare', 'comparePlans', compareSnapshot(portal, { ...choices, explain: true }));
       rows = result.plans.map((p, i) => ({ plan: p.plan_code, name: names[p.plan_code] ?? p.plan_code, src: 'compare',
         total: p.total_amount_cents, totalPath: ['plans', i, 'total_amount_cents'],
+        invoice: p.invoice, invoicePath: ['plans', i, 'invoice'],
         projected: p.projected_total_amount_cents, projectedPath: ['plans', i, 'projected_total_amount_cents'] }));
       currency = result.plans[0]?.invoice?.currency;
       hint.textContent = 'Each plan priced on this period as if you had been on it all period; the saving is on the projected total.';
@@ -266,9 +267,10 @@ function renderComparison(info) {
       // An engine without compare_plans: each plan's next invoice on the usage so far.
       rows = plansOffered().map((p) => {
         const src = `compare:${p.code}`;
-        const inv = run(src, 'preview', previewSnapshot(portal, { ...choices, planCode: p.code, coupon: '', explain: false })).invoices[0];
+        const inv = run(src, 'preview', previewSnapshot(portal, { ...choices, planCode: p.code, coupon: '' })).invoices[0];
         currency = inv.currency;
-        return { plan: p.code, name: names[p.code], src, total: inv.total_amount_cents,
+        return { plan: p.code, name: names[p.code], src, total: inv.total_amount_cents, invoice: inv,
+          invoicePath: ['invoices', 0],
           totalPath: ['invoices', 0, 'total_amount_cents'], projected: null };
       }).sort((a, b) => a.total - b.total || a.plan.localeCompare(b.plan));
       hint.textContent = 'Each plan\'s next invoice on your usage so far; the saving is on that total.';

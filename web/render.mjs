@@ -59,15 +59,15 @@ function lineText(line) {
   return `${LINE_LABELS[line.type] ?? String(line.type ?? 'line').replace(/_/g, ' ')}${parts.length ? ` — ${parts.join(', ')}` : ''}`;
 }
 
-function explanationRow(fee, i, src, currency) {
+function explanationRow(fee, base, src, currency) {
   const lines = fee.explanation;
   const box = el('div', { class: 'explain' });
   if (Array.isArray(lines) && lines.length) {
     box.append(el('ol', {}, ...lines.map((line, j) => el('li', {},
       el('span', { text: lineText(line) }),
-      num('span', src, ['invoices', 0, 'fees', i, 'explanation', j, 'amount'], 'amount', line.amount, currency, { class: 'num' })))));
+      num('span', src, [...base, 'explanation', j, 'amount'], 'amount', line.amount, currency, { class: 'num' })))));
     box.append(el('p', { class: 'explain-sum' }, el('span', { text: 'Fee amount (exact)' }),
-      num('span', src, ['invoices', 0, 'fees', i, 'precise_amount'], 'amount', fee.precise_amount, currency, { class: 'num' })));
+      num('span', src, [...base, 'precise_amount'], 'amount', fee.precise_amount, currency, { class: 'num' })));
   } else {
     // An engine without explanations: the fee's own figures.
     box.append(el('p', { text: `${fee.units ?? 0} units; exact amount ${fee.precise_amount ?? fee.amount_cents}.` }));
@@ -75,11 +75,13 @@ function explanationRow(fee, i, src, currency) {
   return el('tr', { class: 'explain-row', hidden: true }, el('td', { colspan: '4' }, box));
 }
 
-export function renderInvoice(invoice, src) {
+/** The rows of an invoice's fees (at `path` in answer `src`), each opening on its explanation. */
+export function feeRows(invoice, src, path) {
   const cur = invoice.currency;
   const rows = [];
   invoice.fees.forEach((fee, i) => {
-    const detail = explanationRow(fee, i, src, cur);
+    const base = [...path, 'fees', i];
+    const detail = explanationRow(fee, base, src, cur);
     const toggle = el('button', { type: 'button', class: 'fee-open', 'aria-expanded': 'false',
       'aria-label': `How ${feeName(fee)} is made` }, el('span', { class: 'fee-name', text: feeName(fee) }));
     toggle.addEventListener('click', () => {
@@ -89,13 +91,19 @@ export function renderInvoice(invoice, src) {
     const tags = feeTags(fee);
     rows.push(el('tr', { class: 'fee', 'data-fee-type': fee.item?.type },
       el('th', { scope: 'row' }, toggle, el('span', { class: 'fee-type', text: tags.join(' · ') })),
-      num('td', src, ['invoices', 0, 'fees', i, 'units'], 'units', fee.units ?? '0', cur, { class: 'num' }),
+      num('td', src, [...base, 'units'], 'units', fee.units ?? '0', cur, { class: 'num' }),
       fee.precise_unit_amount !== undefined && fee.precise_unit_amount !== null
-        ? num('td', src, ['invoices', 0, 'fees', i, 'precise_unit_amount'], 'price', fee.precise_unit_amount, cur, { class: 'num' })
+        ? num('td', src, [...base, 'precise_unit_amount'], 'price', fee.precise_unit_amount, cur, { class: 'num' })
         : el('td', { class: 'num' }),
-      num('td', src, ['invoices', 0, 'fees', i, 'amount_cents'], 'money', fee.amount_cents, cur, { class: 'num' })));
+      num('td', src, [...base, 'amount_cents'], 'money', fee.amount_cents, cur, { class: 'num' })));
     rows.push(detail);
   });
+  return rows;
+}
+
+export function renderInvoice(invoice, src) {
+  const cur = invoice.currency;
+  const rows = feeRows(invoice, src, ['invoices', 0]);
   if (!invoice.fees.length) rows.push(el('tr', {}, el('td', { colspan: '4', class: 'empty', text: 'No fees on this invoice' })));
   $('fees').replaceChildren(...rows);
 
@@ -171,12 +179,25 @@ export function renderSeries(series, timeZone, currency) {
     num('td', s.src, ['customer_usage', 'amount_cents'], 'money', s.result.customer_usage.amount_cents, currency, { class: 'num' }))));
 }
 
-/** rows: [{plan, name, src, totalPath, total, projectedPath, projected, savingSrc...}] */
+/**
+ * rows: [{plan, name, src, totalPath, total, projectedPath, projected, invoice, invoicePath}]:
+ * each plan's figures, the saving against the subscribed plan, and its invoice's fees (each
+ * opening on its explanation) when the plan is opened.
+ */
 export function renderCompare(rows, currentPlan, currency) {
   const base = rows.find((r) => r.plan === currentPlan);
-  $('compare').replaceChildren(...rows.map((r) => {
+  $('compare').replaceChildren(...rows.flatMap((r) => {
+    const label = `${r.name}${r.plan === currentPlan ? ' (your plan)' : ''}`;
+    const detail = el('tr', { class: 'compare-detail', 'data-plan-detail': r.plan, hidden: true },
+      el('td', { colspan: '4' }, el('table', { class: 'fees compare-fees', 'aria-label': `${r.name}: fees` },
+        el('tbody', {}, ...(r.invoice ? feeRows(r.invoice, r.src, r.invoicePath) : [])))));
+    const open = el('button', { type: 'button', class: 'fee-open', 'aria-expanded': 'false', text: label });
+    open.addEventListener('click', () => {
+      detail.hidden = !detail.hidden;
+      open.setAttribute('aria-expanded', String(!detail.hidden));
+    });
     const tr = el('tr', { 'data-plan': r.plan, class: r.plan === currentPlan ? 'current' : undefined },
-      el('th', { scope: 'row', text: `${r.name}${r.plan === currentPlan ? ' (your plan)' : ''}` }),
+      el('th', { scope: 'row' }, open),
       num('td', r.src, r.totalPath, 'money', r.total, currency, { class: 'num' }),
       r.projected === null ? el('td', { class: 'num muted', text: '—' })
         : num('td', r.src, r.projectedPath, 'money', r.projected, currency, { class: 'num' }));
@@ -192,7 +213,7 @@ export function renderCompare(rows, currentPlan, currency) {
         saving === 0n ? '' : formatValue('money', saving > 0n ? saving : -saving, currency), saving < 0n ? ' more' : '');
       tr.append(cell);
     }
-    return tr;
+    return [tr, detail];
   }));
 }
 

@@ -20,7 +20,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, tempDb, call, runCli, root, API_KEY } from '../../server/testing/harness.mjs';
-import { previewSnapshot } from '../../web/snapshot.mjs';
+import { couponReason, previewSnapshot, seriesSnapshots, whatIfEvents } from '../../web/snapshot.mjs';
 import { formatValue } from '../../web/money.mjs';
 
 const WASM_DIR = process.env.TARIFF_WASM_DIR ?? join(root, 'build-wasm');
@@ -161,7 +161,7 @@ async function checkEveryNumber(page, customer, label) {
 
 /** The savings column: each plan's projected (or so-far) total against the subscribed plan's. */
 async function checkSavings(page, cli, plan, label) {
-  const cells = await page.$$eval('#compare tr', (rows) => rows.map((r) => ({ plan: r.dataset.plan,
+  const cells = await page.$$eval('#compare > tr[data-plan]', (rows) => rows.map((r) => ({ plan: r.dataset.plan,
     saving: r.querySelector('[data-saving]')?.dataset.saving ?? null, basis: r.querySelector('[data-saving]')?.dataset.basis,
     text: r.lastElementChild.textContent })));
   assert.ok(cells.length >= 2, `${label}: the comparison lists the plans`);
@@ -256,6 +256,13 @@ test('portal: a customer\'s link, every number against the CLI and the server', 
     assert.equal(await first.getAttribute('aria-expanded'), 'true');
     assert.equal(await page.locator('tr.explain-row:not([hidden])').count(), 1);
 
+    // A plan of the comparison opens on its invoice's fees, and a fee there on its explanation.
+    await page.click('#compare tr[data-plan="scale"] button.fee-open');
+    const scaleFees = page.locator('#compare tr[data-plan-detail="scale"] tr.fee');
+    assert.ok(await scaleFees.count() >= 1, 'the scale plan\'s fees are listed');
+    await scaleFees.first().locator('button.fee-open').click();
+    assert.equal(await page.locator('#compare tr[data-plan-detail="scale"] tr.explain-row:not([hidden])').count(), 1);
+
     // Another plan: everything recomputed, still the CLI's.
     n = await rev(page);
     await page.check('#plan-starter');
@@ -330,4 +337,54 @@ test('portal: a snapshot file (demo), what-if usage and a plan change, each numb
   } finally {
     await page.close();
   }
+});
+
+// The page's inputs, without a browser: what-if replaces, the day series, coupon reasons.
+test('snapshot.mjs: what-if usage replaces the period\'s events; days; why a coupon does not apply', () => {
+  const metrics = [{ code: 'calls', aggregation_type: 'sum_agg', field_name: 'n' },
+    { code: 'seats', aggregation_type: 'unique_count_agg', field_name: 'user', recurring: true },
+    { code: 'gb', aggregation_type: 'max_agg', field_name: 'gb' }];
+  const ev = (id, code, timestamp, sub = 'sub1', properties = {}) => ({ transaction_id: id, code, timestamp,
+    external_subscription_id: sub, properties });
+  const portal = { now: '2024-03-15T12:00:00Z', billable_metrics: metrics,
+    plans: [{ code: 'p', charges: metrics.map((m) => ({ billable_metric_code: m.code })) }],
+    subscriptions: [{ external_id: 'sub1', plan_code: 'p', status: 'active' }],
+    coupons: [{ code: 'only_q', coupon_type: 'percentage', applies_to: { plan_codes: ['q'] } },
+      { code: 'usd', coupon_type: 'fixed_amount', amount_cents: 100, amount_currency: 'USD' },
+      { code: 'old', coupon_type: 'percentage', expiration: 'time_limit', expiration_at: '2024-03-01T00:00:00Z' },
+      { code: 'fine', coupon_type: 'percentage' }],
+    events: [ev('a', 'calls', '2024-02-20T00:00:00Z', 'sub1', { n: 5 }), ev('b', 'calls', '2024-03-02T00:00:00Z', 'sub1', { n: 7 }),
+      ev('c', 'calls', '2024-03-10T00:00:00Z', 'other', { n: 9 }), ev('d', 'seats', '2024-01-05T00:00:00Z', 'sub1', { user: 'u1' }),
+      ev('e', 'gb', '2024-03-03T00:00:00Z', 'sub1', { gb: 40 })] };
+  const out = whatIfEvents(portal, 'p', { calls: '100', seats: '2' }, '2024-03-01T00:00:00Z');
+  const ids = out.map((e) => e.transaction_id);
+  // calls: the period's event (b) replaced by one of 100; the earlier one (a) and another
+  // subscription's (c) kept. seats (recurring): every event replaced by two distinct users.
+  // gb: untouched.
+  assert.deepEqual(ids, ['a', 'c', 'e', 'portal_calls_0', 'portal_seats_0', 'portal_seats_1']);
+  assert.deepEqual(out.find((e) => e.transaction_id === 'portal_calls_0').properties, { n: '100' });
+  assert.deepEqual(out.filter((e) => e.code === 'seats').map((e) => e.properties.user), ['seats_1', 'seats_2']);
+  assert.equal(out.find((e) => e.transaction_id === 'portal_calls_0').timestamp, portal.now);
+  // No what-if: the events as they are.
+  assert.deepEqual(whatIfEvents(portal, 'p', {}, '2024-03-01T00:00:00Z'), portal.events);
+
+  // Days: 1 March 00:00 to 15 March 12:00 → 15 days, each ending 1 s before the next, the last at now.
+  const days = seriesSnapshots(portal, { planCode: 'p', period: { from_datetime: '2024-03-01T00:00:00Z', to_datetime: '2024-03-31T23:59:59Z' } });
+  assert.equal(days.length, 15);
+  assert.equal(days[0].at, '2024-03-01T23:59:59Z');
+  assert.equal(days[13].at, '2024-03-14T23:59:59Z');
+  assert.equal(days[14].at, portal.now);
+  assert.deepEqual(days[0].snapshot.events.map((e) => e.transaction_id), ['a', 'd']);  // b is on 2 March at 00:00
+  assert.deepEqual(days[1].snapshot.events.map((e) => e.transaction_id), ['a', 'b', 'd']);
+  assert.equal(days[1].snapshot.now, days[1].at);
+
+  const invoice = { currency: 'EUR', fees_amount_cents: 1000 };
+  const why = (code) => couponReason(portal, portal.coupons.find((c) => c.code === code) ?? null, { planCode: 'p', invoice });
+  assert.equal(why('only_q'), 'applies only to the plan q');
+  assert.equal(why('usd'), 'is in USD, the invoice in EUR');
+  assert.equal(why('old'), 'expired on 2024-03-01');
+  assert.equal(why('nope'), 'is not a valid coupon code');
+  assert.equal(why('fine'), 'does not apply to this invoice');
+  assert.equal(couponReason(portal, portal.coupons[3], { planCode: 'p', invoice: { ...invoice, fees_amount_cents: 0 } }),
+    'has nothing to discount: this invoice has no fees');
 });
