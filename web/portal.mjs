@@ -13,7 +13,7 @@ import { formatMoney } from './money.mjs';
 import { activeSubscription, compareSnapshot, couponCredits, couponReason, findCoupon, isCounting,
   metricsOfPlan, normalizeUsage, planByCode, previewSnapshot, seriesSnapshots, usageSnapshot } from './snapshot.mjs';
 import { renderChart } from './chart.mjs';
-import { $, clearInvoice, el, renderCompare, renderCoupons, renderHistory, renderInvoice, renderSeries,
+import { $, clearInvoice, el, num, renderCompare, renderCoupons, renderHistory, renderInvoice, renderSeries,
   renderUsageTable, renderWallets } from './render.mjs';
 
 const WASM_DIR = new URL('../build-wasm/', import.meta.url);
@@ -119,6 +119,14 @@ function actualUnits(info, metric) {
   return c ? String(c.units) : '0';
 }
 
+/** " · so far N" under a metric's input: current_usage's units for it, sourced like every number. */
+function soFar(info, metric) {
+  const i = info.current?.charges_usage.findIndex((x) => x.billable_metric?.code === metric.code) ?? -1;
+  if (i < 0) return [];
+  return [' · so far ', num('span', `current:${state.planCode}`, ['customer_usage', 'charges_usage', i, 'units'], 'units',
+    info.current.charges_usage[i].units, info.current.currency)];
+}
+
 function planPrice(plan) {
   const per = { weekly: 'week', monthly: 'month', quarterly: 'quarter', semiannual: 'half-year',
     yearly: 'year' }[plan.interval] ?? plan.interval;
@@ -168,8 +176,7 @@ function renderUsage() {
     box.append(el('div', { class: 'metric' },
       el('label', { for: id, text: metric.name ?? metric.code }),
       el('div', { class: 'metric-inputs' }, slider, number),
-      el('span', { class: 'unit', id: `${id}-unit`,
-        text: `${h.unit}${!proposal && info.current ? ` · so far ${actualUnits(info, metric)}` : ''}` })));
+      el('span', { class: 'unit', id: `${id}-unit` }, h.unit, ...soFar(info, metric))));
   }
   $('usage-reset').hidden = proposal || !Object.keys(state.overrides).length;
 }
