@@ -1,7 +1,7 @@
 // The billing portal page. Two ways in:
 //   ?token=<portal token> (from GET /api/v1/customers/{id}/portal_url): the customer's snapshot,
 //     invoices and wallets are read from the server with `Authorization: Bearer <token>`; the
-//     token is taken out of the address bar at once and kept in memory only.
+//     token is taken out of the address bar at once and kept in this tab's sessionStorage.
 //   ?snapshot=URL (or examples/portal.json): a snapshot file, for demos (--demo) and proposals.
 // Then every figure is computed in the browser by the WASM engine: the next invoice (preview),
 // the usage so far day by day and projected, what-if usage, coupons, every plan on the
@@ -36,21 +36,31 @@ export function tokenCustomer(token) {
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))).sub;
 }
 
+const TOKEN_KEY = 'tariff-portal-token';
+
 async function api(token, path) {
   const r = await fetch(new URL(path, location.href), { headers: { Authorization: `Bearer ${token}` },
     cache: 'no-store', referrerPolicy: 'no-referrer' });
-  if (r.status === 401) throw new Error('This portal link has expired or is not valid: ask for a new one.');
+  if (r.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    throw new Error('This portal link has expired or is not valid: ask for a new one.');
+  }
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
   return r.json();
 }
 
 async function loadData() {
   const params = new URLSearchParams(location.search);
-  const token = params.get('token');
-  if (token) {
-    // Out of the address bar (history, bookmarks, screenshots); kept in memory only.
+  const fromUrl = params.get('token');
+  // Out of the address bar (history, bookmarks, screenshots, Referer); kept for this tab only,
+  // so a reload still works until the token expires.
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
     params.delete('token');
     history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
+  }
+  const token = fromUrl ?? (params.has('snapshot') ? null : sessionStorage.getItem(TOKEN_KEY));
+  if (token) {
     const customer = encodeURIComponent(tokenCustomer(token));
     const [portal, invoices, wallets] = await Promise.all([
       api(token, `/api/v1/customers/${customer}/snapshot`),

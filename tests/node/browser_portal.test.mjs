@@ -243,12 +243,18 @@ test('portal: a customer\'s link, every number against the CLI and the server', 
       if (reason) assert.match(await li.textContent(), reason);
       r = await checkEveryNumber(page, 'acme', `coupon ${code}`);
     }
-    await page.fill('#coupon', 'welcome50');
+    // A reload (the token no longer in the address bar) opens the same customer's portal.
+    await page.reload();
+    await page.waitForSelector('body[data-ready]');
+    assert.equal(await page.getAttribute('body', 'data-ready'), 'true');
+    assert.equal(await page.textContent('#customer-name'), 'Acme SAS');
     n = await rev(page);
+    await page.fill('#coupon', 'welcome50');
     await page.click('#coupon-form button[type=submit]');
     await waitRev(page, n);
+
     const credits = await page.evaluate(() => window.portalSources.preview.result.invoices[0].credits);
-    assert.ok(credits.some((c) => c.item.code === 'welcome50' && c.amount_cents > 0), 'welcome50 credited');
+    assert.ok(credits.some((c) => c.item.code === 'welcome50' && c.amount_cents > 0), `welcome50 credited: ${JSON.stringify(credits)} ${await page.textContent('#coupons')}`);
 
     // A fee opens on how it is made.
     const first = page.locator('button.fee-open').first();
