@@ -126,7 +126,8 @@ function hints(metric) {
 function actualUnits(info, metric) {
   if (!info.current) return String(hints(metric).default);
   const c = info.current.charges_usage.find((x) => x.billable_metric?.code === metric.code);
-  return c ? String(c.units) : '0';
+  // As a number input shows it: "4.0" → "4", "5450.50" → "5450.5".
+  return c ? String(c.units).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '') : '0';
 }
 
 /** " · so far N" under a metric's input: current_usage's units for it, sourced like every number. */
