@@ -269,3 +269,20 @@ test('--demo listens on loopback only and says so', async () => {
     d.remove();
   }
 });
+
+test('--portal-url names the page the link opens', async () => {
+  const d = tempDb();
+  try {
+    const s = await startServer({ db: d.path, args: ['--seed', SEED, '--no-billing', '--portal-url', 'https://billing.example.com/portal?lang=fr'] });
+    try {
+      const url = await portalUrl(s.base, 'globex');
+      assert.equal(`${url.origin}${url.pathname}`, 'https://billing.example.com/portal');
+      assert.deepEqual([...url.searchParams.keys()], ['lang', 'token']);
+      assert.equal((await get(s.base, '/api/v1/customers/globex/snapshot', tokenOf(url))).status, 200);
+    } finally {
+      await s.stop();
+    }
+  } finally {
+    d.remove();
+  }
+});
