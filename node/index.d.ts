@@ -484,6 +484,28 @@ export interface BillResult {
   };
 }
 
+// ---- compare_plans (docs/compare_plans.md) ----
+
+export interface ComparePlansRequest {
+  external_subscription_id: string;
+  /** Plans to compare; absent: every plan in the customer's currency. */
+  plan_codes?: string[];
+  /** Adds an `explanation` to each fee. */
+  explain?: boolean;
+}
+
+export interface PlanComparison {
+  plan_code: string;
+  /** The period's invoice with the usage so far, the whole period's subscription fee included. */
+  total_amount_cents: number;
+  /** The same with each charge's usage projected to the period end. */
+  projected_total_amount_cents: number;
+  invoice: Invoice;
+}
+
+/** Ordered by projected_total_amount_cents, then plan_code. */
+export interface ComparePlansResult { plans: PlanComparison[] }
+
 // ---- errors and the API ----
 
 /** Lago-style error document (CONTRACT §4). */
@@ -507,7 +529,7 @@ export declare class TariffError extends Error {
 }
 
 export type OperationName = 'preview' | 'current_usage' | 'projected_usage' | 'estimate_fees'
-  | 'bill' | 'currentUsage' | 'projectedUsage' | 'estimateFees';
+  | 'bill' | 'compare_plans' | 'currentUsage' | 'projectedUsage' | 'estimateFees' | 'comparePlans';
 
 /** A snapshot object, or its JSON text (passed to the engine byte for byte). */
 export type SnapshotInput<Request = unknown> = Snapshot<Request> | string;
@@ -523,6 +545,8 @@ export interface Tariff {
   estimateFees(snapshot: SnapshotInput<EstimateFeesRequest>): EstimateFeesResult;
   /** The invoice issued at a billing instant and the state changes it implies. @throws {TariffError} */
   bill(snapshot: SnapshotInput<BillRequest>): BillResult;
+  /** The subscription's current period priced on each plan (docs/compare_plans.md). @throws {TariffError} */
+  comparePlans(snapshot: SnapshotInput<ComparePlansRequest>): ComparePlansResult;
   /** The raw answer: status and the exact JSON text the CLI prints. Never throws TariffError. */
   run(operation: OperationName, snapshot: SnapshotInput): { status: number; body: string };
   /** Size of the module's linear memory in bytes. */

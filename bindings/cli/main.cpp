@@ -15,7 +15,7 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: tariff <preview|current_usage|projected_usage|estimate_fees|bill> [FILE|-]\n";
+  std::cerr << "usage: tariff <preview|current_usage|projected_usage|estimate_fees|bill|compare_plans> [FILE|-]\n";
   return 64;
 }
 

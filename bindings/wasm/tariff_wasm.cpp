@@ -1,7 +1,8 @@
 // The engine as an embind module: one function per operation, string in and string out (as duckdb-wasm's
 // webdb_api does), plus a zero-copy path for callers that care about the last microsecond.
 //
-//   preview(json) / currentUsage(json) / projectedUsage(json) / estimateFees(json) / bill(json) -> body
+//   preview(json) / currentUsage(json) / projectedUsage(json) / estimateFees(json) / bill(json) /
+//   comparePlans(json) -> body
 //   runOperation(name, json) -> body, by operation name
 //   lastStatus()  -> the status of the last call (200, or the error document's status)
 //   heapUsedBytes() -> bytes malloc holds (leak checks)
@@ -63,6 +64,7 @@ std::string current_usage(const std::string& s) { return call(tariff::Operation:
 std::string projected_usage(const std::string& s) { return call(tariff::Operation::projected_usage, s); }
 std::string estimate_fees(const std::string& s) { return call(tariff::Operation::estimate_fees, s); }
 std::string bill(const std::string& s) { return call(tariff::Operation::bill, s); }
+std::string compare_plans(const std::string& s) { return call(tariff::Operation::compare_plans, s); }
 
 // By name, for generic callers: "preview", "current_usage"/"currentUsage", ...
 std::string run_named(const std::string& op, const std::string& s) {
@@ -81,10 +83,11 @@ std::uintptr_t alloc_buffer(std::size_t n) {
 }
 void free_buffer(std::uintptr_t p) { std::free(reinterpret_cast<void*>(p)); }
 
-// op: 0 preview, 1 current_usage, 2 projected_usage, 3 estimate_fees, 4 bill (tariff::Operation order).
+// op: 0 preview, 1 current_usage, 2 projected_usage, 3 estimate_fees, 4 bill, 5 compare_plans
+// (tariff::Operation order).
 val run_view(int op, std::uintptr_t p, std::size_t n) {
   tariff::Result r;
-  if (op < 0 || op > 4) {
+  if (op < 0 || op > static_cast<int>(tariff::Operation::compare_plans)) {
     r = tariff::Result{400, tariff::Error::bad_request("unknown_operation").to_json()};
   } else {
     r = run_guarded(static_cast<tariff::Operation>(op),
@@ -110,6 +113,7 @@ EMSCRIPTEN_BINDINGS(tariff) {
   emscripten::function("projectedUsage", &projected_usage);
   emscripten::function("estimateFees", &estimate_fees);
   emscripten::function("bill", &bill);
+  emscripten::function("comparePlans", &compare_plans);
   emscripten::function("runOperation", &run_named);  // Module.run is Emscripten's
   emscripten::function("lastStatus", &last_status);
   emscripten::function("allocBuffer", &alloc_buffer);

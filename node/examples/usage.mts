@@ -1,7 +1,7 @@
 // Type-checked example (npx tsc -p node/tsconfig.json): the ESM import of the package.
 import { createTariff, TariffError } from 'tariff-engine';
 import type { Snapshot, InvoicePreviewRequest, Invoice, Fee, CustomerUsage,
-  CustomerProjectedUsage, ErrorDocument, BillResult, BillRequest } from 'tariff-engine';
+  CustomerProjectedUsage, ErrorDocument, BillResult, BillRequest, ComparePlansResult } from 'tariff-engine';
 
 const snapshot: Snapshot<InvoicePreviewRequest> = {
   now: '2024-03-15T12:00:00Z',
@@ -34,8 +34,11 @@ export async function main(): Promise<number> {
     const billed: BillResult = tariff.bill({ ...snapshot, request,
       invoices: [{ lago_id: 'inv_1', invoice_subscriptions: [] }] });
     const debited = billed.changes.wallets.reduce((t, w) => t + w.debited_amount_cents, 0);
+    const compared: ComparePlansResult = tariff.comparePlans({ ...snapshot,
+      request: { external_subscription_id: 'sub_1', plan_codes: ['startup'], explain: true } });
+    const cheapest: number = compared.plans[0].projected_total_amount_cents;
     return invoice.total_amount_cents + fees.length + usage.amount_cents +
-      projected.projected_amount_cents + estimate.length + debited + billed.invoices.length;
+      projected.projected_amount_cents + estimate.length + debited + billed.invoices.length + cheapest;
   } catch (e) {
     if (e instanceof TariffError) {
       const doc: ErrorDocument = e.document;

@@ -1,5 +1,5 @@
 // The environment-agnostic half of the tariff package: given an instantiated engine module
-// (build-wasm/tariff.mjs) it returns the four operations. Input: a snapshot object or its
+// (build-wasm/tariff.mjs) it returns the operations. Input: a snapshot object or its
 // JSON text; output: the parsed result; failure: a TariffError carrying the error document.
 //
 // Strings cross into wasm memory with TextEncoder.encodeInto and come back as a view of the
@@ -14,10 +14,11 @@ export const OPERATIONS = Object.freeze({
   projected_usage: 2,
   estimate_fees: 3,
   bill: 4,
+  compare_plans: 5,
 });
 
 const ALIASES = { currentUsage: 'current_usage', projectedUsage: 'projected_usage',
-  estimateFees: 'estimate_fees' };
+  estimateFees: 'estimate_fees', comparePlans: 'compare_plans' };
 
 /** Lago-style error document → Error subclass (CONTRACT §4). */
 export class TariffError extends Error {
@@ -68,7 +69,8 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
     if (!buf) throw new RangeError('tariff: out of wasm memory');
   }
 
-  const embind = [mod.preview, mod.currentUsage, mod.projectedUsage, mod.estimateFees, mod.bill];
+  const embind = [mod.preview, mod.currentUsage, mod.projectedUsage, mod.estimateFees, mod.bill,
+    mod.comparePlans];
 
   /** Raw call: { status, body } with body the exact bytes the CLI prints (minus newline). */
   function run(operation, input) {
@@ -101,6 +103,7 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
     projectedUsage: (snapshot) => call('projected_usage', snapshot),
     estimateFees: (snapshot) => call('estimate_fees', snapshot),
     bill: (snapshot) => call('bill', snapshot),
+    comparePlans: (snapshot) => call('compare_plans', snapshot),
     run,
     /** Bytes of wasm linear memory, for leak checks. */
     memoryBytes: () => mod.HEAPU8.length,

@@ -91,6 +91,7 @@ App::App(Store& store, Options options)
   add_event_routes(*this);
   add_calculation_routes(*this);
   add_impact_routes(*this);  // impact.cpp: POST /api/v1/plans/{code}/impact
+  add_compare_routes(*this);  // compare.cpp: POST /api/v1/customers/{id}/compare_plans
   add_invoice_routes(*this);  // invoices.cpp: what billing issued
   add_portal_routes(*this, *portal_);  // portal_auth.cpp: GET /customers/{id}/portal_url
 }

@@ -115,5 +115,6 @@ void add_subscription_routes(App& app);
 void add_event_routes(App& app);
 void add_calculation_routes(App& app);
 void add_impact_routes(App& app);  // impact.cpp
+void add_compare_routes(App& app);  // compare.cpp
 
 }  // namespace tariff::server

@@ -51,6 +51,13 @@ const SNAPSHOT = {
   // server has issued an invoice for the customer.
   properties: { now: { type: 'string', format: 'date-time' }, request: { type: 'object' },
     invoices: { type: 'array', items: { type: 'object' } } },
+};const COMPARE_PLANS = {
+  type: 'object', required: ['plans'], additionalProperties: false,
+  properties: { plans: { type: 'array', items: { type: 'object', additionalProperties: false,
+    required: ['plan_code', 'total_amount_cents', 'projected_total_amount_cents', 'invoice'],
+    properties: { plan_code: { type: 'string' }, total_amount_cents: { type: 'integer' },
+      projected_total_amount_cents: { type: 'integer' },
+      invoice: { $ref: '#/components/schemas/InvoiceObjectExtended' } } } } },
 };
 // method '*' = any method; path '*' = any path; path 'not Lago' = a path Lago's document
 // does not have. A Lago path keeps Lago's documented statuses: only those listed here are
@@ -111,6 +118,14 @@ export const EXTENSIONS = [
     why: 'a proposed plan priced against every customer on it (issue 13)', schema: IMPACT },
   ...[400, 404, 422].map((status) => ({ method: 'POST', path: '/api/v1/plans/{code}/impact', status,
     why: 'impact: malformed body, unknown plan, a proposal the engine refuses', schema: errorDoc(status) })),
+  // route: the invoices are previews (nothing saved), validated as Lago's preview invoice is.
+  { method: 'POST', path: '/api/v1/customers/{external_customer_id}/compare_plans', status: 200,
+    route: 'POST /invoices/preview',
+    why: 'the current period priced on each plan (issue 11, docs/compare_plans.md)', schema: COMPARE_PLANS },
+  ...[400, 404, 405, 422].map((status) => ({ method: 'POST',
+    path: '/api/v1/customers/{external_customer_id}/compare_plans', status,
+    why: 'compare_plans: malformed body, unknown customer, subscription or plan, no active subscription, ' +
+      'a request the engine refuses', schema: errorDoc(status) })),
   { method: '*', path: '*', status: 400,
     why: "Lago's ApiErrors answers ActionController::BadRequest on every route with bad_request_error " +
       '(a body that is not JSON, a path or query that is not UTF-8)', schema: errorDoc(400) },
@@ -337,7 +352,7 @@ export function createValidator(file = specPath()) {
     // Tariff's own paths first, then the status-wide extensions.
     const own = extensions.find((e) => e.re && ext(e)) ?? extensions.find((e) => !e.re && ext(e));
     if (own) {
-      return { key: `ext ${own.method} ${own.path} ${status}`,
+      return { key: `ext ${own.method} ${own.path} ${status}`, route: own.route,
         label: `${method} ${route?.template ?? path} ${status} (tariff extension: ${own.why})`, schema: own.schema };
     }
     if (!route) return { error: `${method} ${path}: not a path of Lago's API` };

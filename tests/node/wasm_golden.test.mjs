@@ -16,7 +16,7 @@ import { createTariff, TariffError } from '../../node/index.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = process.env.TARIFF_CLI ?? join(ROOT, 'build', 'tariff');
 const WASM_DIR = process.env.TARIFF_WASM_DIR ?? join(ROOT, 'build-wasm');
-const OPERATIONS = ['preview', 'current_usage', 'projected_usage', 'estimate_fees', 'bill'];
+const OPERATIONS = ['preview', 'current_usage', 'projected_usage', 'estimate_fees', 'bill', 'compare_plans'];
 
 function walk(dir) {
   if (!existsSync(dir)) return [];
@@ -110,7 +110,7 @@ test('errors map to TariffError with the document', { skip }, () => {
   }
   // Every method throws on error with the same document as run().
   for (const [method, operation] of [['preview', 'preview'], ['currentUsage', 'current_usage'],
-    ['projectedUsage', 'projected_usage'], ['estimateFees', 'estimate_fees']]) {
+    ['projectedUsage', 'projected_usage'], ['estimateFees', 'estimate_fees'], ['comparePlans', 'compare_plans']]) {
     const raw = tariff.run(operation, '{}');
     if (raw.status === 200) {
       assert.deepEqual(tariff[method]('{}'), JSON.parse(raw.body));

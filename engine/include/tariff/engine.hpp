@@ -8,9 +8,10 @@
 
 namespace tariff {
 
-enum class Operation { preview, current_usage, projected_usage, estimate_fees, bill };
+enum class Operation { preview, current_usage, projected_usage, estimate_fees, bill, compare_plans };
 
-// "preview", "current_usage", "projected_usage", "estimate_fees", "bill" (also camelCase).
+// "preview", "current_usage", "projected_usage", "estimate_fees", "bill", "compare_plans"
+// (also camelCase).
 std::optional<Operation> parse_operation(std::string_view name);
 const char* operation_name(Operation op);
 

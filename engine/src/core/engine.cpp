@@ -16,6 +16,7 @@ std::optional<Operation> parse_operation(std::string_view name) {
   if (name == "projected_usage" || name == "projectedUsage") return Operation::projected_usage;
   if (name == "estimate_fees" || name == "estimateFees") return Operation::estimate_fees;
   if (name == "bill") return Operation::bill;
+  if (name == "compare_plans" || name == "comparePlans") return Operation::compare_plans;
   return std::nullopt;
 }
 
@@ -26,6 +27,7 @@ const char* operation_name(Operation op) {
     case Operation::projected_usage: return "projected_usage";
     case Operation::estimate_fees: return "estimate_fees";
     case Operation::bill: return "bill";
+    case Operation::compare_plans: return "compare_plans";
   }
   return "unknown";
 }
@@ -80,6 +82,7 @@ Result run(Operation op, std::string_view snapshot_json) {
       case Operation::preview: out = ops::preview(doc); break;
       case Operation::estimate_fees: out = ops::estimate_fees(doc); break;
       case Operation::bill: out = ops::bill(doc); break;
+      case Operation::compare_plans: out = ops::compare_plans(doc); break;
     }
     return Result{200, out.dump()};
   } catch (...) {

@@ -18,6 +18,7 @@
 #include <algorithm>
 
 #include "invoice/preview.hpp"
+#include "charge_models/models.hpp"
 #include "usage/charge_fees.hpp"
 
 namespace tariff {
@@ -122,6 +123,9 @@ std::optional<InvoiceFee> true_up(const Subscription& sub, const Charge& c, cons
   t.units = Decimal(1);
   t.total_aggregated_units = Decimal(1);
   t.events_count = 0;
+  t.explain_days = days;
+  t.explain_period_days = w.charges_duration_days;
+  t.explain_minimum_cents = Decimal::mul_div(min_days, Decimal(1), duration);
   t.unit_amount_cents = t.amount_cents;
   t.precise_unit_amount = cur.from_cents(t.precise_amount_cents);
   t.from = w.charges_from;
@@ -129,9 +133,41 @@ std::optional<InvoiceFee> true_up(const Subscription& sub, const Charge& c, cons
   return t;
 }
 
+// The charge's fees with usage projected to the period end (projected_usage's rule).
+std::vector<ChargeFee> projected_fees(const std::vector<ChargeFee>& fees, const Charge& c, const Ratio& ratio,
+                                      const Currency& cur) {
+  std::vector<ChargeFee> out = fees;
+  if (c.metric->recurring) return out;
+  for (auto& f : out) {
+    const ChargeProperties& props = f.filter ? f.filter->properties : c.properties;
+    const ProjectedCharge pc = project_charge(props, f.agg.usage, ratio);
+    f.model.amount = pc.amount;
+    f.model.unit_amount = charge_models::per_unit(pc.amount, pc.units);
+    f.units = pc.units;
+    price_fee(f, &c, cur);
+  }
+  return out;
+}
+
+void push_fees(const Subscription& sub, const Charge& c, std::vector<ChargeFee> fees, const BilledSubscription& b,
+               std::vector<InvoiceFee>& out) {
+  const auto parent = std::find_if(fees.begin(), fees.end(), [](const ChargeFee& f) { return f.filter == nullptr; });
+  std::optional<InvoiceFee> t;
+  if (parent != fees.end()) t = true_up(sub, c, fees, b);
+  for (auto& cf : fees) {
+    const bool is_parent = t && &cf == &*parent;
+    if (!is_parent && cf.units.is_zero() && cf.amount_cents == 0 && cf.precise_amount_cents.is_zero() &&
+        cf.agg.events_count == 0)
+      continue;  // §13: empty charge fees vanish from invoices (not a true-up's parent)
+    out.push_back(from_charge_fee(sub, std::move(cf), b.windows));
+  }
+  if (t) out.push_back(std::move(*t));
+}
+
 }  // namespace
 
-void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out) {
+void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out,
+                     const ChargeProjection* projected) {
   if (b.charges == BilledSubscription::Charges::none || !b.windows.charges_billed) return;
   const Subscription& sub = *b.sub;
   const Windows& w = b.windows;
@@ -144,17 +180,9 @@ void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector
   for (const Charge& c : sub.plan->charges) {
     if (!billed(b, c)) continue;
     std::vector<ChargeFee> fees = charge_fees(s, sub, c, aw, UsageMode::invoice);
-    const auto parent = std::find_if(fees.begin(), fees.end(), [](const ChargeFee& f) { return f.filter == nullptr; });
-    std::optional<InvoiceFee> t;
-    if (parent != fees.end()) t = true_up(sub, c, fees, b);
-    for (auto& cf : fees) {
-      const bool is_parent = t && &cf == &*parent;
-      if (!is_parent && cf.units.is_zero() && cf.amount_cents == 0 && cf.precise_amount_cents.is_zero() &&
-          cf.agg.events_count == 0)
-        continue;  // §13: empty charge fees vanish from invoices (not a true-up's parent)
-      out.push_back(from_charge_fee(sub, std::move(cf), w));
-    }
-    if (t) out.push_back(std::move(*t));
+    if (projected && projected->out)
+      push_fees(sub, c, projected_fees(fees, c, projected->ratio, sub.plan->currency), b, *projected->out);
+    push_fees(sub, c, std::move(fees), b, out);
   }
 }
 

@@ -52,6 +52,11 @@ void add_commitment_fee(const Snapshot& s, const BilledSubscription& b, std::vec
   f.sub = &sub;
   f.amount_cents = to_cents(commitment - Decimal(used));
   f.precise_amount_cents = commitment - used_precise;
+  f.explain_minimum_cents = commitment;
+  if (days_active != days_total) {
+    f.explain_days = days_active;
+    f.explain_period_days = days_total;
+  }
   f.units = Decimal(1);
   f.total_aggregated_units = Decimal(1);
   f.unit_amount_cents = f.amount_cents;

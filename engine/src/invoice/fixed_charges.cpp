@@ -46,6 +46,7 @@ void add_fixed_charge_fees(const Snapshot&, const BilledSubscription& b, std::ve
 
     ChargeUsage usage;
     usage.units = fc.units;
+    int64_t explain_days = -1;
     if (fc.prorated) {
       int64_t days = 0;
       Decimal prorated;
@@ -65,6 +66,7 @@ void add_fixed_charge_fees(const Snapshot&, const BilledSubscription& b, std::ve
       }
       usage.units = prorated;
       usage.prorated = true;
+      explain_days = days;
       usage.full_units = fc.units;
     }
     ChargeFee priced;
@@ -84,6 +86,10 @@ void add_fixed_charge_fees(const Snapshot&, const BilledSubscription& b, std::ve
     f.precise_unit_amount = priced.precise_unit_amount;
     f.amount_details = priced.model.amount_details;
     f.pay_in_advance = fc.pay_in_advance;
+    if (explain_days >= 0) {
+      f.explain_days = explain_days;
+      f.explain_period_days = duration;
+    }
     f.from = from;
     f.to = to;
     out.push_back(std::move(f));

@@ -3,6 +3,7 @@
 // does ("2.0"); precise amounts are in major units (precise cents / subunit).
 #include <cstdlib>
 
+#include "invoice/explain.hpp"
 #include "invoice/preview.hpp"
 
 namespace tariff {
@@ -113,7 +114,7 @@ std::string InvoiceFee::metric_code() const {
 // fees are never saved: their own ids, invoice id and times are null. Lago leaves
 // events_count unset on subscription, commitment and fixed-charge fees, and
 // total_aggregated_units on subscription and commitment fees: null, as Lago sends them.
-ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* customer) {
+ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* customer, bool explain) {
   const Decimal sub_total_precise = f.precise_amount_cents - f.precise_coupons_amount_cents;
   const bool charge = f.kind == FeeKind::charge;
   const bool plan_fee = f.kind == FeeKind::subscription || f.kind == FeeKind::commitment;
@@ -161,6 +162,7 @@ ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* custome
   o["from_date"] = format_instant(f.from);
   o["to_date"] = format_instant(f.to);
   if (charge && f.pay_in_advance) o["event_transaction_id"] = nullptr;
+  if (explain) o["explanation"] = explain_fee(f, cur);
   return o;
 }
 

@@ -85,7 +85,7 @@ ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedI
   inv["subscriptions"] = std::move(subs);
 
   ojson fee_list = ojson::array();
-  for (const auto& f : c.fees) fee_list.push_back(fee_json(f, cur, customer));
+  for (const auto& f : c.fees) fee_list.push_back(fee_json(f, cur, customer, s.explain));
   inv["fees"] = std::move(fee_list);
 
   ojson credits = ojson::array();

@@ -56,6 +56,16 @@ struct InvoiceFee {
   bool invoiceable = true;
   Instant from{}, to{};
 
+  // explain (docs/explain.md): days over the period's days of a prorated fee (0: not prorated),
+  // and the minimum a true-up or a commitment fee makes up to, in cents.
+  int64_t explain_days = 0, explain_period_days = 0;
+  Decimal explain_minimum_cents;
+  // A pay-in-advance estimate: the model's details and units with the event, and the amount
+  // before it (the fee is the difference).
+  std::optional<ojson> explain_details;
+  std::optional<Decimal> explain_units;
+  Decimal explain_before;
+
   // Filled by coupons and taxes.
   Decimal precise_coupons_amount_cents;
   TaxList taxes;
@@ -110,7 +120,15 @@ PreviewContext build_preview_context(const Snapshot& s);
 
 // Fee builders (append in Lago's fee order).
 void add_subscription_fee(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out);
-void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out);
+// `projected` (compare_plans): also appends to projected->out the same fees with their usage
+// projected to the period end as projected_usage does (§14.2; recurring metrics unscaled), from
+// the one aggregation.
+struct ChargeProjection {
+  Ratio ratio;
+  std::vector<InvoiceFee>* out = nullptr;
+};
+void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out,
+                     const ChargeProjection* projected = nullptr);
 void add_fixed_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out);
 void add_commitment_fee(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out);
 
@@ -150,7 +168,8 @@ int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::v
                       int64_t total, std::vector<WalletDebit>* debits = nullptr);
 
 ojson rate_json(const Decimal& rate);  // a JSON number, as Lago's API types rates
-ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* customer);
+// explain: adds the fee's `explanation` (invoice/explain.hpp).
+ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* customer, bool explain = false);
 ojson subscription_json(const BilledSubscription& b, const Customer* customer, Instant now);
 ojson customer_json(const PreviewContext& ctx, const Customer* stored, Instant now);
 

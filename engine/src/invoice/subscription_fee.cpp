@@ -46,8 +46,10 @@ void add_subscription_fee(const Snapshot&, const BilledSubscription& b, std::vec
       from = trial_end;
     }
   }
+  int64_t prorated_days = -1;  // explain: the days billed, when prorated
   auto prorated = [&](int64_t days) {
     if (days < 0) days = 0;
+    prorated_days = days;
     return w.duration_days > 0 ? Decimal::mul_div(plan_amount, Decimal(days), duration) : Decimal();
   };
   if (trial && from >= to) {
@@ -91,6 +93,10 @@ void add_subscription_fee(const Snapshot&, const BilledSubscription& b, std::vec
   f.precise_unit_amount = plan.currency.from_cents(precise);
   f.amount_details = ojson{{"plan_amount_cents", plan.amount_cents}};
   f.pay_in_advance = plan.pay_in_advance;
+  if (prorated_days >= 0 && w.duration_days > 0) {
+    f.explain_days = prorated_days;
+    f.explain_period_days = w.duration_days;
+  }
   f.from = w.from;
   f.to = w.to;
   out.push_back(std::move(f));

@@ -116,7 +116,9 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
   if (ev.precise_total_amount_cents) after.dynamic_amount += cur.from_cents(*ev.precise_total_amount_cents);
   ChargeUsage base = before.usage;
   base.exclude_event = true;
-  const Decimal amount = compute_charge(props, after).amount - compute_charge(props, base).amount;
+  const ChargeAmount with_event = compute_charge(props, after);
+  const ChargeAmount before_event = compute_charge(props, base);
+  const Decimal amount = with_event.amount - before_event.amount;
 
   ChargeFee fee;
   fee.model.amount = amount;
@@ -147,11 +149,16 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
   f.pricing_unit_details = fee.pricing_unit_details;
   f.pay_in_advance = true;
   f.invoiceable = c.invoiceable;
+  if (s.explain) {  // docs/explain.md: the period's amount with the event, minus before it
+    f.explain_details = with_event.amount_details;
+    f.explain_units = after.units;
+    f.explain_before = before_event.amount;
+  }
   f.from = w.from;
   f.to = w.to;
   f.taxes = select_taxes(c.taxes, *sub.plan, s);
   f.fee_taxes = fee_taxes(Decimal(fee.amount_cents), f.taxes);
-  ojson o = fee_json(f, cur, s.customer ? &*s.customer : nullptr);
+  ojson o = fee_json(f, cur, s.customer ? &*s.customer : nullptr, s.explain);
   o["lago_charge_id"] = c.lago_id.empty() ? ojson(nullptr) : ojson(c.lago_id);
   o["external_subscription_id"] = sub.external_id;
   o["external_customer_id"] = s.customer ? ojson(s.customer->external_id) : ojson(nullptr);

@@ -14,5 +14,6 @@ ordered_json projected_usage(json& snapshot);
 ordered_json preview(json& snapshot);
 ordered_json estimate_fees(json& snapshot);
 ordered_json bill(json& snapshot);  // docs/billing.md
+ordered_json compare_plans(json& snapshot);  // docs/compare_plans.md
 
 }  // namespace tariff::ops

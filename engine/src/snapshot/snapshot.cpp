@@ -605,6 +605,12 @@ Snapshot parse_snapshot(json& doc, RequestKind kind) {
   s.raw = json::object();
   if (doc.is_object())
     if (auto it = doc.find("request"); it != doc.end()) s.raw["request"] = std::move(*it);
+  // request.explain (docs/explain.md): a boolean, or absent / null.
+  const json& req = s.request();
+  if (auto e = req.find("explain"); e != req.end() && !e->is_null()) {
+    if (!e->is_boolean()) throw Failure(Error::validation("request.explain", "invalid_type"));
+    s.explain = e->get<bool>();
+  }
   return s;
 }
 

@@ -189,6 +189,7 @@ struct Snapshot {
   std::optional<UsageRequest> usage_request;
   std::optional<EstimateRequest> estimate_request;
   json raw;                   // {"request": ...} as given
+  bool explain = false;       // request.explain: fees carry an explanation (docs/explain.md)
 
   const json& request() const;
   const Plan* find_plan(const std::string& code) const;
