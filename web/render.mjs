@@ -44,19 +44,37 @@ export function feeTags(fee) {
   return tags;
 }
 
-const LINE_LABELS = {
-  graduated_tier: 'Tier', volume_tier: 'Volume tier', package: 'Packages', free_units: 'Free units',
-  percentage: 'Percentage', fixed_fee: 'Fixed fee per transaction', min_clamp: 'Minimum per transaction',
-  max_clamp: 'Maximum per transaction', dynamic: 'Dynamic amount', proration: 'Proration',
-  minimum: 'Minimum spend', pricing_unit: 'Pricing-unit conversion', standard: 'Units × price',
-  subscription: 'Subscription fee', flat_fee: 'Flat fee',
+// One explanation line as words (docs/explain.md lists the types); its amount is shown beside it.
+const d = (v) => (v === null || v === undefined ? '∞' : formatValue('units', v));
+const days = (l) => (l.days !== undefined && l.period_days !== undefined ? ` × ${l.days}/${l.period_days} days` : '');
+const LINES = {
+  subscription: (l) => `Plan ${d(l.plan_amount)}${days(l)}`,
+  units: (l) => `${d(l.units)} units × ${d(l.unit_amount)}${days(l)}`,
+  graduated_tier: (l) => `Tier ${d(l.from_value)}–${d(l.to_value)}: ${d(l.units)} × ${d(l.unit_amount)} + ${d(l.flat_amount)} flat`,
+  graduated_percentage_tier: (l) => `Tier ${d(l.from_value)}–${d(l.to_value)}: ${d(l.units)} × ${d(l.rate)} % + ${d(l.flat_amount)} flat`,
+  prorated_graduated: (l) => `Prorated tiers over ${d(l.units)} units`,
+  volume_tier: (l) => `All ${d(l.units)} units at ${d(l.unit_amount)} (volume)`,
+  flat_fee: () => 'Flat fee of the volume range',
+  free_units: (l) => `${d(l.units)} free units${l.events !== undefined ? `, ${l.events} free events` : ''}`,
+  packages: (l) => `${d(l.packages)} package(s) of ${d(l.package_size)} for ${d(l.units)} units × ${d(l.unit_amount)}`,
+  percentage: (l) => `${d(l.units)} × ${d(l.rate)} %`,
+  fixed_fee: (l) => `${l.events} transaction(s) × ${d(l.unit_amount)} fixed fee`,
+  per_transaction_min_max: (l) => `Per-transaction minimum ${d(l.min_amount)} / maximum ${d(l.max_amount)}`,
+  dynamic: (l) => `Dynamic amounts of ${l.events} event(s)`,
+  pricing_unit_conversion: (l) => `${l.pricing_unit_code} at ${d(l.conversion_rate)}: rounding of the converted total`,
+  charge_minimum: (l) => `Minimum spend ${d(l.min_amount)}${days(l)}`,
+  charge_fees: () => 'Less the charge\'s fees',
+  minimum_commitment: (l) => `Commitment ${d(l.commitment_amount)}${days(l)}`,
+  fees_in_period: () => 'Less the period\'s fees',
+  negative_amount_zeroed: () => 'A negative amount brought to zero',
+  billed_before_event: () => 'Less what earlier events were billed',
 };
 
 function lineText(line) {
-  const skip = new Set(['type', 'amount']);
-  const parts = Object.entries(line).filter(([k, v]) => !skip.has(k) && v !== null && typeof v !== 'object')
+  if (LINES[line.type]) return LINES[line.type](line);
+  const parts = Object.entries(line).filter(([k, v]) => k !== 'type' && k !== 'amount' && v !== null && typeof v !== 'object')
     .map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`);
-  return `${LINE_LABELS[line.type] ?? String(line.type ?? 'line').replace(/_/g, ' ')}${parts.length ? ` — ${parts.join(', ')}` : ''}`;
+  return `${String(line.type ?? 'line').replace(/_/g, ' ')}${parts.length ? ` — ${parts.join(', ')}` : ''}`;
 }
 
 function explanationRow(fee, base, src, currency) {

@@ -256,11 +256,18 @@ test('portal: a customer\'s link, every number against the CLI and the server', 
     const credits = await page.evaluate(() => window.portalSources.preview.result.invoices[0].credits);
     assert.ok(credits.some((c) => c.item.code === 'welcome50' && c.amount_cents > 0), `welcome50 credited: ${JSON.stringify(credits)} ${await page.textContent('#coupons')}`);
 
-    // A fee opens on how it is made.
-    const first = page.locator('button.fee-open').first();
+    // A fee opens on how it is made: the engine's explanation lines (each amount checked
+    // against the CLI with the other numbers), summing to the fee's exact amount.
+    const first = page.locator('#fees button.fee-open').first();
     await first.click();
     assert.equal(await first.getAttribute('aria-expanded'), 'true');
-    assert.equal(await page.locator('tr.explain-row:not([hidden])').count(), 1);
+    const open = page.locator('#fees tr.explain-row:not([hidden])');
+    assert.equal(await open.count(), 1);
+    assert.ok(await open.locator('li [data-path*=".explanation."]').count() >= 1, await open.textContent());
+    assert.match(await open.locator('li').first().textContent(), /^Plan /, 'the subscription fee explained');
+    // Every plan of the comparison is the engine's compare_plans.
+    assert.ok(await page.evaluate(() => window.portalSources.compare?.operation === 'comparePlans'));
+    assert.ok(await page.locator('#compare [data-src="compare"][data-path$="projected_total_amount_cents"]').count() >= 3);
 
     // A plan of the comparison opens on its invoice's fees, and a fee there on its explanation.
     await page.click('#compare tr[data-plan="scale"] button.fee-open');
@@ -268,6 +275,8 @@ test('portal: a customer\'s link, every number against the CLI and the server', 
     assert.ok(await scaleFees.count() >= 1, 'the scale plan\'s fees are listed');
     await scaleFees.first().locator('button.fee-open').click();
     assert.equal(await page.locator('#compare tr[data-plan-detail="scale"] tr.explain-row:not([hidden])').count(), 1);
+    for (const b of await page.locator('#fees button.fee-open').all()) if (await b.getAttribute('aria-expanded') === 'false') await b.click();
+    await page.screenshot({ path: join(SHOTS, 'portal-explained.png'), fullPage: true });
 
     // Another plan: everything recomputed, still the CLI's.
     n = await rev(page);
