@@ -1,31 +1,23 @@
-// tariff for browsers: imports tariff.mjs and fetches tariff.wasm from dist/ beside this file
-// (a packaged copy) or from the repository's build-wasm/ (a development tree), unless
-// options.wasmDir (a URL of the directory holding both) says where.
+// tariff for browsers (and bundlers: the "browser" condition of the package's import). The
+// engine's JavaScript half (dist/tariff.mjs) is imported statically, so a bundler includes it;
+// tariff.wasm is fetched from options.wasmUrl, or tariff.wasm in options.wasmDir, or by default
+// dist/tariff.wasm beside this file (serve it with the page when you bundle).
+import factory from './dist/tariff.mjs';
 import { bindTariff, TariffError } from './lib/core.mjs';
 
 export { TariffError };
 
-async function load(dir) {
-  const factory = (await import(new URL('tariff.mjs', dir).href)).default;
-  const response = await fetch(new URL('tariff.wasm', dir));
-  if (!response.ok) throw new Error(`tariff: ${response.status} fetching tariff.wasm`);
-  return { factory, wasmBinary: new Uint8Array(await response.arrayBuffer()) };
+function wasmLocation(options) {
+  const base = globalThis.location?.href;
+  if (options.wasmUrl) return new URL(options.wasmUrl, base);
+  if (options.wasmDir) return new URL('tariff.wasm', new URL(options.wasmDir, base));
+  return new URL('./dist/tariff.wasm', import.meta.url);
 }
 
 export async function createTariff(options = {}) {
-  const dirs = options.wasmDir ? [new URL(options.wasmDir, globalThis.location?.href)]
-    : [new URL('./dist/', import.meta.url), new URL('../build-wasm/', import.meta.url)];
-  let lastError;
-  for (const dir of dirs) {
-    let loaded;
-    try {
-      loaded = await load(dir);
-    } catch (e) {
-      lastError = e;
-      continue;
-    }
-    const mod = await loaded.factory({ wasmBinary: loaded.wasmBinary });
-    return bindTariff(mod, TariffError, options);
-  }
-  throw lastError;
+  const url = wasmLocation(options);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`tariff: ${response.status} fetching ${url}`);
+  const wasmBinary = new Uint8Array(await response.arrayBuffer());
+  return bindTariff(await factory({ wasmBinary }), TariffError, options);
 }

@@ -1,12 +1,12 @@
 // tariff for Node (CommonJS; index.mjs re-exports this file so both flavours share one
-// TariffError class). Finds tariff.mjs + tariff.wasm beside this package (dist/, where
-// scripts/build-wasm.sh copies them) or in the repository's build-wasm/ (the fresher wins), reads
-// the wasm bytes with readFileSync (Emscripten 3.1.6 cannot fetch a file path in Node).
+// TariffError class). Loads dist/tariff.mjs + tariff.wasm from inside this package (npm pack's
+// prepack and scripts/build-wasm.sh put them there) and reads the wasm bytes with readFileSync
+// (Emscripten 3.1.6 cannot fetch a file path in Node). No path outside the package is looked up.
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { pathToFileURL } = require('node:url');
+const { fileURLToPath, pathToFileURL } = require('node:url');
 
 class TariffError extends Error {
   constructor(document) {
@@ -21,21 +21,14 @@ class TariffError extends Error {
   }
 }
 
+// Only inside the package (dist/), unless the caller names a directory: options.wasmDir, or
+// TARIFF_WASM_DIR (a repository's build-wasm/ during development).
 function locate(dir) {
-  const candidates = dir ? [path.resolve(dir)]
-    : [path.join(__dirname, 'dist'), path.join(__dirname, '..', 'build-wasm')];
-  // In a repository both may exist; the freshest build wins (dist/ can be a stale copy).
-  let best = null;
-  let bestTime = -1;
-  for (const d of candidates) {
-    const wasm = path.join(d, 'tariff.wasm');
-    if (!fs.existsSync(path.join(d, 'tariff.mjs')) || !fs.existsSync(wasm)) continue;
-    const t = fs.statSync(wasm).mtimeMs;
-    if (t > bestTime) { best = d; bestTime = t; }
-  }
-  if (best) return best;
-  throw new Error(`tariff: tariff.mjs/tariff.wasm not found in ${candidates.join(', ')}; ` +
-    'run `npm run build` first');
+  if (dir instanceof URL) dir = fileURLToPath(dir);
+  const d = path.resolve(dir || process.env.TARIFF_WASM_DIR || path.join(__dirname, 'dist'));
+  if (fs.existsSync(path.join(d, 'tariff.mjs')) && fs.existsSync(path.join(d, 'tariff.wasm'))) return d;
+  throw new Error(`tariff: tariff.mjs/tariff.wasm not found in ${d}; in the repository run ` +
+    '`npm run build`, or set TARIFF_WASM_DIR to the directory holding them');
 }
 
 async function createTariff(options = {}) {

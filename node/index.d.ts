@@ -582,8 +582,13 @@ export interface Tariff {
 }
 
 export interface CreateTariffOptions {
-  /** Directory holding tariff.mjs and tariff.wasm (Node: a path; browsers: a URL). */
+  /**
+   * Node: a directory holding tariff.mjs and tariff.wasm (default: the package's dist/, or
+   * TARIFF_WASM_DIR). Browsers: the URL of a directory holding tariff.wasm.
+   */
   wasmDir?: string | URL;
+  /** Browsers: the URL of tariff.wasm itself (default: dist/tariff.wasm beside the package). */
+  wasmUrl?: string | URL;
   /** false: pass strings through embind instead of memory views (same bytes, slower). */
   fastPath?: boolean;
 }

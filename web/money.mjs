@@ -39,3 +39,29 @@ export function formatDecimal(text, min = 0, max = 6) {
   if (f.length < min) f = f.padEnd(min, '0');
   return int.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (f ? '.' + f : '');
 }
+
+/** An exact decimal amount in major units ("12.345") with the currency's symbol: "€12.345". */
+export function formatAmount(text, currency) {
+  const s = String(text);
+  const negative = s.startsWith('-');
+  const symbol = SYMBOL[String(currency).toUpperCase()] ?? `${currency} `;
+  const exp = currencyExponent(currency);
+  return `${negative ? '−' : ''}${symbol}${formatDecimal(negative ? s.slice(1) : s, exp, 18)}`;
+}
+
+/**
+ * How the page prints a value it shows with data-fmt: the browser test formats the CLI's value
+ * with this same function and compares the text.
+ *   money: cents → "€1,234.56"; credit: cents shown as a deduction "−€12.00"; amount: exact
+ *   decimal in major units; units: up to 4 decimals; price: 2 to 6 decimals; count: integer.
+ */
+export function formatValue(fmt, value, currency) {
+  switch (fmt) {
+    case 'money': return formatMoney(value, currency);
+    case 'credit': return formatMoney(-BigInt(value), currency);
+    case 'amount': return formatAmount(value, currency);
+    case 'units': return formatDecimal(String(value), 0, 4);
+    case 'price': return formatDecimal(String(value), 2, 6);
+    default: return String(value);
+  }
+}

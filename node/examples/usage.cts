@@ -1,5 +1,5 @@
 // Type-checked example (npx tsc -p node/tsconfig.json): the CommonJS require of the package.
-import tariff = require('tariff');
+import tariff = require('tariff-engine');
 
 export async function total(text: string): Promise<number> {
   const t: tariff.Tariff = await tariff.createTariff({ fastPath: true });

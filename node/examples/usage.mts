@@ -1,7 +1,7 @@
 // Type-checked example (npx tsc -p node/tsconfig.json): the ESM import of the package.
-import { createTariff, TariffError } from 'tariff';
+import { createTariff, TariffError } from 'tariff-engine';
 import type { Snapshot, InvoicePreviewRequest, Invoice, Fee, CustomerUsage,
-  CustomerProjectedUsage, ErrorDocument, BillResult, BillRequest, ComparePlansResult } from 'tariff';
+  CustomerProjectedUsage, ErrorDocument, BillResult, BillRequest, ComparePlansResult } from 'tariff-engine';
 
 const snapshot: Snapshot<InvoicePreviewRequest> = {
   now: '2024-03-15T12:00:00Z',

@@ -1,4 +1,4 @@
-// The npm package's entry points, as a user reaches them after `npm run build`:
+// The npm package's entry points inside the repository:
 // require('<repo>/node'), import of '<repo>/node/index.mjs', and the workspace's own
 // "exports" (`import 'tariff-workspace/node'`, Node's package self-reference), each in a
 // fresh Node process, all giving the same answer for the same snapshot.
@@ -11,8 +11,11 @@ import { dirname, join } from 'node:path';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const snapshot = join(repo, 'examples', 'current_usage.json');
 
+// The package looks only inside itself (dist/) unless told: in the repository the engine is
+// build-wasm/ (TARIFF_WASM_DIR), whether or not `npm run build` copied it into node/dist/.
 function run(args, input) {
-  return execFileSync(process.execPath, args, { cwd: repo, input, encoding: 'utf8' }).trim();
+  return execFileSync(process.execPath, args, { cwd: repo, input, encoding: 'utf8',
+    env: { ...process.env, TARIFF_WASM_DIR: process.env.TARIFF_WASM_DIR ?? join(repo, 'build-wasm') } }).trim();
 }
 
 test('require, import and the workspace export reach the same engine', () => {

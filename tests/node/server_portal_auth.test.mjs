@@ -143,6 +143,15 @@ test('the token opens nothing else: another customer, other resources, any write
     assert.equal(r.status, 401, `${method} ${path} with acme's token: ${r.text}`);
     assert.deepEqual(JSON.parse(r.text), { status: 401, error: 'Unauthorized' });
   }
+  // Another customer's subscription named on acme's own paths reads nothing of it.
+  const cross = await get(srv.base, '/api/v1/customers/acme/current_usage?external_subscription_id=globex-starter', token);
+  assert.equal(cross.status, 404, cross.text);
+  const snap = JSON.parse((await get(srv.base, '/api/v1/customers/acme/snapshot?external_subscription_id=globex-starter', token)).text);
+  assert.equal(snap.customer.external_id, 'acme');
+  assert.deepEqual(snap.events, []);
+  const { request, ...state } = snap;  // (the request echoes the id asked for)
+  assert.deepEqual(request, { external_subscription_id: 'globex-starter' });
+  assert.ok(!JSON.stringify(state).includes('globex'), 'nothing of globex in acme\'s snapshot');
   const after = await Promise.all(['/api/v1/customers/acme', '/api/v1/subscriptions/acme-growth',
     '/api/v1/invoices?external_customer_id=acme', '/api/v1/wallets?external_customer_id=acme']
     .map(async (p) => (await get(srv.base, p, API_KEY)).text));
@@ -253,6 +262,23 @@ test('--demo listens on loopback only and says so', async () => {
       const snap = await call(s.base, 'GET', '/demo/snapshot', { key: null });
       assert.equal(snap.status, 200);
       assert.match(s.stderr(), /demo mode: .*without a key.*loopback/);
+    } finally {
+      await s.stop();
+    }
+  } finally {
+    d.remove();
+  }
+});
+
+test('--portal-url names the page the link opens', async () => {
+  const d = tempDb();
+  try {
+    const s = await startServer({ db: d.path, args: ['--seed', SEED, '--no-billing', '--portal-url', 'https://billing.example.com/portal?lang=fr'] });
+    try {
+      const url = await portalUrl(s.base, 'globex');
+      assert.equal(`${url.origin}${url.pathname}`, 'https://billing.example.com/portal');
+      assert.deepEqual([...url.searchParams.keys()], ['lang', 'token']);
+      assert.equal((await get(s.base, '/api/v1/customers/globex/snapshot', tokenOf(url))).status, 200);
     } finally {
       await s.stop();
     }

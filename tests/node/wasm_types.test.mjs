@@ -22,7 +22,7 @@ test('a wrong use of the API is a type error', { skip, timeout: 120_000 }, () =>
   const dir = mkdtempSync(join(ROOT, 'node', 'examples', '.tmp-'));
   try {
     writeFileSync(join(dir, 'wrong.mts'), [
-      "import { createTariff } from 'tariff';",
+      "import { createTariff } from 'tariff-engine';",
       'const t = await createTariff();',
       "const cents: string = t.preview({ now: '2024-01-01T00:00:00Z' }).invoices[0].total_amount_cents;",
       'export { cents };', ''].join('\n'));
