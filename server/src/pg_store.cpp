@@ -429,7 +429,9 @@ class PgStore final : public Store {
 
   bool try_exclusive(std::string_view name, const std::function<void()>& fn) override {
     auto c = acquire();
-    const std::string key = num(kJobLockBase + static_cast<int64_t>(std::hash<std::string_view>{}(name) % 100000));
+    uint64_t h = 14695981039346656037ull;  // FNV-1a: the same key in every build and process
+    for (const char ch : name) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+    const std::string key = num(kJobLockBase + static_cast<int64_t>(h % 100000));
     const bool got = c->run("SELECT pg_try_advisory_lock($1::bigint)", {key}).text(0, 0) == "t";
     if (!got) {
       release(std::move(c));
