@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <vector>
 
@@ -124,6 +125,19 @@ class Conn {
                  sql);
   }
 
+  // A statement run once (multi-row writes of varying size): not prepared.
+  Result run_once(const std::string& sql, const std::vector<std::string>& params) {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    for (const auto& p : params) {
+      values.push_back(p.data());
+      lengths.push_back(static_cast<int>(p.size()));
+    }
+    return check(PQexecParams(c_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
+                              lengths.data(), nullptr, 0),
+                 sql);
+  }
+
  private:
   Result check(PGresult* r, const std::string& sql) {
     const auto st = PQresultStatus(r);
@@ -144,10 +158,14 @@ class PgTransaction final : public Transaction {
  public:
   PgTransaction(Conn& c, bool writable) : c_(c), writable_(writable) {}
 
-  // Documents read are kept for the rest of the transaction (a job builds the same snapshot
-  // parts several times; each statement is a round trip): nothing else can change them, since
-  // a write transaction holds the write lock and a read transaction is a snapshot. Our own
-  // put/remove of a kind forgets that kind.
+  // Each statement is a round trip, so a transaction keeps what it read and defers what it
+  // writes. Nothing else can change the rows (a write transaction holds the write lock from
+  // its first statement; a read transaction is a snapshot), hence:
+  //   - documents read are kept for the rest of the transaction; a put updates the kept
+  //     document and forgets the kind's lists; a remove forgets the kind;
+  //   - puts, and inserts of events this transaction saw absent (has_event false: the insert
+  //     cannot conflict), are sent together, a few multi-row statements, before the first
+  //     statement that could see them (a list, a range of events) and before COMMIT.
   std::optional<Document> get(std::string_view kind, std::string_view key) override {
     const auto k = std::make_pair(std::string(kind), std::string(key));
     if (auto it = got_.find(k); it != got_.end()) return it->second;
@@ -160,24 +178,71 @@ class PgTransaction final : public Transaction {
 
   void put(const Document& d) override {
     require_write();
-    forget(d.kind);
-    c_.run("INSERT INTO docs(kind, key, owner, ref, body) VALUES ($1, $2, $3, $4, $5) "
-           "ON CONFLICT (kind, key) DO UPDATE SET owner = excluded.owner, ref = excluded.ref, "
-           "body = excluded.body",
-           {d.kind, d.key, d.owner, d.ref, d.body});
+    forget_lists(d.kind);
+    got_[{d.kind, d.key}] = d;
+    puts_.push_back(d);
+    if (puts_.size() >= kMaxRows) flush();
   }
 
   bool remove(std::string_view kind, std::string_view key) override {
     require_write();
+    flush();
     forget(std::string(kind));
-    return c_.run("DELETE FROM docs WHERE kind = $1 AND key = $2", {std::string(kind), std::string(key)})
-               .affected() > 0;
+    const bool removed =
+        c_.run("DELETE FROM docs WHERE kind = $1 AND key = $2", {std::string(kind), std::string(key)}).affected() > 0;
+    got_[{std::string(kind), std::string(key)}] = std::nullopt;
+    return removed;
+  }
+
+  // Sends the deferred writes (PgStore::transact calls it before COMMIT).
+  void flush() {
+    if (!puts_.empty()) {
+      // One row per key (the last put wins; a new key keeps the place of its first put).
+      std::map<std::pair<std::string, std::string>, size_t> at;
+      std::vector<Document> rows;
+      for (auto& d : puts_) {
+        auto [it, fresh] = at.emplace(std::make_pair(d.kind, d.key), rows.size());
+        if (fresh) rows.push_back(std::move(d));
+        else rows[it->second] = std::move(d);
+      }
+      puts_.clear();
+      for (size_t from = 0; from < rows.size(); from += kMaxRows) {
+        const size_t to = std::min(rows.size(), from + kMaxRows);
+        std::vector<std::string> params;
+        std::string sql = "INSERT INTO docs(kind, key, owner, ref, body) VALUES ";
+        for (size_t i = from; i < to; ++i) {
+          sql += values_row(params.size(), 5) + (i + 1 < to ? "," : "");
+          for (auto* v : {&rows[i].kind, &rows[i].key, &rows[i].owner, &rows[i].ref, &rows[i].body})
+            params.push_back(std::move(*v));
+        }
+        sql += " ON CONFLICT (kind, key) DO UPDATE SET owner = excluded.owner, ref = excluded.ref, body = excluded.body";
+        c_.run_once(sql, params);
+      }
+    }
+    if (!inserts_.empty()) {
+      for (size_t from = 0; from < inserts_.size(); from += kMaxRows) {
+        const size_t to = std::min(inserts_.size(), from + kMaxRows);
+        std::vector<std::string> params;
+        std::string sql = "INSERT INTO events(external_subscription_id, transaction_id, code, ts_us, body) VALUES ";
+        for (size_t i = from; i < to; ++i) {
+          auto& e = inserts_[i];
+          sql += values_row(params.size(), 5) + (i + 1 < to ? "," : "");
+          params.insert(params.end(), {std::move(e.external_subscription_id), std::move(e.transaction_id),
+                                       std::move(e.code), num(e.timestamp_us), std::move(e.body)});
+        }
+        sql += " ON CONFLICT DO NOTHING";
+        if (c_.run_once(sql, params).affected() != static_cast<int64_t>(to - from))
+          throw std::runtime_error("postgresql: an event seen absent under the write lock was present");
+      }
+      inserts_.clear();
+    }
   }
 
   DocumentPage list(const DocumentQuery& q) override {
     const std::string memo = q.kind + '\x1f' + (q.owner ? "o" + *q.owner : "-") + '\x1f' +
                              (q.ref ? "r" + *q.ref : "-") + '\x1f' + num(q.offset) + '\x1f' + num(q.limit);
     if (auto it = listed_.find(memo); it != listed_.end()) return it->second;
+    flush();
     DocumentPage page = list_uncached(q);
     listed_.emplace(memo, page);
     return page;
@@ -220,19 +285,36 @@ class PgTransaction final : public Transaction {
 
   bool insert_event(const EventRecord& e) override {
     require_write();
-    return c_.run("INSERT INTO events(external_subscription_id, transaction_id, code, ts_us, body) "
-                  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                  {e.external_subscription_id, e.transaction_id, e.code, num(e.timestamp_us), e.body})
-               .affected() > 0;
+    auto key = std::make_pair(e.external_subscription_id, e.transaction_id);
+    if (inserted_.count(key)) return false;
+    if (absent_.erase(key)) {  // seen absent under the write lock: the insert cannot conflict
+      inserted_.insert(std::move(key));
+      inserts_.push_back(e);
+      if (inserts_.size() >= kMaxRows) flush();
+      return true;
+    }
+    const bool stored = c_.run("INSERT INTO events(external_subscription_id, transaction_id, code, ts_us, body) "
+                               "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                               {e.external_subscription_id, e.transaction_id, e.code, num(e.timestamp_us), e.body})
+                            .affected() > 0;
+    inserted_.insert(std::move(key));  // ours now, or already there: a second insert is refused either way
+    return stored;
   }
 
   bool has_event(std::string_view sub, std::string_view tx) override {
-    return c_.run("SELECT 1 FROM events WHERE external_subscription_id = $1 AND transaction_id = $2",
-                  {std::string(sub), std::string(tx)})
-               .rows() > 0;
+    auto key = std::make_pair(std::string(sub), std::string(tx));
+    if (inserted_.count(key)) return true;
+    if (absent_.count(key)) return false;
+    const bool found = c_.run("SELECT 1 FROM events WHERE external_subscription_id = $1 AND transaction_id = $2",
+                              {key.first, key.second})
+                           .rows() > 0;
+    if (found) inserted_.insert(std::move(key));
+    else if (writable_) absent_.insert(std::move(key));
+    return found;
   }
 
   std::optional<EventRecord> find_event(std::string_view tx) override {
+    flush();
     auto r = c_.run("SELECT external_subscription_id, code, ts_us, body FROM events WHERE transaction_id = $1 "
                     "ORDER BY seq DESC LIMIT 1",
                     {std::string(tx)});
@@ -243,6 +325,7 @@ class PgTransaction final : public Transaction {
   // As the SQLite store: one subscription at a time (each by timestamp, then arrival), in the
   // order the ids are given; an empty list = every event.
   EventPage events(const EventQuery& q) override {
+    flush();
     EventPage page;
     std::vector<std::optional<std::string>> subs;
     if (q.external_subscription_ids.empty()) subs.push_back(std::nullopt);
@@ -284,8 +367,17 @@ class PgTransaction final : public Transaction {
   void require_write() const {
     if (!writable_) throw std::logic_error("write inside a read transaction");
   }
+  static constexpr size_t kMaxRows = 1000;  // rows per multi-row statement (5 parameters each)
+  static std::string values_row(size_t first, int n) {  // "($first+1, ..., $first+n)"
+    std::string r = "(";
+    for (int k = 1; k <= n; ++k) r += "$" + std::to_string(first + static_cast<size_t>(k)) + (k < n ? "," : ")");
+    return r;
+  }
   void forget(const std::string& kind) {
     for (auto it = got_.lower_bound({kind, ""}); it != got_.end() && it->first.first == kind;) it = got_.erase(it);
+    forget_lists(kind);
+  }
+  void forget_lists(const std::string& kind) {
     for (auto it = listed_.lower_bound(kind + '\x1f'); it != listed_.end() && it->first.rfind(kind + '\x1f', 0) == 0;)
       it = listed_.erase(it);
   }
@@ -293,6 +385,9 @@ class PgTransaction final : public Transaction {
   bool writable_;
   std::map<std::pair<std::string, std::string>, std::optional<Document>> got_;
   std::map<std::string, DocumentPage> listed_;  // kind \x1f owner \x1f ref \x1f offset \x1f limit
+  std::vector<Document> puts_;                   // deferred, in order
+  std::vector<EventRecord> inserts_;             // deferred, each in absent_ when deferred
+  std::set<std::pair<std::string, std::string>> absent_, inserted_;  // events, by (subscription, transaction)
 };
 
 class PgStore final : public Store {
@@ -314,6 +409,7 @@ class PgStore final : public Store {
       }
       PgTransaction tx(*c, mode == Mode::write);
       fn(tx);
+      tx.flush();
       c->exec("COMMIT");
     } catch (...) {
       if (c->ok()) {
@@ -333,7 +429,9 @@ class PgStore final : public Store {
 
   bool try_exclusive(std::string_view name, const std::function<void()>& fn) override {
     auto c = acquire();
-    const std::string key = num(kJobLockBase + static_cast<int64_t>(std::hash<std::string_view>{}(name) % 100000));
+    uint64_t h = 14695981039346656037ull;  // FNV-1a: the same key in every build and process
+    for (const char ch : name) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+    const std::string key = num(kJobLockBase + static_cast<int64_t>(h % 100000));
     const bool got = c->run("SELECT pg_try_advisory_lock($1::bigint)", {key}).text(0, 0) == "t";
     if (!got) {
       release(std::move(c));
