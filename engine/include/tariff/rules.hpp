@@ -107,6 +107,7 @@ EventErrors event_errors(const nlohmann::json& events, const nlohmann::json& bil
 struct WalletAmount {
   Decimal amount;
   int64_t amount_cents = 0;
+};
 Checked<WalletAmount> wallet_amount(const Decimal& credits, const Decimal& rate_amount, std::string_view currency);
 
 // Lago's past usage of one billed period (CustomerChargeUsageObject): the charge fees given
@@ -117,9 +118,11 @@ struct ChargeUsageSum {
   size_t first_fee = 0;  // index of the group's first fee in the input
   Decimal units, total_aggregated_units;
   int64_t events_count = 0, amount_cents = 0;
+};
 struct PastUsageSums {
   std::vector<ChargeUsageSum> charges;
   int64_t amount_cents = 0, taxes_amount_cents = 0, total_amount_cents = 0;
+};
 // 422 `fees` value_is_invalid when a sum overflows or a value is not a number.
 Checked<PastUsageSums> past_usage_sums(const nlohmann::json& fees);
 
