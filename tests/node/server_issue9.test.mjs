@@ -26,7 +26,8 @@
 //                        then credit_note.created (2900, available) — Lago's
 //                        RefreshDraftAndFinalizeService; then the closing one (03-05) →
 //                        invoice.created (0). 5 more calls of sub_p (03-04): 3000 − 2500 billed =
-//                        500, past the only (fixed) threshold: no invoice.
+//                        500, past the only (fixed) threshold: no invoice. The preview of March:
+//                        4000 − 2500 = 1500 (tariff deducts the progressive invoice; Lago's does not).
 //   T3 2024-04-01 12:00  March billed, drafts issued 04-04 (cust_k: 04-06) → invoice.drafted ×4:
 //                        cust_p 1000 + 30 × 100 = 4000 − progressive credit 2500 = 1500 (the
 //                        credit applies to the draft); others 1000, no coupon nor wallet yet.
@@ -178,6 +179,11 @@ test('T2: the clock finalizes a draft and its credit note (credit_note.created a
     // The check runs on the next tick and passes no threshold: still one invoice for cust_p.
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal((await ok(base, 'GET', '/api/v1/invoices?external_customer_id=cust_p')).invoices.length, 1);
+    // The preview of March's invoice already deducts the progressive invoice (tariff's decision,
+    // docs/decisions.md): 1000 + 30 × 100 = 4000 − 2500 = 1500, the invoice T3 issues.
+    const pv = (await ok(base, 'POST', '/api/v1/invoices/preview', { customer: { external_id: 'cust_p' },
+      subscriptions: { external_ids: ['sub_p'] } })).invoice;
+    assert.deepEqual([pv.fees_amount_cents, pv.progressive_billing_credit_amount_cents, pv.total_amount_cents], [4000, 2500, 1500]);
   });
   assert.deepEqual(posts.map((p) => p.type), ['invoice.created', 'credit_note.created', 'invoice.created']);
   assert.deepEqual(invoiceFigures(posts), [
