@@ -266,7 +266,7 @@ bool run_one(Env& env, Transaction& tx, const std::string& ext, int64_t now, con
   snap["request"] = job_request(job);
   const ordered_json out = engine(Operation::bill, snap);
   const Applied a = apply(env, tx, job, ext, out, job.at);
-  if (job.kind == Kind::progressive) finish_progressive_check(tx, job, out, a);  // progressive.cpp
+  if (job.kind == Kind::progressive) finish_progressive_check(context_at(env, job.at), tx, job, out, a);  // progressive.cpp
   stats.jobs++;
   if (a.issued) stats.invoices++;
   if (job.kind == Kind::periodic || job.kind == Kind::closing)

@@ -314,7 +314,10 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     }
     note["items"] = std::move(items);
     save_doc(tx, "credit_note", note["lago_id"].get<std::string>(), note, customer_ext, origin_id);
-    webhooks::credit_note_created(context_at(env, at), tx, note["lago_id"].get<std::string>());
+    // CreditNotes::CreateService: credit_note.created only for a finalized note; a draft one
+    // sends it when its invoice is finalized (below).
+    if (note["status"] == "finalized")
+      webhooks::credit_note_created(context_at(env, at), tx, note["lago_id"].get<std::string>());
   }
   // A draft's subscription changes were applied when the draft was issued.
   for (const auto& s : reissue ? ordered_json::array() : ch.value("subscriptions", ordered_json::array())) {
@@ -360,6 +363,10 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
         if (string_or(n, "status", "") != "draft") continue;
         n["status"] = "finalized";
         n["updated_at"] = now;
+        // CreditNote#ensure_number: numbered again from the finalized invoice's number.
+        n["invoice_number"] = invoice["number"];
+        if (n["sequential_id"].is_number_integer())
+          n["number"] = string_or(invoice, "number", "") + "-CN" + pad3(n["sequential_id"].get<int64_t>());
         // CreditNotes::RefreshDraftService: its items credit the recomputed fees.
         for (auto& it : n["items"])
           for (const auto& f : invoice["fees"])
@@ -367,6 +374,8 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
                 f["item"].value("type", "") == string_or(it, "fee_type", ""))
               it["lago_fee_id"] = f["lago_id"];
         save_doc(tx, "credit_note", d.key, n, customer_ext, a.invoice_id);
+        // RefreshDraftAndFinalizeService: credit_note.created for each, after invoice.created.
+        webhooks::credit_note_created(context_at(env, at), tx, d.key);
       }
     }
     // GET /fees: every fee by its id; an invoiced fee is read from its invoice ("ref"), a

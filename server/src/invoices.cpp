@@ -268,6 +268,8 @@ void recredit_wallet(Context& ctx, Transaction& tx, const ordered_json& debit, c
   t["invoice_requires_successful_payment"] = false;
   t["metadata"] = ordered_json::array();
   save_doc(tx, "wallet_transaction", t["lago_id"].get<std::string>(), t, wallet_id);
+  // WalletTransactions::CreateFromParamsService: wallet_transaction.created.
+  webhooks::wallet_transaction_created(ctx, tx, t["lago_id"].get<std::string>(), &*wallet);
 }
 
 // Lago's Invoices::VoidService (POST /invoices/{id}/void): a finalized invoice (paid or not) is

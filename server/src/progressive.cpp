@@ -1,6 +1,7 @@
 // Progressive billing on the server (progressive.hpp): threshold checks as billing jobs, the
 // subscription thresholds, the history the engine reads, and the lifetime usage endpoints.
 #include "progressive.hpp"
+#include "webhooks.hpp"
 
 #include <cstdlib>
 #include <set>
@@ -165,7 +166,8 @@ void offer_progressive_checks(Transaction& tx, const std::string& ext, int64_t n
   }
 }
 
-void finish_progressive_check(Transaction& tx, const Job& job, const ordered_json& out, const Applied& a) {
+void finish_progressive_check(const Context& ctx, Transaction& tx, const Job& job, const ordered_json& out,
+                              const Applied& a) {
   tx.remove("progressive_check", job.sub_lago_id);
   const auto info = out.find("progressive_billing");
   if (info == out.end() || !a.issued) return;
@@ -174,6 +176,9 @@ void finish_progressive_check(Transaction& tx, const Job& job, const ordered_jso
   // Lago's Idempotency.unique!: never two progressive invoices for one threshold crossing.
   if (tx.get("progressive_invoice", key)) throw std::runtime_error("progressive invoice already issued: " + key);
   save_doc(tx, "progressive_invoice", key, ordered_json{{"key", key}, {"job", job.key}}, "", job.sub_lago_id);
+  // invoice.created went out with the invoice (apply); then one webhook per threshold passed.
+  for (const auto& t : info->value("passed_thresholds", ordered_json::array()))
+    if (t.is_object()) webhooks::usage_threshold_reached(ctx, tx, job.sub_lago_id, t);
 }
 
 }  // namespace billing_jobs

@@ -47,7 +47,8 @@ void offer_progressive_checks(Transaction& tx, const std::string& ext, int64_t n
 // The one place a progressive invoice is known to be issued (a.invoice_id, stored by apply() in
 // this transaction; out["progressive_billing"]["passed_thresholds"]): webhooks
 // (invoice.created, subscription.usage_threshold_reached) are enqueued here.
-void finish_progressive_check(Transaction& tx, const Job& job, const ordered_json& out, const Applied& a);
+void finish_progressive_check(const Context& ctx, Transaction& tx, const Job& job, const ordered_json& out,
+                              const Applied& a);
 }  // namespace billing_jobs
 
 // GET/PUT /api/v1/subscriptions/{external_id}/lifetime_usage.

@@ -50,6 +50,11 @@ void wallet_transaction_created(const Context& ctx, Transaction& tx, const std::
 // subscription that becomes active sends subscription.started, one that becomes terminated
 // subscription.terminated (the instant of the change: its started_at / terminated_at).
 void subscription_saving(Transaction& tx, const ordered_json& subscription);
+// subscription.usage_threshold_reached for the subscription `sub_lago_id` and one threshold it
+// passed (the engine's passed_thresholds entry), after its progressive invoice was saved in tx
+// (Lago's LifetimeUsages::CheckThresholdsService: one per threshold, after invoice.created).
+void usage_threshold_reached(const Context& ctx, Transaction& tx, const std::string& sub_lago_id,
+                             const ordered_json& threshold);
 // events.errors for the events just stored that no metric can price (rules::event_errors).
 void events_stored(Transaction& tx, const std::vector<EventRecord>& events, int64_t now_us);
 

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <map>
 
+#include "progressive.hpp"
 #include "resources.hpp"
 #include "serializers.hpp"
 #include "tariff/json.hpp"
@@ -136,6 +137,29 @@ void subscription_saving(Transaction& tx, const ordered_json& sub) {
   o["plan"] = plan ? serialize_plan(*plan, tx) : ordered_json(nullptr);
   o["customer"] = customer_of(tx, string_or(sub, "external_customer_id", ""), false);
   record(tx, endpoints, type, "subscription", id, std::move(o), now);
+}
+
+void usage_threshold_reached(const Context& ctx, Transaction& tx, const std::string& sub_lago_id,
+                             const ordered_json& threshold) {
+  const auto endpoints = endpoints_for(tx, "subscription.usage_threshold_reached");
+  if (endpoints.empty()) return;
+  const auto sub = load_doc(tx, "subscription", sub_lago_id);
+  if (!sub) return;
+  // Lago's UsageThresholdsReachedService: SubscriptionSerializer with plan, customer,
+  // usage_threshold (UsageThresholdSerializer) and applicable_usage_thresholds.
+  ordered_json o = serialize_subscription(*sub, tx, ctx.now_us);
+  const std::string code = string_or(*sub, "plan_code", "");
+  auto plan = load_doc(tx, "plan", code);
+  if (!plan) plan = discarded_plan(tx, code);
+  o["plan"] = plan ? serialize_plan(*plan, tx) : ordered_json(nullptr);
+  o["customer"] = customer_of(tx, string_or(*sub, "external_customer_id", ""), false);
+  ordered_json t;
+  for (const char* k : {"lago_id", "threshold_display_name", "amount_cents", "recurring", "created_at", "updated_at"})
+    t[k] = threshold.value(k, ordered_json(nullptr));
+  if (t["updated_at"].is_null()) t["updated_at"] = t["created_at"];  // stored thresholds keep their creation only
+  o["usage_threshold"] = std::move(t);
+  o["applicable_usage_thresholds"] = applicable_usage_thresholds(tx, *sub);
+  record(tx, endpoints, "subscription.usage_threshold_reached", "subscription", sub_lago_id, std::move(o), ctx.now);
 }
 
 void events_stored(Transaction& tx, const std::vector<EventRecord>& events, int64_t now_us) {

@@ -241,6 +241,13 @@ export const CORRECTIONS = [
       "fee.charge.invoice_display_name in Lago's ProjectedChargeUsageSerializer, nil when the charge has none " +
       '(the current-usage schema already allows null)',
     apply: (S) => orNull(S.CustomerProjectedChargeUsageObject.properties.charge, 'invoice_display_name') },
+  { route: 'PUT /subscriptions/{external_id}', schema: 'SubscriptionObject',
+    why: "answers the update with SubscriptionObject; Lago's SubscriptionsController#update renders it with " +
+      'includes: %i[plan applicable_usage_thresholds ...], as create and show (SubscriptionObjectExtended)',
+    apply: (S) => {
+      S.SubscriptionObject.properties.applicable_usage_thresholds = {
+        type: 'array', items: { $ref: '#/components/schemas/ApplicableUsageThreshold' } };
+    } },
   { route: 'POST /invoices/preview',
     schema: 'InvoiceBaseObject, BaseAppliedTax, InvoiceAppliedTaxObject, CreditObject, CustomerBaseObject, SubscriptionObject',
     why: 'Lago builds the preview invoice in memory and saves nothing (Invoices::PreviewService: Invoice.new, ' +
