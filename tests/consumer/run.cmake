@@ -9,7 +9,7 @@ foreach(v MODE SOURCE WORK)
     message(FATAL_ERROR "run.cmake: -D${v}= is required")
   endif()
 endforeach()
-set(common -DCMAKE_BUILD_TYPE=Release)
+set(common -DCMAKE_BUILD_TYPE=Debug)  # -O0: the consumer checks wiring, not speed; it builds fastest
 if(GENERATOR)
   list(APPEND common -G ${GENERATOR})
 endif()
