@@ -99,6 +99,8 @@ TEST(ExpressionFast, BigIntegers) {
   // 9223372036854775807 (int64 max, a JSON integer) + 1.
   EXPECT_EQ(fast("event.properties.a + 1", {{"a", INT64_MAX}}), "9223372036854775808.0");
   EXPECT_EQ(fast("event.properties.a - 1", {{"a", INT64_MIN}}), "-9223372036854775809.0");
+  // 2000 / 60 = 33.333333333333333333 at 18 places (a mantissa past 2^64), × 100 exactly.
+  EXPECT_EQ(fast("event.properties.a / 60 * 100", {{"a", "2000"}}), "3333.3333333333333333");
 }
 
 TEST(ExpressionFast, HandsOverToTheExactPath) {
@@ -140,7 +142,7 @@ TEST(ExpressionFast, SameAsTheExactPath) {
   const std::vector<std::string> sources = {
       "a + b", "a - b", "a * b", "a / b", "-a / b", "round(a / b, 2)", "ceil(a / b, 1)",
       "floor(a * b)", "round(a, 3)", "round(a / 7, 17)", "least(a, b, 1)", "greatest(a, b, 0.5)",
-      "concat(a / b, '-', b)", "concat(a * b, a)", "(a - b) / 3", "event.timestamp / b", "a * 1 + b * 1.0"};
+      "concat(a / b, '-', b)", "concat(a * b, a)", "(a - b) / 3", "a / 7 * b", "event.timestamp / b", "a * 1 + b * 1.0"};
   int answered = 0;
   for (const std::string& s : sources) {
     // Substitute whole-word a and b only.

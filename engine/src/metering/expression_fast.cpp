@@ -8,6 +8,7 @@
 // concat() anywhere but last. Giving up costs nothing but the work done so far: the
 // caller then runs the exact path, which produces the same result or Lago's error.
 #include <algorithm>
+#include <utility>
 
 #include "money/u128.hpp"
 #include "tariff/expression.hpp"
@@ -20,15 +21,17 @@ using detail::Op;
 
 namespace {
 
+constexpr uint128 kU128Max = ~static_cast<uint128>(0);
 struct Pow10 {
   uint128 v[39];
-  constexpr Pow10() : v() {
+  uint128 max_factor[39];  // the largest m with m · 10^k within 128 bits
+  constexpr Pow10() : v(), max_factor() {
     v[0] = 1;
     for (int i = 1; i < 39; ++i) v[i] = v[i - 1] * 10;
+    for (int i = 0; i < 39; ++i) max_factor[i] = kU128Max / v[i];  // at compile time
   }
 };
 constexpr Pow10 kPow10{};
-constexpr uint128 kU128Max = ~static_cast<uint128>(0);
 
 // A number: (neg ? −1 : 1) · mag · 10^−scale, or text (is_text). No initialisers: the
 // stack is left unwritten until pushed to (make() sets every number field).
@@ -75,7 +78,7 @@ bool is_one(const F& f) { return !f.neg && f.mag == kPow10.v[f.scale]; }
 // mag · 10^k without overflow past 128 bits, or false.
 bool scale_up(uint128 mag, int k, uint128& out) {
   if (k < 0 || k > 38) return false;
-  if (mag != 0 && mag > kU128Max / kPow10.v[k]) return false;
+  if (mag > kPow10.max_factor[k]) return false;
   out = mag * kPow10.v[k];
   return true;
 }
@@ -149,6 +152,22 @@ bool add(const F& a, const F& b, bool flip_b, F& out) {
     return make(out, x + y, a.neg, s);
   }
   return x >= y ? make(out, x - y, a.neg, s) : make(out, y - x, bneg, s);
+}
+
+// a · b within 128 bits (no 128-bit division: a library call in WebAssembly), or false.
+bool multiply(uint128 a, uint128 b, uint128& out) {
+  if (a < b) std::swap(a, b);  // b is the smaller
+  if ((b >> 64) != 0) return false;
+  if ((a >> 64) == 0) {
+    out = a * b;
+    return true;
+  }
+  const uint128 high = (a >> 64) * b, low = static_cast<uint128>(static_cast<uint64_t>(a)) * b;
+  if ((high >> 64) != 0) return false;
+  const uint128 shifted = high << 64;
+  if (low > kU128Max - shifted) return false;
+  out = shifted + low;
+  return true;
 }
 
 int digit_count(uint128 v) {  // v != 0
@@ -305,10 +324,10 @@ bool Expression::evaluate_fast(const EventFields& event, std::string& out) const
           } else if (is_one(b)) {
             r = a;
           } else {
-            // Both below 10^38: the product fits 128 bits when either is below 2^64.
-            if ((a.mag >> 64) != 0 && (b.mag >> 64) != 0) return false;
-            if (a.mag != 0 && b.mag > kU128Max / a.mag) return false;
-            if (!make(r, a.mag * b.mag, a.neg != b.neg, static_cast<int64_t>(a.scale) + b.scale)) return false;
+            uint128 product;
+            if (!multiply(a.mag, b.mag, product) ||
+                !make(r, product, a.neg != b.neg, static_cast<int64_t>(a.scale) + b.scale))
+              return false;
           }
         } else if (!divide(a, b, r)) {
           return false;
