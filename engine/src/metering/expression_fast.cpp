@@ -78,8 +78,14 @@ bool is_one(const F& f) { return !f.neg && f.mag == kPow10.v[f.scale]; }
 // mag · 10^k without overflow past 128 bits, or false.
 bool scale_up(uint128 mag, int k, uint128& out) {
   if (k < 0 || k > 38) return false;
+  if (k == 0) {
+    out = mag;
+    return true;
+  }
   if (mag > kPow10.max_factor[k]) return false;
-  out = mag * kPow10.v[k];
+  // Both below 2^32 (10^k for k <= 9): one 64-bit multiplication, no 128-bit library call.
+  out = (mag >> 32) == 0 && k <= 9 ? static_cast<uint128>(static_cast<uint64_t>(mag) * static_cast<uint64_t>(kPow10.v[k]))
+                                   : mag * kPow10.v[k];
   return true;
 }
 
@@ -156,6 +162,10 @@ bool add(const F& a, const F& b, bool flip_b, F& out) {
 
 // a · b within 128 bits (no 128-bit division: a library call in WebAssembly), or false.
 bool multiply(uint128 a, uint128 b, uint128& out) {
+  if (((a | b) >> 32) == 0) {  // one 64-bit multiplication
+    out = static_cast<uint64_t>(a) * static_cast<uint64_t>(b);
+    return true;
+  }
   if (a < b) std::swap(a, b);  // b is the smaller
   if ((b >> 64) != 0) return false;
   if ((a >> 64) == 0) {
