@@ -312,8 +312,9 @@ bool Expression::evaluate_fast(const EventFields& event, std::string& out) const
       case Op::subtract:
       case Op::multiply:
       case Op::divide: {
-        const F a = stack[top - 2];
-        const F b = stack[top - 1];
+        // r is a's slot: every operation below reads a before it writes r.
+        const F& a = stack[top - 2];
+        const F& b = stack[top - 1];
         if (a.is_text || b.is_text) return false;
         F& r = stack[top - 2];
         --top;
