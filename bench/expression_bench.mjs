@@ -9,7 +9,7 @@
 //     without expression), divided by N: the per-event cost of reading the expression's
 //     inputs, evaluating it exactly and storing its text, inside a real calculation.
 // Both snapshots must give the same usage (the values stored in the second one are
-// lago-expression's own results): the run fails otherwise. Times are this process's CPU time. Best of --repeat (5) rounds for lago-expression, of 3 × that many alternated runs for tariff.
+// lago-expression's own results): the run fails otherwise. Times are this process's CPU time. Best of --repeat (5) rounds for lago-expression; for tariff, the median difference of 3 × that many alternated pairs.
 //   node bench/expression_bench.mjs [--wasm-dir build-wasm] [--events 10000] [--repeat 5] [--dump DIR]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -108,12 +108,19 @@ for (const x of EXPRESSIONS) {
   if (a.status !== 200 || b.status !== 200 || units(a) !== units(b))
     throw new Error(`${x.name}: tariff ${a.status} ${units(a)} vs lago-expression's values ${b.status} ${units(b)}: ${a.body.slice(0, 300)}`);
   // Alternated, best of each: on a shared machine both sides see the same load.
+  // The per-event cost is the median of the paired differences (one run of each, back to
+  // back): steadier under load than the difference of two minima.
   let tExpr = Infinity, tBase = Infinity;
+  const diffs = [];
   for (let r = 0; r < 3 * REPEAT; r++) {
-    tExpr = Math.min(tExpr, best1(() => tariff.run('current_usage', withExpr)));
-    tBase = Math.min(tBase, best1(() => tariff.run('current_usage', precomputed)));
+    const e = best1(() => tariff.run('current_usage', withExpr));
+    const b = best1(() => tariff.run('current_usage', precomputed));
+    tExpr = Math.min(tExpr, e);
+    tBase = Math.min(tBase, b);
+    diffs.push(e - b);
   }
-  const tariffNs = Math.max(tExpr - tBase, 0) / N;
+  diffs.sort((p, q) => p - q);
+  const tariffNs = Math.max(diffs[diffs.length >> 1], 1) / N;
   rows.push({ name: x.name, source: x.source, events: N, units: units(a),
     lago_expression_ns_per_event: evalOnly, tariff_wasm_ns_per_event: tariffNs,
     tariff_wasm_current_usage_ms: tExpr / 1e6, tariff_wasm_current_usage_precomputed_ms: tBase / 1e6,

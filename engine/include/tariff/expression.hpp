@@ -138,6 +138,12 @@ class Expression {
   // prints it once Lago has converted the result ("3.0", "0.125", "-120.0"), text as is.
   std::string evaluate_to_text(const EventFields& event) const;
 
+  // The same text through the fast path (expression_fast.cpp: the program over 64/128-bit
+  // integer mantissas at bigdecimal's own scale): true and `out` set when every step stays
+  // within its bounds, false (out unspecified) otherwise, errors included, leaving the
+  // exact path to compute the result or report the error. evaluate_to_text tries it first.
+  bool evaluate_fast(const EventFields& event, std::string& out) const;
+
   const std::string& source() const { return source_; }
 
  private:

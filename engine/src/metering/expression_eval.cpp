@@ -387,6 +387,8 @@ Value Expression::evaluate(const EventFields& event) const {
 }
 
 std::string Expression::evaluate_to_text(const EventFields& event) const {
+  std::string out;
+  if (evaluate_fast(event, out)) return out;
   Value v = evaluate(event);
   if (v.is_number()) return detail::ruby_text(v.number());
   return std::move(std::get<1>(v.v));

@@ -1,0 +1,402 @@
+// The evaluator's fast path: the same program over (magnitude, sign, scale) numbers — the
+// unscaled integer bigdecimal itself keeps — instead of Decimal's fixed 18 places, so that
+// most steps are 64-bit integer operations (128-bit multiplication and division are slow
+// library calls in WebAssembly). Every step yields exactly the value and scale the exact
+// path (expression_eval.cpp) yields, or gives up: a scale outside 0..18, a magnitude of
+// 10^20 or more, a dividend beyond 128 bits, anything exotic in a property (JSON floats,
+// booleans, numbers beyond range), text where a number is expected, division by zero,
+// concat() anywhere but last. Giving up costs nothing but the work done so far: the
+// caller then runs the exact path, which produces the same result or Lago's error.
+#include <algorithm>
+#include <utility>
+
+#include "money/u128.hpp"
+#include "tariff/expression.hpp"
+
+namespace tariff::expr {
+
+using detail::Instruction;
+using detail::Num;
+using detail::Op;
+
+namespace {
+
+constexpr uint128 kU128Max = ~static_cast<uint128>(0);
+struct Pow10 {
+  uint128 v[39];
+  uint128 max_factor[39];  // the largest m with m · 10^k within 128 bits
+  constexpr Pow10() : v(), max_factor() {
+    v[0] = 1;
+    for (int i = 1; i < 39; ++i) v[i] = v[i - 1] * 10;
+    for (int i = 0; i < 39; ++i) max_factor[i] = kU128Max / v[i];  // at compile time
+  }
+};
+constexpr Pow10 kPow10{};
+
+// A number: (neg ? −1 : 1) · mag · 10^−scale, or text (is_text). No initialisers: the
+// stack is left unwritten until pushed to (make() sets every number field).
+struct F {
+  uint128 mag;
+  int32_t scale;
+  bool neg;
+  bool is_text;
+  std::string_view text;
+};
+
+// Values below 10^20 in magnitude at a scale of 0..18: always within Decimal's range, so
+// the exact path computes the same value without overflow.
+bool in_range(const F& f) { return f.scale >= 0 && f.scale <= 18 && f.mag < kPow10.v[20 + f.scale]; }
+
+bool make(F& out, uint128 mag, bool neg, int64_t scale) {
+  if (scale < 0 || scale > 18) return false;
+  out.is_text = false;
+  out.mag = mag;
+  out.scale = static_cast<int32_t>(scale);
+  out.neg = neg && mag != 0;
+  return in_range(out);
+}
+
+// The exact path's Num, when it fits: its value has at most `scale` decimals.
+bool from_num(const Num& n, F& out) {
+  if (n.scale < 0 || n.scale > 18) return false;
+  const int128 raw = n.value.raw();
+  const uint128 mag = raw < 0 ? static_cast<uint128>(0) - static_cast<uint128>(raw) : static_cast<uint128>(raw);
+  uint128 rest;
+  const uint128 m = u128::divmod(mag, kPow10.v[18 - n.scale], &rest);
+  if (rest != 0) return false;
+  return make(out, m, raw < 0, n.scale);
+}
+
+Num to_num(const F& f) {
+  const int128 raw = static_cast<int128>(f.mag * kPow10.v[18 - f.scale]);
+  return Num{Decimal::from_raw(f.neg ? -raw : raw), f.scale};
+}
+
+// bigdecimal's is_one_quickcheck, as in the exact path: exactly 1 at a scale of 0..38.
+bool is_one(const F& f) { return !f.neg && f.mag == kPow10.v[f.scale]; }
+
+// mag · 10^k without overflow past 128 bits, or false.
+bool scale_up(uint128 mag, int k, uint128& out) {
+  if (k < 0 || k > 38) return false;
+  if (k == 0) {
+    out = mag;
+    return true;
+  }
+  if (mag > kPow10.max_factor[k]) return false;
+  // Both below 2^32 (10^k for k <= 9): one 64-bit multiplication, no 128-bit library call.
+  out = (mag >> 32) == 0 && k <= 9 ? static_cast<uint128>(static_cast<uint64_t>(mag) * static_cast<uint64_t>(kPow10.v[k]))
+                                   : mag * kPow10.v[k];
+  return true;
+}
+
+// A property string that reads as a plain decimal ([sign] digits [. digits], 1–19 digits,
+// at most 18 after the point): the common case, read without the general parser.
+// Anything else (exponent, '_', long, text) goes to detail::parse_number.
+enum class Read { number, text, give_up };
+Read read_plain(std::string_view s, F& out) {
+  std::size_t i = 0;
+  bool neg = false;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+  uint64_t acc = 0;
+  int digits = 0, fraction = 0;
+  bool dot = false;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      acc = acc * 10 + static_cast<uint64_t>(c - '0');
+      ++digits;
+      fraction += dot;
+      if (digits > 19) return Read::give_up;
+    } else if (c == '.' && !dot) {
+      dot = true;
+    } else {
+      return Read::give_up;
+    }
+  }
+  if (digits == 0 || fraction > 18) return Read::give_up;
+  // Zero at any scale is bigdecimal's 0 (scale 0), as the exact path reads it.
+  if (acc == 0) return make(out, 0, false, 0) ? Read::number : Read::give_up;
+  return make(out, acc, neg, fraction) ? Read::number : Read::give_up;
+}
+
+Read load_string(std::string_view s, F& out) {
+  const Read r = read_plain(s, out);
+  if (r != Read::give_up) return r;
+  Num n;
+  switch (detail::parse_number(s, n, nullptr)) {
+    case detail::NumberKind::number:
+      return from_num(n, out) ? Read::number : Read::give_up;
+    case detail::NumberKind::not_number:
+      out.is_text = true;
+      out.text = s;
+      return Read::text;
+    default:
+      return Read::give_up;
+  }
+}
+
+bool load_property(const nlohmann::json& v, F& out) {
+  using T = nlohmann::json::value_t;
+  if (v.type() == T::string) return load_string(v.get_ref<const std::string&>(), out) != Read::give_up;
+  if (v.type() == T::number_integer) {
+    const int64_t i = v.get<int64_t>();
+    const uint128 mag = i < 0 ? static_cast<uint128>(0) - static_cast<uint128>(static_cast<int128>(i))
+                              : static_cast<uint128>(i);
+    return make(out, mag, i < 0, 0);
+  }
+  return false;  // floats, unsigned beyond int64, booleans, null, arrays, objects
+}
+
+// a ± b at the larger scale (b's sign already flipped for a subtraction).
+bool add(const F& a, const F& b, bool flip_b, F& out) {
+  const bool bneg = flip_b ? !b.neg && b.mag != 0 : b.neg;
+  const int32_t s = std::max(a.scale, b.scale);
+  uint128 x, y;
+  if (!scale_up(a.mag, s - a.scale, x) || !scale_up(b.mag, s - b.scale, y)) return false;
+  if (a.neg == bneg) {
+    if (x > kU128Max - y) return false;
+    return make(out, x + y, a.neg, s);
+  }
+  return x >= y ? make(out, x - y, a.neg, s) : make(out, y - x, bneg, s);
+}
+
+// a · b within 128 bits (no 128-bit division: a library call in WebAssembly), or false.
+bool multiply(uint128 a, uint128 b, uint128& out) {
+  if (((a | b) >> 32) == 0) {  // one 64-bit multiplication
+    out = static_cast<uint64_t>(a) * static_cast<uint64_t>(b);
+    return true;
+  }
+  if (a < b) std::swap(a, b);  // b is the smaller
+  if ((b >> 64) != 0) return false;
+  if ((a >> 64) == 0) {
+    out = a * b;
+    return true;
+  }
+  const uint128 high = (a >> 64) * b, low = static_cast<uint128>(static_cast<uint64_t>(a)) * b;
+  if ((high >> 64) != 0) return false;
+  const uint128 shifted = high << 64;
+  if (low > kU128Max - shifted) return false;
+  out = shifted + low;
+  return true;
+}
+
+int digit_count(uint128 v) {  // v != 0
+  int d = 1;
+  while (d < 39 && v >= kPow10.v[d]) ++d;
+  return d;
+}
+
+// The exact path's divide(), on magnitudes: the quotient rounded half away from zero at
+// 18 places; when it terminates there, the scale bigdecimal gives it (see expression_eval.cpp).
+bool divide(const F& a, const F& b, F& out) {
+  if (b.mag == 0) return false;  // the exact path reports the division by zero
+  if (a.mag == 0 || is_one(b)) {
+    out = a;
+    return true;
+  }
+  uint128 num;
+  if (!scale_up(a.mag, 18 - a.scale + b.scale, num)) return false;
+  uint128 rem;
+  uint128 q = u128::divmod(num, b.mag, &rem);
+  const bool neg = a.neg != b.neg;
+  if (rem != 0) {
+    if (rem >= b.mag - rem) ++q;
+    return make(out, q, neg, 18);
+  }
+  // Terminates: own scale = 18 − trailing zeros of q (q ≠ 0, as a ≠ 0).
+  int zeros = 0;
+  for (uint128 t = q, r = 0; zeros < 38; ++zeros) {
+    const uint128 next = u128::divmod(t, 10, &r);
+    if (r != 0) break;
+    t = next;
+  }
+  const int64_t own = 18 - zeros;
+  const int64_t first_digit = 19 - digit_count(q);  // smallest t with |q|·10^t >= 1
+  const int64_t scale = std::max<int64_t>({static_cast<int64_t>(a.scale) - b.scale, first_digit, own});
+  if (scale < 0 || scale > 18) return false;
+  return make(out, u128::div(q, kPow10.v[18 - scale]), neg, scale);
+}
+
+bool round_to(F& x, const F& digits_value, bool has_digits, RoundingMode mode) {
+  int64_t digits = 0;
+  if (has_digits) {
+    if (digits_value.is_text) return false;
+    const uint128 whole = u128::div(digits_value.mag, kPow10.v[digits_value.scale]);  // truncated
+    if (whole > 18) return false;
+    digits = digits_value.neg ? -static_cast<int64_t>(whole) : static_cast<int64_t>(whole);
+  }
+  if (digits < 0 || digits > 18) return false;
+  if (digits >= x.scale) {
+    uint128 m;
+    if (!scale_up(x.mag, static_cast<int>(digits - x.scale), m)) return false;
+    return make(x, m, x.neg, digits);
+  }
+  const uint128 step = kPow10.v[x.scale - digits];
+  uint128 r;
+  uint128 q = u128::divmod(x.mag, step, &r);
+  bool up = false;
+  if (r != 0) {
+    if (mode == RoundingMode::half_up) up = r >= step - r;
+    else if (mode == RoundingMode::ceil) up = !x.neg;
+    else up = x.neg;  // floor
+  }
+  return make(x, q + up, x.neg, digits);
+}
+
+// Ruby's BigDecimal#to_s as the exact path's ruby_text prints it: "3.0", "0.125", "-120.0".
+void ruby_text(const F& f, std::string& out) {
+  if ((f.mag >> 64) != 0) {
+    out = detail::ruby_text(to_num(f).value);
+    return;
+  }
+  uint64_t m = static_cast<uint64_t>(f.mag);
+  const uint64_t unit = static_cast<uint64_t>(kPow10.v[f.scale]);
+  uint64_t whole = m / unit, frac = m % unit;
+  char buf[48];
+  char* const end = buf + sizeof buf;
+  char* p = end;
+  if (frac == 0) {
+    *--p = '0';
+  } else {
+    int width = f.scale;
+    while (frac % 10 == 0) frac /= 10, --width;
+    for (int i = 0; i < width; ++i, frac /= 10) *--p = static_cast<char>('0' + frac % 10);
+  }
+  *--p = '.';
+  do {
+    *--p = static_cast<char>('0' + whole % 10);
+    whole /= 10;
+  } while (whole != 0);
+  if (f.neg) *--p = '-';
+  out.assign(p, end);
+}
+
+}  // namespace
+
+bool Expression::evaluate_fast(const EventFields& event, std::string& out) const {
+  constexpr std::size_t kSlots = 8;
+  if (max_stack_ > kSlots) return false;
+  F stack[kSlots];
+  std::size_t top = 0;
+  for (std::size_t pc = 0; pc < program_.size(); ++pc) {
+    const Instruction& ins = program_[pc];
+    switch (ins.op) {
+      case Op::push_number:
+        if (!from_num(numbers_[ins.arg], stack[top++])) return false;
+        break;
+      case Op::push_text:
+        stack[top].is_text = true;
+        stack[top++].text = texts_[ins.arg];
+        break;
+      case Op::event_code:
+        stack[top].is_text = true;
+        stack[top++].text = event.code;
+        break;
+      case Op::event_timestamp:
+        if (!from_num(Num{event.timestamp.floor(0), 0}, stack[top++])) return false;
+        break;
+      case Op::property: {
+        const nlohmann::json* props = event.properties;
+        if (props == nullptr || !props->is_object()) return false;
+        const auto it = props->find(texts_[ins.arg]);
+        if (it == props->end() || !load_property(*it, stack[top++])) return false;
+        break;
+      }
+      case Op::negate: {
+        F& x = stack[top - 1];
+        if (x.is_text) return false;
+        x.neg = !x.neg && x.mag != 0;
+        break;
+      }
+      case Op::add:
+      case Op::subtract:
+      case Op::multiply:
+      case Op::divide: {
+        // r is a's slot: every operation below reads a before it writes r.
+        const F& a = stack[top - 2];
+        const F& b = stack[top - 1];
+        if (a.is_text || b.is_text) return false;
+        F& r = stack[top - 2];
+        --top;
+        if (ins.op == Op::add) {
+          if (!add(a, b, false, r)) return false;
+        } else if (ins.op == Op::subtract) {
+          if (b.mag == 0) {
+            r = a;
+          } else if (a.mag == 0) {
+            r = b;
+            r.neg = !b.neg;
+          } else if (!add(a, b, true, r)) {
+            return false;
+          }
+        } else if (ins.op == Op::multiply) {
+          if (is_one(a)) {
+            r = b;
+          } else if (is_one(b)) {
+            r = a;
+          } else {
+            uint128 product;
+            if (!multiply(a.mag, b.mag, product) ||
+                !make(r, product, a.neg != b.neg, static_cast<int64_t>(a.scale) + b.scale))
+              return false;
+          }
+        } else if (!divide(a, b, r)) {
+          return false;
+        }
+        break;
+      }
+      case Op::round:
+      case Op::ceil:
+      case Op::floor: {
+        const bool has_digits = ins.arg == 2;
+        if (has_digits) --top;
+        F& x = stack[top - 1];
+        if (x.is_text) return false;
+        const RoundingMode mode = ins.op == Op::round  ? RoundingMode::half_up
+                                  : ins.op == Op::ceil ? RoundingMode::ceil
+                                                       : RoundingMode::floor;
+        if (!round_to(x, stack[top], has_digits, mode)) return false;
+        break;
+      }
+      case Op::least:
+      case Op::greatest: {
+        const std::size_t base = top - ins.arg;
+        std::size_t best = base;
+        for (std::size_t i = base; i < top; ++i) {
+          if (stack[i].is_text) return false;
+          if (i == base) continue;
+          F diff;  // stack[i] − stack[best], compared with zero
+          if (!add(stack[i], stack[best], true, diff)) return false;
+          const bool less = diff.neg;
+          // Rust's Iterator::min keeps the first of equals, max the last.
+          if (ins.op == Op::least ? less : !less) best = i;
+        }
+        stack[base] = stack[best];
+        top = base + 1;
+        break;
+      }
+      case Op::concat: {
+        if (pc + 1 != program_.size()) return false;  // only as the result: no owned text
+        const std::size_t base = top - ins.arg;
+        out.clear();
+        for (std::size_t i = base; i < top; ++i) {
+          if (stack[i].is_text) {
+            out += stack[i].text;
+          } else {
+            out += detail::format_number(to_num(stack[i]));
+          }
+        }
+        return true;
+      }
+    }
+  }
+  const F& result = stack[0];
+  if (result.is_text) {
+    out.assign(result.text.data(), result.text.size());
+  } else {
+    ruby_text(result, out);
+  }
+  return true;
+}
+
+}  // namespace tariff::expr
