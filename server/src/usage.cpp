@@ -1,0 +1,214 @@
+// Pre-aggregated usage in the store and group commit of events (usage.hpp).
+#include "usage.hpp"
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "resources.hpp"
+#include "tariff/json.hpp"
+
+namespace tariff::server {
+namespace {
+
+constexpr size_t kMaxGroup = 64;  // requests sharing one commit
+
+int64_t floor_bucket(int64_t us) { return us - ((us % usage::kBucketUs) + usage::kBucketUs) % usage::kBucketUs; }
+
+std::string bucket_text(int64_t us) {  // as usage::Contribution::key writes it
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(us));
+  return buf;
+}
+
+struct Job {
+  const std::vector<EventRecord>* recs = nullptr;
+  const std::vector<usage::Contribution>* contributions = nullptr;
+  const std::function<void(Transaction&, const EventRecord&)>* on_stored = nullptr;
+  ordered_json dup = ordered_json::object();
+  std::exception_ptr error;
+  enum State { waiting, lead, done } state = waiting;
+};
+
+std::mutex g_mu;
+std::condition_variable g_cv;
+std::deque<Job*> g_queue;
+bool g_busy = false;
+
+// One request's writes. A duplicate is found before anything is written.
+void apply(Transaction& tx, Job& j) {
+  const auto& recs = *j.recs;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    const auto key = std::make_pair(recs[i].external_subscription_id, recs[i].transaction_id);
+    if (!seen.insert(key).second || tx.has_event(key.first, key.second))
+      j.dup[std::to_string(i)] = {{"transaction_id", {"value_already_exist"}}};
+  }
+  if (!j.dup.empty()) return;
+  auto seq_doc = tx.get("usage_seq", "next");
+  const int64_t base = seq_doc ? std::stoll(seq_doc->body) : 1;
+  tx.put(Document{"usage_seq", "next", "", "", std::to_string(base + static_cast<int64_t>(recs.size()))});
+  for (const auto& r : recs)
+    if (tx.insert_event(r)) (*j.on_stored)(tx, r);
+  std::map<std::string, json> merged;  // this request's aggregates, in arrival order
+  for (const auto& c : *j.contributions) {
+    json a = c.aggregate;
+    a["latest_sequence"] = base + a.value("latest_sequence", int64_t{0});
+    auto [it, fresh] = merged.try_emplace(c.key, std::move(a));
+    if (!fresh) usage::merge(it->second, a);
+  }
+  for (auto& [key, a] : merged) {
+    if (auto d = tx.get("usage", key)) {
+      json stored = parse_json_exact(d->body);
+      usage::merge(stored, a);
+      tx.put(Document{"usage", key, "", "", stored.dump()});
+    } else {
+      tx.put(Document{"usage", key, "", "", a.dump()});
+    }
+  }
+}
+
+void run_group(Store& store, const std::vector<Job*>& group) {
+  try {
+    store.transact(Store::Mode::write, [&](Transaction& tx) {
+      for (Job* j : group) {
+        j->dup = ordered_json::object();
+        apply(tx, *j);
+      }
+    });
+    return;
+  } catch (...) {
+    if (group.size() == 1) {
+      group[0]->error = std::current_exception();
+      return;
+    }
+  }
+  for (Job* j : group) {  // one failed: each alone, so that the others still commit
+    try {
+      store.transact(Store::Mode::write, [&](Transaction& tx) {
+        j->dup = ordered_json::object();
+        apply(tx, *j);
+      });
+    } catch (...) {
+      j->error = std::current_exception();
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::vector<usage::Contribution>> usage_contributions(Context& ctx, const std::vector<EventRecord>& recs,
+                                                                    bool strict) {
+  std::string metrics;
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    for (const auto& d : tx.list(DocumentQuery{"billable_metric", std::nullopt, std::nullopt, 0, -1}).items) {
+      if (!metrics.empty()) metrics += ',';
+      metrics += d.body;
+    }
+  });
+  std::string text = "{\"now\":" + json(ctx.now).dump() + ",\"billable_metrics\":[" + metrics + "],\"events\":[";
+  for (size_t i = 0; i < recs.size(); ++i) {
+    if (i) text += ',';
+    text += recs[i].body;
+  }
+  text += "]}";
+  auto out = usage::contributions(text, 0, strict);
+  if (!out && !strict) out.emplace();  // unreadable as a whole: the events are stored, not aggregated
+  return out;
+}
+
+ordered_json store_events(Context& ctx, const std::vector<EventRecord>& recs,
+                          const std::vector<usage::Contribution>& contributions,
+                          const std::function<void(Transaction&, const EventRecord&)>& on_stored) {
+  Job job;
+  job.recs = &recs;
+  job.contributions = &contributions;
+  job.on_stored = &on_stored;
+  std::unique_lock<std::mutex> lk(g_mu);
+  g_queue.push_back(&job);
+  if (!g_busy) {
+    g_busy = true;
+    job.state = Job::lead;
+  }
+  g_cv.wait(lk, [&] { return job.state != Job::waiting; });
+  if (job.state == Job::lead) {
+    std::vector<Job*> group;
+    while (!g_queue.empty() && group.size() < kMaxGroup) {
+      group.push_back(g_queue.front());
+      g_queue.pop_front();
+    }
+    lk.unlock();
+    run_group(ctx.store, group);
+    lk.lock();
+    for (Job* j : group) j->state = Job::done;
+    if (!g_queue.empty()) g_queue.front()->state = Job::lead;
+    else g_busy = false;
+    g_cv.notify_all();
+  }
+  lk.unlock();
+  if (job.error) std::rethrow_exception(job.error);
+  return job.dup;
+}
+
+bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, std::optional<int64_t> from_us,
+               ordered_json& snap) {
+  static const std::map<std::string, std::optional<std::string>> kNone;
+  static const std::set<int64_t> kNoEdges;
+  const auto ci = plan.codes.find(id);
+  const auto& codes = ci == plan.codes.end() ? kNone : ci->second;
+  const auto ei = plan.edge_buckets.find(id);
+  const auto& edges = ei == plan.edge_buckets.end() ? kNoEdges : ei->second;
+  const int64_t from_bucket = from_us ? floor_bucket(*from_us) : 0;
+  const std::string prefix = id + '\x1f';
+  const std::vector<Document> docs = tx.range("usage", prefix + bucket_text(from_bucket), prefix + '\x7f');
+  // Key: subscription \x1f bucket \x1f code \x1f metric \x1f properties.
+  struct Parts {
+    int64_t bucket;
+    std::string code, metric;
+  };
+  std::vector<Parts> parts;
+  parts.reserve(docs.size());
+  std::set<std::string> raw;
+  for (const auto& [code, fp] : codes)
+    if (!fp) raw.insert(code);
+  for (const auto& d : docs) {
+    const size_t a = prefix.size(), b = d.key.find('\x1f', a), c = d.key.find('\x1f', b + 1),
+                 e = d.key.find('\x1f', c + 1);
+    if (b == std::string::npos || c == std::string::npos || e == std::string::npos) return false;
+    Parts p{std::stoll(d.key.substr(a, b - a)), d.key.substr(b + 1, c - b - 1), d.key.substr(c + 1, e - c - 1)};
+    const auto it = codes.find(p.code);
+    if (it != codes.end() && it->second && *it->second != p.metric) raw.insert(p.code);  // built for another definition
+    parts.push_back(std::move(p));
+  }
+  const auto aggregated = [&](const std::string& code) {
+    const auto it = codes.find(code);
+    return it != codes.end() && it->second && !raw.count(code);
+  };
+  ordered_json& aggs = snap["usage_aggregates"];
+  if (!aggs.is_array()) aggs = ordered_json::array();
+  for (size_t i = 0; i < docs.size(); ++i)
+    if (aggregated(parts[i].code) && !edges.count(parts[i].bucket)) aggs.push_back(parse_stored(docs[i].body));
+  ordered_json& events = snap["events"];
+  for (const auto& code : raw) {
+    EventQuery q;
+    q.external_subscription_ids = {id};
+    q.from_us = from_us;
+    q.code = code;
+    for (const auto& e : tx.events(q).items) events.push_back(parse_stored(e.body));
+  }
+  for (const int64_t b : edges) {
+    if (b + usage::kBucketUs <= from_bucket) continue;
+    EventQuery q;
+    q.external_subscription_ids = {id};
+    q.from_us = b;
+    q.to_us = b + usage::kBucketUs;
+    for (const auto& e : tx.events(q).items)
+      if (aggregated(e.code)) events.push_back(parse_stored(e.body));
+  }
+  return true;
+}
+
+}  // namespace tariff::server
