@@ -258,7 +258,8 @@ Reply preview(Context& ctx) {
     }
     scope.customer = ext;
     scope.subscription_ids = ids;
-    scope.aggregates = true;
+    // A customer time zone given in the request moves local days: no compacted usage then.
+    scope.aggregates = !(body.contains("customer") && body["customer"].is_object() && body["customer"].contains("timezone"));
     snap = build_snapshot(ctx, tx, scope);
   });
   snap["request"] = to_ordered(body);

@@ -187,10 +187,13 @@ bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, 
     const auto it = codes.find(code);
     return it != codes.end() && it->second && !raw.count(code);
   };
+  json mine = json::array();
+  for (size_t i = 0; i < docs.size(); ++i)
+    if (aggregated(parts[i].code) && !edges.count(parts[i].bucket)) mine.push_back(parse_json_exact(docs[i].body));
+  usage::compact(mine, plan);  // one aggregate a local day per property set
   ordered_json& aggs = snap["usage_aggregates"];
   if (!aggs.is_array()) aggs = ordered_json::array();
-  for (size_t i = 0; i < docs.size(); ++i)
-    if (aggregated(parts[i].code) && !edges.count(parts[i].bucket)) aggs.push_back(parse_stored(docs[i].body));
+  for (const auto& a : mine) aggs.push_back(parse_stored(a.dump()));
   ordered_json& events = snap["events"];
   for (const auto& code : raw) {
     EventQuery q;

@@ -147,9 +147,14 @@ json snapshot(Gen& g) {
   for (int i = 0, n = g.pick(0, 120); i < n; ++i) {
     std::string ts;
     if (g.coin(70)) {
-      char tail[16];
-      std::snprintf(tail, sizeof tail, "%02d:%02d.%03dZ", g.pick(0, 14), g.pick(0, 59), g.pick(0, 999));
-      ts = g.one(hot) + tail;
+      char tail[24];
+      if (g.coin()) {  // one quarter-hour
+        std::snprintf(tail, sizeof tail, "%02d:%02d.%03dZ", g.pick(0, 14), g.pick(0, 59), g.pick(0, 999));
+        ts = g.one(hot) + tail;
+      } else {  // one UTC day, any quarter-hour (compacted into a local day)
+        std::snprintf(tail, sizeof tail, "%02d:%02d:%02d.%03dZ", g.pick(0, 23), g.pick(0, 59), g.pick(0, 59), g.pick(0, 999));
+        ts = g.one(hot).substr(0, 11) + tail;
+      }
     } else {
       ts = instant(g, 1, 4);
     }
@@ -236,7 +241,7 @@ TEST(UsageAggregatesProperty, AggregatesAnswerTheSameBytesAsEvents) {
               with_aggregates, events_in, rows_out);
   EXPECT_GT(answered, compared * 7 / 10);
   EXPECT_GT(with_aggregates, compared * 6 / 10);
-  EXPECT_LT(rows_out, events_in * 85 / 100);  // aggregates hold several events each
+  EXPECT_LT(rows_out, events_in * 80 / 100);  // aggregates hold several events each
 }
 
 // A quarter-hour with 3 events of a sum metric folds into one aggregate carrying exactly

@@ -172,6 +172,7 @@ std::optional<Plan> plan(std::string_view text) {
   }
   const Snapshot& s = *parsed;
   Plan p;
+  p.zone = s.timezone().name();
   const auto edge = [&](const std::string& id, Instant t) {
     for (int64_t shift : {int64_t{0}, int64_t{1000000}}) p.edge_buckets[id].insert(floor_bucket(us_of(t) + shift));
   };
@@ -192,6 +193,58 @@ std::optional<Plan> plan(std::string_view text) {
     }
   }
   return p;
+}
+
+void compact(json& aggregates, const Plan& plan) {
+  if (!aggregates.is_array() || aggregates.size() < 2) return;
+  const auto tz = TimeZone::find(plan.zone);
+  if (!tz) return;
+  static const std::set<int64_t> kNoEdges;
+  std::map<std::string, size_t> slot;  // merge key → index in `out`
+  json out = json::array();
+  for (json& a : aggregates) {
+    const std::string sub = a.value("external_subscription_id", "");
+    const int64_t bucket = a.value("bucket_us", int64_t{0});
+    const auto ei = plan.edge_buckets.find(sub);
+    const auto& edges = ei == plan.edge_buckets.end() ? kNoEdges : ei->second;
+    const auto segment = std::distance(edges.begin(), edges.upper_bound(bucket));
+    const auto day = tz->local_date(Instant{std::chrono::microseconds{bucket}}).time_since_epoch().count();
+    const std::string key = sub + '\x1f' + a.value("code", "") + '\x1f' + a.value("metric", "") + '\x1f' +
+                            a["properties"].dump() + '\x1f' + std::to_string(day) + '\x1f' + std::to_string(segment);
+    auto [it, fresh] = slot.try_emplace(key, out.size());
+    if (fresh) {
+      out.push_back(std::move(a));
+      continue;
+    }
+    json& into = out[it->second];
+    // Rebase both on the earlier bucket: weighted = Σ v × (t − bucket).
+    const int64_t b0 = into.value("bucket_us", int64_t{0});
+    const int64_t lo = std::min(b0, bucket);
+    const int64_t hi = std::max(b0 + into.value("span_us", kBucketUs), bucket + a.value("span_us", kBucketUs));
+    if (hi - lo > 25LL * 3600 * 1000000) {  // cannot happen within a local day; keep apart
+      it->second = out.size();
+      out.push_back(std::move(a));
+      continue;
+    }
+    try {
+      const auto rebase = [&](json& x) {
+        const int64_t shift = x.value("bucket_us", int64_t{0}) - lo;
+        x["weighted"] = (dec(x, "weighted") + dec(x, "sum") * Decimal(shift)).to_string();
+        x["bucket_us"] = lo;
+      };
+      json merged = into, later = a;
+      rebase(merged);
+      rebase(later);
+      // Arrival order decides only ties of (last_us, sequence); merge() compares both.
+      merge(merged, later);
+      merged["span_us"] = hi - lo;
+      into = std::move(merged);
+    } catch (const std::exception&) {  // an overflow: keep them apart
+      it->second = out.size();
+      out.push_back(std::move(a));
+    }
+  }
+  aggregates = std::move(out);
 }
 
 std::string aggregate_snapshot(std::string_view text) {
@@ -232,6 +285,7 @@ std::string aggregate_snapshot(std::string_view text) {
   }
   for (const auto& [key, a] : merged)
     if (!raw.count({a["external_subscription_id"].get<std::string>(), a["code"].get<std::string>()})) out_aggs.push_back(a);
+  compact(out_aggs, *p);
   doc["events"] = std::move(out_events);
   doc["usage_aggregates"] = std::move(out_aggs);
   return doc.dump();
