@@ -32,13 +32,14 @@ const req = async (method, path, body) => {
 };
 const post = (path, obj) => req('POST', path, JSON.stringify(obj));
 
-// Events of March 1–14 2024 (the current period at now = March 15): api_calls (count, eu/us
-// filter) and storage (sum of gb, graduated), 100 a batch.
-function batch(sub, start, n) {
+// Events of March 1–14 2024 (the current period at now = March 15) in the order they happen
+// (`total` of them evenly spread): api_calls (count, eu/us filter) and storage (sum of gb,
+// graduated), 100 a batch.
+function batch(sub, start, n, total) {
   const parts = [];
   for (let k = 0; k < n; k++) {
     const i = start + k;
-    const ts = 1709251200 + ((i * 7919) % (14 * 86400));
+    const ts = 1709251200 + Math.floor((i * 14 * 86400) / total);
     parts.push(i % 2
       ? `{"transaction_id":"${sub}-${i}","external_subscription_id":"${sub}","code":"api_calls","timestamp":${ts},"properties":{"region":"${i % 3 ? 'eu' : 'us'}"}}`
       : `{"transaction_id":"${sub}-${i}","external_subscription_id":"${sub}","code":"storage","timestamp":${ts},"properties":{"gb":"${(i % 97) + 0.25}"}}`);
@@ -54,7 +55,7 @@ async function load(sub, total) {
       const start = next;
       const n = Math.min(100, total - start);
       next += n;
-      await req('POST', '/api/v1/events/batch', batch(sub, start, n));
+      await req('POST', '/api/v1/events/batch', batch(sub, start, n, total));
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));

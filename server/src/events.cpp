@@ -34,7 +34,7 @@ std::string format_iso_ms(int64_t us) {
 }
 
 // Validates one input event; on success fills `out`, else returns Lago's field errors.
-ordered_json check_event(Context& ctx, const json& in, EventRecord* out) {
+ordered_json check_event(Context& ctx, const json& in, EventRecord* out, ordered_json* stored = nullptr) {
   ordered_json errors = ordered_json::object();
   auto need = [&](const char* f) -> std::string {
     auto it = in.find(f);
@@ -87,6 +87,7 @@ ordered_json check_event(Context& ctx, const json& in, EventRecord* out) {
   e["external_subscription_id"] = sub;
   e["created_at"] = ctx.now;
   *out = EventRecord{sub, tx_id, code, ts, e.dump()};
+  if (stored) *stored = std::move(e);  // what parse_stored(out->body) reads back
   return errors;
 }
 
@@ -158,11 +159,12 @@ void add_event_routes(App& app) {
     if (!it->is_array()) throw validation("events", "invalid_type");
     if (it->size() > kMaxBatch) throw validation("events", "too_many_events");
     std::vector<EventRecord> recs(it->size());
+    std::vector<ordered_json> stored(it->size());
     std::map<size_t, ordered_json> by_index;  // Lago's batch shape: {"<index>": {field: [codes]}}
     json checked = json::array();  // the events check_event() accepted, for the engine
     std::vector<size_t> index;
     for (size_t i = 0; i < it->size(); ++i) {
-      ordered_json e = check_event(ctx, (*it)[i], &recs[i]);
+      ordered_json e = check_event(ctx, (*it)[i], &recs[i], &stored[i]);
       if (!e.empty()) by_index[i] = e;
       else checked.push_back((*it)[i]), index.push_back(i);
     }
@@ -183,7 +185,7 @@ void add_event_routes(App& app) {
     const ordered_json dup = store_events(ctx, recs, *contribs, on_stored());
     if (!dup.empty()) throw validation_details(dup);  // nothing stored
     ordered_json out = ordered_json::array();
-    for (const auto& r : recs) out.push_back(serialize_event(parse_stored(r.body)));
+    for (const auto& e : stored) out.push_back(serialize_event(e));
     ordered_json d;
     d["events"] = out;
     return json_reply(d);
