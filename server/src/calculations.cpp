@@ -134,7 +134,11 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     (void)st;
   }
   std::optional<usage::Plan> plan;
-  if (scope.aggregates && !windows.empty()) plan = usage::plan(snap.dump());
+  if (scope.aggregates && !windows.empty()) {
+    ordered_json planned = snap;
+    if (scope.request) planned["request"] = *scope.request;
+    plan = usage::plan(planned.dump());
+  }
   for (const auto& [id, from] : windows) {
     if (plan && add_usage(tx, *plan, id, from, snap)) continue;
     EventQuery q;
@@ -258,6 +262,7 @@ Reply preview(Context& ctx) {
     }
     scope.customer = ext;
     scope.subscription_ids = ids;
+    scope.request = to_ordered(body);
     // A customer time zone given in the request moves local days: no compacted usage then.
     scope.aggregates = !(body.contains("customer") && body["customer"].is_object() && body["customer"].contains("timezone"));
     snap = build_snapshot(ctx, tx, scope);

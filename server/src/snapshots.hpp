@@ -18,6 +18,8 @@ struct SnapshotScope {
   std::vector<std::string> subscription_ids;  // restrict events; empty = all of customer's
   // Usage as pre-aggregates where the engine allows them (usage.hpp), else raw events.
   bool aggregates = false;
+  // The calculation's request, when known: instants it names bound windows (usage::plan).
+  std::optional<ordered_json> request;
 };
 
 // Throws not_found("customer") when scope.customer is not stored. Due transitions are

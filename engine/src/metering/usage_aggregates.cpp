@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 
 #include "metering/aggregation.hpp"
 #include "snapshot/aggregates.hpp"
@@ -164,6 +165,17 @@ std::optional<Plan> plan(std::string_view text) {
   if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
   doc.erase("events");
   doc.erase("usage_aggregates");
+  // Any instant the request names (a preview's terminated_at, subscription_at...) may bound a
+  // window: an edge for every subscription.
+  std::vector<Instant> asked;
+  const std::function<void(const json&)> walk = [&](const json& v) {
+    if (v.is_string()) {
+      if (auto t = parse_instant(v.get<std::string>())) asked.push_back(*t);
+    } else if (v.is_structured()) {
+      for (const auto& x : v) walk(x);
+    }
+  };
+  if (auto rq = doc.find("request"); rq != doc.end()) walk(*rq);
   std::optional<Snapshot> parsed;
   try {
     parsed.emplace(parse_snapshot(doc));
@@ -179,6 +191,7 @@ std::optional<Plan> plan(std::string_view text) {
   for (const Subscription& sub : s.subscriptions) {
     const std::string& id = sub.external_id;
     edge(id, s.now);
+    for (const Instant t : asked) edge(id, t);
     edge(id, sub.subscription_at);
     for (const auto& t : {sub.started_at, sub.ending_at, sub.terminated_at, sub.created_at})
       if (t) edge(id, *t);
