@@ -9,6 +9,7 @@
 #include <set>
 
 #include "resources.hpp"
+#include "support.hpp"
 #include "tariff/json.hpp"
 
 namespace tariff::server {
@@ -38,6 +39,31 @@ std::condition_variable g_cv;
 std::deque<Job*> g_queue;
 bool g_busy = false;
 
+// The calculations' zone of an external subscription id: its customer's, else the
+// organization's, else UTC (as the engine reads them).
+std::string zone_of(Transaction& tx, const std::string& sub) {
+  for (const auto& d : tx.list(DocumentQuery{"subscription", std::nullopt, sub, 0, 1}).items) {
+    if (auto c = load_doc(tx, "customer", d.owner)) {
+      const std::string z = string_or(*c, "timezone", "");
+      if (!z.empty()) return z;
+    }
+  }
+  const std::string z = string_or(snapshot_organization(tx), "timezone", "");
+  return z.empty() ? "UTC" : z;
+}
+
+void put_merged(Transaction& tx, const char* kind, std::map<std::string, json>& merged) {
+  for (auto& [key, a] : merged) {
+    if (auto d = tx.get(kind, key)) {
+      json stored = parse_json_exact(d->body);
+      usage::merge(stored, a);
+      tx.put(Document{kind, key, "", "", stored.dump()});
+    } else {
+      tx.put(Document{kind, key, "", "", a.dump()});
+    }
+  }
+}
+
 // One request's writes. A duplicate is found before anything is written.
 void apply(Transaction& tx, Job& j) {
   const auto& recs = *j.recs;
@@ -53,22 +79,30 @@ void apply(Transaction& tx, Job& j) {
   tx.put(Document{"usage_seq", "next", "", "", std::to_string(base + static_cast<int64_t>(recs.size()))});
   for (const auto& r : recs)
     if (tx.insert_event(r)) (*j.on_stored)(tx, r);
-  std::map<std::string, json> merged;  // this request's aggregates, in arrival order
+  // This request's aggregates, in arrival order: quarter-hours, and local days in the zone of
+  // each subscription now. "usage_zone"/<subscription> records that zone ("*" once it changed:
+  // its days are then incomplete in any one zone and calculations read quarter-hours).
+  std::map<std::string, json> quarters, days;
+  std::map<std::string, std::string> zones;
   for (const auto& c : *j.contributions) {
-    json a = c.aggregate;
-    a["latest_sequence"] = base + a.value("latest_sequence", int64_t{0});
-    auto [it, fresh] = merged.try_emplace(c.key, std::move(a));
-    if (!fresh) usage::merge(it->second, a);
-  }
-  for (auto& [key, a] : merged) {
-    if (auto d = tx.get("usage", key)) {
-      json stored = parse_json_exact(d->body);
-      usage::merge(stored, a);
-      tx.put(Document{"usage", key, "", "", stored.dump()});
-    } else {
-      tx.put(Document{"usage", key, "", "", a.dump()});
+    usage::Contribution share = c;
+    share.aggregate["latest_sequence"] = base + c.aggregate.value("latest_sequence", int64_t{0});
+    auto [it, fresh] = quarters.try_emplace(share.key, share.aggregate);
+    if (!fresh) usage::merge(it->second, share.aggregate);
+    auto zi = zones.find(c.external_subscription_id);
+    if (zi == zones.end()) {
+      zi = zones.emplace(c.external_subscription_id, zone_of(tx, c.external_subscription_id)).first;
+      const auto z = tx.get("usage_zone", c.external_subscription_id);
+      if (!z || (z->body != zi->second && z->body != "*"))
+        tx.put(Document{"usage_zone", c.external_subscription_id, "", "", z ? "*" : zi->second});
+    }
+    if (auto day = usage::day_contribution(share, zi->second)) {
+      auto [dt, dfresh] = days.try_emplace(day->key, day->aggregate);
+      if (!dfresh) usage::merge(dt->second, day->aggregate);
     }
   }
+  put_merged(tx, "usage", quarters);
+  put_merged(tx, "usage_day", days);
 }
 
 void run_group(Store& store, const std::vector<Job*>& group) {
@@ -163,25 +197,53 @@ bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, 
   const auto& edges = ei == plan.edge_buckets.end() ? kNoEdges : ei->second;
   const int64_t from_bucket = from_us ? floor_bucket(*from_us) : 0;
   const std::string prefix = id + '\x1f';
-  const std::vector<Document> docs = tx.range("usage", prefix + bucket_text(from_bucket), prefix + '\x7f');
-  // Key: subscription \x1f bucket \x1f code \x1f metric \x1f properties.
+  // Key: subscription \x1f [zone \x1f] bucket \x1f code \x1f metric \x1f properties.
   struct Parts {
     int64_t bucket;
     std::string code, metric;
   };
+  std::vector<Document> docs;
   std::vector<Parts> parts;
-  parts.reserve(docs.size());
   std::set<std::string> raw;
   for (const auto& [code, fp] : codes)
     if (!fp) raw.insert(code);
-  for (const auto& d : docs) {
-    const size_t a = prefix.size(), b = d.key.find('\x1f', a), c = d.key.find('\x1f', b + 1),
-                 e = d.key.find('\x1f', c + 1);
-    if (b == std::string::npos || c == std::string::npos || e == std::string::npos) return false;
-    Parts p{std::stoll(d.key.substr(a, b - a)), d.key.substr(b + 1, c - b - 1), d.key.substr(c + 1, e - c - 1)};
-    const auto it = codes.find(p.code);
-    if (it != codes.end() && it->second && *it->second != p.metric) raw.insert(p.code);  // built for another definition
-    parts.push_back(std::move(p));
+  const auto take = [&](std::vector<Document>&& found, size_t skip) {
+    for (auto& d : found) {
+      const size_t a = skip, b = d.key.find('\x1f', a), c = d.key.find('\x1f', b + 1), e = d.key.find('\x1f', c + 1);
+      if (b == std::string::npos || c == std::string::npos || e == std::string::npos) return false;
+      Parts p{std::stoll(d.key.substr(a, b - a)), d.key.substr(b + 1, c - b - 1), d.key.substr(c + 1, e - c - 1)};
+      const auto it = codes.find(p.code);
+      if (it != codes.end() && it->second && *it->second != p.metric) raw.insert(p.code);  // another definition
+      parts.push_back(std::move(p));
+      docs.push_back(std::move(d));
+    }
+    return true;
+  };
+  // Whole local days where every event of the subscription went into the days of the zone the
+  // calculation uses, and no edge falls; the quarter-hours of the other days.
+  const auto zone = tx.get("usage_zone", id);
+  if (zone && zone->body == plan.zone) {
+    const std::string zp = prefix + plan.zone + '\x1f';
+    const int64_t day_from = std::max<int64_t>(0, from_bucket - 25LL * 3600 * 1000000);
+    std::vector<Document> day_docs = tx.range("usage_day", zp + bucket_text(day_from), zp + '\x7f');
+    std::set<std::pair<int64_t, int64_t>> split;  // days read as quarter-hours
+    std::vector<Document> whole;
+    for (auto& d : day_docs) {
+      const size_t b = d.key.find('\x1f', zp.size());
+      if (b == std::string::npos) return false;
+      const int64_t start = std::stoll(d.key.substr(zp.size(), b - zp.size()));
+      const int64_t span = parse_json_exact(d.body).value("span_us", usage::kBucketUs);
+      const auto e = edges.lower_bound(start);
+      if (e != edges.end() && *e < start + span) split.emplace(start, span);
+      else whole.push_back(std::move(d));
+    }
+    if (!take(std::move(whole), zp.size())) return false;
+    for (const auto& [start, span] : split)
+      if (!take(tx.range("usage", prefix + bucket_text(std::max(start, from_bucket)), prefix + bucket_text(start + span)),
+                prefix.size()))
+        return false;
+  } else if (!take(tx.range("usage", prefix + bucket_text(from_bucket), prefix + '\x7f'), prefix.size())) {
+    return false;
   }
   const auto aggregated = [&](const std::string& code) {
     const auto it = codes.find(code);

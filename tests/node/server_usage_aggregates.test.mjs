@@ -86,3 +86,36 @@ test('usage from aggregates equals the engine on raw events, by hand too', async
     db.remove();
   }
 });
+
+test('usage from whole local days in a +5:45 zone, and after the zone changes', async () => {
+  const db = tempDb();
+  const srv = await startServer({ db: db.path, args: ['--now', c.NOW, '--rate-limit', '0', '--no-billing'] });
+  try {
+    await ok(srv.base, 'PUT', '/api/v1/organizations', c.organization);
+    await ok(srv.base, 'POST', '/api/v1/taxes', c.tax);
+    for (const m of c.metrics) await ok(srv.base, 'POST', '/api/v1/billable_metrics', m);
+    await ok(srv.base, 'POST', '/api/v1/plans', c.plan);
+    await ok(srv.base, 'POST', '/api/v1/customers', { customer: { ...c.customer.customer, timezone: 'Asia/Kathmandu' } });
+    await ok(srv.base, 'POST', '/api/v1/subscriptions', c.subscription);
+    // Events every 47 minutes from Feb 27 (before the period in any zone) to March 15.
+    const start = Date.parse('2024-02-27T00:00:00Z') / 1000;
+    const all = Array.from({ length: 500 }, (_, i) => event(`k-${i}`, i % 3 ? 'api_calls' : 'storage', start + i * 47 * 60,
+      i % 3 ? { region: i % 2 ? 'eu' : 'us' } : { gb: `${i % 7}.5` }));
+    const compare = async () => {
+      const current = await ok(srv.base, 'GET', `/api/v1/customers/${c.CUSTOMER}/current_usage?external_subscription_id=${SUB}`);
+      const raw = runCli('current_usage', await rawSnapshot(srv.base, { external_subscription_id: SUB }));
+      assert.equal(current.text, raw.stdout);
+      return current.body.customer_usage;
+    };
+    for (let i = 0; i < 300; i += 100) await ok(srv.base, 'POST', '/api/v1/events/batch', { events: all.slice(i, i + 100) });
+    const before = await compare();
+    assert.equal(before.from_datetime, '2024-02-29T18:15:00Z');  // March 1st, 00:00 in Kathmandu (+5:45)
+    await ok(srv.base, 'POST', '/api/v1/customers', { customer: { ...c.customer.customer, timezone: 'America/St_Johns' } });
+    for (let i = 300; i < 500; i += 100) await ok(srv.base, 'POST', '/api/v1/events/batch', { events: all.slice(i, i + 100) });
+    const after = await compare();
+    assert.equal(after.from_datetime, '2024-03-01T03:30:00Z');  // March 1st, 00:00 in St. John's (−3:30)
+  } finally {
+    await srv.stop();
+    db.remove();
+  }
+});

@@ -40,6 +40,12 @@ struct Contribution {
 std::optional<std::vector<Contribution>> contributions(std::string_view snapshot_json, int64_t first_sequence,
                                                        bool strict);
 
+// A contribution's share of its local day in `zone` (IANA): key = subscription, zone, day start,
+// code, metric, properties; bucket_us = local midnight, span_us = the day's length, weighted
+// rebased on the midnight. nullopt for an unknown zone. A store that knows the customer's zone
+// at ingestion keeps these beside the quarter-hours, so that a calculation reads a day at once.
+std::optional<Contribution> day_contribution(const Contribution& c, const std::string& zone);
+
 // Folds `later` (same key, arrived after) into `into`. An overflow marks `into` unusable (its
 // metric fingerprint no longer matches anything): the calculation then reads raw events.
 void merge(nlohmann::json& into, const nlohmann::json& later);

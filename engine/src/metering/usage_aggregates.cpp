@@ -119,6 +119,31 @@ std::optional<std::vector<Contribution>> contributions(std::string_view text, in
   return out;
 }
 
+std::optional<Contribution> day_contribution(const Contribution& c, const std::string& zone) {
+  const auto tz = TimeZone::find(zone);
+  if (!tz) return std::nullopt;
+  const date::local_days d = tz->local_date(Instant{std::chrono::microseconds{c.bucket_us}});
+  const int64_t start = us_of(tz->start_of_day(d)), next = us_of(tz->start_of_day(d + date::days{1}));
+  if (start % kBucketUs != 0 || next % kBucketUs != 0 || start > c.bucket_us) return std::nullopt;
+  Contribution out = c;
+  json& a = out.aggregate;
+  try {
+    a["weighted"] = (dec(a, "weighted") + dec(a, "sum") * Decimal(c.bucket_us - start)).to_string();
+  } catch (const std::exception&) {
+    a["weighted"] = "0";
+    a["metric"] = "!overflow";
+  }
+  a["bucket_us"] = start;
+  a["span_us"] = next - start;
+  out.bucket_us = start;
+  // c.key = subscription \x1f bucket \x1f code \x1f metric \x1f properties
+  const size_t b1 = c.key.find('\x1f'), b2 = c.key.find('\x1f', b1 + 1);
+  const size_t m1 = c.key.find('\x1f', b2 + 1), m2 = c.key.find('\x1f', m1 + 1);
+  out.key = c.key.substr(0, b1 + 1) + zone + '\x1f' + bucket_text(start) + '\x1f' + c.key.substr(b2 + 1, m1 - b2 - 1) +
+            '\x1f' + a["metric"].get<std::string>() + c.key.substr(m2);
+  return out;
+}
+
 void merge(json& into, const json& later) {
   const int64_t n_into = into.value("count", int64_t{0}), n_later = later.value("count", int64_t{0});
   if (n_later == 0) {
