@@ -29,6 +29,10 @@ struct Job {
   const std::vector<EventRecord>* recs = nullptr;
   const std::vector<usage::Contribution>* contributions = nullptr;
   const std::function<void(Transaction&, const EventRecord&)>* on_stored = nullptr;
+  // Prepared before the write transaction: this request's aggregates (arrival sequences
+  // relative to its first event) by quarter-hour and by local day, and each subscription's zone.
+  std::map<std::string, json> quarters, days;
+  std::map<std::string, std::string> zones;
   ordered_json dup = ordered_json::object();
   std::exception_ptr error;
   enum State { waiting, lead, done } state = waiting;
@@ -65,7 +69,7 @@ void put_merged(Transaction& tx, const char* kind, std::map<std::string, json>& 
 }
 
 // One request's writes. A duplicate is found before anything is written.
-void apply(Transaction& tx, Job& j) {
+void apply(Transaction& tx, Job& j, std::map<std::string, json>& quarters, std::map<std::string, json>& days) {
   const auto& recs = *j.recs;
   std::set<std::pair<std::string, std::string>> seen;
   for (size_t i = 0; i < recs.size(); ++i) {
@@ -79,39 +83,52 @@ void apply(Transaction& tx, Job& j) {
   tx.put(Document{"usage_seq", "next", "", "", std::to_string(base + static_cast<int64_t>(recs.size()))});
   for (const auto& r : recs)
     if (tx.insert_event(r)) (*j.on_stored)(tx, r);
-  // This request's aggregates, in arrival order: quarter-hours, and local days in the zone of
-  // each subscription now. "usage_zone"/<subscription> records that zone ("*" once it changed:
+  // "usage_zone"/<subscription> records the zone its days are kept in ("*" once it changed:
   // its days are then incomplete in any one zone and calculations read quarter-hours).
-  std::map<std::string, json> quarters, days;
-  std::map<std::string, std::string> zones;
-  for (const auto& c : *j.contributions) {
-    usage::Contribution share = c;
-    share.aggregate["latest_sequence"] = base + c.aggregate.value("latest_sequence", int64_t{0});
-    auto [it, fresh] = quarters.try_emplace(share.key, share.aggregate);
-    if (!fresh) usage::merge(it->second, share.aggregate);
-    auto zi = zones.find(c.external_subscription_id);
-    if (zi == zones.end()) {
-      zi = zones.emplace(c.external_subscription_id, zone_of(tx, c.external_subscription_id)).first;
-      const auto z = tx.get("usage_zone", c.external_subscription_id);
-      if (!z || (z->body != zi->second && z->body != "*"))
-        tx.put(Document{"usage_zone", c.external_subscription_id, "", "", z ? "*" : zi->second});
+  for (const auto& [sub, zone] : j.zones) {
+    const auto z = tx.get("usage_zone", sub);
+    if (!z || (z->body != zone && z->body != "*")) tx.put(Document{"usage_zone", sub, "", "", z ? "*" : zone});
+  }
+  const auto fold = [&](std::map<std::string, json>& into, const std::map<std::string, json>& mine) {
+    for (const auto& [key, a] : mine) {
+      json share = a;
+      share["latest_sequence"] = base + a.value("latest_sequence", int64_t{0});
+      auto [it, fresh] = into.try_emplace(key, share);
+      if (!fresh) usage::merge(it->second, share);
     }
-    if (auto day = usage::day_contribution(share, zi->second)) {
-      auto [dt, dfresh] = days.try_emplace(day->key, day->aggregate);
+  };
+  fold(quarters, j.quarters);
+  fold(days, j.days);
+}
+
+// This request's aggregates, merged before it queues (outside the write transaction).
+void prepare(Context& ctx, Job& j) {
+  std::set<std::string> subs;
+  for (const auto& c : *j.contributions) subs.insert(c.external_subscription_id);
+  if (subs.empty()) return;
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    for (const auto& sub : subs) j.zones[sub] = zone_of(tx, sub);
+  });
+  for (const auto& c : *j.contributions) {
+    auto [it, fresh] = j.quarters.try_emplace(c.key, c.aggregate);
+    if (!fresh) usage::merge(it->second, c.aggregate);
+    if (auto day = usage::day_contribution(c, j.zones[c.external_subscription_id])) {
+      auto [dt, dfresh] = j.days.try_emplace(day->key, day->aggregate);
       if (!dfresh) usage::merge(dt->second, day->aggregate);
     }
   }
-  put_merged(tx, "usage", quarters);
-  put_merged(tx, "usage_day", days);
 }
 
 void run_group(Store& store, const std::vector<Job*>& group) {
   try {
     store.transact(Store::Mode::write, [&](Transaction& tx) {
+      std::map<std::string, json> quarters, days;  // the group's, one write per key
       for (Job* j : group) {
         j->dup = ordered_json::object();
-        apply(tx, *j);
+        apply(tx, *j, quarters, days);
       }
+      put_merged(tx, "usage", quarters);
+      put_merged(tx, "usage_day", days);
     });
     return;
   } catch (...) {
@@ -123,8 +140,11 @@ void run_group(Store& store, const std::vector<Job*>& group) {
   for (Job* j : group) {  // one failed: each alone, so that the others still commit
     try {
       store.transact(Store::Mode::write, [&](Transaction& tx) {
+        std::map<std::string, json> quarters, days;
         j->dup = ordered_json::object();
-        apply(tx, *j);
+        apply(tx, *j, quarters, days);
+        put_merged(tx, "usage", quarters);
+        put_merged(tx, "usage_day", days);
       });
     } catch (...) {
       j->error = std::current_exception();
@@ -161,6 +181,7 @@ ordered_json store_events(Context& ctx, const std::vector<EventRecord>& recs,
   job.recs = &recs;
   job.contributions = &contributions;
   job.on_stored = &on_stored;
+  prepare(ctx, job);
   std::unique_lock<std::mutex> lk(g_mu);
   g_queue.push_back(&job);
   if (!g_busy) {
