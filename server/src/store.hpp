@@ -57,6 +57,7 @@ struct EventRecord {
 struct EventQuery {
   std::vector<std::string> external_subscription_ids;  // empty = every subscription
   std::optional<int64_t> from_us;                      // timestamp >= from_us
+  std::optional<int64_t> to_us;                        // timestamp < to_us
   std::optional<std::string> code;
   int64_t offset = 0;
   int64_t limit = -1;  // -1 = all
@@ -75,6 +76,10 @@ class Transaction {
   virtual void put(const Document& doc) = 0;
   virtual bool remove(std::string_view kind, std::string_view key) = 0;
   virtual DocumentPage list(const DocumentQuery& query) = 0;
+  // Documents of `kind` with key_from <= key < key_to (byte order, as C collation), by key,
+  // through the (kind, key) index: pre-aggregated usage is read by subscription and time.
+  virtual std::vector<Document> range(std::string_view kind, std::string_view key_from,
+                                      std::string_view key_to) = 0;
 
   // False when (external_subscription_id, transaction_id) is already stored: nothing written.
   virtual bool insert_event(const EventRecord& event) = 0;

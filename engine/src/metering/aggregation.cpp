@@ -4,6 +4,7 @@
 #include <map>
 #include <string_view>
 
+#include "snapshot/aggregates.hpp"
 #include "tariff/error.hpp"
 
 namespace tariff {
@@ -99,6 +100,35 @@ Exclusion excludes(const ChargeFilter& f, size_t fi, const ChargeFilter& g, size
   return Exclusion::none;  // overlapping: G's values minus F's cannot be in F's bucket (quirk)
 }
 
+// Events an entry stands for: 1, or an aggregate's count.
+int64_t weight(const Event* e) { return e->aggregate ? e->aggregate->count : 1; }
+int64_t total_weight(const std::vector<const Event*>& evs) {
+  int64_t n = 0;
+  for (const Event* e : evs) n = add_cents(n, weight(e));
+  return n;
+}
+bool any_aggregate(const std::vector<const Event*>& evs) {
+  for (const Event* e : evs)
+    if (e->aggregate) return true;
+  return false;
+}
+// An entry's value: the event's (numeric, selected) or the aggregate's sum.
+Decimal value_of(const Event* e, const BillableMetric& m) {
+  return e->aggregate ? e->aggregate->sum : *event_value(*e, m.field_name);
+}
+// The last of `evs` by (timestamp, arrival): an aggregate by its last event's. Raw events and
+// aggregates of one subscription and code never share a quarter-hour, so never tie.
+const Event* last_entry(const std::vector<const Event*>& evs) {
+  const Event* best = nullptr;
+  const auto key = [](const Event* e) {
+    return e->aggregate ? std::make_pair(e->aggregate->last, e->aggregate->latest_sequence)
+                        : std::make_pair(e->timestamp, static_cast<int64_t>(e->order));
+  };
+  for (const Event* e : evs)
+    if (!best || key(best) < key(e)) best = e;
+  return best;
+}
+
 // 86 400-second days between local dates, as whole days.
 int64_t local_days_between(date::local_days a, date::local_days b) { return (b - a).count(); }
 
@@ -132,9 +162,20 @@ std::vector<const Event*> select_events(const Snapshot& s, const std::string& su
   std::vector<const Event*> out;
   const Instant from = floor_ms(w.from);
   const bool all_history = unbounded_history(m);
+  const std::string fingerprint = s.usage_aggregates.empty() ? std::string() : metric_fingerprint(m);
   for (const Event& e : s.events) {
     if (e.timestamp > w.to) break;  // events are sorted by timestamp
     if (e.code != m.code || e.external_subscription_id != sub_id) continue;
+    if (const UsageAggregate* g = e.aggregate) {
+      // Built for another definition of the metric, or across a window boundary (an instant
+      // off the quarter-hour grid): its events cannot be told apart here. Refuse.
+      if (g->metric != fingerprint) throw Failure(Error::validation("usage_aggregates", "metric_changed"));
+      if ((g->first < from && g->last >= from) || g->last > w.to)
+        throw Failure(Error::validation("usage_aggregates", "straddles_window"));
+      if (g->count == 0 || (!all_history && e.timestamp < from)) continue;
+      out.push_back(&e);
+      continue;
+    }
     if (!all_history && e.timestamp < from) continue;
     if (needs_value(m.aggregation) && !event_value(e, m.field_name)) continue;
     out.push_back(&e);
@@ -203,6 +244,22 @@ Counts unique_count(const BillableMetric& m, const std::vector<const Event*>& ev
     const Event* e;
     bool add;
   };
+  if (any_aggregate(evs)) {
+    // Without proration a value scores +1 per effective add and −1 per effective remove,
+    // which alternate from an add: Σ = 1 when its last event adds, else 0 (every selected
+    // event counts: the window has no lower bound only for recurring metrics, which count all).
+    if (prorated) throw Failure(Error::validation("usage_aggregates", "not_supported_by_charge"));
+    std::map<std::optional<std::string>, std::vector<const Event*>> by_value;
+    for (const Event* e : evs) by_value[property_text(e->properties, m.field_name)].push_back(e);
+    int64_t active = 0;
+    for (const auto& kv : by_value) {
+      auto op = property_text(last_entry(kv.second)->properties, "operation_type");
+      if (!(op && *op == "remove")) ++active;
+    }
+    Counts c;
+    c.units = c.current = c.total = Decimal(active);
+    return c;
+  }
   std::map<std::optional<std::string>, std::vector<Step>> by_value;
   std::vector<std::optional<std::string>> order;
   for (const Event* e : evs) {
@@ -285,6 +342,34 @@ Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& ev
     deltas_out->push_back(v);
   }
   const Instant end = std::chrono::ceil<std::chrono::seconds>(w.to);
+  const uint64_t period_us = static_cast<uint64_t>(w.charges_duration > 0 ? w.charges_duration : 1) * 86400ULL * 1000000ULL;
+  if (any_aggregate(evs)) {
+    // The same exact sum regrouped: initial × (end − from) + Σ_j v_j × (end − t_j), where an
+    // aggregate's Σ v_j × (end − t_j) = sum × (end − bucket) − Σ v_j × (t_j − bucket).
+    const auto us = [](Instant a, Instant b) { return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count(); };
+    Decimal initial_a, total;
+    ProductSum sum;
+    for (const Event* e : evs) {
+      const Decimal v = value_of(e, m);
+      if (e->timestamp < from) {
+        if (m.recurring) initial_a += v;
+        continue;
+      }
+      total += v;
+      if (const UsageAggregate* g = e->aggregate) {
+        sum.add(g->sum, us(g->bucket, end));
+        sum.add(g->weighted, -1);
+      } else {
+        sum.add(v, us(e->timestamp, end));
+      }
+    }
+    sum.add(initial_a, us(from, end));
+    Counts c;
+    c.units = sum.divide(period_us, Decimal::kScale, RoundingMode::ceil);
+    c.total = initial_a + total;
+    c.current = c.units;
+    return c;
+  }
   Decimal running = initial, total = initial;
   // Σ running × microseconds held, kept exactly (no product is rounded) and divided once by
   // the period's microseconds.
@@ -299,7 +384,6 @@ Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& ev
   }
   sum.add(running, std::chrono::duration_cast<std::chrono::microseconds>(end - prev).count());
   Counts c;
-  const uint64_t period_us = static_cast<uint64_t>(w.charges_duration > 0 ? w.charges_duration : 1) * 86400ULL * 1000000ULL;
   // Lago ceils the quotient at 20 places; ceiling the exact quotient at 18 is the same value
   // cut to this scale (dividing first, half-up at 18, could round a ceiling down).
   c.units = sum.divide(period_us, Decimal::kScale, RoundingMode::ceil);
@@ -321,10 +405,20 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
     if (e->timestamp >= from) in_window.push_back(e);
   // Recurring metrics count every event of their history (no lower bound), as they sum.
   const bool all_history = m.recurring && m.aggregation == Aggregation::sum_agg;
-  out.events_count = static_cast<int64_t>(all_history ? evs.size() : in_window.size());
-  u.events_count = static_cast<int64_t>(in_window.size());
-  for (const Event* e : in_window)
-    if (e->precise_total_amount_cents) u.dynamic_amount += currency.from_cents(*e->precise_total_amount_cents);
+  out.events_count = all_history ? total_weight(evs) : total_weight(in_window);
+  u.events_count = total_weight(in_window);
+  for (const Event* e : in_window) {
+    if (const UsageAggregate* g = e->aggregate) {
+      if (!g->precise_total_amount_cents) continue;
+      // Σ (x / subunit) = (Σ x) / subunit only while each division is exact at 18 places.
+      const int divisor_places = currency.subunit_to_unit == 5 ? 1 : currency.exponent;
+      if (g->precise_total_amount_cents_places + divisor_places > Decimal::kScale)
+        throw Failure(Error::validation("usage_aggregates", "not_exact"));
+      u.dynamic_amount += currency.from_cents(*g->precise_total_amount_cents);
+    } else if (e->precise_total_amount_cents) {
+      u.dynamic_amount += currency.from_cents(*e->precise_total_amount_cents);
+    }
+  }
 
   Counts c;
   switch (m.aggregation) {
@@ -341,14 +435,16 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       int64_t full_days = day_count(w.from, w.to, w.tz) - (w.upgraded ? 1 : 0);
       if (full_days < 0) full_days = 0;
       for (const Event* e : evs) {
-        const Decimal v = *event_value(*e, m.field_name);
+        const Decimal v = value_of(e, m);
         if (e->timestamp < from) {
           carried += v;
           continue;
         }
         period += v;
-        u.event_values.push_back(v);
+        if (!e->aggregate) u.event_values.push_back(v);  // per event: refused with aggregates
         if (prorated) {
+          if (e->aggregate && w.tz.local_date(e->aggregate->first) != w.tz.local_date(e->aggregate->last))
+            throw Failure(Error::validation("usage_aggregates", "straddles_local_day"));
           const int64_t days = local_days_between(w.tz.local_date(e->timestamp), to_day) + 1;
           const Decimal p = v * Decimal(days);
           prorated_units += p;
@@ -371,7 +467,8 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       bool any = false;
       Decimal best;
       for (const Event* e : in_window) {
-        const Decimal v = *event_value(*e, m.field_name);
+        if (e->aggregate && !e->aggregate->max) continue;
+        const Decimal v = e->aggregate ? *e->aggregate->max : *event_value(*e, m.field_name);
         if (!any || v > best) best = v;
         any = true;
       }
@@ -380,7 +477,10 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
     }
     case Aggregation::latest_agg: {
       Decimal last;
-      if (!in_window.empty()) last = *event_value(*in_window.back(), m.field_name);
+      if (!in_window.empty()) {
+        const Event* e = any_aggregate(in_window) ? last_entry(in_window) : in_window.back();
+        last = e->aggregate ? e->aggregate->latest : *event_value(*e, m.field_name);
+      }
       if (last.is_negative()) last = Decimal();
       c.units = c.total = c.current = last;
       break;

@@ -16,6 +16,7 @@
 #include "invoice/preview.hpp"
 #include "invoice/taxes.hpp"
 #include "operations/operations.hpp"
+#include "snapshot/aggregates.hpp"
 #include "snapshot/reader.hpp"
 #include "usage/charge_fees.hpp"
 #include "usage/subscription_dates.hpp"
@@ -90,6 +91,7 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
   const auto& keys = filter ? filter->pricing_group_keys : c.pricing_group_keys;
   // Existing events of the same bucket and group.
   const auto selected = select_events(s, sub.external_id, m, until_now);
+  check_aggregates_serve(c, selected);  // snapshot/aggregates.hpp
   const auto buckets = bucket_events(c, selected);
   const size_t bi = filter ? static_cast<size_t>(filter - c.filters.data()) : c.filters.size();
   std::vector<const Event*> existing;

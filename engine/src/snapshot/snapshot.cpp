@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "snapshot/reader.hpp"
+#include "snapshot/aggregates.hpp"
 #include "tariff/error.hpp"
 
 namespace tariff {
@@ -195,6 +196,7 @@ class Parser {
       if (auto ex = r_.string(m, "expression", p); ex && !ex->empty()) {
         try {
           bm.expression = std::make_shared<const expr::Expression>(expr::Expression::parse(*ex));
+          bm.expression_source = *ex;
         } catch (const std::exception&) {
           r_.add(Reader::at(p, "expression"), "invalid_expression");
         }
@@ -515,7 +517,10 @@ class Parser {
     }
   }
 
-  void parse_events(json& d) { parse_snapshot_events(d, s_, r_); }
+  void parse_events(json& d) {
+    parse_snapshot_events(d, s_, r_);
+    parse_usage_aggregates(d, s_, r_);  // snapshot/aggregates.cpp
+  }
 };
 
 }  // namespace

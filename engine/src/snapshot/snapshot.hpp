@@ -50,6 +50,7 @@ struct BillableMetric {
   std::string field_name;
   bool recurring = false;
   std::shared_ptr<const expr::Expression> expression;  // null when none
+  std::string expression_source;                       // its text ("" when none)
   std::optional<RoundingMode> rounding;                // rounding_function
   int rounding_precision = 0;
   std::vector<MetricFilter> filters;
@@ -146,12 +147,29 @@ struct Subscription {
   std::string previous_plan_code, next_plan_code;  // a scheduled plan change (downgrade)
 };
 
+// Pre-aggregated usage (snapshot `usage_aggregates`, snapshot/aggregates.hpp): the events of
+// one subscription and metric code that share their properties (the metric's value field
+// left out) within one quarter-hour, summed as each aggregation needs them.
+struct UsageAggregate {
+  Instant bucket{}, first{}, last{};  // quarter-hour start; first and last event timestamps
+  std::string metric;                 // the metric definition it was built for (fingerprint)
+  int64_t count = 0;                  // events
+  Decimal sum;                        // Σ values
+  std::optional<Decimal> max;         // largest value
+  Decimal latest;                     // value of the last event by (timestamp, sequence)
+  int64_t latest_sequence = 0;        // that event's arrival sequence
+  Decimal weighted;                   // Σ value × microseconds after `bucket`
+  std::optional<Decimal> precise_total_amount_cents;  // Σ over the events that have one
+  int precise_total_amount_cents_places = 0;          // most decimals among them
+};
+
 struct Event {
   std::string transaction_id, external_subscription_id, code;
   Instant timestamp{};
   json properties;  // always an object
   std::optional<Decimal> precise_total_amount_cents;
   size_t order = 0;  // ingestion order (input order)
+  const UsageAggregate* aggregate = nullptr;  // set: this entry stands for an aggregate
 };
 
 struct Organization {
@@ -178,7 +196,8 @@ struct Snapshot {
   std::vector<std::unique_ptr<Plan>> overridden_plans;  // plans with subscription overrides
   std::optional<Customer> customer;
   std::vector<Subscription> subscriptions;
-  std::vector<Event> events;  // sorted by (timestamp, order)
+  std::vector<Event> events;  // sorted by (timestamp, order); aggregates by their first event
+  std::vector<UsageAggregate> usage_aggregates;  // never resized after parsing
   std::vector<Coupon> coupons;                // organization coupons
   std::vector<AppliedCoupon> applied_coupons;  // the customer's, in input order
   std::vector<Wallet> wallets;

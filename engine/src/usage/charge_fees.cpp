@@ -1,6 +1,7 @@
 #include "usage/charge_fees.hpp"
 
 #include "invoice/taxes.hpp"
+#include "snapshot/aggregates.hpp"
 
 namespace tariff {
 
@@ -49,6 +50,7 @@ std::vector<ChargeFee> charge_fees(const Snapshot& s, const Subscription& sub, c
   const BillableMetric& m = *charge.metric;
   const Currency& cur = sub.plan->currency;
   const auto events = select_events(s, sub.external_id, m, w);
+  check_aggregates_serve(charge, events);  // snapshot/aggregates.hpp
   const auto buckets = bucket_events(charge, events);
   const bool prorated = charge.prorated && m.recurring;
   for (size_t b = 0; b < buckets.size(); ++b) {

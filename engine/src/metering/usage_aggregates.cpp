@@ -1,0 +1,332 @@
+// tariff/usage_aggregates.hpp: building the snapshot's `usage_aggregates` from events.
+#include "tariff/usage_aggregates.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+
+#include "metering/aggregation.hpp"
+#include "snapshot/aggregates.hpp"
+#include "tariff/error.hpp"
+#include "tariff/json.hpp"
+
+namespace tariff::usage {
+namespace {
+
+bool value_metric(const BillableMetric& m) {
+  return m.aggregation == Aggregation::sum_agg || m.aggregation == Aggregation::max_agg ||
+         m.aggregation == Aggregation::latest_agg || m.aggregation == Aggregation::weighted_sum_agg;
+}
+
+int64_t us_of(Instant t) { return t.time_since_epoch().count(); }
+int64_t floor_bucket(int64_t us) { return us - ((us % kBucketUs) + kBucketUs) % kBucketUs; }
+
+int places_of(const Decimal& d) {
+  const std::string t = d.to_string();
+  const size_t dot = t.find('.');
+  if (dot == std::string::npos) return 0;
+  size_t end = t.size();
+  while (end > dot + 1 && t[end - 1] == '0') --end;
+  return static_cast<int>(end - dot - 1);
+}
+
+Decimal dec(const nlohmann::json& a, const char* k) {
+  const auto it = a.find(k);
+  if (it == a.end() || it->is_null()) return Decimal();
+  if (it->is_number_integer()) return Decimal(it->get<int64_t>());
+  auto d = Decimal::parse(it->get<std::string>());
+  if (!d) throw DecimalError("bad decimal");
+  return *d;
+}
+
+std::string bucket_text(int64_t us) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(us));
+  return buf;
+}
+
+}  // namespace
+
+std::optional<std::vector<Contribution>> contributions(std::string_view text, int64_t first_sequence, bool strict) {
+  json doc = parse_json_exact(text);
+  if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+  const auto ev = doc.find("events");
+  const size_t given = ev != doc.end() && ev->is_array() ? ev->size() : 0;
+  std::optional<Snapshot> parsed;
+  try {
+    parsed.emplace(parse_snapshot(doc));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  const Snapshot& s = *parsed;
+  if (strict && s.events.size() != given) return std::nullopt;  // an event dropped
+  std::vector<Contribution> out;
+  out.reserve(s.events.size());
+  for (const Event& e : s.events) {
+    if (e.aggregate) continue;
+    const BillableMetric* m = s.find_metric(e.code);
+    const std::string fp = m ? metric_fingerprint(*m) : std::string();
+    const int64_t ts = us_of(e.timestamp);
+    const int64_t bucket = floor_bucket(ts);
+    json props = e.properties;
+    std::optional<Decimal> v;
+    const bool valued = m && value_metric(*m);
+    if (valued) {
+      try {
+        v = event_value(e, m->field_name);
+      } catch (const Failure&) {
+        if (strict) return std::nullopt;
+      }
+      props.erase(m->field_name);
+    }
+    Contribution c;
+    c.index = e.order;
+    c.external_subscription_id = e.external_subscription_id;
+    c.code = e.code;
+    c.bucket_us = bucket;
+    json& a = c.aggregate;
+    a["external_subscription_id"] = e.external_subscription_id;
+    a["code"] = e.code;
+    a["metric"] = fp;
+    a["bucket_us"] = bucket;
+    a["first_us"] = ts;
+    a["last_us"] = ts;
+    const bool counted = !valued || v.has_value();
+    a["count"] = counted ? 1 : 0;
+    a["sum"] = v ? v->to_string() : "0";
+    a["max"] = v ? json(v->to_string()) : json(nullptr);
+    a["latest"] = v ? v->to_string() : "0";
+    a["latest_sequence"] = first_sequence + static_cast<int64_t>(e.order);
+    try {
+      a["weighted"] = v ? (*v * Decimal(ts - bucket)).to_string() : "0";
+    } catch (const DecimalError&) {
+      a["weighted"] = "0";
+      a["metric"] = "!overflow";
+    }
+    if (counted && e.precise_total_amount_cents) {
+      a["precise_total_amount_cents"] = e.precise_total_amount_cents->to_string();
+      a["precise_total_amount_cents_places"] = places_of(*e.precise_total_amount_cents);
+    } else {
+      a["precise_total_amount_cents"] = nullptr;
+      a["precise_total_amount_cents_places"] = 0;
+    }
+    c.key = e.external_subscription_id + '\x1f' + bucket_text(bucket) + '\x1f' + e.code + '\x1f' +
+            a["metric"].get<std::string>() + '\x1f' + props.dump();
+    a["properties"] = std::move(props);
+    out.push_back(std::move(c));
+  }
+  std::sort(out.begin(), out.end(), [](const Contribution& x, const Contribution& y) { return x.index < y.index; });
+  return out;
+}
+
+std::optional<Contribution> day_contribution(const Contribution& c, const std::string& zone) {
+  const auto tz = TimeZone::find(zone);
+  if (!tz) return std::nullopt;
+  const date::local_days d = tz->local_date(Instant{std::chrono::microseconds{c.bucket_us}});
+  const int64_t start = us_of(tz->start_of_day(d)), next = us_of(tz->start_of_day(d + date::days{1}));
+  if (start % kBucketUs != 0 || next % kBucketUs != 0 || start > c.bucket_us) return std::nullopt;
+  Contribution out = c;
+  json& a = out.aggregate;
+  try {
+    a["weighted"] = (dec(a, "weighted") + dec(a, "sum") * Decimal(c.bucket_us - start)).to_string();
+  } catch (const std::exception&) {
+    a["weighted"] = "0";
+    a["metric"] = "!overflow";
+  }
+  a["bucket_us"] = start;
+  a["span_us"] = next - start;
+  out.bucket_us = start;
+  // c.key = subscription \x1f bucket \x1f code \x1f metric \x1f properties
+  const size_t b1 = c.key.find('\x1f'), b2 = c.key.find('\x1f', b1 + 1);
+  const size_t m1 = c.key.find('\x1f', b2 + 1), m2 = c.key.find('\x1f', m1 + 1);
+  out.key = c.key.substr(0, b1 + 1) + zone + '\x1f' + bucket_text(start) + '\x1f' + c.key.substr(b2 + 1, m1 - b2 - 1) +
+            '\x1f' + a["metric"].get<std::string>() + c.key.substr(m2);
+  return out;
+}
+
+void merge(json& into, const json& later) {
+  const int64_t n_into = into.value("count", int64_t{0}), n_later = later.value("count", int64_t{0});
+  if (n_later == 0) {
+    if (n_into == 0) {
+      into["first_us"] = std::min(into.value("first_us", int64_t{0}), later.value("first_us", int64_t{0}));
+      into["last_us"] = std::max(into.value("last_us", int64_t{0}), later.value("last_us", int64_t{0}));
+    }
+    return;
+  }
+  if (n_into == 0) {
+    const json metric = into["metric"];
+    into = later;
+    if (metric != later["metric"]) into["metric"] = "!overflow";
+    return;
+  }
+  try {
+    into["count"] = n_into + n_later;
+    into["sum"] = (dec(into, "sum") + dec(later, "sum")).to_string();
+    const Decimal mi = dec(into, "max"), ml = dec(later, "max");
+    into["max"] = (ml > mi ? ml : mi).to_string();
+    const int64_t li = into.value("last_us", int64_t{0}), ll = later.value("last_us", int64_t{0});
+    if (ll > li || (ll == li && later.value("latest_sequence", int64_t{0}) > into.value("latest_sequence", int64_t{0}))) {
+      into["latest"] = later["latest"];
+      into["latest_sequence"] = later["latest_sequence"];
+      into["last_us"] = ll;
+    }
+    into["first_us"] = std::min(into.value("first_us", int64_t{0}), later.value("first_us", int64_t{0}));
+    into["weighted"] = (dec(into, "weighted") + dec(later, "weighted")).to_string();
+    if (!later["precise_total_amount_cents"].is_null()) {
+      const Decimal p = dec(later, "precise_total_amount_cents");
+      into["precise_total_amount_cents"] =
+          into["precise_total_amount_cents"].is_null() ? p.to_string()
+                                                       : (dec(into, "precise_total_amount_cents") + p).to_string();
+      into["precise_total_amount_cents_places"] =
+          std::max(into.value("precise_total_amount_cents_places", 0), later.value("precise_total_amount_cents_places", 0));
+    }
+  } catch (const std::exception&) {
+    into["metric"] = "!overflow";
+  }
+}
+
+std::optional<Plan> plan(std::string_view text) {
+  json doc = parse_json_exact(text);
+  if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+  doc.erase("events");
+  doc.erase("usage_aggregates");
+  // Any instant the request names (a preview's terminated_at, subscription_at...) may bound a
+  // window: an edge for every subscription.
+  std::vector<Instant> asked;
+  const std::function<void(const json&)> walk = [&](const json& v) {
+    if (v.is_string()) {
+      if (auto t = parse_instant(v.get<std::string>())) asked.push_back(*t);
+    } else if (v.is_structured()) {
+      for (const auto& x : v) walk(x);
+    }
+  };
+  if (auto rq = doc.find("request"); rq != doc.end()) walk(*rq);
+  std::optional<Snapshot> parsed;
+  try {
+    parsed.emplace(parse_snapshot(doc));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  const Snapshot& s = *parsed;
+  Plan p;
+  p.zone = s.timezone().name();
+  const auto edge = [&](const std::string& id, Instant t) {
+    for (int64_t shift : {int64_t{0}, int64_t{1000000}}) p.edge_buckets[id].insert(floor_bucket(us_of(t) + shift));
+  };
+  for (const Subscription& sub : s.subscriptions) {
+    const std::string& id = sub.external_id;
+    edge(id, s.now);
+    for (const Instant t : asked) edge(id, t);
+    edge(id, sub.subscription_at);
+    for (const auto& t : {sub.started_at, sub.ending_at, sub.terminated_at, sub.created_at})
+      if (t) edge(id, *t);
+    if (!sub.plan) continue;
+    auto& codes = p.codes[id];
+    for (const Charge& c : sub.plan->charges) {
+      if (!c.metric) continue;
+      const std::optional<std::string> fp =
+          aggregates_serve(c) ? std::optional<std::string>(metric_fingerprint(*c.metric)) : std::nullopt;
+      auto [it, fresh] = codes.try_emplace(c.metric->code, fp);
+      if (!fresh && it->second != fp) it->second.reset();
+    }
+  }
+  return p;
+}
+
+void compact(json& aggregates, const Plan& plan) {
+  if (!aggregates.is_array() || aggregates.size() < 2) return;
+  const auto tz = TimeZone::find(plan.zone);
+  if (!tz) return;
+  static const std::set<int64_t> kNoEdges;
+  std::map<std::string, size_t> slot;  // merge key → index in `out`
+  json out = json::array();
+  for (json& a : aggregates) {
+    const std::string sub = a.value("external_subscription_id", "");
+    const int64_t bucket = a.value("bucket_us", int64_t{0});
+    const auto ei = plan.edge_buckets.find(sub);
+    const auto& edges = ei == plan.edge_buckets.end() ? kNoEdges : ei->second;
+    const auto segment = std::distance(edges.begin(), edges.upper_bound(bucket));
+    const auto day = tz->local_date(Instant{std::chrono::microseconds{bucket}}).time_since_epoch().count();
+    const std::string key = sub + '\x1f' + a.value("code", "") + '\x1f' + a.value("metric", "") + '\x1f' +
+                            a["properties"].dump() + '\x1f' + std::to_string(day) + '\x1f' + std::to_string(segment);
+    auto [it, fresh] = slot.try_emplace(key, out.size());
+    if (fresh) {
+      out.push_back(std::move(a));
+      continue;
+    }
+    json& into = out[it->second];
+    // Rebase both on the earlier bucket: weighted = Σ v × (t − bucket).
+    const int64_t b0 = into.value("bucket_us", int64_t{0});
+    const int64_t lo = std::min(b0, bucket);
+    const int64_t hi = std::max(b0 + into.value("span_us", kBucketUs), bucket + a.value("span_us", kBucketUs));
+    if (hi - lo > 25LL * 3600 * 1000000) {  // cannot happen within a local day; keep apart
+      it->second = out.size();
+      out.push_back(std::move(a));
+      continue;
+    }
+    try {
+      const auto rebase = [&](json& x) {
+        const int64_t shift = x.value("bucket_us", int64_t{0}) - lo;
+        x["weighted"] = (dec(x, "weighted") + dec(x, "sum") * Decimal(shift)).to_string();
+        x["bucket_us"] = lo;
+      };
+      json merged = into, later = a;
+      rebase(merged);
+      rebase(later);
+      // Arrival order decides only ties of (last_us, sequence); merge() compares both.
+      merge(merged, later);
+      merged["span_us"] = hi - lo;
+      into = std::move(merged);
+    } catch (const std::exception&) {  // an overflow: keep them apart
+      it->second = out.size();
+      out.push_back(std::move(a));
+    }
+  }
+  aggregates = std::move(out);
+}
+
+std::string aggregate_snapshot(std::string_view text) {
+  json doc = parse_json_exact(text);
+  const auto p = plan(text);
+  const auto contribs = contributions(text, 0, false);
+  if (!p || !contribs || !doc.contains("events")) return std::string(text);
+  const json events = doc["events"];
+  std::map<std::string, json> merged;  // key → aggregate
+  std::vector<const Contribution*> owner(events.size(), nullptr);
+  for (const Contribution& c : *contribs) owner[c.index] = &c;
+  const auto aggregated = [&](const Contribution& c) -> std::optional<std::string> {
+    const auto sub = p->codes.find(c.external_subscription_id);
+    if (sub == p->codes.end()) return std::nullopt;
+    const auto code = sub->second.find(c.code);
+    if (code == sub->second.end() || !code->second) return std::nullopt;
+    const auto edges = p->edge_buckets.find(c.external_subscription_id);
+    if (edges != p->edge_buckets.end() && edges->second.count(c.bucket_us)) return std::nullopt;
+    return code->second;
+  };
+  for (const Contribution& c : *contribs) {
+    if (!aggregated(c)) continue;
+    auto [it, fresh] = merged.try_emplace(c.key, c.aggregate);
+    if (!fresh) merge(it->second, c.aggregate);
+  }
+  // A (subscription, code) with an aggregate built for another definition reads raw events.
+  std::set<std::pair<std::string, std::string>> raw;
+  for (const auto& [key, a] : merged) {
+    const std::string sub = a["external_subscription_id"], code = a["code"];
+    if (a["metric"] != *p->codes.at(sub).at(code)) raw.emplace(sub, code);
+  }
+  json out_events = json::array(), out_aggs = json::array();
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Contribution* c = owner[i];
+    if (!c) continue;  // the engine drops it (duplicate, expression failure)
+    if (aggregated(*c) && !raw.count({c->external_subscription_id, c->code})) continue;
+    out_events.push_back(events[i]);
+  }
+  for (const auto& [key, a] : merged)
+    if (!raw.count({a["external_subscription_id"].get<std::string>(), a["code"].get<std::string>()})) out_aggs.push_back(a);
+  compact(out_aggs, *p);
+  doc["events"] = std::move(out_events);
+  doc["usage_aggregates"] = std::move(out_aggs);
+  return doc.dump();
+}
+
+}  // namespace tariff::usage
