@@ -11,6 +11,10 @@
 //     carry across periods);
 //   otherwise → events since now − (interval length + 2 days), which covers the current
 //     period in any time zone (monthly: 31 + 2 = 33 days back).
+// For current/projected usage and previews (scope.aggregates) the usage comes as aggregates
+// where the engine allows them (usage.cpp): a bounded read, whatever the number of events.
+// Calculations read in a read transaction; only a due subscription transition makes them
+// redo the read in a write transaction (read_then_write).
 #include <algorithm>
 #include <map>
 #include <stdexcept>
@@ -18,6 +22,7 @@
 #include "billing.hpp"
 #include "resources.hpp"
 #include "snapshots.hpp"
+#include "usage.hpp"
 #include "serializers.hpp"
 #include "tariff/engine.hpp"
 
@@ -56,6 +61,17 @@ std::optional<int64_t> events_from(const ordered_json& plan, const ordered_json&
   }
   const int64_t days = interval_days(string_or(plan, "interval", "monthly")) + 2;
   return now_us - days * 86400LL * 1000000LL;
+}
+
+// A calculation's reads never hold the writer: settle_subscriptions() writes only when a
+// transition is due, which a read transaction refuses (std::logic_error); then redo it.
+void read_then_write(Store& store, const std::function<void(Transaction&)>& fn) {
+  try {
+    store.transact(Store::Mode::read, fn);
+    return;
+  } catch (const std::logic_error&) {
+  }
+  store.transact(Store::Mode::write, fn);
 }
 
 }  // namespace
@@ -117,7 +133,14 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     if (!fresh && it->second && (!from || *from < *it->second)) it->second = from;
     (void)st;
   }
+  std::optional<usage::Plan> plan;
+  if (scope.aggregates && !windows.empty()) {
+    ordered_json planned = snap;
+    if (scope.request) planned["request"] = *scope.request;
+    plan = usage::plan(planned.dump());
+  }
   for (const auto& [id, from] : windows) {
+    if (plan && add_usage(tx, *plan, id, from, snap)) continue;
     EventQuery q;
     q.external_subscription_ids = {id};
     q.from_us = from;
@@ -204,8 +227,8 @@ Handler usage(Operation op) {
     auto sub = ctx.query_value("external_subscription_id");
     if (!sub || sub->empty()) throw validation("external_subscription_id", "value_is_mandatory");
     ordered_json snap;
-    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
-      snap = build_snapshot(ctx, tx, SnapshotScope{ctx.params[0], {*sub}});
+    read_then_write(ctx.store, [&](Transaction& tx) {
+      snap = build_snapshot(ctx, tx, SnapshotScope{ctx.params[0], {*sub}, true});
     });
     if (!has_subscription(snap, *sub)) throw not_found("subscription");
     ordered_json req;
@@ -232,13 +255,16 @@ Reply preview(Context& ctx) {
         e != body["customer"].end() && e->is_string())
       ext = e->get<std::string>();
   ordered_json snap;
-  ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+  read_then_write(ctx.store, [&](Transaction& tx) {
     if (ext && !tx.get("customer", *ext)) {
       if (!ids.empty()) throw not_found("customer");
       ext.reset();  // an unknown customer previews as a new one
     }
     scope.customer = ext;
     scope.subscription_ids = ids;
+    scope.request = to_ordered(body);
+    // A customer time zone given in the request moves local days: no compacted usage then.
+    scope.aggregates = !(body.contains("customer") && body["customer"].is_object() && body["customer"].contains("timezone"));
     snap = build_snapshot(ctx, tx, scope);
   });
   snap["request"] = to_ordered(body);
@@ -250,7 +276,7 @@ Reply estimate_fees(Context& ctx) {
   const std::string sub = required_string(body, "external_subscription_id");
   required_string(body, "code");
   ordered_json snap;
-  ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+  read_then_write(ctx.store, [&](Transaction& tx) {
     std::optional<std::string> customer;
     for (const auto& d : tx.list(DocumentQuery{"subscription", std::nullopt, sub, 0, -1}).items)
       customer = d.owner;
@@ -263,7 +289,7 @@ Reply estimate_fees(Context& ctx) {
 
 Reply snapshot_reply(Context& ctx, const std::string& customer, std::optional<std::string> sub) {
   ordered_json snap;
-  ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+  read_then_write(ctx.store, [&](Transaction& tx) {
     SnapshotScope scope{customer, {}};
     if (sub) scope.subscription_ids = {*sub};
     snap = build_snapshot(ctx, tx, scope);

@@ -3,6 +3,14 @@
 // transaction_id): a duplicate is refused as Lago refuses it — 422 validation_errors with
 // transaction_id: ["value_already_exist"] (per index for a batch) — and nothing is written.
 // Stored as Lago's Event object, timestamp as ISO 8601 with milliseconds (Lago's iso8601(3)).
+//
+// Pre-aggregated usage (usage.cpp, docs/usage_aggregates.md): in the transaction that stores
+// an event, its share of the usage aggregate it belongs to (subscription, quarter-hour,
+// metric code and definition, properties) is merged into the "usage" document of that key; a
+// duplicate is refused before anything is written, so it adds nothing. The engine reads the
+// whole batch once (usage::contributions): when it accepts every event, that read is also the
+// validation; otherwise the events are validated one by one for Lago's per-index errors.
+// Writes are group-committed (usage.cpp): concurrent requests share one durable COMMIT.
 #include <date/date.h>
 
 #include <map>
@@ -12,6 +20,7 @@
 #include "progressive.hpp"
 #include "resources.hpp"
 #include "serializers.hpp"
+#include "usage.hpp"
 #include "webhooks.hpp"
 
 namespace tariff::server {
@@ -27,7 +36,7 @@ std::string format_iso_ms(int64_t us) {
 }
 
 // Validates one input event; on success fills `out`, else returns Lago's field errors.
-ordered_json check_event(Context& ctx, const json& in, EventRecord* out) {
+ordered_json check_event(Context& ctx, const json& in, EventRecord* out, ordered_json* stored = nullptr) {
   ordered_json errors = ordered_json::object();
   auto need = [&](const char* f) -> std::string {
     auto it = in.find(f);
@@ -80,6 +89,7 @@ ordered_json check_event(Context& ctx, const json& in, EventRecord* out) {
   e["external_subscription_id"] = sub;
   e["created_at"] = ctx.now;
   *out = EventRecord{sub, tx_id, code, ts, e.dump()};
+  if (stored) *stored = std::move(e);  // what parse_stored(out->body) reads back
   return errors;
 }
 
@@ -93,6 +103,31 @@ std::vector<ordered_json> engine_refusals(Context& ctx, const json& events) {
     out = validation_errors(rules::Resource::event, events, stored_context(tx, {"billable_metric"}), ctx);
   });
   return out;
+}
+
+// Inside the transaction that stores the events, for each one: a charge paid in advance bills
+// it (billing.cpp). Whether it does depends only on (subscription, code) and what is stored,
+// so a request asks once per pair and then only where the first event was queued.
+// Each stored event, in its transaction: a charge paid in advance bills it (billing.cpp), a
+// subscription with usage thresholds is checked after it (progressive.cpp).
+std::function<void(Transaction&, const EventRecord&)> on_stored(int64_t now_us) {
+  auto queued = std::make_shared<std::map<std::pair<std::string, std::string>, bool>>();
+  return [queued, now_us](Transaction& tx, const EventRecord& r) {
+    queue_progressive_check(tx, r, now_us);  // progressive.cpp: usage thresholds
+    const auto key = std::make_pair(r.external_subscription_id, r.code);
+    auto it = queued->find(key);
+    if (it != queued->end() && !it->second) return;
+    queue_in_advance_event(tx, r);  // billing.cpp
+    if (it == queued->end())
+      (*queued)[key] = tx.get("advance_job", r.external_subscription_id + "|" + r.transaction_id).has_value();
+  };
+}
+
+// Once per request: events.errors for the events it stored that no metric can price.
+std::function<void(Transaction&, const std::vector<EventRecord>&)> events_errors(int64_t now_us) {
+  return [now_us](Transaction& tx, const std::vector<EventRecord>& stored) {
+    if (!stored.empty()) webhooks::events_stored(tx, stored, now_us);
+  };
 }
 
 Reply event_list(Context& ctx) {
@@ -114,18 +149,18 @@ Reply event_list(Context& ctx) {
 void add_event_routes(App& app) {
   app.add("POST", "/api/v1/events", [](Context& ctx) {
     const json in = ctx.body_object("event");
-    EventRecord rec;
-    ordered_json errors = check_event(ctx, in, &rec);
+    std::vector<EventRecord> recs(1);
+    ordered_json errors = check_event(ctx, in, &recs[0]);
     if (!errors.empty()) throw validation_details(errors);
-    errors = engine_refusals(ctx, json::array({in}))[0];
-    if (!errors.empty()) throw validation_details(errors);
-    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
-      if (!tx.insert_event(rec)) throw validation("transaction_id", "value_already_exist");
-      queue_in_advance_event(tx, rec);  // billing.cpp: a charge paid in advance bills the event
-      queue_progressive_check(tx, rec, ctx.now_us);  // progressive.cpp: usage thresholds
-      webhooks::events_stored(tx, {rec}, ctx.now_us);  // events.errors
-    });
-    return object_reply("event", serialize_event(parse_stored(rec.body)));
+    auto contribs = usage_contributions(ctx, recs);
+    if (!contribs) {
+      errors = engine_refusals(ctx, json::array({in}))[0];
+      if (!errors.empty()) throw validation_details(errors);
+      contribs = usage_contributions(ctx, recs, false);
+    }
+    const ordered_json dup = store_events(ctx, recs, *contribs, on_stored(ctx.now_us), events_errors(ctx.now_us));
+    if (!dup.empty()) throw validation("transaction_id", "value_already_exist");
+    return object_reply("event", serialize_event(parse_stored(recs[0].body)));
   });
 
   app.add("POST", "/api/v1/events/batch", [](Context& ctx) {
@@ -136,40 +171,33 @@ void add_event_routes(App& app) {
     if (!it->is_array()) throw validation("events", "invalid_type");
     if (it->size() > kMaxBatch) throw validation("events", "too_many_events");
     std::vector<EventRecord> recs(it->size());
+    std::vector<ordered_json> stored(it->size());
     std::map<size_t, ordered_json> by_index;  // Lago's batch shape: {"<index>": {field: [codes]}}
     json checked = json::array();  // the events check_event() accepted, for the engine
     std::vector<size_t> index;
     for (size_t i = 0; i < it->size(); ++i) {
-      ordered_json e = check_event(ctx, (*it)[i], &recs[i]);
+      ordered_json e = check_event(ctx, (*it)[i], &recs[i], &stored[i]);
       if (!e.empty()) by_index[i] = e;
       else checked.push_back((*it)[i]), index.push_back(i);
     }
-    const auto refused = engine_refusals(ctx, checked);
-    for (size_t k = 0; k < refused.size(); ++k)
-      if (!refused[k].empty()) by_index[index[k]] = refused[k];
+    // One engine read of the whole batch; per-event validation only when it refuses.
+    std::optional<std::vector<usage::Contribution>> contribs;
+    if (by_index.empty()) contribs = usage_contributions(ctx, recs);
+    if (!contribs) {
+      const auto refused = engine_refusals(ctx, checked);
+      for (size_t k = 0; k < refused.size(); ++k)
+        if (!refused[k].empty()) by_index[index[k]] = refused[k];
+    }
     if (!by_index.empty()) {
       ordered_json errors = ordered_json::object();
       for (const auto& [i, e] : by_index) errors[std::to_string(i)] = e;
       throw validation_details(errors);
     }
-    ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
-      std::set<std::pair<std::string, std::string>> seen;
-      ordered_json dup = ordered_json::object();
-      for (size_t i = 0; i < recs.size(); ++i) {
-        const auto key = std::make_pair(recs[i].external_subscription_id, recs[i].transaction_id);
-        if (!seen.insert(key).second || tx.has_event(key.first, key.second))
-          dup[std::to_string(i)] = {{"transaction_id", {"value_already_exist"}}};
-      }
-      if (!dup.empty()) throw validation_details(dup);  // rolls back: nothing stored
-      for (const auto& r : recs)
-        if (tx.insert_event(r)) {
-          queue_in_advance_event(tx, r);             // billing.cpp
-          queue_progressive_check(tx, r, ctx.now_us);  // progressive.cpp
-        }
-      webhooks::events_stored(tx, recs, ctx.now_us);  // events.errors
-    });
+    if (!contribs) contribs = usage_contributions(ctx, recs, false);
+    const ordered_json dup = store_events(ctx, recs, *contribs, on_stored(ctx.now_us), events_errors(ctx.now_us));
+    if (!dup.empty()) throw validation_details(dup);  // nothing stored
     ordered_json out = ordered_json::array();
-    for (const auto& r : recs) out.push_back(serialize_event(parse_stored(r.body)));
+    for (const auto& e : stored) out.push_back(serialize_event(e));
     ordered_json d;
     d["events"] = out;
     return json_reply(d);

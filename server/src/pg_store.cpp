@@ -293,6 +293,18 @@ class PgTransaction final : public Transaction {
     return page;
   }
 
+  // Keys compare in byte order: docs.key is COLLATE "C", so the (kind, key) index serves it.
+  std::vector<Document> range(std::string_view kind, std::string_view from, std::string_view to) override {
+    flush();
+    auto r = c_.run("SELECT key, owner, ref, body FROM docs WHERE kind = $1 AND key >= $2 AND key < $3 ORDER BY key",
+                    {std::string(kind), std::string(from), std::string(to)});
+    std::vector<Document> out;
+    out.reserve(static_cast<size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i)
+      out.push_back(Document{std::string(kind), r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)});
+    return out;
+  }
+
   bool insert_event(const EventRecord& e) override {
     require_write();
     auto key = std::make_pair(e.external_subscription_id, e.transaction_id);
@@ -351,6 +363,7 @@ class PgTransaction final : public Transaction {
       };
       if (sub) add("external_subscription_id =", *sub);
       if (q.from_us) add("ts_us >=", num(*q.from_us));
+      if (q.to_us) add("ts_us <", num(*q.to_us));
       if (q.code) add("code =", *q.code);
       if (paged) page.total += c_.run("SELECT count(*) FROM events WHERE " + where, params).integer(0, 0);
       const auto n = static_cast<int64_t>(params.size());

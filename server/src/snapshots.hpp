@@ -16,9 +16,14 @@ namespace tariff::server {
 struct SnapshotScope {
   std::optional<std::string> customer;        // external_id; nullopt = new customer
   std::vector<std::string> subscription_ids;  // restrict events; empty = all of customer's
+  // Usage as pre-aggregates where the engine allows them (usage.hpp), else raw events.
+  bool aggregates = false;
+  // The calculation's request, when known: instants it names bound windows (usage::plan).
+  std::optional<ordered_json> request;
 };
 
-// Throws not_found("customer") when scope.customer is not stored.
+// Throws not_found("customer") when scope.customer is not stored. Due transitions are
+// written: in a read transaction that throws std::logic_error (redo it in a write one).
 ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& scope);
 
 // A plan as PUT /api/v1/plans/{code} would store it (charges resolved to their metrics,

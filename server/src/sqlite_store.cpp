@@ -1,8 +1,10 @@
 // SQLite implementation of Store (store.hpp): the only file that includes sqlite3.h.
 //
-// One connection behind a mutex: transactions run one at a time, which keeps the semantics
-// trivially serialisable; WAL + synchronous=FULL make every COMMIT durable before transact()
-// returns, so an acknowledged write survives a crash or a SIGKILL.
+// One writer connection behind a mutex: write transactions run one at a time, which keeps the
+// semantics trivially serialisable; WAL + synchronous=FULL make every COMMIT durable before
+// transact() returns, so an acknowledged write survives a crash or a SIGKILL. Read
+// transactions run on a small pool of reader connections: under WAL each sees the last
+// commit and neither waits for the writer nor holds it (calculations never block ingestion).
 //   docs(kind, key) PRIMARY KEY, seq gives creation order, owner/ref indexed
 //   events(seq) with UNIQUE(external_subscription_id, transaction_id)
 //   schema_migrations(version): the versions applied (kMigrations, applied on open)
@@ -10,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <atomic>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -87,11 +90,30 @@ class Stmt {
   sqlite3_stmt* s_;
 };
 
-class SqliteStore;
+// A connection with its own lock and statement cache.
+struct Conn {
+  sqlite3* db = nullptr;
+  std::mutex mu;
+  std::map<std::string, sqlite3_stmt*> cache;  // keyed by SQL text; used under mu
+
+  Stmt prepare(const char* sql) {
+    auto it = cache.find(sql);
+    if (it == cache.end()) {
+      sqlite3_stmt* s = nullptr;
+      if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) fail(db, "prepare");
+      it = cache.emplace(sql, s).first;
+    }
+    return Stmt(db, it->second);
+  }
+  ~Conn() {
+    for (auto& [sql, s] : cache) sqlite3_finalize(s);
+    sqlite3_close(db);
+  }
+};
 
 class SqliteTransaction final : public Transaction {
  public:
-  SqliteTransaction(SqliteStore& store, bool writable) : store_(store), writable_(writable) {}
+  SqliteTransaction(Conn& store, bool writable) : store_(store), writable_(writable) {}
   std::optional<Document> get(std::string_view kind, std::string_view key) override;
   void put(const Document& doc) override;
   bool remove(std::string_view kind, std::string_view key) override;
@@ -106,110 +128,105 @@ class SqliteTransaction final : public Transaction {
   void require_write() const {
     if (!writable_) throw std::logic_error("write inside a read transaction");
   }
-  SqliteStore& store_;
+  Conn& store_;
   bool writable_;
 };
 
 class SqliteStore final : public Store {
  public:
+  static constexpr int kReaders = 4;
+
   explicit SqliteStore(const std::string& path) {
-    if (sqlite3_open_v2(path.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-      sqlite3_close(db_);
-      throw std::runtime_error("sqlite: cannot open " + path + ": " + msg);
-    }
-    sqlite3_busy_timeout(db_, 5000);
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=FULL");
-    exec("PRAGMA foreign_keys=ON");
-    try {
-      migrate();
-    } catch (...) {
-      for (auto& [sql, st] : cache_) sqlite3_finalize(st);
-      sqlite3_close(db_);
-      throw;
-    }
-  }
-  ~SqliteStore() override {
-    for (auto& [sql, s] : cache_) sqlite3_finalize(s);
-    sqlite3_close(db_);
+    open(path, w_);
+    exec(w_.db, "PRAGMA journal_mode=WAL");
+    exec(w_.db, "PRAGMA synchronous=FULL");
+    exec(w_.db, "PRAGMA foreign_keys=ON");
+    migrate();  // on a throw, the connections close with their members
+    for (auto& r : readers_) open(path, r);
   }
 
   void transact(Mode mode, const std::function<void(Transaction&)>& fn) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    exec(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
-    SqliteTransaction tx(*this, mode == Mode::write);
+    Conn& c = mode == Mode::write ? writer() : reader();
+    std::unique_lock<std::mutex> lock(c.mu, std::adopt_lock);
+    exec(c.db, mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+    SqliteTransaction tx(c, mode == Mode::write);
     try {
       fn(tx);
     } catch (...) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_exec(c.db, "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
-    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      const std::string msg = sqlite3_errmsg(db_);
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (sqlite3_exec(c.db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      const std::string msg = sqlite3_errmsg(c.db);
+      sqlite3_exec(c.db, "ROLLBACK", nullptr, nullptr, nullptr);
       throw std::runtime_error("sqlite: commit: " + msg);
     }
   }
 
-  Stmt prepare(const char* sql) {
-    auto it = cache_.find(sql);
-    if (it == cache_.end()) {
-      sqlite3_stmt* s = nullptr;
-      if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
-        fail(db_, "prepare");
-      it = cache_.emplace(sql, s).first;
-    }
-    return Stmt(db_, it->second);
-  }
-  sqlite3* db() { return db_; }
-
  private:
-  void exec(const char* sql) {
+  static void open(const std::string& path, Conn& c) {
+    if (sqlite3_open_v2(path.c_str(), &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      std::string msg = c.db ? sqlite3_errmsg(c.db) : "out of memory";
+      throw std::runtime_error("sqlite: cannot open " + path + ": " + msg);
+    }
+    sqlite3_busy_timeout(c.db, 5000);
+  }
+  static void exec(sqlite3* db, const char* sql) {
     char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : "?";
       sqlite3_free(err);
       throw std::runtime_error(std::string("sqlite: ") + msg);
     }
+  }
+  Conn& writer() {
+    w_.mu.lock();
+    return w_;
+  }
+  // A free reader, else wait for one (returned locked).
+  Conn& reader() {
+    for (auto& r : readers_)
+      if (r.mu.try_lock()) return r;
+    Conn& r = readers_[next_.fetch_add(1) % kReaders];
+    r.mu.lock();
+    return r;
   }
 
   // Applies every migration newer than the file's version, each in one IMMEDIATE transaction
   // (a second process opening the same file waits, then finds it done).
   void migrate() {
     const int latest = kMigrations.back().first;
-    exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-         "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
+    exec(w_.db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
     for (const auto& [version, sql] : kMigrations) {
-      exec("BEGIN IMMEDIATE");
+      exec(w_.db, "BEGIN IMMEDIATE");
       try {
         int64_t current = 0;
         {
-          auto s = prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+          auto s = w_.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
           if (s.row()) current = s.col_int(0);
         }
         if (current > latest)
           throw std::runtime_error("sqlite: the database's schema is version " + std::to_string(current) +
                                    ", newer than this server's (" + std::to_string(latest) + ")");
         if (version > current) {
-          exec(sql);
-          auto s = prepare("INSERT INTO schema_migrations(version) VALUES (?1)");
+          exec(w_.db, sql);
+          auto s = w_.prepare("INSERT INTO schema_migrations(version) VALUES (?1)");
           s.integer(1, version);
           s.row();
         }
-        exec("COMMIT");
+        exec(w_.db, "COMMIT");
       } catch (...) {
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_exec(w_.db, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
       }
     }
   }
 
-  sqlite3* db_ = nullptr;
-  std::mutex mu_;
-  std::map<std::string, sqlite3_stmt*> cache_;  // keyed by SQL text; used under mu_
+  Conn w_;  // the writer
+  Conn readers_[kReaders];
+  std::atomic<unsigned> next_{0};
 };
 
 std::optional<Document> SqliteTransaction::get(std::string_view kind, std::string_view key) {
@@ -235,7 +252,7 @@ bool SqliteTransaction::remove(std::string_view kind, std::string_view key) {
   auto s = store_.prepare("DELETE FROM docs WHERE kind = ?1 AND key = ?2");
   s.text(1, kind).text(2, key);
   s.row();
-  return sqlite3_changes(store_.db()) > 0;
+  return sqlite3_changes(store_.db) > 0;
 }
 
 DocumentPage SqliteTransaction::list(const DocumentQuery& q) {
@@ -284,7 +301,7 @@ bool SqliteTransaction::insert_event(const EventRecord& e) {
   s.text(1, e.external_subscription_id).text(2, e.transaction_id).text(3, e.code);
   s.integer(4, e.timestamp_us).text(5, e.body);
   s.row();
-  return sqlite3_changes(store_.db()) > 0;
+  return sqlite3_changes(store_.db) > 0;
 }
 
 bool SqliteTransaction::has_event(std::string_view sub, std::string_view tx) {

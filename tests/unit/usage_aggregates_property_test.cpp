@@ -143,13 +143,19 @@ json snapshot(Gen& g) {
   // Events crowded into a few quarter-hours (so that aggregates hold many), spread in time.
   std::vector<std::string> hot;
   for (int i = 0; i < 2; ++i) hot.push_back(instant(g, 1, 3).substr(0, 14));  // "2024-02-11T07:"
+  hot.push_back("2024-03-15T13:");  // holds a preview's termination (cases())
   s["events"] = json::array();
   for (int i = 0, n = g.pick(0, 120); i < n; ++i) {
     std::string ts;
     if (g.coin(70)) {
-      char tail[16];
-      std::snprintf(tail, sizeof tail, "%02d:%02d.%03dZ", g.pick(0, 14), g.pick(0, 59), g.pick(0, 999));
-      ts = g.one(hot) + tail;
+      char tail[24];
+      if (g.coin()) {  // one quarter-hour
+        std::snprintf(tail, sizeof tail, "%02d:%02d.%03dZ", g.pick(0, 14), g.pick(0, 59), g.pick(0, 999));
+        ts = g.one(hot) + tail;
+      } else {  // one UTC day, any quarter-hour (compacted into a local day)
+        std::snprintf(tail, sizeof tail, "%02d:%02d:%02d.%03dZ", g.pick(0, 23), g.pick(0, 59), g.pick(0, 59), g.pick(0, 999));
+        ts = g.one(hot).substr(0, 11) + tail;
+      }
     } else {
       ts = instant(g, 1, 4);
     }
@@ -200,6 +206,10 @@ std::vector<Case> cases(Gen& g) {
                   {"subscriptions", {{"external_ids", {"sub"}}, {"terminated_at", instant(g, 3, 3)}}}}});
   out.push_back({tariff::Operation::preview,
                  {{"customer", {{"external_id", "cust"}}}, {"subscriptions", {{"external_ids", {"sub"}}, {"plan_code", "p1"}}}}});
+  // A termination inside a quarter-hour full of events: that quarter-hour is read raw.
+  out.push_back({tariff::Operation::preview,
+                 {{"customer", {{"external_id", "cust"}}},
+                  {"subscriptions", {{"external_ids", {"sub"}}, {"terminated_at", "2024-03-15T13:05:00Z"}}}}});
   return out;
 }
 

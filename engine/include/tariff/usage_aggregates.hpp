@@ -40,6 +40,12 @@ struct Contribution {
 std::optional<std::vector<Contribution>> contributions(std::string_view snapshot_json, int64_t first_sequence,
                                                        bool strict);
 
+// A contribution's share of its local day in `zone` (IANA): key = subscription, zone, day start,
+// code, metric, properties; bucket_us = local midnight, span_us = the day's length, weighted
+// rebased on the midnight. nullopt for an unknown zone. A store that knows the customer's zone
+// at ingestion keeps these beside the quarter-hours, so that a calculation reads a day at once.
+std::optional<Contribution> day_contribution(const Contribution& c, const std::string& zone);
+
 // Folds `later` (same key, arrived after) into `into`. An overflow marks `into` unusable (its
 // metric fingerprint no longer matches anything): the calculation then reads raw events.
 void merge(nlohmann::json& into, const nlohmann::json& later);
@@ -51,13 +57,22 @@ struct Plan {
   // Per subscription external id: the quarter-hour buckets (µs) read as raw events, where a
   // window may begin or end off the grid (subscription instants, `now`).
   std::map<std::string, std::set<int64_t>> edge_buckets;
+  std::string zone = "UTC";  // the calculations' time zone (customer, else organization)
 };
 
 // From a snapshot without events (catalog, customer, subscriptions, now); nullopt when it is
 // not readable (the calculation will answer its error).
 std::optional<Plan> plan(std::string_view snapshot_json);
 
-// The snapshot with each event that plan() allows replaced by aggregates (tools, tests).
+// Folds, in place, the aggregates of `aggregates` (an array of usage_aggregates items, none in
+// an edge bucket) that share subscription, code, metric definition and properties, lie in one
+// local day of plan.zone and between the same two edge buckets, into one aggregate spanning
+// them (`span_us`): a month of usage is then one aggregate a day per property set. The zone
+// and edges keep every window boundary and every local date outside a merged span.
+void compact(nlohmann::json& aggregates, const Plan& plan);
+
+// The snapshot with each event that plan() allows replaced by aggregates, compacted (tools,
+// tests: the server's own path).
 std::string aggregate_snapshot(std::string_view snapshot_json);
 
 }  // namespace tariff::usage

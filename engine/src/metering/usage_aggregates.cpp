@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 
 #include "metering/aggregation.hpp"
 #include "snapshot/aggregates.hpp"
@@ -118,6 +119,31 @@ std::optional<std::vector<Contribution>> contributions(std::string_view text, in
   return out;
 }
 
+std::optional<Contribution> day_contribution(const Contribution& c, const std::string& zone) {
+  const auto tz = TimeZone::find(zone);
+  if (!tz) return std::nullopt;
+  const date::local_days d = tz->local_date(Instant{std::chrono::microseconds{c.bucket_us}});
+  const int64_t start = us_of(tz->start_of_day(d)), next = us_of(tz->start_of_day(d + date::days{1}));
+  if (start % kBucketUs != 0 || next % kBucketUs != 0 || start > c.bucket_us) return std::nullopt;
+  Contribution out = c;
+  json& a = out.aggregate;
+  try {
+    a["weighted"] = (dec(a, "weighted") + dec(a, "sum") * Decimal(c.bucket_us - start)).to_string();
+  } catch (const std::exception&) {
+    a["weighted"] = "0";
+    a["metric"] = "!overflow";
+  }
+  a["bucket_us"] = start;
+  a["span_us"] = next - start;
+  out.bucket_us = start;
+  // c.key = subscription \x1f bucket \x1f code \x1f metric \x1f properties
+  const size_t b1 = c.key.find('\x1f'), b2 = c.key.find('\x1f', b1 + 1);
+  const size_t m1 = c.key.find('\x1f', b2 + 1), m2 = c.key.find('\x1f', m1 + 1);
+  out.key = c.key.substr(0, b1 + 1) + zone + '\x1f' + bucket_text(start) + '\x1f' + c.key.substr(b2 + 1, m1 - b2 - 1) +
+            '\x1f' + a["metric"].get<std::string>() + c.key.substr(m2);
+  return out;
+}
+
 void merge(json& into, const json& later) {
   const int64_t n_into = into.value("count", int64_t{0}), n_later = later.value("count", int64_t{0});
   if (n_later == 0) {
@@ -164,6 +190,17 @@ std::optional<Plan> plan(std::string_view text) {
   if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
   doc.erase("events");
   doc.erase("usage_aggregates");
+  // Any instant the request names (a preview's terminated_at, subscription_at...) may bound a
+  // window: an edge for every subscription.
+  std::vector<Instant> asked;
+  const std::function<void(const json&)> walk = [&](const json& v) {
+    if (v.is_string()) {
+      if (auto t = parse_instant(v.get<std::string>())) asked.push_back(*t);
+    } else if (v.is_structured()) {
+      for (const auto& x : v) walk(x);
+    }
+  };
+  if (auto rq = doc.find("request"); rq != doc.end()) walk(*rq);
   std::optional<Snapshot> parsed;
   try {
     parsed.emplace(parse_snapshot(doc));
@@ -172,12 +209,14 @@ std::optional<Plan> plan(std::string_view text) {
   }
   const Snapshot& s = *parsed;
   Plan p;
+  p.zone = s.timezone().name();
   const auto edge = [&](const std::string& id, Instant t) {
     for (int64_t shift : {int64_t{0}, int64_t{1000000}}) p.edge_buckets[id].insert(floor_bucket(us_of(t) + shift));
   };
   for (const Subscription& sub : s.subscriptions) {
     const std::string& id = sub.external_id;
     edge(id, s.now);
+    for (const Instant t : asked) edge(id, t);
     edge(id, sub.subscription_at);
     for (const auto& t : {sub.started_at, sub.ending_at, sub.terminated_at, sub.created_at})
       if (t) edge(id, *t);
@@ -192,6 +231,58 @@ std::optional<Plan> plan(std::string_view text) {
     }
   }
   return p;
+}
+
+void compact(json& aggregates, const Plan& plan) {
+  if (!aggregates.is_array() || aggregates.size() < 2) return;
+  const auto tz = TimeZone::find(plan.zone);
+  if (!tz) return;
+  static const std::set<int64_t> kNoEdges;
+  std::map<std::string, size_t> slot;  // merge key → index in `out`
+  json out = json::array();
+  for (json& a : aggregates) {
+    const std::string sub = a.value("external_subscription_id", "");
+    const int64_t bucket = a.value("bucket_us", int64_t{0});
+    const auto ei = plan.edge_buckets.find(sub);
+    const auto& edges = ei == plan.edge_buckets.end() ? kNoEdges : ei->second;
+    const auto segment = std::distance(edges.begin(), edges.upper_bound(bucket));
+    const auto day = tz->local_date(Instant{std::chrono::microseconds{bucket}}).time_since_epoch().count();
+    const std::string key = sub + '\x1f' + a.value("code", "") + '\x1f' + a.value("metric", "") + '\x1f' +
+                            a["properties"].dump() + '\x1f' + std::to_string(day) + '\x1f' + std::to_string(segment);
+    auto [it, fresh] = slot.try_emplace(key, out.size());
+    if (fresh) {
+      out.push_back(std::move(a));
+      continue;
+    }
+    json& into = out[it->second];
+    // Rebase both on the earlier bucket: weighted = Σ v × (t − bucket).
+    const int64_t b0 = into.value("bucket_us", int64_t{0});
+    const int64_t lo = std::min(b0, bucket);
+    const int64_t hi = std::max(b0 + into.value("span_us", kBucketUs), bucket + a.value("span_us", kBucketUs));
+    if (hi - lo > 25LL * 3600 * 1000000) {  // cannot happen within a local day; keep apart
+      it->second = out.size();
+      out.push_back(std::move(a));
+      continue;
+    }
+    try {
+      const auto rebase = [&](json& x) {
+        const int64_t shift = x.value("bucket_us", int64_t{0}) - lo;
+        x["weighted"] = (dec(x, "weighted") + dec(x, "sum") * Decimal(shift)).to_string();
+        x["bucket_us"] = lo;
+      };
+      json merged = into, later = a;
+      rebase(merged);
+      rebase(later);
+      // Arrival order decides only ties of (last_us, sequence); merge() compares both.
+      merge(merged, later);
+      merged["span_us"] = hi - lo;
+      into = std::move(merged);
+    } catch (const std::exception&) {  // an overflow: keep them apart
+      it->second = out.size();
+      out.push_back(std::move(a));
+    }
+  }
+  aggregates = std::move(out);
 }
 
 std::string aggregate_snapshot(std::string_view text) {
@@ -232,6 +323,7 @@ std::string aggregate_snapshot(std::string_view text) {
   }
   for (const auto& [key, a] : merged)
     if (!raw.count({a["external_subscription_id"].get<std::string>(), a["code"].get<std::string>()})) out_aggs.push_back(a);
+  compact(out_aggs, *p);
   doc["events"] = std::move(out_events);
   doc["usage_aggregates"] = std::move(out_aggs);
   return doc.dump();

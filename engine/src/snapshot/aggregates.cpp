@@ -47,6 +47,7 @@ void parse_usage_aggregates(json& d, Snapshot& s, Reader& r) {
     const auto first = r.integer(a, "first_us", p, true);
     const auto last = r.integer(a, "last_us", p, true);
     const auto count = r.integer(a, "count", p, true);
+    const int64_t span = r.integer(a, "span_us", p).value_or(kUsageBucketUs);
     g.sum = r.decimal(a, "sum", p).value_or(Decimal());
     g.max = r.decimal(a, "max", p);
     g.latest = r.decimal(a, "latest", p).value_or(Decimal());
@@ -60,7 +61,9 @@ void parse_usage_aggregates(json& d, Snapshot& s, Reader& r) {
     constexpr int64_t kMaxUs = 253402300799LL * 1000000;
     if (*bucket < 0 || *bucket > kMaxUs || *bucket % kUsageBucketUs != 0)
       r.add(Reader::at(p, "bucket_us"), "value_is_invalid");
-    else if (*first < *bucket || *last < *first || *last >= *bucket + kUsageBucketUs)
+    else if (span <= 0 || span % kUsageBucketUs != 0 || span > kMaxUsageSpanUs)
+      r.add(Reader::at(p, "span_us"), "value_is_invalid");
+    else if (*first < *bucket || *last < *first || *last >= *bucket + span)
       r.add(Reader::at(p, "last_us"), "value_is_invalid");
     else if (*count < 0 || g.precise_total_amount_cents_places < 0 || g.precise_total_amount_cents_places > 18)
       r.add(Reader::at(p, "count"), "value_is_invalid");
@@ -94,12 +97,16 @@ void parse_usage_aggregates(json& d, Snapshot& s, Reader& r) {
   // A raw event inside an aggregated quarter-hour of the same subscription and code would be
   // counted twice or out of order: refuse.
   std::set<std::tuple<std::string_view, std::string_view, int64_t>> quarters;
-  for (size_t k = 0; k < s.usage_aggregates.size(); ++k)
-    quarters.emplace(ids[k].first, ids[k].second, to_us(s.usage_aggregates[k].bucket));
+  const auto quarter_of = [](int64_t us) { return us - ((us % kUsageBucketUs) + kUsageBucketUs) % kUsageBucketUs; };
+  for (size_t k = 0; k < s.usage_aggregates.size(); ++k) {
+    const UsageAggregate& g = s.usage_aggregates[k];
+    for (int64_t q = quarter_of(to_us(g.first)); q <= to_us(g.last); q += kUsageBucketUs)
+      quarters.emplace(ids[k].first, ids[k].second, q);
+  }
   for (size_t k = 0; k < raw_count; ++k) {
     const Event& e = s.events[k];
     const int64_t us = to_us(e.timestamp);
-    const int64_t q = us - ((us % kUsageBucketUs) + kUsageBucketUs) % kUsageBucketUs;
+    const int64_t q = quarter_of(us);
     if (quarters.count({e.external_subscription_id, e.code, q})) {
       r.add(Reader::at("events", e.order), "inside_usage_aggregate");
       break;

@@ -2,7 +2,7 @@
 //
 // An aggregate stands for the events of one subscription and metric code that share their
 // properties (the metric's value field left out, except for unique_count) within one
-// quarter-hour bucket [bucket, bucket + 15 min) UTC. Every zone offset is a whole number of
+// quarter-hour bucket [bucket, bucket + 15 min) UTC (or `span_us`, see usage::compact). Every zone offset is a whole number of
 // quarter-hours, so a bucket never straddles a local midnight, hence never a period boundary,
 // and all its events share their local date. Each aggregate is read into an Event that points
 // to it (Event::aggregate), sorted by its first event, so selection, filter buckets and
@@ -22,6 +22,9 @@ namespace tariff {
 class Reader;
 
 constexpr int64_t kUsageBucketUs = 15LL * 60 * 1000000;  // a quarter-hour
+// An aggregate may span several quarter-hours (`span_us`, default one) within one local day
+// (usage::compact): at most a day and a DST hour.
+constexpr int64_t kMaxUsageSpanUs = 25LL * 3600 * 1000000;
 
 // Reads `usage_aggregates` (absent/null: none) into s.usage_aggregates and one Event per
 // aggregate appended to s.events, which stay sorted by timestamp (raw events keep their order).

@@ -1,0 +1,309 @@
+// Pre-aggregated usage in the store and group commit of events (usage.hpp).
+#include "usage.hpp"
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "resources.hpp"
+#include "support.hpp"
+#include "tariff/json.hpp"
+
+namespace tariff::server {
+namespace {
+
+constexpr size_t kMaxGroup = 64;  // requests sharing one commit
+
+int64_t floor_bucket(int64_t us) { return us - ((us % usage::kBucketUs) + usage::kBucketUs) % usage::kBucketUs; }
+
+std::string bucket_text(int64_t us) {  // as usage::Contribution::key writes it
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(us));
+  return buf;
+}
+
+struct Job {
+  const std::vector<EventRecord>* recs = nullptr;
+  const std::vector<usage::Contribution>* contributions = nullptr;
+  const std::function<void(Transaction&, const EventRecord&)>* on_stored = nullptr;
+  // Once per request, in the group's transaction, with the events it stored (may be empty).
+  const std::function<void(Transaction&, const std::vector<EventRecord>&)>* after_request = nullptr;
+  // Prepared before the write transaction: this request's aggregates (arrival sequences
+  // relative to its first event) by quarter-hour and by local day, and each subscription's zone.
+  std::map<std::string, json> quarters, days;
+  std::map<std::string, std::string> zones;
+  ordered_json dup = ordered_json::object();
+  std::exception_ptr error;
+  enum State { waiting, lead, done } state = waiting;
+};
+
+std::mutex g_mu;
+std::condition_variable g_cv;
+std::deque<Job*> g_queue;
+bool g_busy = false;
+
+// The calculations' zone of an external subscription id: its customer's, else the
+// organization's, else UTC (as the engine reads them).
+std::string zone_of(Transaction& tx, const std::string& sub) {
+  for (const auto& d : tx.list(DocumentQuery{"subscription", std::nullopt, sub, 0, 1}).items) {
+    if (auto c = load_doc(tx, "customer", d.owner)) {
+      const std::string z = string_or(*c, "timezone", "");
+      if (!z.empty()) return z;
+    }
+  }
+  const std::string z = string_or(snapshot_organization(tx), "timezone", "");
+  return z.empty() ? "UTC" : z;
+}
+
+void put_merged(Transaction& tx, const char* kind, std::map<std::string, json>& merged) {
+  for (auto& [key, a] : merged) {
+    if (auto d = tx.get(kind, key)) {
+      json stored = parse_json_exact(d->body);
+      usage::merge(stored, a);
+      tx.put(Document{kind, key, "", "", stored.dump()});
+    } else {
+      tx.put(Document{kind, key, "", "", a.dump()});
+    }
+  }
+}
+
+// One request's writes. A duplicate is found before anything is written.
+void apply(Transaction& tx, Job& j, std::map<std::string, json>& quarters, std::map<std::string, json>& days) {
+  const auto& recs = *j.recs;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    const auto key = std::make_pair(recs[i].external_subscription_id, recs[i].transaction_id);
+    if (!seen.insert(key).second || tx.has_event(key.first, key.second))
+      j.dup[std::to_string(i)] = {{"transaction_id", {"value_already_exist"}}};
+  }
+  if (!j.dup.empty()) return;
+  auto seq_doc = tx.get("usage_seq", "next");
+  const int64_t base = seq_doc ? std::stoll(seq_doc->body) : 1;
+  tx.put(Document{"usage_seq", "next", "", "", std::to_string(base + static_cast<int64_t>(recs.size()))});
+  std::vector<EventRecord> stored;
+  for (const auto& r : recs)
+    if (tx.insert_event(r)) {
+      (*j.on_stored)(tx, r);
+      if (j.after_request && *j.after_request) stored.push_back(r);
+    }
+  if (j.after_request && *j.after_request) (*j.after_request)(tx, stored);
+  // "usage_zone"/<subscription> records the zone its days are kept in ("*" once it changed:
+  // its days are then incomplete in any one zone and calculations read quarter-hours).
+  for (const auto& [sub, zone] : j.zones) {
+    const auto z = tx.get("usage_zone", sub);
+    if (!z || (z->body != zone && z->body != "*")) tx.put(Document{"usage_zone", sub, "", "", z ? "*" : zone});
+  }
+  const auto fold = [&](std::map<std::string, json>& into, const std::map<std::string, json>& mine) {
+    for (const auto& [key, a] : mine) {
+      json share = a;
+      share["latest_sequence"] = base + a.value("latest_sequence", int64_t{0});
+      auto [it, fresh] = into.try_emplace(key, share);
+      if (!fresh) usage::merge(it->second, share);
+    }
+  };
+  fold(quarters, j.quarters);
+  fold(days, j.days);
+}
+
+// This request's aggregates, merged before it queues (outside the write transaction).
+void prepare(Context& ctx, Job& j) {
+  std::set<std::string> subs;
+  for (const auto& c : *j.contributions) subs.insert(c.external_subscription_id);
+  if (subs.empty()) return;
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    for (const auto& sub : subs) j.zones[sub] = zone_of(tx, sub);
+  });
+  for (const auto& c : *j.contributions) {
+    auto [it, fresh] = j.quarters.try_emplace(c.key, c.aggregate);
+    if (!fresh) usage::merge(it->second, c.aggregate);
+    if (auto day = usage::day_contribution(c, j.zones[c.external_subscription_id])) {
+      auto [dt, dfresh] = j.days.try_emplace(day->key, day->aggregate);
+      if (!dfresh) usage::merge(dt->second, day->aggregate);
+    }
+  }
+}
+
+void run_group(Store& store, const std::vector<Job*>& group) {
+  try {
+    store.transact(Store::Mode::write, [&](Transaction& tx) {
+      std::map<std::string, json> quarters, days;  // the group's, one write per key
+      for (Job* j : group) {
+        j->dup = ordered_json::object();
+        apply(tx, *j, quarters, days);
+      }
+      put_merged(tx, "usage", quarters);
+      put_merged(tx, "usage_day", days);
+    });
+    return;
+  } catch (...) {
+    if (group.size() == 1) {
+      group[0]->error = std::current_exception();
+      return;
+    }
+  }
+  for (Job* j : group) {  // one failed: each alone, so that the others still commit
+    try {
+      store.transact(Store::Mode::write, [&](Transaction& tx) {
+        std::map<std::string, json> quarters, days;
+        j->dup = ordered_json::object();
+        apply(tx, *j, quarters, days);
+        put_merged(tx, "usage", quarters);
+        put_merged(tx, "usage_day", days);
+      });
+    } catch (...) {
+      j->error = std::current_exception();
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::vector<usage::Contribution>> usage_contributions(Context& ctx, const std::vector<EventRecord>& recs,
+                                                                    bool strict) {
+  std::string metrics;
+  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    for (const auto& d : tx.list(DocumentQuery{"billable_metric", std::nullopt, std::nullopt, 0, -1}).items) {
+      if (!metrics.empty()) metrics += ',';
+      metrics += d.body;
+    }
+  });
+  std::string text = "{\"now\":" + json(ctx.now).dump() + ",\"billable_metrics\":[" + metrics + "],\"events\":[";
+  for (size_t i = 0; i < recs.size(); ++i) {
+    if (i) text += ',';
+    text += recs[i].body;
+  }
+  text += "]}";
+  auto out = usage::contributions(text, 0, strict);
+  if (!out && !strict) out.emplace();  // unreadable as a whole: the events are stored, not aggregated
+  return out;
+}
+
+ordered_json store_events(Context& ctx, const std::vector<EventRecord>& recs,
+                          const std::vector<usage::Contribution>& contributions,
+                          const std::function<void(Transaction&, const EventRecord&)>& on_stored,
+                          const std::function<void(Transaction&, const std::vector<EventRecord>&)>& after_request) {
+  Job job;
+  job.recs = &recs;
+  job.contributions = &contributions;
+  job.on_stored = &on_stored;
+  job.after_request = &after_request;
+  prepare(ctx, job);
+  std::unique_lock<std::mutex> lk(g_mu);
+  g_queue.push_back(&job);
+  if (!g_busy) {
+    g_busy = true;
+    job.state = Job::lead;
+  }
+  g_cv.wait(lk, [&] { return job.state != Job::waiting; });
+  if (job.state == Job::lead) {
+    std::vector<Job*> group;
+    while (!g_queue.empty() && group.size() < kMaxGroup) {
+      group.push_back(g_queue.front());
+      g_queue.pop_front();
+    }
+    lk.unlock();
+    run_group(ctx.store, group);
+    lk.lock();
+    for (Job* j : group) j->state = Job::done;
+    if (!g_queue.empty()) g_queue.front()->state = Job::lead;
+    else g_busy = false;
+    g_cv.notify_all();
+  }
+  lk.unlock();
+  if (job.error) std::rethrow_exception(job.error);
+  return job.dup;
+}
+
+bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, std::optional<int64_t> from_us,
+               ordered_json& snap) {
+  static const std::map<std::string, std::optional<std::string>> kNone;
+  static const std::set<int64_t> kNoEdges;
+  const auto ci = plan.codes.find(id);
+  const auto& codes = ci == plan.codes.end() ? kNone : ci->second;
+  const auto ei = plan.edge_buckets.find(id);
+  const auto& edges = ei == plan.edge_buckets.end() ? kNoEdges : ei->second;
+  const int64_t from_bucket = from_us ? floor_bucket(*from_us) : 0;
+  const std::string prefix = id + '\x1f';
+  // Key: subscription \x1f [zone \x1f] bucket \x1f code \x1f metric \x1f properties.
+  struct Parts {
+    int64_t bucket;
+    std::string code, metric;
+  };
+  std::vector<Document> docs;
+  std::vector<Parts> parts;
+  std::set<std::string> raw;
+  for (const auto& [code, fp] : codes)
+    if (!fp) raw.insert(code);
+  const auto take = [&](std::vector<Document>&& found, size_t skip) {
+    for (auto& d : found) {
+      const size_t a = skip, b = d.key.find('\x1f', a), c = d.key.find('\x1f', b + 1), e = d.key.find('\x1f', c + 1);
+      if (b == std::string::npos || c == std::string::npos || e == std::string::npos) return false;
+      Parts p{std::stoll(d.key.substr(a, b - a)), d.key.substr(b + 1, c - b - 1), d.key.substr(c + 1, e - c - 1)};
+      const auto it = codes.find(p.code);
+      if (it != codes.end() && it->second && *it->second != p.metric) raw.insert(p.code);  // another definition
+      parts.push_back(std::move(p));
+      docs.push_back(std::move(d));
+    }
+    return true;
+  };
+  // Whole local days where every event of the subscription went into the days of the zone the
+  // calculation uses, and no edge falls; the quarter-hours of the other days.
+  const auto zone = tx.get("usage_zone", id);
+  if (zone && zone->body == plan.zone) {
+    const std::string zp = prefix + plan.zone + '\x1f';
+    const int64_t day_from = std::max<int64_t>(0, from_bucket - 25LL * 3600 * 1000000);
+    std::vector<Document> day_docs = tx.range("usage_day", zp + bucket_text(day_from), zp + '\x7f');
+    std::set<std::pair<int64_t, int64_t>> split;  // days read as quarter-hours
+    std::vector<Document> whole;
+    for (auto& d : day_docs) {
+      const size_t b = d.key.find('\x1f', zp.size());
+      if (b == std::string::npos) return false;
+      const int64_t start = std::stoll(d.key.substr(zp.size(), b - zp.size()));
+      const int64_t span = parse_json_exact(d.body).value("span_us", usage::kBucketUs);
+      const auto e = edges.lower_bound(start);
+      if (e != edges.end() && *e < start + span) split.emplace(start, span);
+      else whole.push_back(std::move(d));
+    }
+    if (!take(std::move(whole), zp.size())) return false;
+    for (const auto& [start, span] : split)
+      if (!take(tx.range("usage", prefix + bucket_text(std::max(start, from_bucket)), prefix + bucket_text(start + span)),
+                prefix.size()))
+        return false;
+  } else if (!take(tx.range("usage", prefix + bucket_text(from_bucket), prefix + '\x7f'), prefix.size())) {
+    return false;
+  }
+  const auto aggregated = [&](const std::string& code) {
+    const auto it = codes.find(code);
+    return it != codes.end() && it->second && !raw.count(code);
+  };
+  json mine = json::array();
+  for (size_t i = 0; i < docs.size(); ++i)
+    if (aggregated(parts[i].code) && !edges.count(parts[i].bucket)) mine.push_back(parse_json_exact(docs[i].body));
+  usage::compact(mine, plan);  // one aggregate a local day per property set
+  ordered_json& aggs = snap["usage_aggregates"];
+  if (!aggs.is_array()) aggs = ordered_json::array();
+  for (const auto& a : mine) aggs.push_back(parse_stored(a.dump()));
+  ordered_json& events = snap["events"];
+  for (const auto& code : raw) {
+    EventQuery q;
+    q.external_subscription_ids = {id};
+    q.from_us = from_us;
+    q.code = code;
+    for (const auto& e : tx.events(q).items) events.push_back(parse_stored(e.body));
+  }
+  for (const int64_t b : edges) {
+    if (b + usage::kBucketUs <= from_bucket) continue;
+    EventQuery q;
+    q.external_subscription_ids = {id};
+    q.from_us = b;
+    q.to_us = b + usage::kBucketUs;
+    for (const auto& e : tx.events(q).items)
+      if (aggregated(e.code)) events.push_back(parse_stored(e.body));
+  }
+  return true;
+}
+
+}  // namespace tariff::server

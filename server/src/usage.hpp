@@ -1,0 +1,39 @@
+// Pre-aggregated usage in the store (docs/usage_aggregates.md) and group commit of events.
+//
+// Documents of kind "usage", key = usage::Contribution::key (subscription, quarter-hour,
+// code, metric definition, properties), body = one usage_aggregates item; "usage_seq"/"next"
+// holds the next arrival sequence. Maintained only here, inside the transaction that stores the
+// events; read by build_snapshot() (calculations.cpp) through Transaction::range().
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "app.hpp"
+#include "tariff/usage_aggregates.hpp"
+
+namespace tariff::server {
+
+// The engine's reading of `recs` (stored bodies) with the stored metrics. strict: nullopt
+// unless the engine accepts every event as it is; otherwise the events it keeps.
+std::optional<std::vector<usage::Contribution>> usage_contributions(Context& ctx, const std::vector<EventRecord>& recs,
+                                                                    bool strict = true);
+
+// Stores `recs` (all or nothing) with their aggregates, `on_stored` called inside the
+// transaction for each stored event; concurrent calls share one durable commit. Returns
+// Lago's per-index duplicate errors ({"<i>": {"transaction_id": [...]}}) and stores nothing
+// when a (subscription, transaction_id) is already stored or repeated in `recs`.
+ordered_json store_events(Context& ctx, const std::vector<EventRecord>& recs,
+                          const std::vector<usage::Contribution>& contributions,
+                          const std::function<void(Transaction&, const EventRecord&)>& on_stored,
+                          const std::function<void(Transaction&, const std::vector<EventRecord>&)>& after_request = {});
+
+// Adds to `snap` (a snapshot with its subscriptions, without events) the usage of subscription
+// `id` from `from_us` (nullopt: all history): aggregates where the engine's usage::plan allows
+// them, raw events elsewhere (codes whose charges need each event, edge quarter-hours).
+// False when the plan cannot be read: the caller then adds raw events itself.
+bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, std::optional<int64_t> from_us,
+               ordered_json& snap);
+
+}  // namespace tariff::server
