@@ -248,16 +248,6 @@ class PgTransaction final : public Transaction {
     return page;
   }
 
-  // Keys compare in byte order (the column is COLLATE "C"), as SQLite's BINARY.
-  std::vector<Document> range(std::string_view kind, std::string_view from, std::string_view to) override {
-    auto r = c_.run("SELECT key, owner, ref, body FROM docs WHERE kind = $1 AND key >= $2 AND key < $3 ORDER BY key",
-                    {std::string(kind), std::string(from), std::string(to)});
-    std::vector<Document> out;
-    for (int i = 0; i < r.rows(); ++i)
-      out.push_back(Document{std::string(kind), r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)});
-    return out;
-  }
-
   DocumentPage list_uncached(const DocumentQuery& q) {
     std::string where = "kind = $1";
     std::vector<Param> params{q.kind};
