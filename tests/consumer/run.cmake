@@ -1,7 +1,8 @@
 # Builds tests/consumer against the tariff source tree SOURCE in WORK, one way (MODE):
 #   subdirectory  the consumer's add_subdirectory(tariff): nothing but the engine is built
-#   package       tariff configured alone, built, `cmake --install`ed to WORK/prefix, then the
-#                 consumer's find_package(tariff)
+#   package       tariff's own build tree BUILD (already built by the test run; configured alone
+#                 and built in WORK/tariff when BUILD is not given) `cmake --install`ed to
+#                 WORK/prefix, then the consumer's find_package(tariff)
 # then runs the consumer and checks its preview: 17/31 × 3100 = 1700 cents.
 #   cmake -DMODE=package -DSOURCE=... -DWORK=... [-DGENERATOR=Ninja] [-DLAUNCHER=ccache] -P run.cmake
 foreach(v MODE SOURCE WORK)
@@ -9,7 +10,8 @@ foreach(v MODE SOURCE WORK)
     message(FATAL_ERROR "run.cmake: -D${v}= is required")
   endif()
 endforeach()
-set(common -DCMAKE_BUILD_TYPE=Debug)  # -O0: the consumer checks wiring, not speed; it builds fastest
+# No optimisation and no debug info: the consumer checks the wiring, not speed; it builds fastest.
+set(common -DCMAKE_BUILD_TYPE=None)
 if(GENERATOR)
   list(APPEND common -G ${GENERATOR})
 endif()
@@ -29,10 +31,13 @@ set(consumer_args)
 if(MODE STREQUAL "subdirectory")
   set(consumer_args -DTARIFF_SOURCE_DIR=${SOURCE})
 elseif(MODE STREQUAL "package")
-  run(${CMAKE_COMMAND} -S ${SOURCE} -B ${WORK}/tariff ${common} -DTARIFF_BUILD_TESTS=OFF
-      -DTARIFF_BUILD_BENCH=OFF -DTARIFF_BUILD_SERVER=OFF -DTARIFF_BUILD_CLI=OFF)
-  run(${CMAKE_COMMAND} --build ${WORK}/tariff --target tariff_engine)
-  run(${CMAKE_COMMAND} --install ${WORK}/tariff --prefix ${WORK}/prefix)
+  if(NOT BUILD)
+    set(BUILD ${WORK}/tariff)
+    run(${CMAKE_COMMAND} -S ${SOURCE} -B ${BUILD} ${common} -DTARIFF_BUILD_TESTS=OFF
+        -DTARIFF_BUILD_BENCH=OFF -DTARIFF_BUILD_SERVER=OFF -DTARIFF_BUILD_CLI=OFF)
+  endif()
+  run(${CMAKE_COMMAND} --build ${BUILD} --target tariff_engine)
+  run(${CMAKE_COMMAND} --install ${BUILD} --prefix ${WORK}/prefix)
   set(consumer_args -DCMAKE_PREFIX_PATH=${WORK}/prefix)
   if(EXISTS ${WORK}/prefix/include/tariff/engine.hpp)
   else()
