@@ -139,7 +139,7 @@ json snapshot(Gen& g) {
   const std::string start = g.coin(30) ? "2023-11-05T00:00:00Z" : instant(g, 1, 3);
   json sub = {{"external_id", "sub"}, {"plan_code", "p0"}, {"billing_time", g.coin() ? "calendar" : "anniversary"},
               {"subscription_at", start}, {"started_at", start}, {"status", "active"}};
-  s["subscriptions"] = {sub};
+  s["subscriptions"] = json::array({sub});  // not {sub}: a one-element brace list copies under clang
   // Events crowded into a few quarter-hours (so that aggregates hold many), spread in time.
   std::vector<std::string> hot;
   for (int i = 0; i < 2; ++i) hot.push_back(instant(g, 1, 3).substr(0, 14));  // "2024-02-11T07:"
