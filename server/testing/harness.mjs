@@ -5,6 +5,7 @@
 // Store: env TARIFF_TEST_STORE=postgresql://user@host:port/db (a cluster's maintenance
 // database, e.g. from scripts/pgtmp) makes every tempDb() a fresh PostgreSQL database on that
 // cluster instead of a SQLite file; unset = SQLite. `storeKind` says which.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -179,4 +180,12 @@ export async function storedState(base, paths) {
     parts.push(r.text);
   }
   return parts.join('\n');
+}
+
+/** A call that must succeed (2xx): its body; otherwise the assertion names the method, path,
+ * status and answer. */
+export async function ok(base, method, path, body) {
+  const r = await call(base, method, path, { body });
+  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
+  return r.body;
 }

@@ -16,7 +16,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Client } from 'lago-javascript-client';
-import { startServer, tempDb, call, serverBin, API_KEY } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, serverBin, API_KEY, ok } from '../../server/testing/harness.mjs';
 
 const T0 = '2024-01-10T00:00:00Z';
 const T1 = '2024-02-10T12:00:00Z';
@@ -30,12 +30,6 @@ after(() => db?.remove());
 async function withServer(now, fn) {
   const srv = await startServer({ db: db.path, args: ['--now', now, '--rate-limit', '0'] });
   try { return await fn(srv.base); } finally { await srv.stop(); }
-}
-
-async function ok(base, method, path, body) {
-  const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.body;
 }
 
 const plan = (code, amount, advance, charges = [{ billable_metric_code: 'calls', charge_model: 'standard', properties: { amount: '2' } }]) =>

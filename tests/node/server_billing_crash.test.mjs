@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, tempDb, call, serverBin, sqlQuery, storeKind } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, serverBin, sqlQuery, storeKind, ok } from '../../server/testing/harness.mjs';
 
 const N = 1000;
 const BEFORE = '2023-12-15T00:00:00Z';
@@ -28,12 +28,6 @@ const db = storeKind === 'sqlite' && existsSync('/dev/shm') ? shmDb() : tempDb()
 after(() => db.remove());
 // Invoices committed so far, read beside the running writer (either store).
 const committed = () => Number(sqlQuery(db.path, "SELECT count(*) FROM docs WHERE kind = 'invoice'").stdout.trim() || 0);
-
-async function ok(base, method, path, body) {
-  const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.body;
-}
 
 async function readAll(base) {
   const invoices = [];

@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { startServer, tempDb, call, serverBin, sqlQuery } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, serverBin, sqlQuery, ok } from '../../server/testing/harness.mjs';
 
 const db = tempDb();
 after(() => db.remove());
@@ -20,12 +20,6 @@ const bill = (at) => {
   const r = spawnSync(serverBin, ['bill', '--db', db.path, '--at', at], { encoding: 'utf8' });
   return { status: r.status, out: JSON.parse(r.stdout || '{}'), stderr: r.stderr };
 };
-
-async function ok(base, method, path, body) {
-  const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.body;
-}
 
 test('a failing subscription is recorded and retried; the others are billed', async () => {
   const srv = await startServer({ db: db.path, args: ['--now', '2024-01-10T00:00:00Z'] });

@@ -5,16 +5,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startServer, tempDb, call, serverBin } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, serverBin, ok } from '../../server/testing/harness.mjs';
 
 const db = tempDb();
 after(() => db.remove());
 
-async function ok(base, method, path, body) {
-  const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.body;
-}
 const calls = [{ billable_metric_code: 'calls', charge_model: 'standard', properties: { amount: '2' } }];
 const plan = (code, interval, amount, advance, extra = {}) =>
   ({ plan: { name: code, code, interval, amount_cents: amount, amount_currency: 'USD', pay_in_advance: advance, charges: calls, ...extra } });

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, tempDb, call, serverBin } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, serverBin, ok } from '../../server/testing/harness.mjs';
 
 const N = 400;
 const BEFORE = '2023-12-15T00:00:00Z';
@@ -21,12 +21,6 @@ function shmDb() {
 }
 const db = existsSync('/dev/shm') ? shmDb() : tempDb();
 after(() => db.remove());
-
-async function ok(base, method, path, body) {
-  const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.body;
-}
 
 async function readAll(base) {
   const invoices = [];

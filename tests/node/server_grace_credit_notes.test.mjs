@@ -11,7 +11,7 @@
 //                        closing invoice, 0, took none of it)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, ok } from '../../server/testing/harness.mjs';
 
 let db;
 before(() => { db = tempDb(); });
@@ -20,11 +20,6 @@ after(() => db?.remove());
 async function withServer(now, fn) {
   const srv = await startServer({ db: db.path, args: ['--now', now, '--rate-limit', '0'] });
   try { return await fn(srv.base); } finally { await srv.stop(); }
-}
-async function ok(base, method, path, body) {
-  const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.body;
 }
 const invoices = async (base) => (await ok(base, 'GET', '/api/v1/invoices?external_customer_id=cust_e')).invoices
   .map((i) => [i.issuing_date, i.status, i.total_amount_cents]).sort();

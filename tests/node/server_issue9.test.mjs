@@ -42,7 +42,7 @@
 //                        wallet_transaction.created, invoice.voided
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, ok } from '../../server/testing/harness.mjs';
 import { startReceiver, serverKeys, verify, waitFor } from './server_webhooks_receiver.mjs';
 
 const T = {
@@ -56,12 +56,6 @@ let hmacRx;
 let keys;
 before(async () => { db = tempDb(); jwtRx = await startReceiver(); hmacRx = await startReceiver(); });
 after(async () => { await jwtRx?.close(); await hmacRx?.close(); db?.remove(); });
-
-async function ok(base, method, path, body) {
-  const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.body;
-}
 
 // Runs one phase on a server frozen at `now`, then waits until the delivery log holds nothing
 // pending and both receivers have every post; returns the new posts of each receiver, verified,

@@ -5,17 +5,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startServer, tempDb, call, serverBin, sqlQuery } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, serverBin, sqlQuery, ok } from '../../server/testing/harness.mjs';
 
 const dbs = [];
 after(() => { for (const d of dbs) d.remove(); });
 const freshDb = () => { const d = tempDb({ kind: 'postgresql' }); dbs.push(d); return d; };
 
-async function ok(base, method, path, body) {
-  const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.body;
-}
 const sql = (db, q) => {
   const r = sqlQuery(db.path, q);
   assert.equal(r.status, 0, r.stderr);

@@ -29,7 +29,7 @@
 //                   10000 → 14000 % 5000 = 4000; 1000 + 4000 ≥ 5000 → progressive: 1000.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, ok } from '../../server/testing/harness.mjs';
 
 const T0 = '2024-03-01T00:00:00Z';
 const T1 = '2024-03-10T12:00:00Z';
@@ -44,12 +44,6 @@ after(() => db?.remove());
 async function withServer(now, fn) {
   const srv = await startServer({ db: db.path, args: ['--now', now, '--rate-limit', '0'] });
   try { return await fn(srv.base); } finally { await srv.stop(); }
-}
-
-async function ok(base, method, path, body) {
-  const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.body;
 }
 
 let seq = 0;

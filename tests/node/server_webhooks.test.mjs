@@ -11,7 +11,7 @@
 //   T1 2024-02-10 12:00  DELETE sub_w; then the 02-01 invoice is voided
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, ok } from '../../server/testing/harness.mjs';
 import { startReceiver, serverKeys, verify, waitFor } from './server_webhooks_receiver.mjs';
 
 const T0 = '2024-01-10T00:00:00Z';
@@ -26,12 +26,6 @@ after(async () => { await jwtRx?.close(); await hmacRx?.close(); db?.remove(); }
 async function withServer(now, fn, extra = []) {
   const srv = await startServer({ db: db.path, args: ['--now', now, '--rate-limit', '0', ...extra] });
   try { return await fn(srv.base); } finally { await srv.stop(); }
-}
-
-async function ok(base, method, path, body) {
-  const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.body;
 }
 
 test('webhook endpoints: Lago\'s API, validations and errors', async () => {

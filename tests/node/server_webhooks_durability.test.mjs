@@ -6,17 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startServer, tempDb, call, serverBin, API_KEY } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, serverBin, API_KEY, ok } from '../../server/testing/harness.mjs';
 import { startReceiver, freePort, serverKeys, verify, waitFor } from './server_webhooks_receiver.mjs';
 
 const T0 = '2024-01-10T00:00:00Z';
 const FAST = ['--webhook-retry-base', '0.2', '--webhook-retry-max', '1'];
-
-async function ok(base, method, path, body) {
-  const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.body;
-}
 
 async function catalog(base, url) {
   await ok(base, 'POST', '/api/v1/webhook_endpoints', { webhook_endpoint: { webhook_url: url, signature_algo: 'hmac' } });
