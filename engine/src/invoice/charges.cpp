@@ -167,7 +167,7 @@ void push_fees(const Subscription& sub, const Charge& c, std::vector<ChargeFee> 
 }  // namespace
 
 void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out,
-                     const ChargeProjection* projected) {
+                     const ChargeProjection* projected, AggregationCache* cache) {
   if (b.charges == BilledSubscription::Charges::none || !b.windows.charges_billed) return;
   const Subscription& sub = *b.sub;
   const Windows& w = b.windows;
@@ -179,7 +179,7 @@ void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector
   aw.tz = b.dates.tz;
   for (const Charge& c : sub.plan->charges) {
     if (!billed(b, c)) continue;
-    std::vector<ChargeFee> fees = charge_fees(s, sub, c, aw, UsageMode::invoice);
+    std::vector<ChargeFee> fees = charge_fees(s, sub, c, aw, UsageMode::invoice, cache);
     if (projected && projected->out)
       push_fees(sub, c, projected_fees(fees, c, projected->ratio, sub.plan->currency), b, *projected->out);
     push_fees(sub, c, std::move(fees), b, out);

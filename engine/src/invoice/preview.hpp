@@ -122,13 +122,15 @@ PreviewContext build_preview_context(const Snapshot& s);
 void add_subscription_fee(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out);
 // `projected` (compare_plans): also appends to projected->out the same fees with their usage
 // projected to the period end as projected_usage does (§14.2; recurring metrics unscaled), from
-// the one aggregation.
+// the one aggregation. `cache`: aggregations shared with other invoices priced from the same
+// snapshot (metering/shared_aggregation.hpp; compare_plans).
 struct ChargeProjection {
   Ratio ratio;
   std::vector<InvoiceFee>* out = nullptr;
 };
+class AggregationCache;
 void add_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out,
-                     const ChargeProjection* projected = nullptr);
+                     const ChargeProjection* projected = nullptr, AggregationCache* cache = nullptr);
 void add_fixed_charge_fees(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out);
 void add_commitment_fee(const Snapshot& s, const BilledSubscription& b, std::vector<InvoiceFee>& out);
 

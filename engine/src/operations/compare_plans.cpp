@@ -10,13 +10,15 @@
 //   projected_total_amount_cents  the same fees with each charge's usage projected to the
 //                                 period end as projected_usage projects it (§14.2)
 // Both go through coupons, taxes, credit notes and wallets as the invoice does. Plans are
-// ordered by projected total, then plan code. The snapshot is parsed once.
+// ordered by projected total, then plan code. The snapshot is parsed once, and the events of a
+// metric are aggregated once for every plan that charges it alike (metering/shared_aggregation.hpp).
 //
 //   €49 plan, 10 units so far @ 1.00, day 10 of 31:   total 49 + 10 = 59;
 //   projected units 10 × 31 / 10 = 31 → 49 + 31 = 80
 #include <algorithm>
 
 #include "invoice/pipeline.hpp"
+#include "metering/shared_aggregation.hpp"
 #include "operations/operations.hpp"
 #include "rules/plan_change.hpp"
 #include "tariff/error.hpp"
@@ -80,7 +82,7 @@ Ratio projection_ratio(const Windows& w, const TimeZone& tz, Instant now) {
   return Ratio(Decimal(std::clamp<int64_t>(elapsed, 0, total)), Decimal(total));
 }
 
-Priced price_on(Snapshot& s, size_t index, const Subscription& original, const Plan& plan) {
+Priced price_on(Snapshot& s, size_t index, const Subscription& original, const Plan& plan, AggregationCache& cache) {
   Subscription& sub = s.subscriptions[index];
   sub = original;
   sub.plan = &plan;
@@ -103,7 +105,7 @@ Priced price_on(Snapshot& s, size_t index, const Subscription& original, const P
     add_subscription_fee(s, b, fees);
     add_subscription_fee(s, b, projected);
     const ChargeProjection pr{projection_ratio(b.windows, b.dates.tz, s.now), &projected};
-    add_charge_fees(s, b, fees, &pr);
+    add_charge_fees(s, b, fees, &pr, &cache);
     add_fixed_charge_fees(s, b, fees);
     add_fixed_charge_fees(s, b, projected);
     add_commitment_fee(s, b, fees);
@@ -132,9 +134,11 @@ ordered_json compare_plans(json& doc) {
   req.external_ids = {original.external_id};
   s.preview_request = std::move(req);
 
+  // Plans charging the same metric over the same window aggregate its events once.
+  AggregationCache cache;
   std::vector<Priced> priced;
   priced.reserve(plans.size());
-  for (const Plan* p : plans) priced.push_back(price_on(s, index, original, *p));
+  for (const Plan* p : plans) priced.push_back(price_on(s, index, original, *p, cache));
   std::stable_sort(priced.begin(), priced.end(), [](const Priced& a, const Priced& b) {
     return a.projected != b.projected ? a.projected < b.projected : a.code < b.code;
   });

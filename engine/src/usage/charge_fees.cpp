@@ -44,39 +44,45 @@ void price_fee(ChargeFee& fee, const Charge* charge, const Currency& cur) {
 }
 
 std::vector<ChargeFee> charge_fees(const Snapshot& s, const Subscription& sub, const Charge& charge,
-                                   const AggregationWindow& w, UsageMode mode) {
+                                   const AggregationWindow& w, UsageMode mode, AggregationCache* cache) {
   std::vector<ChargeFee> out;
   if (!charge.metric) return out;
   const BillableMetric& m = *charge.metric;
   const Currency& cur = sub.plan->currency;
-  const auto events = select_events(s, sub.external_id, m, w);
-  check_aggregates_serve(charge, events);  // snapshot/aggregates.hpp
-  const auto buckets = bucket_events(charge, events);
   const bool prorated = charge.prorated && m.recurring;
-  for (size_t b = 0; b < buckets.size(); ++b) {
-    const bool is_default = b == charge.filters.size();
-    const ChargeFilter* filter = is_default ? nullptr : &charge.filters[b];
+  std::vector<AggregatedGroup> own;
+  const std::vector<AggregatedGroup>* groups = &own;
+  if (cache) {
+    check_aggregates_serve(charge, cache->events(s, sub.external_id, m, w));  // snapshot/aggregates.hpp
+    groups = &cache->groups(s, sub.external_id, charge, w, prorated, cur);
+  } else {
+    const auto events = select_events(s, sub.external_id, m, w);
+    check_aggregates_serve(charge, events);
+    own = aggregate_charge(charge, events, w, prorated, cur);
+  }
+  for (size_t i = 0; i < groups->size(); ++i) {
+    const AggregatedGroup& g = (*groups)[i];
+    const bool is_default = g.bucket == charge.filters.size();
+    const ChargeFilter* filter = is_default ? nullptr : &charge.filters[g.bucket];
     const ChargeProperties& props = filter ? filter->properties : charge.properties;
     const auto& keys = filter ? filter->pricing_group_keys : charge.pricing_group_keys;
-    for (auto& group : group_events(keys, buckets[b])) {
-      ChargeFee fee;
-      fee.charge = &charge;
-      fee.filter = filter;
-      fee.has_filters = !charge.filters.empty();
-      fee.grouped = !keys.empty();
-      fee.grouped_by = group.key;
-      fee.agg = aggregate(m, group.events, w, prorated, cur);
-      fee.model = compute_charge(props, fee.agg.usage);
-      // Current usage shows unprorated units for advance and prorated charges (§14.1).
-      const bool current = mode == UsageMode::current_usage && (charge.pay_in_advance || prorated);
-      fee.units = current ? fee.agg.current_units : (prorated ? fee.agg.current_units : fee.agg.units);
-      if (fee.units.is_negative() || fee.model.zeroed) {
-        fee.units = Decimal();  // §3.13: the guard zeroes what the fee shows
-        fee.agg.total_aggregated_units = Decimal();
-      }
-      price_fee(fee, &charge, cur);
-      out.push_back(std::move(fee));
+    ChargeFee fee;
+    fee.charge = &charge;
+    fee.filter = filter;
+    fee.has_filters = !charge.filters.empty();
+    fee.grouped = !keys.empty();
+    fee.grouped_by = g.key;
+    fee.agg = cache ? g.agg : std::move(own[i].agg);
+    fee.model = compute_charge(props, fee.agg.usage);
+    // Current usage shows unprorated units for advance and prorated charges (§14.1).
+    const bool current = mode == UsageMode::current_usage && (charge.pay_in_advance || prorated);
+    fee.units = current ? fee.agg.current_units : (prorated ? fee.agg.current_units : fee.agg.units);
+    if (fee.units.is_negative() || fee.model.zeroed) {
+      fee.units = Decimal();  // §3.13: the guard zeroes what the fee shows
+      fee.agg.total_aggregated_units = Decimal();
     }
+    price_fee(fee, &charge, cur);
+    out.push_back(std::move(fee));
   }
   return out;
 }

@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "metering/aggregation.hpp"
+#include "metering/shared_aggregation.hpp"
 #include "snapshot/snapshot.hpp"
 
 namespace tariff {
@@ -31,8 +31,9 @@ struct ChargeFee {
   std::optional<nlohmann::ordered_json> pricing_unit_details;
 };
 
+// `cache`: aggregations shared with other charges priced from the same snapshot (null: none).
 std::vector<ChargeFee> charge_fees(const Snapshot& s, const Subscription& sub, const Charge& charge,
-                                   const AggregationWindow& w, UsageMode mode);
+                                   const AggregationWindow& w, UsageMode mode, AggregationCache* cache = nullptr);
 
 // Major-unit amount → the fee's cents fields (shared by fixed charges).
 void price_fee(ChargeFee& fee, const Charge* charge, const Currency& currency);
