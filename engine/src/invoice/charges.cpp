@@ -59,6 +59,11 @@ InvoiceFee from_charge_fee(const Subscription& sub, ChargeFee&& cf, const Window
   f.precise_unit_amount = cf.precise_unit_amount;
   f.amount_details = cf.model.amount_details;
   f.pricing_unit_details = std::move(cf.pricing_unit_details);
+  if (cf.agg.usage.prorated) {
+    f.explain_prorated_period_days = w.charges_duration_days > 0 ? w.charges_duration_days : 1;
+    f.explain_prorated_units = cf.agg.usage.units;
+    f.explain_prorated = std::move(cf.agg.usage.prorated_events);
+  }
   f.pay_in_advance = false;
   f.invoiceable = true;
   f.from = w.charges_from;

@@ -2,7 +2,9 @@
 //
 // Line types, amounts in the fee's currency (major units):
 //   subscription            plan amount, and days / period days when prorated
-//   units                   standard: units × unit_amount
+//   units                   standard: units × unit_amount; a prorated charge's lines (units,
+//                           volume_tier, prorated_graduated) add prorated_units, units_by_days
+//                           (units and the days each is billed for) and period_days
 //   graduated_tier          graduated: per tier units × unit_amount + flat_amount
 //   graduated_percentage_tier   per tier units × rate % + flat_amount
 //   volume_tier, flat_fee   volume: every unit at the price of its range, + the range's flat
@@ -22,6 +24,9 @@
 //   billed_before_event     a pay-in-advance fee: the period's amount with the event, minus
 //                           what the period's earlier events were billed
 #include "invoice/explain.hpp"
+
+#include <functional>
+#include <map>
 
 #include "charge_models/models.hpp"
 
@@ -59,6 +64,31 @@ void proration(ojson& l, const InvoiceFee& f) {
   l["period_days"] = f.explain_period_days;
 }
 
+// A prorated charge (§2.3/§2.4): each value billed for the days from its event to the window's
+// end (the carried total for the whole window), summed per day count, most days first: days
+// over the period's days, prorated_units = ceil(Σ units × days / period_days, 5).
+//   10 GB added 2024-03-17, March (31 days): units_by_days [{10, 15}] → 150 / 31 = 4.83871
+// A prorated unique count sums each value's active days (no split per value): prorated units
+// and period days only.
+void prorated_usage(ojson& l, const InvoiceFee& f) {
+  if (f.explain_prorated_period_days <= 0) return;
+  std::map<int64_t, Decimal, std::greater<int64_t>> by_days;
+  for (const auto& [full, prorated] : f.explain_prorated)
+    if (!full.is_zero()) by_days[(prorated / full).truncate(0).to_int64()] += full;  // p = full × days
+  l["prorated_units"] = text(f.explain_prorated_units);
+  if (!f.explain_prorated.empty()) {
+    ojson parts = ojson::array();
+    for (const auto& [days, units] : by_days) {
+      ojson part;
+      part["units"] = text(units);
+      part["days"] = days;
+      parts.push_back(std::move(part));
+    }
+    l["units_by_days"] = std::move(parts);
+  }
+  l["period_days"] = f.explain_prorated_period_days;
+}
+
 // The charge model's lines, in the model's currency (the fee's, or its pricing unit), read from
 // amount_details; they sum to the model's amount.
 ojson model_lines(const ChargeProperties& p, const InvoiceFee& f, const Decimal& model_amount, bool prorated) {
@@ -73,7 +103,8 @@ ojson model_lines(const ChargeProperties& p, const InvoiceFee& f, const Decimal&
       l["units"] = text(units);
       l["unit_amount"] = text(p.amount);
       proration(l, f);
-      add(lines, std::move(l), whole);  // units × amount (prorated units: their fraction)
+      prorated_usage(l, f);
+      add(lines, std::move(l), whole);  // units × amount (prorated: prorated units × amount)
       break;
     }
     case ChargeModel::graduated:
@@ -81,6 +112,7 @@ ojson model_lines(const ChargeProperties& p, const InvoiceFee& f, const Decimal&
         ojson l = line("prorated_graduated");
         l["units"] = text(units);
         proration(l, f);
+        prorated_usage(l, f);
         add(lines, std::move(l), whole);
         break;
       }
@@ -110,6 +142,7 @@ ojson model_lines(const ChargeProperties& p, const InvoiceFee& f, const Decimal&
       l["units"] = text(units);
       l["unit_amount"] = d.value("per_unit_amount", ojson("0"));
       proration(l, f);
+      prorated_usage(l, f);
       add(lines, std::move(l), dec_of(d.value("per_unit_total_amount", ojson("0"))));
       const Decimal flat = dec_of(d.value("flat_unit_amount", ojson("0")));
       if (!flat.is_zero()) add(lines, line("flat_fee"), flat);

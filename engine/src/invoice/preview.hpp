@@ -59,6 +59,11 @@ struct InvoiceFee {
   // explain (docs/explain.md): days over the period's days of a prorated fee (0: not prorated),
   // and the minimum a true-up or a commitment fee makes up to, in cents.
   int64_t explain_days = 0, explain_period_days = 0;
+  // A prorated charge (§2.3/§2.4; 0 days: not prorated): its prorated units over the period's
+  // days and, for a sum, its values as (value, value × days billed), the carried total first.
+  int64_t explain_prorated_period_days = 0;
+  Decimal explain_prorated_units;
+  std::vector<std::pair<Decimal, Decimal>> explain_prorated;
   Decimal explain_minimum_cents;
   // A pay-in-advance estimate: the model's details and units with the event, and the amount
   // before it (the fee is the difference).
