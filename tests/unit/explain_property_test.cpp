@@ -179,6 +179,15 @@ void check_fees(const ordered_json& fees, Tally& t) {
       const std::string type = l["type"];
       if (type == "negative_amount_zeroed") EXPECT_TRUE(precise.is_zero());
       if (type == "charge_fees" || type == "fees_in_period") EXPECT_LE(dec(l["amount"]), Decimal());
+      if (l.contains("units_by_days")) {
+        // A prorated charge, days over days: ceil(Σ units × days / period_days, 5) is what it priced.
+        Decimal unit_days;
+        for (const auto& part : l["units_by_days"]) unit_days += dec(part["units"]) * Decimal(part["days"].get<int64_t>());
+        const Decimal period(l["period_days"].get<int64_t>());
+        EXPECT_EQ(Decimal::mul_div(unit_days, Decimal(1), period, 5, tariff::RoundingMode::ceil).to_string(),
+                  dec(l["prorated_units"]).to_string());
+        ++t.types["(units_by_days)"];
+      }
       if (type == "pricing_unit_conversion") {
         // The PU total of the model lines, rounded to cents, is the fee's PU amount; this line
         // converts that rounding: (rounded − total) × rate, to the 18th decimal.
@@ -264,6 +273,7 @@ TEST(ExplainProperty, LinesSumToEveryFee) {
   EXPECT_EQ(runs, 300);
   EXPECT_GT(t.fees, 1000);
   // Every kind of line is reached (a negative model amount needs negative usage: rare).
+  EXPECT_GT(t.types["(units_by_days)"], 0);
   for (const auto& type : kLineTypes)
     if (type != "negative_amount_zeroed") EXPECT_GT(t.types[type], 0) << type;
 }
