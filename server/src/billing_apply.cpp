@@ -9,6 +9,7 @@
 #include "serializers.hpp"
 #include "snapshots.hpp"
 #include "tariff/decimal.hpp"
+#include "tariff/ids.hpp"
 #include "webhooks.hpp"
 
 namespace tariff::server {
@@ -156,14 +157,20 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
       f["lago_invoice_id"] = a.invoice_id;
       f["payment_status"] = invoice["payment_status"];  // an invoice's fees follow its payment status
       if (auto ap = f.find("applied_taxes"); ap != f.end() && ap->is_array())
-        for (auto& t : *ap) t["lago_fee_id"] = f["lago_id"];
+        for (auto& t : *ap) {  // Lago's Fee::AppliedTax: its own id (the engine's, from the fee's and the tax code)
+          if (!t["lago_id"].is_string())
+            t["lago_id"] = derived_applied_tax_id(f["lago_id"].get<std::string>(), string_or(t, "tax_code", ""));
+          t["lago_fee_id"] = f["lago_id"];
+          if (t.value("created_at", ordered_json(nullptr)).is_null()) t["created_at"] = now;
+        }
     }
     for (auto& c : invoice["credits"]) {  // Lago's Credit records, on this invoice
       c["lago_id"] = env.ids.uuid();
       c["invoice"] = {{"lago_id", a.invoice_id}, {"payment_status", invoice["payment_status"]}};
     }
     for (auto& t : invoice["applied_taxes"]) {  // saved with the invoice (Lago's Invoice::AppliedTax)
-      t["lago_id"] = env.ids.uuid();
+      // Stable across a draft's refreshes: derived by the engine from the invoice and the tax code.
+      t["lago_id"] = derived_applied_tax_id(a.invoice_id, string_or(t, "tax_code", ""));
       t["lago_invoice_id"] = a.invoice_id;
       t["created_at"] = now;
     }
@@ -342,6 +349,9 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     // invoice.drafted / invoice.created (a draft finalized); a draft refreshed sends nothing.
     if (!(reissue && string_or(invoice, "status", "") == "draft"))
       webhooks::invoice_status(context_at(env, at), tx, a.invoice_id);
+    // RefreshDraftService (a refresh, and the refresh before a finalization): the draft's notes
+    // re-priced on its new fees.
+    if (reissue) reprice_draft_notes(tx, customer_ext, a.invoice_id, *reissue, invoice, now);
     // A draft waits for its deadline (finalize_at); the request that recomputes it is kept.
     if (string_or(invoice, "status", "") == "draft") {
       ordered_json d;
@@ -367,12 +377,6 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
         n["invoice_number"] = invoice["number"];
         if (n["sequential_id"].is_number_integer())
           n["number"] = string_or(invoice, "number", "") + "-CN" + pad3(n["sequential_id"].get<int64_t>());
-        // CreditNotes::RefreshDraftService: its items credit the recomputed fees.
-        for (auto& it : n["items"])
-          for (const auto& f : invoice["fees"])
-            if (string_or(f, "external_subscription_id", "") == string_or(n, "external_subscription_id", "") &&
-                f["item"].value("type", "") == string_or(it, "fee_type", ""))
-              it["lago_fee_id"] = f["lago_id"];
         save_doc(tx, "credit_note", d.key, n, customer_ext, a.invoice_id);
         // RefreshDraftAndFinalizeService: credit_note.created for each, after invoice.created.
         webhooks::credit_note_created(context_at(env, at), tx, d.key);
@@ -403,7 +407,7 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     if (f["lago_customer_id"].is_null()) f["lago_customer_id"] = customer.value("lago_id", ordered_json(nullptr));
     if (auto ap = f.find("applied_taxes"); ap != f.end() && ap->is_array())
       for (auto& t : *ap) {
-        t["lago_id"] = env.ids.uuid();
+        t["lago_id"] = derived_applied_tax_id(f["lago_id"].get<std::string>(), string_or(t, "tax_code", ""));
         t["lago_fee_id"] = f["lago_id"];
         t["created_at"] = now;
       }

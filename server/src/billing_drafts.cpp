@@ -8,6 +8,8 @@
 // change of the grace period or issuing-date settings gives every draft its new dates, and
 // those whose deadline has passed are finalized at once.
 #include "billing_jobs.hpp"
+#include "tariff/decimal.hpp"
+#include "tariff/rules.hpp"
 
 namespace tariff::server {
 namespace billing_jobs {
@@ -33,6 +35,70 @@ ordered_json recompute_draft(Env& env, Transaction& tx, const std::string& invoi
   }
   snap["request"] = req;
   return engine(Operation::bill, snap);
+}
+
+namespace {
+
+std::optional<Decimal> decimal_of(const ordered_json& v) {
+  if (v.is_string()) return Decimal::parse(v.get<std::string>());
+  if (v.is_number()) return Decimal::parse(v.dump());
+  if (v.is_null()) return Decimal();
+  return std::nullopt;
+}
+
+const ordered_json* subscription_fee(const ordered_json& invoice, const std::string& sub) {
+  auto fees = invoice.find("fees");
+  if (fees == invoice.end() || !fees->is_array()) return nullptr;
+  for (const auto& f : *fees)
+    if (string_or(f, "external_subscription_id", "") == sub && f["item"].value("type", "") == "subscription") return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+void reprice_draft_notes(Transaction& tx, const std::string& customer_ext, const std::string& invoice_id,
+                         const ordered_json& old_invoice, const ordered_json& new_invoice, const std::string& now) {
+  for (const auto& d : tx.list(DocumentQuery{"credit_note", customer_ext, invoice_id, 0, -1}).items) {
+    ordered_json n = ordered_json::parse(d.body);  // plainly: taxes_rate stays a number
+    if (string_or(n, "status", "") != "draft") continue;
+    const std::string sub = string_or(n, "external_subscription_id", "");
+    const ordered_json* fee = subscription_fee(new_invoice, sub);
+    if (!fee) continue;  // no fee to credit any more: the note is left as it was
+    const ordered_json* old_sub_fee = subscription_fee(old_invoice, sub);
+    std::vector<rules::DraftNoteItem> items;
+    for (const auto& it : n.value("items", ordered_json::array())) {
+      const ordered_json* old_fee = nullptr;  // the fee the item credited, else the subscription's
+      if (auto fees = old_invoice.find("fees"); fees != old_invoice.end() && fees->is_array())
+        for (const auto& f : *fees)
+          if (f.value("lago_id", ordered_json(nullptr)) == it.value("lago_fee_id", ordered_json(nullptr))) old_fee = &f;
+      if (!old_fee) old_fee = old_sub_fee;
+      const auto precise = decimal_of(it.value("precise_amount_cents", it.value("amount_cents", ordered_json(0))));
+      if (!precise) throw std::runtime_error("credit note " + d.key + ": item amount is not a number");
+      items.push_back({*precise, old_fee ? old_fee->value("amount_cents", int64_t{0}) : 0});
+    }
+    const auto coupons = decimal_of(fee->value("precise_coupons_amount_cents", ordered_json(nullptr)));
+    const auto rate = decimal_of(fee->value("taxes_rate", ordered_json(nullptr)));
+    if (!coupons || !rate) throw std::runtime_error("invoice " + invoice_id + ": fee amounts are not numbers");
+    const auto priced = rules::reprice_draft_note(items, {fee->value("amount_cents", int64_t{0}), *coupons, *rate});
+    if (!priced.ok()) throw std::runtime_error("credit note " + d.key + ": " + priced.error.to_json());
+    const rules::RepricedNote& r = *priced.value;
+    size_t i = 0;
+    for (auto& it : n["items"]) {
+      it["lago_fee_id"] = (*fee)["lago_id"];
+      it["precise_amount_cents"] = r.items_precise_amount_cents[i].to_string();
+      it["amount_cents"] = r.items_amount_cents[i];
+      ++i;
+    }
+    n["coupons_adjustment_amount_cents"] = r.coupons_adjustment_amount_cents;
+    n["taxes_amount_cents"] = r.taxes_amount_cents;
+    n["taxes_rate"] = ordered_json::parse(r.taxes_rate.to_string());  // a number, as Lago types rates
+    n["sub_total_excluding_taxes_amount_cents"] = r.sub_total_excluding_taxes_amount_cents;
+    n["credit_amount_cents"] = r.credit_amount_cents;
+    n["balance_amount_cents"] = r.balance_amount_cents;
+    n["total_amount_cents"] = r.total_amount_cents;
+    n["updated_at"] = now;
+    save_doc(tx, "credit_note", d.key, n, customer_ext, invoice_id);
+  }
 }
 
 }  // namespace billing_jobs

@@ -1,5 +1,5 @@
 // Lago's fees API (lago-openapi.yaml: /fees, /fees/{lago_id}; Lago's FeesController, FeesQuery,
-// Fees::UpdateService): every fee billing created, on an invoice or on none (a non-invoiceable
+// Fees::UpdateService, Fees::DestroyService): every fee billing created, on an invoice or on none (a non-invoiceable
 // charge paid in advance). A fee on an invoice is read from its invoice (the "fee" document is
 // a reference); its payment status is the invoice's. A fee on no invoice is its own document.
 #include <algorithm>
@@ -164,6 +164,24 @@ Reply update_fee(Context& ctx) {
   return object_reply("fee", out);
 }
 
+// Lago's Fees::DestroyService (DELETE /fees/{id}): a fee on no invoice (a non-invoiceable charge
+// paid in advance) is deleted and answered as it was; 404 fee_not_found for none, 405
+// invoiced_fee for a fee on an invoice. Lago discards it (kept, hidden from every query): here
+// its document goes, so it is neither listed, nor shown, nor regrouped on an invoice later.
+Reply delete_fee(Context& ctx) {
+  ordered_json out;
+  ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+    auto d = tx.get("fee", ctx.params[0]);
+    if (!d) throw not_found("fee");
+    const ordered_json fee = plain(d->body);
+    if (fee.contains("ref_invoice") || !fee.value("lago_invoice_id", ordered_json(nullptr)).is_null())
+      throw method_not_allowed("invoiced_fee");
+    out = one_fee(tx, ctx.params[0]);
+    tx.remove("fee", ctx.params[0]);
+  });
+  return object_reply("fee", out);
+}
+
 }  // namespace
 
 void add_fee_routes(App& app) {
@@ -174,6 +192,7 @@ void add_fee_routes(App& app) {
     return object_reply("fee", fee);
   });
   app.add("PUT", "/api/v1/fees/([^/]+)", update_fee);
+  app.add("DELETE", "/api/v1/fees/([^/]+)", delete_fee);
 }
 
 }  // namespace tariff::server

@@ -65,6 +65,12 @@ ordered_json snapshot_at(Env& env, Transaction& tx, const std::string& ext, int6
 // Drafts (billing_drafts.cpp): the draft invoice recomputed at its billing instant, refreshed
 // (still a draft) or finalized at `finalized_at` (coupons, credit notes, wallets consumed).
 ordered_json recompute_draft(Env& env, Transaction& tx, const std::string& invoice_id, bool finalize, int64_t at);
+// Lago's CreditNotes::RefreshDraftService for each draft credit note on a draft invoice being
+// refreshed or finalized (`old_invoice` the stored draft, `new_invoice` its recomputed fees, ids
+// given): its items credit the new subscription fee, re-priced by the engine
+// (rules::reprice_draft_note). billing_drafts.cpp.
+void reprice_draft_notes(Transaction& tx, const std::string& customer_ext, const std::string& invoice_id,
+                         const ordered_json& old_invoice, const ordered_json& new_invoice, const std::string& now);
 // Finalizes a stored draft at `at` (the clock's job, a PUT, a shortened grace period); false
 // when it is no draft.
 bool finalize_draft_now(Env& env, Transaction& tx, const std::string& invoice_id, int64_t at);

@@ -5,6 +5,7 @@
 #include "billing.hpp"
 #include "resources.hpp"
 #include "serializers.hpp"
+#include "tariff/ids.hpp"
 
 namespace tariff::server {
 namespace {
@@ -50,7 +51,11 @@ void prepare_plan(ordered_json& plan, Transaction& tx, Context& ctx) {
       if (!charge.contains("lago_id") || !charge["lago_id"].is_string())
         charge["lago_id"] = ctx.ids.uuid();
       if (!charge.contains("created_at")) charge["created_at"] = ctx.now;
-      if (!needs_metric) continue;
+      if (!needs_metric) {  // a fixed charge: its add-on's id, derived from the code by the engine
+        if (!charge.contains("lago_add_on_id") || !charge["lago_add_on_id"].is_string())
+          charge["lago_add_on_id"] = derived_add_on_id(string_or(charge, "add_on_code", string_or(charge, "code", "")));
+        continue;
+      }
       // A metric by code, or by lago id (billable_metric_id / lago_billable_metric_id).
       std::optional<ordered_json> metric;
       const std::string code = string_or(charge, "billable_metric_code", "");

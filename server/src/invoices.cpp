@@ -224,27 +224,30 @@ void recredit_coupon(Context& ctx, Transaction& tx, const ordered_json& credit, 
 }
 
 // Lago's WalletTransactions::RecreditService for each outbound transaction of a voided invoice
-// on an active wallet: an inbound granted transaction of the same credits (voided_invoice_id the
-// invoice), the balance increased by its amount, consumed credits reset by as much.
+// on an active wallet: an inbound granted transaction (voided_invoice_id the invoice), the
+// balance increased and consumed credits reset by as much. How much is the engine's
+// (rules::void_recredit: whole cents through the wallet's rate); nothing when it is no cent.
 void recredit_wallet(Context& ctx, Transaction& tx, const ordered_json& debit, const std::string& invoice_id) {
   const std::string wallet_id = string_or(debit, "lago_wallet_id", "");
   auto wallet = load_doc(tx, "wallet", wallet_id);
   if (!wallet || string_or(*wallet, "status", "") != "active") return;
   const auto credits = Decimal::parse(string_or(debit, "credit_amount", "0"));
-  const auto rate = Decimal::parse(string_or(*wallet, "rate_amount", "1"));
-  if (!credits || !rate || !credits->is_positive()) return;
-  const auto money = rules::wallet_amount(*credits, *rate, string_or(*wallet, "currency", ""));
-  if (!money.ok()) throw std::runtime_error("wallet " + wallet_id + ": " + money.error.to_json());
-  const auto balance = Decimal::parse(string_or(*wallet, "credits_balance", "0")).value_or(Decimal());
-  const auto consumed = Decimal::parse(string_or(*wallet, "consumed_credits", "0")).value_or(Decimal());
-  const Decimal new_balance = balance + *credits;
-  const int64_t cents = wallet->value("balance_cents", int64_t{0}) + money.value->amount_cents;
-  (*wallet)["credits_balance"] = new_balance.to_string();
-  (*wallet)["credits_ongoing_balance"] = new_balance.to_string();
-  (*wallet)["balance_cents"] = cents;
-  (*wallet)["ongoing_balance_cents"] = cents;
-  const Decimal left = consumed - *credits;
-  (*wallet)["consumed_credits"] = (left.is_negative() ? Decimal() : left).to_string();
+  rules::WalletState before;
+  before.rate_amount = Decimal::parse(string_or(*wallet, "rate_amount", "1")).value_or(Decimal());
+  before.currency = string_or(*wallet, "currency", "");
+  before.credits_balance = Decimal::parse(string_or(*wallet, "credits_balance", "0")).value_or(Decimal());
+  before.balance_cents = wallet->value("balance_cents", int64_t{0});
+  before.consumed_credits = Decimal::parse(string_or(*wallet, "consumed_credits", "0")).value_or(Decimal());
+  if (!credits) return;
+  const auto back = rules::void_recredit(*credits, before);
+  if (!back.ok()) throw std::runtime_error("wallet " + wallet_id + ": " + back.error.to_json());
+  const rules::VoidRecredit& r = *back.value;
+  if (!r.recredited) return;
+  (*wallet)["credits_balance"] = r.wallet.credits_balance.to_string();
+  (*wallet)["credits_ongoing_balance"] = r.wallet.credits_balance.to_string();
+  (*wallet)["balance_cents"] = r.wallet.balance_cents;
+  (*wallet)["ongoing_balance_cents"] = r.wallet.balance_cents;
+  (*wallet)["consumed_credits"] = r.wallet.consumed_credits.to_string();
   save_doc(tx, "wallet", wallet_id, *wallet, string_or(*wallet, "external_customer_id", ""));
   ordered_json t;
   t["lago_id"] = ctx.ids.uuid();
@@ -256,9 +259,9 @@ void recredit_wallet(Context& ctx, Transaction& tx, const ordered_json& debit, c
   t["transaction_status"] = "granted";
   t["transaction_type"] = "inbound";
   t["source"] = "manual";
-  t["amount"] = money.value->amount.to_string();
-  t["amount_cents"] = money.value->amount_cents;
-  t["credit_amount"] = credits->to_string();
+  t["amount"] = r.amount.to_string();
+  t["amount_cents"] = r.amount_cents;
+  t["credit_amount"] = r.credit_amount.to_string();
   t["currency"] = wallet->value("currency", ordered_json(nullptr));
   t["settled_at"] = ctx.now;
   t["created_at"] = ctx.now;
@@ -332,22 +335,26 @@ Reply list_credit_notes(Context& ctx) {
   return list_reply("credit_notes", items, p, total);
 }
 
-// Lago's GET /customers/{id}/past_usage: one usage period per billed period of the
-// subscription (newest first), its charge fees as charges_usage.
+// Lago's GET /customers/{id}/past_usage (PastUsageQuery, PastUsageSerializer): one usage period
+// per invoice of the subscription with a charges window — every invoice, voided and per-event
+// ones included, as Lago's query takes every invoice subscription — newest window first (ties
+// in issuing order). Its amounts are the whole invoice's (fees_amount_cents, the taxes of all
+// its fees), its charge fees of the subscription the charges_usage.
 Reply past_usage(Context& ctx) {
   const auto sub = ctx.query_value("external_subscription_id");
   if (!sub || sub->empty()) throw validation("external_subscription_id", "value_is_mandatory");
   const auto metric = ctx.query_value("billable_metric_code");
   const Pagination p = parse_pagination(ctx.query());
-  std::vector<ordered_json> periods;
+  std::vector<std::pair<int64_t, ordered_json>> periods;  // (charges_from_datetime, period)
   ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
     if (!tx.get("customer", ctx.params[0])) throw not_found("customer");
+    if (metric && !metric->empty() && !tx.get("billable_metric", *metric)) throw not_found("billable_metric");
     for (const auto& d : tx.list(DocumentQuery{"invoice", ctx.params[0], std::nullopt, 0, -1}).items) {
       const ordered_json inv = parse_stored(d.body);
-      if (string_or(inv, "status", "") == "voided") continue;
       for (const auto& is : inv.value("invoice_subscriptions", ordered_json::array())) {
         if (string_or(is, "external_subscription_id", "") != *sub) continue;
-        if (string_or(is, "invoicing_reason", "") == "in_advance_charge") continue;
+        const auto from = parse_iso(string_or(is, "charges_from_datetime", ""));
+        if (!from) continue;  // Lago: where.not(charges_from_datetime: nil)
         ordered_json u;
         u["from_datetime"] = is.value("charges_from_datetime", ordered_json(nullptr));
         u["to_datetime"] = is.value("charges_to_datetime", ordered_json(nullptr));
@@ -390,22 +397,28 @@ Reply past_usage(Context& ctx) {
           o["grouped_usage"] = ordered_json::array();
           charges.push_back(std::move(o));
         }
-        u["amount_cents"] = sums.value->amount_cents;
-        u["taxes_amount_cents"] = sums.value->taxes_amount_cents;
-        u["total_amount_cents"] = sums.value->total_amount_cents;
+        // PastUsageSerializer: amount_cents = invoice.fees_amount_cents, taxes = the sum over
+        // all its fees, total = both (the engine's sums over the invoice's fees).
+        const auto whole = rules::past_usage_sums(json::parse(inv.value("fees", ordered_json::array()).dump()));
+        if (!whole.ok()) throw std::runtime_error("stored invoice " + string_or(inv, "lago_id", "") + ": fees do not sum");
+        u["amount_cents"] = whole.value->amount_cents;
+        u["taxes_amount_cents"] = whole.value->taxes_amount_cents;
+        u["total_amount_cents"] = whole.value->total_amount_cents;
         u["charges_usage"] = std::move(charges);
-        periods.push_back(std::move(u));
+        periods.emplace_back(*from, std::move(u));
       }
     }
   });
-  std::reverse(periods.begin(), periods.end());
+  // charges_from_datetime descending; the same window in issuing order (Lago: then by id).
+  std::stable_sort(periods.begin(), periods.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   if (auto n = ctx.query_value("periods_count")) {
     const long long k = std::atoll(n->c_str());
     if (k > 0 && static_cast<size_t>(k) < periods.size()) periods.resize(static_cast<size_t>(k));
   }
   ordered_json items = ordered_json::array();
   const auto total = static_cast<int64_t>(periods.size());
-  for (int64_t i = p.offset(); i < total && i < p.offset() + p.per_page; ++i) items.push_back(periods[static_cast<size_t>(i)]);
+  for (int64_t i = p.offset(); i < total && i < p.offset() + p.per_page; ++i)
+    items.push_back(periods[static_cast<size_t>(i)].second);
   return list_reply("usage_periods", items, p, total);
 }
 

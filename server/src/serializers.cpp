@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "tariff/decimal.hpp"
+#include "tariff/ids.hpp"
 #include "tariff/time.hpp"
 
 namespace tariff::server {
@@ -141,6 +142,8 @@ ordered_json serialize_fixed_charge(const ordered_json& c, const ordered_json& p
   ordered_json o;
   for (const char* k : {"lago_id", "lago_add_on_id", "invoice_display_name", "add_on_code"})
     o[k] = get(c, k, "");
+  if (!o["lago_add_on_id"].is_string() || o["lago_add_on_id"] == "")  // a plan stored before add-on ids
+    o["lago_add_on_id"] = derived_add_on_id(string_or(c, "add_on_code", string_or(c, "code", "")));
   o["created_at"] = get(c, "created_at", get(plan, "created_at"));
   put_present(o, c, "code");
   o["charge_model"] = get(c, "charge_model", "standard");

@@ -192,10 +192,21 @@ test('T3: every customer\'s invoices, worked by hand', async () => {
     const hAll = await Promise.all((await invoicesOf(base, 'cust_h')).map(async (i) => (await ok(base, 'GET', `/api/v1/invoices/${i.lago_id}`)).invoice));
     const h = hAll.filter((i) => i.fees.some((f) => f.pay_in_advance));
     assert.deepEqual(summary(h), [['2024-01-20', 200], ['2024-01-25', 200]]);
-    // Past usage of B: its charge fees per billed period, newest first.
+    // Past usage of B (Lago's PastUsageSerializer): per invoice, newest first, the invoice's fees
+    // (3100 a month, + 1 call × 200 in the first period) and its charge fees as charges_usage.
     const past = await ok(base, 'GET', '/api/v1/customers/cust_b/past_usage?external_subscription_id=sub_b');
-    assert.deepEqual(past.usage_periods.map((u) => u.amount_cents), [0, 0, 200]);
+    const charges = (u) => u.charges_usage.reduce((a, c) => a + c.amount_cents, 0);
+    assert.deepEqual(past.usage_periods.map((u) => [u.amount_cents, u.taxes_amount_cents, u.total_amount_cents, charges(u)]),
+      [[3100, 0, 3100, 0], [3100, 0, 3100, 0], [3300, 0, 3300, 200]]);
     assert.equal(past.meta.total_count, 3);
+    // H: Lago's PastUsageQuery takes every invoice of the subscription with a charges window,
+    // the per-event ones too: January (charges 2024-01-01 → 01-31) has the two per-event
+    // invoices (200 each) and the period's own (nothing in arrears: 0).
+    const pastH = await ok(base, 'GET', '/api/v1/customers/cust_h/past_usage?external_subscription_id=sub_h');
+    assert.deepEqual(pastH.usage_periods.filter((u) => u.from_datetime === '2024-01-01T00:00:00Z').map((u) => u.amount_cents).sort(),
+      [0, 200, 200]);
+    const unknown = await call(base, 'GET', '/api/v1/customers/cust_h/past_usage?external_subscription_id=sub_h&billable_metric_code=nope');
+    assert.deepEqual([unknown.status, unknown.body.code], [404, 'billable_metric_not_found']);
   });
 });
 

@@ -6,10 +6,13 @@
 // UTC organization, calendar monthly plans.
 //   T0 2024-03-01 00:00  catalog; cust_r on `stmt` (1000/month in arrears + `calls` 2.00 paid in
 //                        advance, not invoiceable, regrouped); cust_v on `vplan` (3100 in arrears)
-//                        with a recurring 500 ×3 coupon, a once 300 coupon and a 10-credit wallet
+//                        with a recurring 500 ×3 coupon, a once 300 coupon and a 10-credit wallet;
+//                        cust_w on `wplan` (1000 in arrears) with two wallets: A (priority 1,
+//                        1.11111 credits at 3.00 = 3.33333 → 333 cents), B (priority 2, 10 credits
+//                        at 1.50 = 1500 cents)
 //   T1 2024-03-10 00:00  two events of cust_r (fees 200 + VAT 20% 40 each, no invoice); the first paid
 //   T2 2024-04-01 01:00  March billed: cust_r's subscription invoice and its advance_charges invoice;
-//                        cust_v's invoice voided
+//                        cust_v's invoice voided; cust_w's invoice (paid by both wallets) voided
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from 'lago-javascript-client';
@@ -54,6 +57,11 @@ test('T0: catalog, customers, coupons, wallet', async () => {
     await ok(base, 'POST', '/api/v1/applied_coupons', { applied_coupon: { external_customer_id: 'cust_v', coupon_code: 'rec' } });
     await ok(base, 'POST', '/api/v1/applied_coupons', { applied_coupon: { external_customer_id: 'cust_v', coupon_code: 'once' } });
     await ok(base, 'POST', '/api/v1/wallets', { wallet: { external_customer_id: 'cust_v', name: 'W', rate_amount: '1', currency: 'USD', granted_credits: '10' } });
+    await ok(base, 'POST', '/api/v1/plans', { plan: { name: 'wplan', code: 'wplan', interval: 'monthly', amount_cents: 1000, amount_currency: 'USD', pay_in_advance: false, charges: [] } });
+    await ok(base, 'POST', '/api/v1/customers', { customer: { external_id: 'cust_w', name: 'W', currency: 'USD' } });
+    await ok(base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'cust_w', external_id: 'sub_w', plan_code: 'wplan', subscription_at: T0, billing_time: 'calendar' } });
+    await ok(base, 'POST', '/api/v1/wallets', { wallet: { external_customer_id: 'cust_w', name: 'A', rate_amount: '3', currency: 'USD', granted_credits: '1.11111', priority: 1 } });
+    await ok(base, 'POST', '/api/v1/wallets', { wallet: { external_customer_id: 'cust_w', name: 'B', rate_amount: '1.5', currency: 'USD', granted_credits: '10', priority: 2 } });
   });
 });
 
@@ -159,5 +167,66 @@ test('T2: voiding an invoice gives back its coupons and wallet credits (Lago\'s 
     // The next preview sees the coupons and credits again: April 3100 − 800 − 1000 = 1300.
     const pre = (await ok(base, 'POST', '/api/v1/invoices/preview', { customer: { external_id: 'cust_v' }, subscriptions: { external_ids: ['sub_v'] } })).invoice;
     assert.deepEqual([pre.coupons_amount_cents, pre.prepaid_credit_amount_cents, pre.total_amount_cents], [800, 1000, 1300]);
+  });
+});
+
+test('T2: voiding an invoice paid by two wallets gives each its debit back in whole cents through its rate', async () => {
+  await withServer(T2, async (base) => {
+    const [inv] = await waitFor(async () => {
+      const r = await ok(base, 'GET', '/api/v1/invoices?external_customer_id=cust_w');
+      return r.invoices.length === 1 && r.invoices;
+    });
+    // March 1000: A (priority 1) pays its 333 cents, B the 667 left; nothing to pay.
+    assert.deepEqual([inv.fees_amount_cents, inv.prepaid_credit_amount_cents, inv.total_amount_cents], [1000, 1000, 0]);
+    const wallets = async () => Object.fromEntries((await ok(base, 'GET', '/api/v1/wallets?external_customer_id=cust_w')).wallets
+      .map((w) => [w.name, [w.balance_cents, w.credits_balance, w.consumed_credits]]));
+    // Debits in credits (Lago's WalletCredit.from_amount_cents, 5 decimals): A 3.33 / 3 = 1.11,
+    // B 6.67 / 1.5 = 4.446666… → 4.44667. A keeps 1.11111 − 1.11 = 0.00111 credits (0 cents),
+    // B 10 − 4.44667 = 5.55333 (1500 − 667 = 833 cents).
+    const num = (o) => Object.fromEntries(Object.entries(o).map(([k, [c, b, u]]) => [k, [c, Number(b), Number(u)]]));
+    assert.deepEqual(num(await wallets()), { A: [0, 0.00111, 1.11], B: [833, 5.55333, 4.44667] });
+
+    await ok(base, 'POST', `/api/v1/invoices/${inv.lago_id}/void`);
+    // RecreditService per debit: A 1.11 × 3 = 3.33 → 333 cents, 3.33 / 3 = 1.11 credits back;
+    // B 4.44667 × 1.5 = 6.670005 → 6.67 USD (whole cents) → 667 cents, 6.67 / 1.5 = 4.44667
+    // credits back. Balances: A 0.00111 + 1.11 = 1.11111 (333 cents), B 5.55333 + 4.44667 =
+    // 10 (1500 cents); consumed credits reset by as much (0 each).
+    assert.deepEqual(num(await wallets()), { A: [333, 1.11111, 0], B: [1500, 10, 0] });
+    const ws = (await ok(base, 'GET', '/api/v1/wallets?external_customer_id=cust_w')).wallets;
+    const back = [];
+    for (const w of ws.sort((a, b) => a.name.localeCompare(b.name))) {
+      const txs = (await ok(base, 'GET', `/api/v1/wallets/${w.lago_id}/wallet_transactions`)).wallet_transactions;
+      for (const t of txs.filter((x) => x.lago_voided_invoice_id === inv.lago_id))
+        back.push([w.name, t.transaction_type, t.transaction_status, Number(t.credit_amount), Number(t.amount)]);
+    }
+    assert.deepEqual(back, [['A', 'inbound', 'granted', 1.11, 3.33], ['B', 'inbound', 'granted', 4.44667, 6.67]]);
+    // Lago's PastUsageQuery does not look at the invoice's status: the voided March is still a
+    // usage period (fees 1000, no charge).
+    const past = (await ok(base, 'GET', '/api/v1/customers/cust_w/past_usage?external_subscription_id=sub_w')).usage_periods;
+    assert.deepEqual(past.map((u) => [u.lago_invoice_id, u.from_datetime, u.amount_cents, u.charges_usage.length]),
+      [[inv.lago_id, '2024-03-01T00:00:00Z', 1000, 0]]);
+  });
+});
+
+test('T2: DELETE /fees/{id} deletes a fee on no invoice only (Lago\'s Fees::DestroyService)', async () => {
+  await withServer(T2, async (base) => {
+    const fees = (await ok(base, 'GET', '/api/v1/fees?external_customer_id=cust_r&fee_type=charge')).fees;
+    const [e1, e2] = ['e1', 'e2'].map((t) => fees.find((f) => f.event_transaction_id === t));
+    // e1 was regrouped on the advance_charges invoice: 405 invoiced_fee, still there.
+    const invoiced = await call(base, 'DELETE', `/api/v1/fees/${e1.lago_id}`);
+    assert.deepEqual([invoiced.status, invoiced.body.code], [405, 'invoiced_fee']);
+    assert.equal((await ok(base, 'GET', `/api/v1/fees/${e1.lago_id}`)).fee.lago_invoice_id, e1.lago_invoice_id);
+    const none = await call(base, 'DELETE', '/api/v1/fees/00000000-0000-4000-8000-000000000000');
+    assert.deepEqual([none.status, none.body.code], [404, 'fee_not_found']);
+    // e2 (pending, on no invoice): answered as it was (200 + VAT 40), then gone everywhere.
+    const gone = (await ok(base, 'DELETE', `/api/v1/fees/${e2.lago_id}`)).fee;
+    assert.deepEqual([gone.lago_id, gone.event_transaction_id, gone.lago_invoice_id, gone.amount_cents, gone.taxes_amount_cents],
+      [e2.lago_id, 'e2', null, 200, 40]);
+    const after = await call(base, 'GET', `/api/v1/fees/${e2.lago_id}`);
+    assert.deepEqual([after.status, after.body.code], [404, 'fee_not_found']);
+    const left = (await ok(base, 'GET', '/api/v1/fees?external_customer_id=cust_r&fee_type=charge')).fees;
+    assert.deepEqual(left.map((f) => f.event_transaction_id), ['e1']);
+    const again = await call(base, 'DELETE', `/api/v1/fees/${e2.lago_id}`);
+    assert.deepEqual([again.status, again.body.code], [404, 'fee_not_found']);
   });
 });

@@ -56,3 +56,36 @@ test('a termination note on a draft invoice is a draft until that invoice is fin
     assert.equal(one.number, `${one.invoice_number}-CN001`);
   });
 });
+
+// The same with a tax added to the customer before the drafts are refreshed and finalized
+// (Lago's Invoices::RefreshDraftService → CreditNotes::RefreshDraftService): the start invoice
+// is re-taxed, 3100 + 20 % = 3720, and its note re-priced on the new fee: the item keeps its
+// share, 2900 × 3100 / 3100 = 2900; taxes 2900 × 20 % = 580; credit 2900 + 580 = 3480.
+test('a draft note is re-priced with its draft invoice (taxes of the refreshed fee)', async () => {
+  const invoicesOf = async (base) => (await ok(base, 'GET', '/api/v1/invoices?external_customer_id=cust_f')).invoices
+    .map((i) => [i.issuing_date, i.status, i.total_amount_cents]).sort();
+  await withServer('2024-03-01T00:00:00Z', async (base) => {
+    await ok(base, 'POST', '/api/v1/taxes', { tax: { name: 'VAT', code: 'vat20', rate: '20.0' } });
+    await ok(base, 'POST', '/api/v1/customers', { customer: { external_id: 'cust_f', name: 'F', currency: 'USD' } });
+    await ok(base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'cust_f', external_id: 'sub_f', plan_code: 'm_adv', subscription_at: '2024-03-01T00:00:00Z', billing_time: 'calendar' } });
+  });
+  await withServer('2024-03-02T00:00:00Z', async (base) => {
+    assert.deepEqual(await invoicesOf(base), [['2024-03-04', 'draft', 3100]]);
+    await ok(base, 'DELETE', '/api/v1/subscriptions/sub_f');
+    for (let i = 0; i < 80 && (await invoicesOf(base)).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    await ok(base, 'POST', '/api/v1/customers', { customer: { external_id: 'cust_f', name: 'F', currency: 'USD', tax_codes: ['vat20'] } });
+    const start = (await ok(base, 'GET', '/api/v1/invoices?external_customer_id=cust_f')).invoices.find((i) => i.total_amount_cents === 3100);
+    const refreshed = (await ok(base, 'PUT', `/api/v1/invoices/${start.lago_id}/refresh`)).invoice;
+    assert.deepEqual([refreshed.status, refreshed.fees_amount_cents, refreshed.taxes_amount_cents, refreshed.total_amount_cents], ['draft', 3100, 620, 3720]);
+  });
+  await withServer('2024-03-05T00:00:00Z', async (base) => {
+    assert.deepEqual(await invoicesOf(base), [['2024-03-04', 'finalized', 3720], ['2024-03-05', 'finalized', 0]]);
+    const notes = (await ok(base, 'GET', '/api/v1/credit_notes?external_customer_id=cust_f')).credit_notes;
+    assert.deepEqual(notes.map((n) => [n.sub_total_excluding_taxes_amount_cents, n.taxes_amount_cents, n.total_amount_cents,
+      n.credit_amount_cents, n.balance_amount_cents, n.taxes_rate, n.credit_status]), [[2900, 580, 3480, 3480, 3480, 20, 'available']]);
+    const one = (await ok(base, 'GET', `/api/v1/credit_notes/${notes[0].lago_id}`)).credit_note;
+    const start = (await ok(base, 'GET', `/api/v1/invoices/${one.lago_invoice_id}`)).invoice;
+    const fee = start.fees.find((f) => f.item.type === 'subscription');
+    assert.deepEqual(one.items.map((it) => [it.amount_cents, it.fee?.lago_id ?? it.lago_fee_id]), [[2900, fee.lago_id]]);
+  });
+});

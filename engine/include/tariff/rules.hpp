@@ -8,8 +8,9 @@
 // with its resolution of plans, overrides, currencies and time zones) and applies the one
 // rule the calculations use. Pure, like the rest of the engine: `now` is passed in.
 //
-// Currencies (find_currency, tariff/currency.hpp), instants (parse_instant, tariff/time.hpp)
-// and exact JSON (tariff/json.hpp) are public already and are used as they are.
+// Currencies (find_currency, tariff/currency.hpp), instants (parse_instant, tariff/time.hpp),
+// exact JSON (tariff/json.hpp) and the ids the engine derives (an add-on's, an applied tax's:
+// tariff/ids.hpp) are public already and are used as they are.
 #pragma once
 
 #include <map>
@@ -110,6 +111,64 @@ struct WalletAmount {
   int64_t amount_cents = 0;
 };
 Checked<WalletAmount> wallet_amount(const Decimal& credits, const Decimal& rate_amount, std::string_view currency);
+
+// A voided invoice's wallet debit given back (Lago's WalletTransactions::RecreditService: a
+// granted transaction through WalletCredit, the balance raised by Wallets::Balance::
+// IncreaseService with reset_consumed_credits). The debited credits, floored to 5 decimals,
+// are worth amount = credits × rate_amount rounded to the currency's exponent; the credits
+// granted are that amount over the rate, at the 5 decimals the wallet keeps (only whole cents
+// are given back). A debit worth no cent gives nothing back (recredited false), as Lago
+// leaves such an invoice's old transactions alone. The wallet after: credits_balance +
+// credit_amount, balance_cents + amount_cents, consumed_credits − credit_amount (never below 0).
+// 10 USD debited from a wallet at 3.0 USD a credit (3.33333 credits): 3.33333 × 3 = 9.99999 →
+// 10.00 USD = 1000 cents, 10 / 3 = 3.33333 credits back.
+// Several debits of one wallet are given back one after the other, each from the state the
+// previous one left. 422 `rate_amount` value_is_invalid for a rate ≤ 0, `currency`
+// value_is_invalid for an unknown currency, `base` value_out_of_range beyond int64 cents.
+struct WalletState {
+  Decimal rate_amount;
+  std::string currency;
+  Decimal credits_balance;
+  int64_t balance_cents = 0;
+  Decimal consumed_credits;
+};
+struct VoidRecredit {
+  bool recredited = false;
+  Decimal credit_amount;  // the granted transaction's credit_amount
+  Decimal amount;         // its amount (currency units, rounded to the exponent)
+  int64_t amount_cents = 0;
+  WalletState wallet;     // the wallet after (unchanged when nothing is given back)
+};
+Checked<VoidRecredit> void_recredit(const Decimal& debited_credits, const WalletState& wallet);
+
+// A draft invoice's draft credit note when the draft is refreshed or finalized (Lago's
+// CreditNotes::RefreshDraftService, ApplyTaxesService, AdjustAmountsWithRoundingService): each
+// item keeps its share of the credited fee, item × new fee amount / old fee amount (5 decimals;
+// 0 when the old fee was 0); the coupons' share of the new fee, Σ precise_coupons × item / fee
+// amount; taxes (base = items − coupons) × the fee's tax rate / 100, rounded; credit = total =
+// balance = round(items − coupons + taxes). A draft's note refunds nothing (a draft is not paid),
+// so Lago's rounding adjustment (total − taxes vs round(items − coupons)) never moves a cent:
+// the taxes are whole cents. One rate for the fee (its taxes_rate, the sum of its taxes): the
+// taxes rounded once, where Lago rounds each tax (docs/decisions.md).
+// 3100 fee re-taxed at 20 %: a 2900 item stays 2900, taxes 580, credit 3480.
+struct DraftNoteItem {
+  Decimal precise_amount_cents;
+  int64_t old_fee_amount_cents = 0;
+};
+struct RefreshedFee {
+  int64_t amount_cents = 0;
+  Decimal precise_coupons_amount_cents;
+  Decimal taxes_rate;  // percent, as the fee's taxes_rate
+};
+struct RepricedNote {
+  std::vector<Decimal> items_precise_amount_cents;
+  std::vector<int64_t> items_amount_cents;
+  Decimal precise_coupons_adjustment_amount_cents, precise_taxes_amount_cents, taxes_rate;
+  int64_t coupons_adjustment_amount_cents = 0, taxes_amount_cents = 0, sub_total_excluding_taxes_amount_cents = 0;
+  int64_t credit_amount_cents = 0, balance_amount_cents = 0, total_amount_cents = 0;
+};
+// 422 `base` value_out_of_range beyond the exact range.
+Checked<RepricedNote> reprice_draft_note(const std::vector<DraftNoteItem>& items, const RefreshedFee& fee);
 
 // Lago's past usage of one billed period (CustomerChargeUsageObject): the charge fees given
 // (already filtered to one subscription's period), grouped by `lago_charge_id` in first-seen

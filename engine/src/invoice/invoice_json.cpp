@@ -82,6 +82,7 @@ ojson item_json(const InvoiceFee& f) {
       item["code"] = f.fixed->add_on_code;
       item["name"] = f.fixed->add_on_name.empty() ? f.fixed->add_on_code : f.fixed->add_on_name;
       item["invoice_display_name"] = f.fixed->invoice_display_name ? ojson(*f.fixed->invoice_display_name) : ojson(item["name"]);
+      item_id = id_or_null(f.fixed->add_on_id);  // Fee#item_id: fixed_charge_add_on.id
       item_type = "AddOn";
       break;
   }

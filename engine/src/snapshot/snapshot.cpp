@@ -9,6 +9,7 @@
 #include "snapshot/reader.hpp"
 #include "snapshot/aggregates.hpp"
 #include "tariff/error.hpp"
+#include "tariff/ids.hpp"
 
 namespace tariff {
 namespace {
@@ -334,6 +335,12 @@ class Parser {
       fc.add_on_name = r_.string(c["add_on"], "name", Reader::at(p, "add_on")).value_or("");
     }
     if (fc.add_on_name.empty()) fc.add_on_name = r_.string(c, "add_on_name", p).value_or(fc.add_on_code);
+    // Lago's fee item names the fixed charge's add-on; a snapshot without an add-on id (the
+    // server has no add-on resource) gets the one derived from the code, as the server's plans.
+    fc.add_on_id = r_.string(c, "lago_add_on_id", p).value_or("");
+    if (fc.add_on_id.empty() && Reader::has(c, "add_on") && c["add_on"].is_object())
+      fc.add_on_id = r_.string(c["add_on"], "lago_id", Reader::at(p, "add_on")).value_or("");
+    if (fc.add_on_id.empty() && !fc.add_on_code.empty()) fc.add_on_id = derived_add_on_id(fc.add_on_code);
     fc.invoice_display_name = r_.string(c, "invoice_display_name", p);
     if (auto m = r_.string(c, "charge_model", p, true)) {
       auto cm = parse_charge_model(*m);

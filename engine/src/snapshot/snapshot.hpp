@@ -90,6 +90,7 @@ struct Charge {
 
 struct FixedCharge {
   std::string lago_id, add_on_code, add_on_name;
+  std::string add_on_id;  // lago_add_on_id as given, else derived from the code (tariff/ids.hpp)
   std::optional<std::string> invoice_display_name;
   ChargeModel model = ChargeModel::standard;
   bool pay_in_advance = false;
