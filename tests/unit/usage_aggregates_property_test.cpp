@@ -351,4 +351,33 @@ TEST(UsageAggregates, RefusedWhereTheyCannotAnswer) {
   EXPECT_NE(r.body.find("straddles_window"), std::string::npos) << r.body;
 }
 
+TEST(UsageAggregates, ARawEventInsideAnAggregatesTimeIsRefused) {
+  // An aggregate over two quarter-hours, 10:15:00–10:45:00 (its events 10:15:00 … 10:30:05),
+  // and one raw event (v = 2) of the same subscription and code at various instants.
+  const json charge = {{"billable_metric_code", "s"}, {"charge_model", "standard"}, {"properties", {{"amount", "10"}}}};
+  json agg = an_aggregate();
+  agg["span_us"] = 2 * 900LL * 1000000;
+  agg["last_us"] = 1709288100LL * 1000000 + 905LL * 1000000;
+  const auto with_event = [&](const std::string& ts, const std::string& code) {
+    json snap = one_charge_snapshot(charge, agg);
+    snap["events"] = {{{"transaction_id", "t1"}, {"external_subscription_id", "sub"}, {"code", code},
+                       {"timestamp", ts}, {"properties", {{"v", "2"}}}}};
+    return tariff::run(tariff::Operation::current_usage, snap.dump());
+  };
+  for (const char* inside : {"2024-03-01T10:15:00Z", "2024-03-01T10:29:59Z", "2024-03-01T10:44:59Z"}) {
+    const auto r = with_event(inside, "s");
+    EXPECT_EQ(r.status, 422) << inside;
+    EXPECT_NE(r.body.find("inside_usage_aggregate"), std::string::npos) << inside << r.body;
+  }
+  // Before and after its quarter-hours, or another code: usage, (7 + 2) × 10 = 90 USD.
+  for (const char* outside : {"2024-03-01T10:14:59Z", "2024-03-01T10:45:00Z"}) {
+    const auto r = with_event(outside, "s");
+    ASSERT_TRUE(r.ok()) << outside << r.body;
+    EXPECT_EQ(json::parse(r.body)["customer_usage"]["amount_cents"], 9000) << outside;
+  }
+  const auto other = with_event("2024-03-01T10:20:00Z", "other");
+  ASSERT_TRUE(other.ok()) << other.body;
+  EXPECT_EQ(json::parse(other.body)["customer_usage"]["amount_cents"], 7000);
+}
+
 }  // namespace
