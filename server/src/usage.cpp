@@ -232,20 +232,21 @@ bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, 
     int64_t bucket;
     std::string code, metric;
   };
-  std::vector<Document> docs;
+  std::vector<json> bodies;  // each document parsed once
   std::vector<Parts> parts;
   std::set<std::string> raw;
   for (const auto& [code, fp] : codes)
     if (!fp) raw.insert(code);
-  const auto take = [&](std::vector<Document>&& found, size_t skip) {
-    for (auto& d : found) {
+  const auto take = [&](std::vector<Document>&& found, size_t skip, std::vector<json>* parsed) {
+    for (size_t i = 0; i < found.size(); ++i) {
+      const Document& d = found[i];
       const size_t a = skip, b = d.key.find('\x1f', a), c = d.key.find('\x1f', b + 1), e = d.key.find('\x1f', c + 1);
       if (b == std::string::npos || c == std::string::npos || e == std::string::npos) return false;
       Parts p{std::stoll(d.key.substr(a, b - a)), d.key.substr(b + 1, c - b - 1), d.key.substr(c + 1, e - c - 1)};
       const auto it = codes.find(p.code);
       if (it != codes.end() && it->second && *it->second != p.metric) raw.insert(p.code);  // another definition
       parts.push_back(std::move(p));
-      docs.push_back(std::move(d));
+      bodies.push_back(parsed ? std::move((*parsed)[i]) : parse_json_exact(d.body));
     }
     return true;
   };
@@ -258,21 +259,27 @@ bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, 
     std::vector<Document> day_docs = tx.range("usage_day", zp + bucket_text(day_from), zp + '\x7f');
     std::set<std::pair<int64_t, int64_t>> split;  // days read as quarter-hours
     std::vector<Document> whole;
+    std::vector<json> whole_bodies;
     for (auto& d : day_docs) {
       const size_t b = d.key.find('\x1f', zp.size());
       if (b == std::string::npos) return false;
       const int64_t start = std::stoll(d.key.substr(zp.size(), b - zp.size()));
-      const int64_t span = parse_json_exact(d.body).value("span_us", usage::kBucketUs);
+      json body = parse_json_exact(d.body);
+      const int64_t span = body.value("span_us", usage::kBucketUs);
       const auto e = edges.lower_bound(start);
-      if (e != edges.end() && *e < start + span) split.emplace(start, span);
-      else whole.push_back(std::move(d));
+      if (e != edges.end() && *e < start + span) {
+        split.emplace(start, span);
+      } else {
+        whole.push_back(std::move(d));
+        whole_bodies.push_back(std::move(body));
+      }
     }
-    if (!take(std::move(whole), zp.size())) return false;
+    if (!take(std::move(whole), zp.size(), &whole_bodies)) return false;
     for (const auto& [start, span] : split)
       if (!take(tx.range("usage", prefix + bucket_text(std::max(start, from_bucket)), prefix + bucket_text(start + span)),
-                prefix.size()))
+                prefix.size(), nullptr))
         return false;
-  } else if (!take(tx.range("usage", prefix + bucket_text(from_bucket), prefix + '\x7f'), prefix.size())) {
+  } else if (!take(tx.range("usage", prefix + bucket_text(from_bucket), prefix + '\x7f'), prefix.size(), nullptr)) {
     return false;
   }
   const auto aggregated = [&](const std::string& code) {
@@ -280,12 +287,15 @@ bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, 
     return it != codes.end() && it->second && !raw.count(code);
   };
   json mine = json::array();
-  for (size_t i = 0; i < docs.size(); ++i)
-    if (aggregated(parts[i].code) && !edges.count(parts[i].bucket)) mine.push_back(parse_json_exact(docs[i].body));
+  for (size_t i = 0; i < bodies.size(); ++i)
+    if (aggregated(parts[i].code) && !edges.count(parts[i].bucket)) mine.push_back(std::move(bodies[i]));
   usage::compact(mine, plan);  // one aggregate a local day per property set
   ordered_json& aggs = snap["usage_aggregates"];
   if (!aggs.is_array()) aggs = ordered_json::array();
-  for (const auto& a : mine) aggs.push_back(parse_stored(a.dump()));
+  if (!mine.empty()) {  // one conversion for them all
+    ordered_json converted = parse_stored(mine.dump());
+    for (auto& a : converted) aggs.push_back(std::move(a));
+  }
   ordered_json& events = snap["events"];
   for (const auto& code : raw) {
     EventQuery q;
