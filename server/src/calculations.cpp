@@ -140,7 +140,7 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     plan = usage::plan(planned.dump());
   }
   for (const auto& [id, from] : windows) {
-    if (plan && add_usage(tx, *plan, id, from, snap)) continue;
+    if (plan && add_usage(tx, *plan, id, from, snap, scope.aggregates_text)) continue;
     EventQuery q;
     q.external_subscription_ids = {id};
     q.from_us = from;
@@ -149,10 +149,24 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
   return snap;
 }
 
+std::string snapshot_text(ordered_json& snap, const std::string& aggregates_text) {
+  if (aggregates_text.empty()) return snap.dump();
+  if (auto it = snap.find("usage_aggregates"); it != snap.end()) {
+    if (!it->is_array() || !it->empty()) throw std::logic_error("snapshot_text: usage_aggregates twice");
+    snap.erase(it);
+  }
+  std::string text = snap.dump();  // an object with keys: "{...}"
+  text.pop_back();
+  text += ",\"usage_aggregates\":[";
+  text += aggregates_text;
+  text += "]}";
+  return text;
+}
+
 namespace {
 
-Reply run_engine(Operation op, const ordered_json& snapshot) {
-  const Result r = run(op, snapshot.dump());
+Reply run_engine(Operation op, ordered_json& snapshot, const std::string& aggregates_text = {}) {
+  const Result r = run(op, snapshot_text(snapshot, aggregates_text));
   return Reply{r.status, r.body};
 }
 
@@ -227,15 +241,17 @@ Handler usage(Operation op) {
     auto sub = ctx.query_value("external_subscription_id");
     if (!sub || sub->empty()) throw validation("external_subscription_id", "value_is_mandatory");
     ordered_json snap;
+    std::string aggregates;
     read_then_write(ctx.store, [&](Transaction& tx) {
-      snap = build_snapshot(ctx, tx, SnapshotScope{ctx.params[0], {*sub}, true});
+      aggregates.clear();
+      snap = build_snapshot(ctx, tx, SnapshotScope{ctx.params[0], {*sub}, true, std::nullopt, &aggregates});
     });
     if (!has_subscription(snap, *sub)) throw not_found("subscription");
     ordered_json req;
     req["external_subscription_id"] = *sub;
     if (auto t = ctx.query_value("apply_taxes")) req["apply_taxes"] = *t != "false";
     snap["request"] = req;
-    return run_engine(op, snap);
+    return run_engine(op, snap, aggregates);
   };
 }
 
@@ -255,7 +271,9 @@ Reply preview(Context& ctx) {
         e != body["customer"].end() && e->is_string())
       ext = e->get<std::string>();
   ordered_json snap;
+  std::string aggregates;
   read_then_write(ctx.store, [&](Transaction& tx) {
+    aggregates.clear();
     if (ext && !tx.get("customer", *ext)) {
       if (!ids.empty()) throw not_found("customer");
       ext.reset();  // an unknown customer previews as a new one
@@ -265,10 +283,11 @@ Reply preview(Context& ctx) {
     scope.request = to_ordered(body);
     // A customer time zone given in the request moves local days: no compacted usage then.
     scope.aggregates = !(body.contains("customer") && body["customer"].is_object() && body["customer"].contains("timezone"));
+    scope.aggregates_text = &aggregates;
     snap = build_snapshot(ctx, tx, scope);
   });
   snap["request"] = to_ordered(body);
-  return preview_reply(ctx, run_engine(Operation::preview, snap), body, ext);
+  return preview_reply(ctx, run_engine(Operation::preview, snap, aggregates), body, ext);
 }
 
 Reply estimate_fees(Context& ctx) {
