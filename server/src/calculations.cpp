@@ -138,6 +138,22 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     ordered_json planned = snap;
     if (scope.request) planned["request"] = *scope.request;
     plan = usage::plan(planned.dump());
+    if (plan && scope.proposed_plan) {
+      const std::string code = string_or(*scope.proposed_plan, "code", "");
+      for (auto& p : planned["plans"])
+        if (string_or(p, "code", "") == code) p = *scope.proposed_plan;
+      const auto other = usage::plan(planned.dump());
+      if (!other) {
+        plan.reset();
+      } else {
+        for (const auto& [id, codes] : other->codes)
+          for (const auto& [metric, fp] : codes) {
+            auto [it, fresh] = plan->codes[id].try_emplace(metric, fp);
+            if (!fresh && it->second != fp) it->second.reset();  // raw events for both
+          }
+        for (const auto& [id, edges] : other->edge_buckets) plan->edge_buckets[id].insert(edges.begin(), edges.end());
+      }
+    }
   }
   for (const auto& [id, from] : windows) {
     if (plan && add_usage(tx, *plan, id, from, snap, scope.aggregates_text)) continue;
@@ -295,15 +311,18 @@ Reply estimate_fees(Context& ctx) {
   const std::string sub = required_string(body, "external_subscription_id");
   required_string(body, "code");
   ordered_json snap;
+  std::string aggregates;
+  const ordered_json request = to_ordered(ctx.body());
   read_then_write(ctx.store, [&](Transaction& tx) {
+    aggregates.clear();
     std::optional<std::string> customer;
     for (const auto& d : tx.list(DocumentQuery{"subscription", std::nullopt, sub, 0, -1}).items)
       customer = d.owner;
     if (!customer) throw not_found("subscription");
-    snap = build_snapshot(ctx, tx, SnapshotScope{customer, {sub}});
+    snap = build_snapshot(ctx, tx, SnapshotScope{customer, {sub}, true, request, &aggregates});
   });
-  snap["request"] = to_ordered(ctx.body());
-  return run_engine(Operation::estimate_fees, snap);
+  snap["request"] = request;
+  return run_engine(Operation::estimate_fees, snap, aggregates);
 }
 
 Reply snapshot_reply(Context& ctx, const std::string& customer, std::optional<std::string> sub) {

@@ -23,6 +23,9 @@ struct SnapshotScope {
   // Set (with aggregates): the aggregates go there as JSON text, comma-joined items, instead of
   // into the snapshot's tree; snapshot_text() splices them into the snapshot's text.
   std::string* aggregates_text = nullptr;
+  // A proposed version of a stored plan (impact): with aggregates, a code is read from them
+  // only where both the stored and the proposed plan let the engine use them.
+  const ordered_json* proposed_plan = nullptr;
 };
 
 // The JSON text of `snap` with `aggregates_text` (from SnapshotScope) as its usage_aggregates.
