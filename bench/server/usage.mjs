@@ -1,40 +1,45 @@
-// Usage at scale: current_usage and preview latency over HTTP with 10, 1k, 100k and 1M events
-// in the subscription's period, other subscriptions' events in the same database, server RSS,
-// and durable ingestion events/s through POST /api/v1/events/batch. Loopback, not a test.
-//   node bench/server/usage.mjs [max events per subscription, default 1000000]
-//                               [other events, default 1000000] [concurrency, default 16]
-// (TARIFF_BUILD_DIR=build; the SQLite file goes to $TMPDIR.) Prints Markdown tables.
+// Usage at scale, both stores: current_usage and preview latency (p50/p99) over HTTP with 10,
+// 1k, 100k and 1M events in the subscription's period and DB_EVENTS (default 10,000,000)
+// events in the database; a 7-event subscription's latency beside them (noisy neighbour);
+// latency while ingestion runs; the server's RSS sampled every 20 ms throughout. Not a test.
+//   node bench/server/usage.mjs [stores, default sqlite,postgresql] [events in the database,
+//                               default 10000000] [max events per subscription, default 1000000]
+//                               [samples per measure, default 400]
+// (TARIFF_BUILD_DIR=build; SQLite in $TMPDIR; PostgreSQL on TARIFF_TEST_STORE's cluster or a
+// private one from scripts/pgtmp, fsync off unless PGTMP_FSYNC=on. Databases are removed at the end.)
+//
+// Loading: the measured subscriptions' events and a template subscription ("others-000", up
+// to 200k events) go through POST /api/v1/events/batch (the server stores them and maintains
+// their aggregates); the rest of the database is bulk-copied from the template in SQL by the
+// benchmark alone: its events rows and its `usage`, `usage_day` and `usage_zone` documents
+// under other subscription ids (others-001, ...) — the very rows the server would have
+// written for those events. Prints one Markdown table per store and one side by side.
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { startServer, tempDb, API_KEY } from '../../server/testing/harness.mjs';
 import * as c from '../../server/testing/catalog.mjs';
 
-const MAX = Number(process.argv[2] ?? 1000000);
-const OTHERS = Number(process.argv[3] ?? 1000000);
-const CONCURRENCY = Number(process.argv[4] ?? 16);
-const SAMPLES = 200;
+const STORES = (process.argv[2] ?? 'sqlite,postgresql').split(',');
+const DB_EVENTS = Number(process.argv[3] ?? 10000000);
+const MAX = Number(process.argv[4] ?? 1000000);
+const SAMPLES = Number(process.argv[5] ?? 400);
 const LEVELS = [10, 1000, 100000, 1000000].filter((n) => n <= MAX);
+const TEMPLATE = Math.min(200000, Math.max(0, DB_EVENTS - LEVELS.reduce((a, b) => a + b, 0)));
+const LOADERS = 8;
 const HEADERS = { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' };
+process.env.PGTMP_FSYNC ??= 'off';  // reads do not depend on it; loading 1.2M events through the API does
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-const rss = (pid) => {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)[1]);
-  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
-};
+const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-const db = tempDb();
-const srv = await startServer({ db: db.path, args: ['--now', c.NOW, '--rate-limit', '0', '--no-billing'] });
-const req = async (method, path, body) => {
-  const r = await fetch(srv.base + path, { method, headers: HEADERS, body: body === undefined ? undefined : body });
-  const text = await r.text();
-  if (r.status !== 200) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
-  return text;
-};
-const post = (path, obj) => req('POST', path, JSON.stringify(obj));
+function run(cmd, args, input) {
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
+  return r.stdout;
+}
 
-// Events of March 1–14 2024 (the current period at now = March 15) in the order they happen
-// (`total` of them evenly spread): api_calls (count, eu/us filter) and storage (sum of gb,
-// graduated), 100 a batch.
+// Events of March 1–14 2024 (the current period at now = March 15) in time order (`total`
+// evenly spread): api_calls (count, eu/us filter) and storage (sum of gb, graduated).
 function batch(sub, start, n, total) {
   const parts = [];
   for (let k = 0; k < n; k++) {
@@ -47,79 +52,175 @@ function batch(sub, start, n, total) {
   return `{"events":[${parts.join(',')}]}`;
 }
 
-async function load(sub, total) {
-  let next = 0;
-  const t0 = performance.now();
-  const worker = async () => {
-    while (next < total) {
-      const start = next;
-      const n = Math.min(100, total - start);
-      next += n;
-      await req('POST', '/api/v1/events/batch', batch(sub, start, n, total));
+// The SQL that copies the template subscription's rows `copies` times (others-001 ...).
+function bulkSql(kind, copies) {
+  const T = "'others-000'";
+  if (kind === 'sqlite') {
+    const k = `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ${copies})`;
+    const id = "printf('others-%03d', k.i)";
+    return `PRAGMA synchronous=OFF;
+DROP INDEX events_sub_ts; DROP INDEX events_tx;
+${k} INSERT INTO events(external_subscription_id, transaction_id, code, ts_us, body)
+  SELECT ${id}, replace(e.transaction_id, ${T}, ${id}), e.code, e.ts_us, replace(e.body, ${T}, ${id})
+  FROM k, events e WHERE e.external_subscription_id = ${T} ORDER BY k.i, e.ts_us, e.seq;
+${k} INSERT INTO docs(kind, key, owner, ref, body)
+  SELECT d.kind, replace(d.key, ${T}, ${id}), d.owner, d.ref, replace(d.body, ${T}, ${id})
+  FROM k, docs d WHERE d.kind IN ('usage', 'usage_day', 'usage_zone') AND substr(d.key, 1, 10) = ${T} ORDER BY k.i, d.seq;
+CREATE INDEX events_sub_ts ON events(external_subscription_id, ts_us);
+CREATE INDEX events_tx ON events(transaction_id);
+ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);`;
+  }
+  const id = "'others-' || lpad(k.i::text, 3, '0')";
+  return `SET synchronous_commit = off; SET maintenance_work_mem = '256MB';
+DROP INDEX events_sub_ts; DROP INDEX events_tx;
+INSERT INTO events(external_subscription_id, transaction_id, code, ts_us, body)
+  SELECT ${id}, replace(e.transaction_id, ${T}, ${id}), e.code, e.ts_us, replace(e.body, ${T}, ${id})
+  FROM generate_series(1, ${copies}) k(i), events e WHERE e.external_subscription_id = ${T} ORDER BY k.i, e.ts_us, e.seq;
+INSERT INTO docs(kind, key, owner, ref, body)
+  SELECT d.kind, replace(d.key, ${T}, ${id}), d.owner, d.ref, replace(d.body, ${T}, ${id})
+  FROM generate_series(1, ${copies}) k(i), docs d WHERE d.kind IN ('usage', 'usage_day', 'usage_zone') AND substr(d.key, 1, 10) = ${T} ORDER BY k.i, d.seq;
+CREATE INDEX events_sub_ts ON events(external_subscription_id, ts_us, seq);
+CREATE INDEX events_tx ON events(transaction_id, seq);
+VACUUM ANALYZE events; VACUUM ANALYZE docs; CHECKPOINT;`;
+}
+
+const count = (kind, db) => Number(kind === 'sqlite'
+  ? run('sqlite3', [db, 'SELECT count(*) FROM events'])
+  : run('psql', [db, '-qAt', '-c', 'SELECT count(*) FROM events']));
+
+async function bench(kind) {
+  const db = tempDb({ kind });
+  const srv = await startServer({ db: db.path, args: ['--now', c.NOW, '--rate-limit', '0', '--no-billing'] });
+  // RSS: sampled every 20 ms; `peak` since the last reset, VmHWM for the whole run.
+  const mem = { peak: 0, hwm: 0 };
+  const sampler = setInterval(() => {
+    try {
+      const s = readFileSync(`/proc/${srv.child.pid}/status`, 'utf8');
+      const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)[1]);
+      mem.peak = Math.max(mem.peak, kb('VmRSS') / 1024);
+      mem.hwm = kb('VmHWM') / 1024;
+    } catch { /* exited */ }
+  }, 20);
+  const phasePeak = () => { const p = mem.peak; mem.peak = 0; return p; };
+  const req = async (method, path, body) => {
+    const r = await fetch(srv.base + path, { method, headers: HEADERS, body });
+    const text = await r.text();
+    if (r.status !== 200) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
+    return text;
+  };
+  const post = (path, obj) => req('POST', path, JSON.stringify(obj));
+  const load = async (sub, total, clients = LOADERS, stop = () => false) => {
+    let next = 0;
+    let done = 0;
+    const t0 = performance.now();
+    const worker = async () => {
+      while (next < total && !stop()) {
+        const start = next;
+        const n = Math.min(100, total - start);
+        next += n;
+        await req('POST', '/api/v1/events/batch', batch(sub, start, n, total));
+        done += n;
+      }
+    };
+    await Promise.all(Array.from({ length: clients }, worker));
+    return { events: done, rate: done / ((performance.now() - t0) / 1000) };
+  };
+  const latency = async (path, body, samples = SAMPLES) => {
+    for (let i = 0; i < 10; i++) await req(body ? 'POST' : 'GET', path, body);  // warm
+    const lat = [];
+    for (let i = 0; i < samples; i++) {
+      const t = performance.now();
+      await req(body ? 'POST' : 'GET', path, body);
+      lat.push(performance.now() - t);
     }
+    lat.sort((a, b) => a - b);
+    return { p50: pct(lat, 0.5), p99: pct(lat, 0.99), max: lat[lat.length - 1] };
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return total / ((performance.now() - t0) / 1000);
-}
-
-async function latency(path, body) {
-  const lat = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const t = performance.now();
-    await req(body ? 'POST' : 'GET', path, body);
-    lat.push(performance.now() - t);
-  }
-  lat.sort((a, b) => a - b);
-  return { p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
-}
-
-try {
-  await post('/api/v1/organizations', c.organization).catch(() => req('PUT', '/api/v1/organizations', JSON.stringify(c.organization)));
-  await post('/api/v1/taxes', c.tax);
-  for (const m of c.metrics) await post('/api/v1/billable_metrics', m);
-  await post('/api/v1/plans', c.plan);
-  const subs = {};
-  for (const n of [...LEVELS, 'others']) {
-    const cust = `cust-${n}`;
-    subs[n] = `sub-${n}`;
-    await post('/api/v1/customers', { customer: { ...c.customer.customer, external_id: cust } });
-    await post('/api/v1/subscriptions', { subscription: { ...c.subscription.subscription, external_customer_id: cust, external_id: subs[n] } });
-  }
-  const measure = async (n) => {
-    const cu = await latency(`/api/v1/customers/cust-${n}/current_usage?external_subscription_id=${subs[n]}`);
-    const pv = await latency('/api/v1/invoices/preview', JSON.stringify({ customer: { external_id: `cust-${n}` }, subscriptions: { external_ids: [subs[n]] } }));
-    return { cu, pv };
-  };
-  const rows = [];
-  const ingest = [];
-  let stored = 0;
-  let small0 = null;
-  for (const n of LEVELS) {
-    const rate = await load(subs[n], n);
-    stored += n;
-    if (n >= 100000) ingest.push({ what: `${n} events into one subscription`, rate });
-    if (n === LEVELS[0]) small0 = await measure(n);
-    const m = await measure(n);
-    rows.push({ n, stored, ...m, mem: rss(srv.child.pid) });
-  }
-  if (OTHERS > 0) {
-    const rate = await load(subs.others, OTHERS);
-    stored += OTHERS;
-    ingest.push({ what: `${OTHERS} events into another subscription`, rate });
+  const measure = async (cust, sub, samples) => ({
+    cu: await latency(`/api/v1/customers/${cust}/current_usage?external_subscription_id=${sub}`, undefined, samples),
+    pv: await latency('/api/v1/invoices/preview', JSON.stringify({ customer: { external_id: cust }, subscriptions: { external_ids: [sub] } }), samples),
+  });
+  try {
+    await req('PUT', '/api/v1/organizations', JSON.stringify(c.organization));
+    await post('/api/v1/taxes', c.tax);
+    for (const m of c.metrics) await post('/api/v1/billable_metrics', m);
+    await post('/api/v1/plans', c.plan);
+    await post('/api/v1/customers', c.customer);
+    await post('/api/v1/subscriptions', c.subscription);
+    await post('/api/v1/events/batch', { events: c.events });
+    for (const n of [...LEVELS, 'others-000']) {
+      const cust = `cust-${n}`;
+      await post('/api/v1/customers', { customer: { ...c.customer.customer, external_id: cust } });
+      await post('/api/v1/subscriptions', { subscription: { ...c.subscription.subscription, external_customer_id: cust,
+        external_id: typeof n === 'number' ? `sub-${n}` : n } });
+    }
+    // The catalog's 7 events: the neighbour's answer is known (catalog.mjs, by hand).
+    const check = JSON.parse(await req('GET', `/api/v1/customers/${c.CUSTOMER}/current_usage?external_subscription_id=${c.SUB}`));
+    if (check.customer_usage.total_amount_cents !== c.expected.current.total_amount_cents)
+      throw new Error(`neighbour total ${check.customer_usage.total_amount_cents}`);
+    const alone = await measure(c.CUSTOMER, c.SUB);
+    const ingest = [];
+    log(kind, 'loading through the API');
+    for (const n of LEVELS) ingest.push({ what: `${n} events, one subscription`, ...await load(`sub-${n}`, n) });
+    if (TEMPLATE) ingest.push({ what: `${TEMPLATE} events, template subscription`, ...await load('others-000', TEMPLATE) });
+    const loadPeak = phasePeak();
+    const copies = TEMPLATE ? Math.max(0, Math.round((DB_EVENTS - count(kind, db.path)) / TEMPLATE)) : 0;
+    let bulkSecs = 0;
+    if (copies) {
+      log(kind, `bulk copy: ${copies} × ${TEMPLATE}`);
+      const t = performance.now();
+      if (kind === 'sqlite') run('sqlite3', [db.path], bulkSql(kind, copies));
+      else run('psql', [db.path, '-v', 'ON_ERROR_STOP=1', '-q'], bulkSql(kind, copies));
+      bulkSecs = (performance.now() - t) / 1000;
+    }
+    const stored = count(kind, db.path);
+    log(kind, `${stored} events in the database; measuring`);
+    phasePeak();
+    const rows = [];
     for (const n of LEVELS) {
-      const m = await measure(n);
-      rows.push({ n, stored, ...m, mem: rss(srv.child.pid) });
+      const m = await measure(`cust-${n}`, `sub-${n}`);
+      rows.push({ what: `${n}`, ...m, rss: phasePeak() });
     }
+    const neighbour = await measure(c.CUSTOMER, c.SUB);
+    rows.push({ what: `7 (neighbour; ${alone.cu.p50.toFixed(2)} / ${alone.pv.p50.toFixed(2)} ms p50 before the others)`, ...neighbour, rss: phasePeak() });
+    // While 4 clients ingest into another subscription.
+    let stop = false;
+    const live = load('live', 1e9, 4, () => stop);
+    await new Promise((r) => setTimeout(r, 500));
+    const top = LEVELS[LEVELS.length - 1];
+    const during = await measure(`cust-${top}`, `sub-${top}`, Math.min(SAMPLES, 200));
+    const duringSmall = await measure(c.CUSTOMER, c.SUB, Math.min(SAMPLES, 200));
+    stop = true;
+    const liveRate = await live;
+    rows.push({ what: `${top}, ingestion running`, ...during, rss: 0 });
+    rows.push({ what: '7, ingestion running', ...duringSmall, rss: phasePeak() });
+    ingest.push({ what: `4 clients during the calculations above (${liveRate.events} events)`, rate: liveRate.rate });
+    return { kind, rows, ingest, stored, copies, bulkSecs, loadPeak, hwm: mem.hwm };
+  } finally {
+    clearInterval(sampler);
+    await srv.stop();
+    db.remove();
   }
-  const f = (x) => x.toFixed(2);
-  console.log(`\n| events in period | events in db | current_usage p50 / p99 ms | preview p50 / p99 ms | RSS MB (peak) |`);
+}
+
+const results = [];
+for (const kind of STORES) results.push(await bench(kind));
+const f = (x) => x.toFixed(2);
+for (const r of results) {
+  console.log(`\n### ${r.kind}: ${r.stored} events in the database (${r.copies} bulk copies in ${r.bulkSecs.toFixed(0)} s), server RSS peak ${r.hwm.toFixed(0)} MB (loading through the API: ${r.loadPeak.toFixed(0)} MB)\n`);
+  console.log('| events in period | current_usage p50 / p99 (max) ms | preview p50 / p99 (max) ms | RSS peak MB |');
+  console.log('|---|---|---|---|');
+  for (const x of r.rows)
+    console.log(`| ${x.what} | ${f(x.cu.p50)} / ${f(x.cu.p99)} (${f(x.cu.max)}) | ${f(x.pv.p50)} / ${f(x.pv.p99)} (${f(x.pv.max)}) | ${x.rss ? x.rss.toFixed(0) : ''} |`);
+  console.log('\n| ingestion (100 a batch, durable) | events/s |\n|---|---|');
+  for (const i of r.ingest) console.log(`| ${i.what} | ${Math.round(i.rate)} |`);
+}
+if (results.length === 2) {
+  const [a, b] = results;
+  console.log(`\n| events in period | ${a.kind} usage p50 / p99 | ${b.kind} usage p50 / p99 | ${a.kind} preview p50 / p99 | ${b.kind} preview p50 / p99 |`);
   console.log('|---|---|---|---|---|');
-  for (const r of rows)
-    console.log(`| ${r.n} | ${r.stored} | ${f(r.cu.p50)} / ${f(r.cu.p99)} | ${f(r.pv.p50)} / ${f(r.pv.p99)} | ${r.mem.rss.toFixed(0)} (${r.mem.hwm.toFixed(0)}) |`);
-  console.log(`\n10-event subscription alone: current_usage ${f(small0.cu.p50)} / ${f(small0.cu.p99)} ms, preview ${f(small0.pv.p50)} / ${f(small0.pv.p99)} ms`);
-  console.log(`\n| ingestion (${CONCURRENCY} clients, 100 a batch, durable) | events/s |\n|---|---|`);
-  for (const i of ingest) console.log(`| ${i.what} | ${Math.round(i.rate)} |`);
-} finally {
-  await srv.stop();
-  db.remove();
+  a.rows.forEach((x, i) => {
+    const y = b.rows[i];
+    console.log(`| ${x.what.split(' (')[0]} | ${f(x.cu.p50)} / ${f(x.cu.p99)} | ${f(y.cu.p50)} / ${f(y.cu.p99)} | ${f(x.pv.p50)} / ${f(x.pv.p99)} | ${f(y.pv.p50)} / ${f(y.pv.p99)} |`);
+  });
 }

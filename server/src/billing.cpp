@@ -40,9 +40,15 @@ ordered_json billing_jobs::engine(Operation op, const ordered_json& snapshot) {
 }
 
 // The snapshot of customer `ext` at `at`, subscriptions as of `view_at`.
-ordered_json billing_jobs::snapshot_at(Env& env, Transaction& tx, const std::string& ext, int64_t at, int64_t view_at) {
+ordered_json billing_jobs::snapshot_at(Env& env, Transaction& tx, const std::string& ext, int64_t at, int64_t view_at,
+                                       const ordered_json* request) {
   Context ctx = context_at(env, at);
-  ordered_json snap = build_snapshot(ctx, tx, SnapshotScope{ext, {}});
+  SnapshotScope scope{ext, {}};
+  if (request) {
+    scope.aggregates = true;
+    scope.request = *request;
+  }
+  ordered_json snap = build_snapshot(ctx, tx, scope);
   snap["subscriptions"] = as_of(snap["subscriptions"], view_at);
   return snap;
 }
@@ -115,8 +121,9 @@ ordered_json as_of(const ordered_json& subs, int64_t at) {
 
 // The billing instant after `t`: the end of the usage period containing t, + 1 s.
 int64_t next_boundary(Env& env, Transaction& tx, const std::string& ext, const std::string& sub, int64_t t) {
-  ordered_json snap = snapshot_at(env, tx, ext, t, t + 1);
-  snap["request"] = {{"external_subscription_id", sub}};
+  const ordered_json request = {{"external_subscription_id", sub}};
+  ordered_json snap = snapshot_at(env, tx, ext, t, t + 1, &request);
+  snap["request"] = request;
   const ordered_json usage = engine(Operation::current_usage, snap);
   const auto to = instant_of(usage["customer_usage"], "to_datetime");
   if (!to) throw std::runtime_error("current_usage: no to_datetime");
@@ -214,11 +221,12 @@ bool regroup_paid_fees(Env& env, Transaction& tx, const std::string& ext, const 
     fees.push_back(std::move(f));
   }
   if (fees.empty()) return false;
-  ordered_json snap = snapshot_at(env, tx, ext, job.at, job.at + 1);
+  const ordered_json request = {{"invoicing_reason", "in_advance_charge_periodic"},
+                                {"billing_at", format_iso(job.at)},
+                                {"external_subscription_ids", ordered_json::array({job.external_id})}};
+  ordered_json snap = snapshot_at(env, tx, ext, job.at, job.at + 1, &request);
   snap["fees"] = std::move(fees);
-  snap["request"] = {{"invoicing_reason", "in_advance_charge_periodic"},
-                     {"billing_at", format_iso(job.at)},
-                     {"external_subscription_ids", ordered_json::array({job.external_id})}};
+  snap["request"] = request;
   const ordered_json out = engine(Operation::bill, snap);
   if (out["invoices"].empty()) return false;
   Job regroup = job;
@@ -262,8 +270,10 @@ bool run_one(Env& env, Transaction& tx, const std::string& ext, int64_t now, con
       save_doc(tx, "billing_cursor", job.sub_lago_id, ordered_json{{"last", format_iso(job.at)}, {"next", nullptr}});
     return true;
   }
-  ordered_json snap = snapshot_at(env, tx, ext, job.at, job.at);
-  snap["request"] = job_request(job);
+  // An event paid in advance is priced against the raw events around it (its own among them).
+  const ordered_json request = job_request(job);
+  ordered_json snap = snapshot_at(env, tx, ext, job.at, job.at, job.kind == Kind::in_advance ? nullptr : &request);
+  snap["request"] = request;
   const ordered_json out = engine(Operation::bill, snap);
   const Applied a = apply(env, tx, job, ext, out, job.at);
   if (job.kind == Kind::progressive) finish_progressive_check(context_at(env, job.at), tx, job, out, a);  // progressive.cpp

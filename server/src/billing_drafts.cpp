@@ -22,17 +22,18 @@ ordered_json recompute_draft(Env& env, Transaction& tx, const std::string& invoi
   const std::string ext = stored->owner;
   ordered_json req = (*draft)["request"];
   const int64_t billing_at = parse_iso(string_or(req, "billing_at", "")).value_or(at);
-  ordered_json snap = snapshot_at(env, tx, ext, billing_at, billing_at);
-  ordered_json history = ordered_json::array();  // without the draft itself
-  for (auto& inv : snap["invoices"])
-    if (string_or(inv, "lago_id", "") != invoice_id) history.push_back(std::move(inv));
-  snap["invoices"] = std::move(history);
   if (finalize) {
     req["finalize"] = true;
     req["finalized_at"] = format_iso(at);
   } else {
     req["refresh"] = true;
   }
+  const bool in_advance = req.contains("event");  // priced against raw events (billing.cpp)
+  ordered_json snap = snapshot_at(env, tx, ext, billing_at, billing_at, in_advance ? nullptr : &req);
+  ordered_json history = ordered_json::array();  // without the draft itself
+  for (auto& inv : snap["invoices"])
+    if (string_or(inv, "lago_id", "") != invoice_id) history.push_back(std::move(inv));
+  snap["invoices"] = std::move(history);
   snap["request"] = req;
   return engine(Operation::bill, snap);
 }

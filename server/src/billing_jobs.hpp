@@ -61,7 +61,10 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
 // The engine's answer (throws on an error status), and the customer's snapshot at `at` with its
 // subscriptions as of `view_at` (billing.cpp).
 ordered_json engine(Operation op, const ordered_json& snapshot);
-ordered_json snapshot_at(Env& env, Transaction& tx, const std::string& ext, int64_t at, int64_t view_at);
+// request: the engine request the snapshot is for (its instants bound windows): usage then
+// comes as aggregates where the engine allows them; nullptr = raw events.
+ordered_json snapshot_at(Env& env, Transaction& tx, const std::string& ext, int64_t at, int64_t view_at,
+                         const ordered_json* request = nullptr);
 // Drafts (billing_drafts.cpp): the draft invoice recomputed at its billing instant, refreshed
 // (still a draft) or finalized at `finalized_at` (coupons, credit notes, wallets consumed).
 ordered_json recompute_draft(Env& env, Transaction& tx, const std::string& invoice_id, bool finalize, int64_t at);

@@ -138,9 +138,25 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     ordered_json planned = snap;
     if (scope.request) planned["request"] = *scope.request;
     plan = usage::plan(planned.dump());
+    if (plan && scope.proposed_plan) {
+      const std::string code = string_or(*scope.proposed_plan, "code", "");
+      for (auto& p : planned["plans"])
+        if (string_or(p, "code", "") == code) p = *scope.proposed_plan;
+      const auto other = usage::plan(planned.dump());
+      if (!other) {
+        plan.reset();
+      } else {
+        for (const auto& [id, codes] : other->codes)
+          for (const auto& [metric, fp] : codes) {
+            auto [it, fresh] = plan->codes[id].try_emplace(metric, fp);
+            if (!fresh && it->second != fp) it->second.reset();  // raw events for both
+          }
+        for (const auto& [id, edges] : other->edge_buckets) plan->edge_buckets[id].insert(edges.begin(), edges.end());
+      }
+    }
   }
   for (const auto& [id, from] : windows) {
-    if (plan && add_usage(tx, *plan, id, from, snap)) continue;
+    if (plan && add_usage(tx, *plan, id, from, snap, scope.aggregates_text)) continue;
     EventQuery q;
     q.external_subscription_ids = {id};
     q.from_us = from;
@@ -149,10 +165,24 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
   return snap;
 }
 
+std::string snapshot_text(ordered_json& snap, const std::string& aggregates_text) {
+  if (aggregates_text.empty()) return snap.dump();
+  if (auto it = snap.find("usage_aggregates"); it != snap.end()) {
+    if (!it->is_array() || !it->empty()) throw std::logic_error("snapshot_text: usage_aggregates twice");
+    snap.erase(it);
+  }
+  std::string text = snap.dump();  // an object with keys: "{...}"
+  text.pop_back();
+  text += ",\"usage_aggregates\":[";
+  text += aggregates_text;
+  text += "]}";
+  return text;
+}
+
 namespace {
 
-Reply run_engine(Operation op, const ordered_json& snapshot) {
-  const Result r = run(op, snapshot.dump());
+Reply run_engine(Operation op, ordered_json& snapshot, const std::string& aggregates_text = {}) {
+  const Result r = run(op, snapshot_text(snapshot, aggregates_text));
   return Reply{r.status, r.body};
 }
 
@@ -227,15 +257,17 @@ Handler usage(Operation op) {
     auto sub = ctx.query_value("external_subscription_id");
     if (!sub || sub->empty()) throw validation("external_subscription_id", "value_is_mandatory");
     ordered_json snap;
+    std::string aggregates;
     read_then_write(ctx.store, [&](Transaction& tx) {
-      snap = build_snapshot(ctx, tx, SnapshotScope{ctx.params[0], {*sub}, true});
+      aggregates.clear();
+      snap = build_snapshot(ctx, tx, SnapshotScope{ctx.params[0], {*sub}, true, std::nullopt, &aggregates});
     });
     if (!has_subscription(snap, *sub)) throw not_found("subscription");
     ordered_json req;
     req["external_subscription_id"] = *sub;
     if (auto t = ctx.query_value("apply_taxes")) req["apply_taxes"] = *t != "false";
     snap["request"] = req;
-    return run_engine(op, snap);
+    return run_engine(op, snap, aggregates);
   };
 }
 
@@ -255,7 +287,9 @@ Reply preview(Context& ctx) {
         e != body["customer"].end() && e->is_string())
       ext = e->get<std::string>();
   ordered_json snap;
+  std::string aggregates;
   read_then_write(ctx.store, [&](Transaction& tx) {
+    aggregates.clear();
     if (ext && !tx.get("customer", *ext)) {
       if (!ids.empty()) throw not_found("customer");
       ext.reset();  // an unknown customer previews as a new one
@@ -265,10 +299,11 @@ Reply preview(Context& ctx) {
     scope.request = to_ordered(body);
     // A customer time zone given in the request moves local days: no compacted usage then.
     scope.aggregates = !(body.contains("customer") && body["customer"].is_object() && body["customer"].contains("timezone"));
+    scope.aggregates_text = &aggregates;
     snap = build_snapshot(ctx, tx, scope);
   });
   snap["request"] = to_ordered(body);
-  return preview_reply(ctx, run_engine(Operation::preview, snap), body, ext);
+  return preview_reply(ctx, run_engine(Operation::preview, snap, aggregates), body, ext);
 }
 
 Reply estimate_fees(Context& ctx) {
@@ -276,15 +311,18 @@ Reply estimate_fees(Context& ctx) {
   const std::string sub = required_string(body, "external_subscription_id");
   required_string(body, "code");
   ordered_json snap;
+  std::string aggregates;
+  const ordered_json request = to_ordered(ctx.body());
   read_then_write(ctx.store, [&](Transaction& tx) {
+    aggregates.clear();
     std::optional<std::string> customer;
     for (const auto& d : tx.list(DocumentQuery{"subscription", std::nullopt, sub, 0, -1}).items)
       customer = d.owner;
     if (!customer) throw not_found("subscription");
-    snap = build_snapshot(ctx, tx, SnapshotScope{customer, {sub}});
+    snap = build_snapshot(ctx, tx, SnapshotScope{customer, {sub}, true, request, &aggregates});
   });
-  snap["request"] = to_ordered(ctx.body());
-  return run_engine(Operation::estimate_fees, snap);
+  snap["request"] = request;
+  return run_engine(Operation::estimate_fees, snap, aggregates);
 }
 
 Reply snapshot_reply(Context& ctx, const std::string& customer, std::optional<std::string> sub) {

@@ -52,7 +52,10 @@ Reply impact(Context& ctx) {
 
   ordered_json proposed;
   std::vector<Priced> customers;
-  ctx.store.transact(Store::Mode::write, [&](Transaction& tx) {
+  // A read transaction (ingestion goes on meanwhile), unless a subscription transition is due
+  // (settle_subscriptions writes it: std::logic_error in a read transaction): then a write one.
+  const auto priced = [&](Transaction& tx) {
+    customers.clear();
     auto stored = load_doc(tx, "plan", code);
     if (!stored) throw not_found("plan");
     proposed = *stored;
@@ -68,7 +71,10 @@ Reply impact(Context& ctx) {
           subs.push_back(string_or(s, "external_id", ""));
       }
       if (subs.empty()) continue;
-      ordered_json snap = build_snapshot(ctx, tx, SnapshotScope{c.key, subs});
+      std::string aggregates;  // usage as aggregates where both plans allow them
+      SnapshotScope scope{c.key, subs, true, std::nullopt, &aggregates};
+      scope.proposed_plan = &proposed;
+      ordered_json snap = build_snapshot(ctx, tx, scope);
       // settle_subscriptions may have ended a subscription at `now`: keep the live ones.
       std::vector<std::string> live;
       for (const auto& s : snap["subscriptions"])
@@ -77,9 +83,14 @@ Reply impact(Context& ctx) {
       if (live.empty()) continue;
       snap["request"] = {{"customer", {{"external_id", c.key}}},
                          {"subscriptions", {{"external_ids", live}}}};
-      customers.push_back(Priced{c.key, snap.dump()});
+      customers.push_back(Priced{c.key, snapshot_text(snap, aggregates)});
     }
-  });
+  };
+  try {
+    ctx.store.transact(Store::Mode::read, priced);
+  } catch (const std::logic_error&) {
+    ctx.store.transact(Store::Mode::write, priced);
+  }
 
   PlanChange change;
   change.plans = json::array({parse_json_exact(proposed.dump())});

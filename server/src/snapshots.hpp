@@ -20,7 +20,16 @@ struct SnapshotScope {
   bool aggregates = false;
   // The calculation's request, when known: instants it names bound windows (usage::plan).
   std::optional<ordered_json> request;
+  // Set (with aggregates): the aggregates go there as JSON text, comma-joined items, instead of
+  // into the snapshot's tree; snapshot_text() splices them into the snapshot's text.
+  std::string* aggregates_text = nullptr;
+  // A proposed version of a stored plan (impact): with aggregates, a code is read from them
+  // only where both the stored and the proposed plan let the engine use them.
+  const ordered_json* proposed_plan = nullptr;
 };
+
+// The JSON text of `snap` with `aggregates_text` (from SnapshotScope) as its usage_aggregates.
+std::string snapshot_text(ordered_json& snap, const std::string& aggregates_text);
 
 // Throws not_found("customer") when scope.customer is not stored. Due transitions are
 // written: in a read transaction that throws std::logic_error (redo it in a write one).

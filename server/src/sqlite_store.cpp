@@ -338,6 +338,7 @@ EventPage SqliteTransaction::events(const EventQuery& q) {
     return w;
   };
   for (const auto& sub : subs) {
+    if (!paged) break;  // every row is read below: no count query
     auto c = store_.prepare(("SELECT count(*) FROM events WHERE " + where(sub)).c_str());
     if (sub) c.text(1, *sub);
     c.integer(2, q.from_us.value_or(INT64_MIN));
@@ -359,6 +360,7 @@ EventPage SqliteTransaction::events(const EventQuery& q) {
       page.items.push_back(EventRecord{s.col_text(0), s.col_text(1), s.col_text(2),
                                        s.col_int(3), s.col_text(4)});
   }
+  if (!paged) page.total = static_cast<int64_t>(page.items.size());
   if (paged && subs.size() > 1) {  // several endpoints page through one subscription or all: slice here
     const auto n = static_cast<int64_t>(page.items.size());
     const int64_t from = std::min(q.offset, n);

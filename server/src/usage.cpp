@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -159,6 +160,21 @@ void run_group(Store& store, const std::vector<Job*>& group) {
   }
 }
 
+// A stored day's span_us without parsing it: the last "span_us" key of the text is the top-level
+// one (keys are stored in byte order: "properties" comes first; quotes inside strings are
+// escaped). Parsed when absent.
+int64_t span_of(const std::string& body) {
+  static const std::string kKey = "\"span_us\":";
+  const size_t at = body.rfind(kKey);
+  if (at != std::string::npos) {
+    const char* p = body.c_str() + at + kKey.size();
+    char* end = nullptr;
+    const long long v = std::strtoll(p, &end, 10);
+    if (end != p && (*end == ',' || *end == '}')) return v;
+  }
+  return parse_json_exact(body).value("span_us", usage::kBucketUs);
+}
+
 }  // namespace
 
 std::optional<std::vector<usage::Contribution>> usage_contributions(Context& ctx, const std::vector<EventRecord>& recs,
@@ -218,7 +234,7 @@ ordered_json store_events(Context& ctx, const std::vector<EventRecord>& recs,
 }
 
 bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, std::optional<int64_t> from_us,
-               ordered_json& snap) {
+               ordered_json& snap, std::string* aggregates_text) {
   static const std::map<std::string, std::optional<std::string>> kNone;
   static const std::set<int64_t> kNoEdges;
   const auto ci = plan.codes.find(id);
@@ -232,21 +248,30 @@ bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, 
     int64_t bucket;
     std::string code, metric;
   };
-  std::vector<Document> docs;
-  std::vector<Parts> parts;
+  // Whole days are passed on as stored (JSON text, never parsed); quarter-hours are parsed
+  // and compacted.
+  struct Item {
+    Parts parts;
+    std::string text;          // a whole day's document
+    std::optional<json> body;  // a quarter-hour's, parsed
+  };
+  std::vector<Item> items;
   std::set<std::string> raw;
   for (const auto& [code, fp] : codes)
     if (!fp) raw.insert(code);
-  const auto take = [&](std::vector<Document>&& found, size_t skip) {
-    for (auto& d : found) {
-      const size_t a = skip, b = d.key.find('\x1f', a), c = d.key.find('\x1f', b + 1), e = d.key.find('\x1f', c + 1);
-      if (b == std::string::npos || c == std::string::npos || e == std::string::npos) return false;
-      Parts p{std::stoll(d.key.substr(a, b - a)), d.key.substr(b + 1, c - b - 1), d.key.substr(c + 1, e - c - 1)};
-      const auto it = codes.find(p.code);
-      if (it != codes.end() && it->second && *it->second != p.metric) raw.insert(p.code);  // another definition
-      parts.push_back(std::move(p));
-      docs.push_back(std::move(d));
-    }
+  const auto take = [&](Document&& d, size_t skip, bool whole_day) {
+    const size_t a = skip, b = d.key.find('\x1f', a), c = d.key.find('\x1f', b + 1), e = d.key.find('\x1f', c + 1);
+    if (b == std::string::npos || c == std::string::npos || e == std::string::npos) return false;
+    Parts p{std::stoll(d.key.substr(a, b - a)), d.key.substr(b + 1, c - b - 1), d.key.substr(c + 1, e - c - 1)};
+    const auto it = codes.find(p.code);
+    if (it != codes.end() && it->second && *it->second != p.metric) raw.insert(p.code);  // another definition
+    if (whole_day) items.push_back(Item{std::move(p), std::move(d.body), std::nullopt});
+    else items.push_back(Item{std::move(p), {}, parse_json_exact(d.body)});
+    return true;
+  };
+  const auto take_all = [&](std::vector<Document>&& found, size_t skip) {
+    for (auto& d : found)
+      if (!take(std::move(d), skip, false)) return false;
     return true;
   };
   // Whole local days where every event of the subscription went into the days of the zone the
@@ -257,35 +282,51 @@ bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, 
     const int64_t day_from = std::max<int64_t>(0, from_bucket - 25LL * 3600 * 1000000);
     std::vector<Document> day_docs = tx.range("usage_day", zp + bucket_text(day_from), zp + '\x7f');
     std::set<std::pair<int64_t, int64_t>> split;  // days read as quarter-hours
-    std::vector<Document> whole;
     for (auto& d : day_docs) {
       const size_t b = d.key.find('\x1f', zp.size());
       if (b == std::string::npos) return false;
       const int64_t start = std::stoll(d.key.substr(zp.size(), b - zp.size()));
-      const int64_t span = parse_json_exact(d.body).value("span_us", usage::kBucketUs);
+      const int64_t span = span_of(d.body);
       const auto e = edges.lower_bound(start);
       if (e != edges.end() && *e < start + span) split.emplace(start, span);
-      else whole.push_back(std::move(d));
+      else if (!take(std::move(d), zp.size(), true)) return false;
     }
-    if (!take(std::move(whole), zp.size())) return false;
     for (const auto& [start, span] : split)
-      if (!take(tx.range("usage", prefix + bucket_text(std::max(start, from_bucket)), prefix + bucket_text(start + span)),
-                prefix.size()))
+      if (!take_all(tx.range("usage", prefix + bucket_text(std::max(start, from_bucket)), prefix + bucket_text(start + span)),
+                    prefix.size()))
         return false;
-  } else if (!take(tx.range("usage", prefix + bucket_text(from_bucket), prefix + '\x7f'), prefix.size())) {
+  } else if (!take_all(tx.range("usage", prefix + bucket_text(from_bucket), prefix + '\x7f'), prefix.size())) {
     return false;
   }
   const auto aggregated = [&](const std::string& code) {
     const auto it = codes.find(code);
     return it != codes.end() && it->second && !raw.count(code);
   };
+  std::string text;  // the items, comma-joined
   json mine = json::array();
-  for (size_t i = 0; i < docs.size(); ++i)
-    if (aggregated(parts[i].code) && !edges.count(parts[i].bucket)) mine.push_back(parse_json_exact(docs[i].body));
+  for (auto& item : items) {
+    if (!aggregated(item.parts.code) || edges.count(item.parts.bucket)) continue;
+    if (item.body) {
+      mine.push_back(std::move(*item.body));
+    } else {
+      if (!text.empty()) text += ',';
+      text += item.text;
+    }
+  }
   usage::compact(mine, plan);  // one aggregate a local day per property set
-  ordered_json& aggs = snap["usage_aggregates"];
-  if (!aggs.is_array()) aggs = ordered_json::array();
-  for (const auto& a : mine) aggs.push_back(parse_stored(a.dump()));
+  for (const auto& a : mine) {
+    if (!text.empty()) text += ',';
+    text += a.dump();
+  }
+  if (aggregates_text) {
+    if (!text.empty() && !aggregates_text->empty()) *aggregates_text += ',';
+    *aggregates_text += text;
+  } else {
+    ordered_json& aggs = snap["usage_aggregates"];
+    if (!aggs.is_array()) aggs = ordered_json::array();
+    if (!text.empty())  // one conversion for them all
+      for (auto& a : parse_stored("[" + text + "]")) aggs.push_back(std::move(a));
+  }
   ordered_json& events = snap["events"];
   for (const auto& code : raw) {
     EventQuery q;

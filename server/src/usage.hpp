@@ -33,7 +33,9 @@ ordered_json store_events(Context& ctx, const std::vector<EventRecord>& recs,
 // `id` from `from_us` (nullopt: all history): aggregates where the engine's usage::plan allows
 // them, raw events elsewhere (codes whose charges need each event, edge quarter-hours).
 // False when the plan cannot be read: the caller then adds raw events itself.
+// aggregates_text: the aggregates are appended there as JSON text (items comma-joined, to be
+// spliced into the snapshot's text: snapshot_text()) instead of into snap["usage_aggregates"].
 bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, std::optional<int64_t> from_us,
-               ordered_json& snap);
+               ordered_json& snap, std::string* aggregates_text = nullptr);
 
 }  // namespace tariff::server

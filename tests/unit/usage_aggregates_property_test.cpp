@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tariff/engine.hpp"
+#include "tariff/time.hpp"
 #include "tariff/usage_aggregates.hpp"
 
 namespace {
@@ -249,6 +250,55 @@ TEST(UsageAggregatesProperty, AggregatesAnswerTheSameBytesAsEvents) {
   EXPECT_LT(rows_out, events_in * 85 / 100);  // aggregates hold several events each
 }
 
+// The server's billing and estimates read aggregates too: the periodic `bill` at the end of the
+// current period (found as the server finds it: current_usage's to_datetime + 1 s) and
+// estimate_fees of one more event answer the same bytes from aggregates as from events.
+TEST(UsageAggregatesProperty, BillsAndEstimatesFromAggregatesAreTheSame) {
+  Gen g;
+  int compared = 0, answered = 0, with_aggregates = 0;
+  for (int iter = 0; iter < 100; ++iter) {
+    json snap = snapshot(g);
+    snap["request"] = {{"external_subscription_id", "sub"}};
+    const tariff::Result usage = tariff::run(tariff::Operation::current_usage, snap.dump());
+    if (!usage.ok()) continue;
+    const auto end = tariff::parse_instant(json::parse(usage.body)["customer_usage"]["to_datetime"].get<std::string>());
+    ASSERT_TRUE(end);
+    const tariff::Instant billing_at = *end + std::chrono::seconds(1);
+    std::vector<std::pair<tariff::Operation, json>> runs;
+    json bill = snap;
+    bill["now"] = tariff::format_instant(billing_at + std::chrono::seconds(5));
+    bill["request"] = {{"invoicing_reason", "subscription_periodic"},
+                       {"billing_at", tariff::format_instant(billing_at)},
+                       {"external_subscription_ids", {"sub"}}};
+    runs.emplace_back(tariff::Operation::bill, bill);
+    json estimate = snap;
+    estimate["request"] = {{"event", {{"code", snap["plans"][0]["charges"][0]["billable_metric_code"]},
+                                      {"external_subscription_id", "sub"},
+                                      {"properties", {{"v", "3"}, {"uid", "u1"}, {"region", "eu"}}}}}};
+    runs.emplace_back(tariff::Operation::estimate_fees, estimate);
+    for (const auto& [op, s] : runs) {
+      const std::string raw = s.dump();
+      const std::string agg = tariff::usage::aggregate_snapshot(raw);
+      const json aggregated = json::parse(agg);
+      SCOPED_TRACE("iteration " + std::to_string(iter) + " " + tariff::operation_name(op));
+      if (!aggregated.contains("usage_aggregates")) {
+        EXPECT_FALSE(tariff::run(op, raw).ok());
+        continue;
+      }
+      if (!aggregated["usage_aggregates"].empty()) ++with_aggregates;
+      const tariff::Result a = tariff::run(op, raw), b = tariff::run(op, agg);
+      EXPECT_EQ(a.status, b.status);
+      EXPECT_EQ(a.body, b.body) << raw;
+      ++compared;
+      if (a.ok()) ++answered;
+    }
+  }
+  std::printf("bill/estimate: compared %d, answered %d, with aggregates %d\n", compared, answered, with_aggregates);
+  EXPECT_GT(compared, 100);
+  EXPECT_GT(answered, compared / 2);
+  EXPECT_GT(with_aggregates, compared / 2);
+}
+
 // A quarter-hour with 3 events of a sum metric folds into one aggregate carrying exactly
 // what each aggregation needs (values worked out by hand).
 TEST(UsageAggregates, ContributionsFoldIntoOneAggregate) {
@@ -349,6 +399,35 @@ TEST(UsageAggregates, RefusedWhereTheyCannotAnswer) {
                      {"subscriptions", {{"external_ids", {"sub"}}, {"terminated_at", "2024-03-01T10:15:02Z"}}}};
   const auto r = tariff::run(tariff::Operation::preview, snap.dump());
   EXPECT_NE(r.body.find("straddles_window"), std::string::npos) << r.body;
+}
+
+TEST(UsageAggregates, ARawEventInsideAnAggregatesTimeIsRefused) {
+  // An aggregate over two quarter-hours, 10:15:00–10:45:00 (its events 10:15:00 … 10:30:05),
+  // and one raw event (v = 2) of the same subscription and code at various instants.
+  const json charge = {{"billable_metric_code", "s"}, {"charge_model", "standard"}, {"properties", {{"amount", "10"}}}};
+  json agg = an_aggregate();
+  agg["span_us"] = 2 * 900LL * 1000000;
+  agg["last_us"] = 1709288100LL * 1000000 + 905LL * 1000000;
+  const auto with_event = [&](const std::string& ts, const std::string& code) {
+    json snap = one_charge_snapshot(charge, agg);
+    snap["events"] = {{{"transaction_id", "t1"}, {"external_subscription_id", "sub"}, {"code", code},
+                       {"timestamp", ts}, {"properties", {{"v", "2"}}}}};
+    return tariff::run(tariff::Operation::current_usage, snap.dump());
+  };
+  for (const char* inside : {"2024-03-01T10:15:00Z", "2024-03-01T10:29:59Z", "2024-03-01T10:44:59Z"}) {
+    const auto r = with_event(inside, "s");
+    EXPECT_EQ(r.status, 422) << inside;
+    EXPECT_NE(r.body.find("inside_usage_aggregate"), std::string::npos) << inside << r.body;
+  }
+  // Before and after its quarter-hours, or another code: usage, (7 + 2) × 10 = 90 USD.
+  for (const char* outside : {"2024-03-01T10:14:59Z", "2024-03-01T10:45:00Z"}) {
+    const auto r = with_event(outside, "s");
+    ASSERT_TRUE(r.ok()) << outside << r.body;
+    EXPECT_EQ(json::parse(r.body)["customer_usage"]["amount_cents"], 9000) << outside;
+  }
+  const auto other = with_event("2024-03-01T10:20:00Z", "other");
+  ASSERT_TRUE(other.ok()) << other.body;
+  EXPECT_EQ(json::parse(other.body)["customer_usage"]["amount_cents"], 7000);
 }
 
 }  // namespace

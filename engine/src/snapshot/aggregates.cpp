@@ -1,8 +1,11 @@
 #include "snapshot/aggregates.hpp"
 
 #include <algorithm>
-#include <set>
-#include <tuple>
+#include <climits>
+#include <iterator>
+#include <map>
+#include <utility>
+#include <vector>
 
 #include "snapshot/reader.hpp"
 #include "tariff/error.hpp"
@@ -96,18 +99,31 @@ void parse_usage_aggregates(json& d, Snapshot& s, Reader& r) {
   for (size_t k = 0; k < s.usage_aggregates.size(); ++k) s.events[raw_count + k].aggregate = &s.usage_aggregates[k];
   // A raw event inside an aggregated quarter-hour of the same subscription and code would be
   // counted twice or out of order: refuse.
-  std::set<std::tuple<std::string_view, std::string_view, int64_t>> quarters;
+  // Per (subscription, code), the quarter-hours its aggregates cover as disjoint sorted
+  // intervals [first, last] (quarter starts): one binary search per raw event.
   const auto quarter_of = [](int64_t us) { return us - ((us % kUsageBucketUs) + kUsageBucketUs) % kUsageBucketUs; };
+  std::map<std::pair<std::string_view, std::string_view>, std::vector<std::pair<int64_t, int64_t>>> covered;
   for (size_t k = 0; k < s.usage_aggregates.size(); ++k) {
     const UsageAggregate& g = s.usage_aggregates[k];
-    for (int64_t q = quarter_of(to_us(g.first)); q <= to_us(g.last); q += kUsageBucketUs)
-      quarters.emplace(ids[k].first, ids[k].second, q);
+    covered[{ids[k].first, ids[k].second}].emplace_back(quarter_of(to_us(g.first)), quarter_of(to_us(g.last)));
   }
-  for (size_t k = 0; k < raw_count; ++k) {
+  for (auto& [key, spans] : covered) {
+    std::sort(spans.begin(), spans.end());
+    size_t n = 0;
+    for (const auto& sp : spans) {
+      if (n && sp.first <= spans[n - 1].second + kUsageBucketUs) spans[n - 1].second = std::max(spans[n - 1].second, sp.second);
+      else spans[n++] = sp;
+    }
+    spans.resize(n);
+  }
+  for (size_t k = 0; k < raw_count && !covered.empty(); ++k) {
     const Event& e = s.events[k];
-    const int64_t us = to_us(e.timestamp);
-    const int64_t q = quarter_of(us);
-    if (quarters.count({e.external_subscription_id, e.code, q})) {
+    const auto it = covered.find({e.external_subscription_id, e.code});
+    if (it == covered.end()) continue;
+    const int64_t q = quarter_of(to_us(e.timestamp));
+    const auto& spans = it->second;  // the last span starting at or before q
+    auto sp = std::upper_bound(spans.begin(), spans.end(), std::make_pair(q, INT64_MAX));
+    if (sp != spans.begin() && std::prev(sp)->second >= q) {
       r.add(Reader::at("events", e.order), "inside_usage_aggregate");
       break;
     }
