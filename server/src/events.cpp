@@ -13,6 +13,7 @@
 // Writes are group-committed (usage.cpp): concurrent requests share one durable COMMIT.
 #include <date/date.h>
 
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -28,19 +29,52 @@ namespace {
 
 constexpr size_t kMaxBatch = 100;
 
+// "YYYY-MM-DDTHH:MM:SS.mmmZ" (Lago's iso8601(3)), written by hand: date::format's stream costs
+// more than the rest of an event's checks. Years outside 0..9999 are refused before this.
 std::string format_iso_ms(int64_t us) {
   using namespace std::chrono;
   int64_t ms = us / 1000;
   if (us % 1000 < 0) --ms;
-  return date::format("%FT%TZ", date::sys_time<milliseconds>{milliseconds{ms}});
+  const auto tp = date::sys_time<milliseconds>{milliseconds{ms}};
+  const auto day = date::floor<date::days>(tp);
+  const date::year_month_day ymd{day};
+  int64_t rest = (tp - day).count();  // ms into the day
+  const int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) return date::format("%FT%TZ", tp);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(rest / 3600000), static_cast<int>(rest / 60000 % 60),
+                static_cast<int>(rest / 1000 % 60), static_cast<int>(rest % 1000));
+  return buf;
+}
+
+// A JSON string, as nlohmann's dump() writes it: quoted as it is when nothing needs escaping.
+std::string json_string(const std::string& s) {
+  for (const char ch : s)
+    if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20) return json(s).dump();
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  out += s;
+  out += '"';
+  return out;
 }
 
 // Validates one input event; on success fills `out`, else returns Lago's field errors.
-ordered_json check_event(Context& ctx, const json& in, EventRecord* out, ordered_json* stored = nullptr) {
+// The stored body is Lago's Event object, written directly as the bytes that building it as an
+// ordered_json and dumping it gave (same keys in the same order, each value dumped by
+// nlohmann): no tree per event. `plain` (if given) says whether the body is also the event as
+// the API serialises it (serialize_event), which holds unless precise_total_amount_cents is
+// given (served as decimal text).
+ordered_json check_event(Context& ctx, const json& in, EventRecord* out, bool* plain = nullptr) {
   ordered_json errors = ordered_json::object();
+  if (!in.is_object()) {
+    errors["event"] = {"invalid_type"};
+    return errors;
+  }
   auto need = [&](const char* f) -> std::string {
     auto it = in.find(f);
-    if (it == in.end() || it->is_null() || (it->is_string() && it->get<std::string>().empty())) {
+    if (it == in.end() || it->is_null() || (it->is_string() && it->get_ref<const std::string&>().empty())) {
       errors[f] = {"value_is_mandatory"};
       return "";
     }
@@ -51,45 +85,46 @@ ordered_json check_event(Context& ctx, const json& in, EventRecord* out, ordered
     }
     return it->get<std::string>();
   };
-  if (!in.is_object()) {
-    errors["event"] = {"invalid_type"};
-    return errors;
-  }
-  const std::string tx_id = need("transaction_id");
-  const std::string code = need("code");
-  const std::string sub = need("external_subscription_id");
+  std::string tx_id = need("transaction_id");
+  std::string code = need("code");
+  std::string sub = need("external_subscription_id");
   int64_t ts = ctx.now_us;
-  if (in.contains("timestamp") && !in["timestamp"].is_null()) {
-    auto t = parse_event_timestamp(in["timestamp"]);
+  const auto t_it = in.find("timestamp");
+  if (t_it != in.end() && !t_it->is_null()) {
+    auto t = parse_event_timestamp(*t_it);
     if (!t) errors["timestamp"] = {"invalid_format"};
     else ts = *t;
   }
-  if (in.contains("properties") && !in["properties"].is_null() && !in["properties"].is_object())
-    errors["properties"] = {"invalid_type"};
-  if (in.contains("precise_total_amount_cents") && !in["precise_total_amount_cents"].is_null() &&
-      !in["precise_total_amount_cents"].is_string() &&
-      !in["precise_total_amount_cents"].is_number())
-    errors["precise_total_amount_cents"] = {"invalid_type"};
+  const auto p_it = in.find("properties");
+  const bool has_props = p_it != in.end() && !p_it->is_null();
+  if (has_props && !p_it->is_object()) errors["properties"] = {"invalid_type"};
+  const auto c_it = in.find("precise_total_amount_cents");
+  const bool has_cents = c_it != in.end() && !c_it->is_null();
+  if (has_cents && !c_it->is_string() && !c_it->is_number()) errors["precise_total_amount_cents"] = {"invalid_type"};
   if (!errors.empty()) return errors;
 
   ts = ts / 1000 * 1000;  // millisecond precision, as Lago serialises it
-  ordered_json e;
-  e["lago_id"] = ctx.ids.uuid();
-  e["transaction_id"] = tx_id;
-  e["lago_customer_id"] = nullptr;
-  e["code"] = code;
-  e["timestamp"] = format_iso_ms(ts);
-  e["precise_total_amount_cents"] =
-      in.contains("precise_total_amount_cents") ? to_ordered(in["precise_total_amount_cents"])
-                                                : ordered_json(nullptr);
-  e["properties"] = in.contains("properties") && in["properties"].is_object()
-                        ? to_ordered(in["properties"])
-                        : ordered_json::object();
-  e["lago_subscription_id"] = nullptr;
-  e["external_subscription_id"] = sub;
-  e["created_at"] = ctx.now;
-  *out = EventRecord{sub, tx_id, code, ts, e.dump()};
-  if (stored) *stored = std::move(e);  // what parse_stored(out->body) reads back
+  std::string body;
+  body.reserve(320);
+  body += "{\"lago_id\":";
+  body += json_string(ctx.ids.uuid());
+  body += ",\"transaction_id\":";
+  body += json_string(tx_id);
+  body += ",\"lago_customer_id\":null,\"code\":";
+  body += json_string(code);
+  body += ",\"timestamp\":";
+  body += json_string(format_iso_ms(ts));
+  body += ",\"precise_total_amount_cents\":";
+  body += has_cents ? c_it->dump() : "null";
+  body += ",\"properties\":";
+  body += has_props ? p_it->dump() : "{}";
+  body += ",\"lago_subscription_id\":null,\"external_subscription_id\":";
+  body += json_string(sub);
+  body += ",\"created_at\":";
+  body += json_string(ctx.now);
+  body += '}';
+  *out = EventRecord{std::move(sub), std::move(tx_id), std::move(code), ts, std::move(body)};
+  if (plain) *plain = !has_cents;
   return errors;
 }
 
@@ -105,15 +140,19 @@ std::vector<ordered_json> engine_refusals(Context& ctx, const json& events) {
   return out;
 }
 
-// Inside the transaction that stores the events, for each one: a charge paid in advance bills
-// it (billing.cpp). Whether it does depends only on (subscription, code) and what is stored,
-// so a request asks once per pair and then only where the first event was queued.
 // Each stored event, in its transaction: a charge paid in advance bills it (billing.cpp), a
-// subscription with usage thresholds is checked after it (progressive.cpp).
+// subscription with usage thresholds is checked after it (progressive.cpp). Whether a charge
+// bills it depends only on (subscription, code) and what is stored, so a request asks once per
+// pair and then only where the first event was queued. The progressive check a request queues
+// depends only on the subscription and the request's clock (the check document records the
+// instant, not the event), so it is queued once per subscription: the same document as
+// queueing it after each event, without re-reading the subscription and its plan per event.
 std::function<void(Transaction&, const EventRecord&)> on_stored(int64_t now_us) {
   auto queued = std::make_shared<std::map<std::pair<std::string, std::string>, bool>>();
-  return [queued, now_us](Transaction& tx, const EventRecord& r) {
-    queue_progressive_check(tx, r, now_us);  // progressive.cpp: usage thresholds
+  auto checked = std::make_shared<std::set<std::string>>();
+  return [queued, checked, now_us](Transaction& tx, const EventRecord& r) {
+    if (checked->insert(r.external_subscription_id).second)
+      queue_progressive_check(tx, r, now_us);  // progressive.cpp: usage thresholds
     const auto key = std::make_pair(r.external_subscription_id, r.code);
     auto it = queued->find(key);
     if (it != queued->end() && !it->second) return;
@@ -171,19 +210,22 @@ void add_event_routes(App& app) {
     if (!it->is_array()) throw validation("events", "invalid_type");
     if (it->size() > kMaxBatch) throw validation("events", "too_many_events");
     std::vector<EventRecord> recs(it->size());
-    std::vector<ordered_json> stored(it->size());
+    std::vector<char> plain(it->size());
     std::map<size_t, ordered_json> by_index;  // Lago's batch shape: {"<index>": {field: [codes]}}
-    json checked = json::array();  // the events check_event() accepted, for the engine
-    std::vector<size_t> index;
+    std::vector<size_t> index;  // the events check_event() accepted
     for (size_t i = 0; i < it->size(); ++i) {
-      ordered_json e = check_event(ctx, (*it)[i], &recs[i], &stored[i]);
+      bool p = false;
+      ordered_json e = check_event(ctx, (*it)[i], &recs[i], &p);
+      plain[i] = p;
       if (!e.empty()) by_index[i] = e;
-      else checked.push_back((*it)[i]), index.push_back(i);
+      else index.push_back(i);
     }
     // One engine read of the whole batch; per-event validation only when it refuses.
     std::optional<std::vector<usage::Contribution>> contribs;
     if (by_index.empty()) contribs = usage_contributions(ctx, recs);
     if (!contribs) {
+      json checked = json::array();  // for the engine, one by one
+      for (const size_t i : index) checked.push_back((*it)[i]);
       const auto refused = engine_refusals(ctx, checked);
       for (size_t k = 0; k < refused.size(); ++k)
         if (!refused[k].empty()) by_index[index[k]] = refused[k];
@@ -196,11 +238,19 @@ void add_event_routes(App& app) {
     if (!contribs) contribs = usage_contributions(ctx, recs, false);
     const ordered_json dup = store_events(ctx, recs, *contribs, on_stored(ctx.now_us), events_errors(ctx.now_us));
     if (!dup.empty()) throw validation_details(dup);  // nothing stored
-    ordered_json out = ordered_json::array();
-    for (const auto& e : stored) out.push_back(serialize_event(e));
-    ordered_json d;
-    d["events"] = out;
-    return json_reply(d);
+    // {"events": [...]}, each event as serialize_event() writes it: its stored body when that
+    // is already the same bytes.
+    size_t size = 16;
+    for (const auto& r : recs) size += r.body.size() + 1;
+    std::string text;
+    text.reserve(size);
+    text += "{\"events\":[";
+    for (size_t i = 0; i < recs.size(); ++i) {
+      if (i) text += ',';
+      text += plain[i] ? recs[i].body : serialize_event(parse_stored(recs[i].body)).dump();
+    }
+    text += "]}";
+    return Reply{200, std::move(text)};
   });
 
   app.add("GET", "/api/v1/events/([^/]+)", [](Context& ctx) {

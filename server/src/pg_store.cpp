@@ -154,6 +154,16 @@ class Conn {
 
 std::string num(int64_t v) { return std::to_string(v); }
 
+// One element of a text[] literal: quoted, with its quotes and backslashes escaped.
+void append_array_item(std::string& out, const std::string& v) {
+  out += '"';
+  for (const char ch : v) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  out += '"';
+}
+
 class PgTransaction final : public Transaction {
  public:
   PgTransaction(Conn& c, bool writable) : c_(c), writable_(writable) {}
@@ -323,6 +333,40 @@ class PgTransaction final : public Transaction {
     if (found) inserted_.insert(std::move(key));
     else if (writable_) absent_.insert(std::move(key));
     return found;
+  }
+
+  // The keys not known yet, looked up together: unnest() of two text arrays joined to the
+  // events' unique index, one prepared statement whatever the count.
+  std::vector<bool> has_events(const std::vector<std::pair<std::string, std::string>>& keys) override {
+    std::vector<bool> out(keys.size(), false);
+    std::string subs = "{", txs = "{";
+    std::vector<size_t> asked;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (inserted_.count(keys[i])) out[i] = true;
+      else if (!absent_.count(keys[i])) {
+        if (!asked.empty()) subs += ',', txs += ',';
+        append_array_item(subs, keys[i].first);
+        append_array_item(txs, keys[i].second);
+        asked.push_back(i);
+      }
+    }
+    if (asked.empty()) return out;
+    subs += '}';
+    txs += '}';
+    auto r = c_.run("SELECT e.external_subscription_id, e.transaction_id FROM unnest($1::text[], $2::text[]) AS k(s, t) "
+                    "JOIN events e ON e.external_subscription_id = k.s AND e.transaction_id = k.t",
+                    {subs, txs});
+    std::set<std::pair<std::string, std::string>> found;
+    for (int i = 0; i < r.rows(); ++i) found.emplace(r.text(i, 0), r.text(i, 1));
+    for (const size_t i : asked) {
+      if (found.count(keys[i])) {
+        out[i] = true;
+        inserted_.insert(keys[i]);
+      } else if (writable_) {
+        absent_.insert(keys[i]);
+      }
+    }
+    return out;
   }
 
   std::optional<EventRecord> find_event(std::string_view tx) override {

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tariff::server {
@@ -85,6 +86,14 @@ class Transaction {
   virtual bool insert_event(const EventRecord& event) = 0;
   virtual bool has_event(std::string_view external_subscription_id,
                          std::string_view transaction_id) = 0;
+  // has_event() of each (external_subscription_id, transaction_id), in one go (PostgreSQL: one
+  // round trip for a whole batch instead of one per event).
+  virtual std::vector<bool> has_events(const std::vector<std::pair<std::string, std::string>>& keys) {
+    std::vector<bool> out;
+    out.reserve(keys.size());
+    for (const auto& [sub, tx] : keys) out.push_back(has_event(sub, tx));
+    return out;
+  }
   // Newest event with this transaction id (any subscription).
   virtual std::optional<EventRecord> find_event(std::string_view transaction_id) = 0;
   virtual EventPage events(const EventQuery& query) = 0;
