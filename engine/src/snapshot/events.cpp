@@ -1,6 +1,7 @@
 // Events (CONTRACT §1): typed, de-duplicated by (external_subscription_id, transaction_id),
 // the metric's expression applied (§2.7), sorted by timestamp with ties in input order.
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 #include <stdexcept>
 #include <string_view>
@@ -15,28 +16,27 @@ namespace {
 
 constexpr size_t kMaxEvents = 2000000;
 
-// Stable by timestamp (ties keep input order): sort positions, then permute in place.
+// Stable by timestamp (ties keep input order): sort (timestamp, position) keys, which sit
+// side by side in memory, then permute the events in place.
 void sort_events(std::vector<Event>& evs) {
   const auto by_time = [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; };
   if (std::is_sorted(evs.begin(), evs.end(), by_time)) return;
-  std::vector<size_t> pos(evs.size());
-  std::iota(pos.begin(), pos.end(), size_t{0});
-  std::sort(pos.begin(), pos.end(), [&](size_t a, size_t b) {
-    return evs[a].timestamp < evs[b].timestamp || (evs[a].timestamp == evs[b].timestamp && a < b);
-  });
-  // Apply the permutation in place, cycle by cycle: evs[j] takes the old evs[pos[j]].
-  for (size_t k = 0; k < pos.size(); ++k) {
-    if (pos[k] == k) continue;
-    Event held = std::move(evs[k]);
+  std::vector<std::pair<int64_t, size_t>> keys(evs.size());
+  for (size_t i = 0; i < evs.size(); ++i) keys[i] = {evs[i].timestamp.time_since_epoch().count(), i};
+  std::sort(keys.begin(), keys.end());
+  // Apply the permutation cycle by cycle: evs[j] takes the old evs[keys[j].second].
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (keys[k].second == k) continue;
+    const Event held = evs[k];
     size_t j = k;
     while (true) {
-      const size_t src = pos[j];
-      pos[j] = j;  // done
+      const size_t src = keys[j].second;
+      keys[j].second = j;  // done
       if (src == k) {
-        evs[j] = std::move(held);
+        evs[j] = held;
         break;
       }
-      evs[j] = std::move(evs[src]);
+      evs[j] = evs[src];
       j = src;
     }
   }
@@ -60,22 +60,52 @@ bool apply_expression(Snapshot& s, const std::vector<const BillableMetric*>& com
   }
 }
 
+// A hash of an event's (external_subscription_id, transaction_id), eight bytes at a time.
+uint64_t mix(uint64_t h, std::string_view s) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  uint64_t w = 0;
+  if (i < s.size()) std::memcpy(&w, s.data() + i, s.size() - i);
+  h = (h ^ w ^ (static_cast<uint64_t>(s.size()) << 56)) * kMul;
+  return h ^ (h >> 32);
+}
+uint64_t pair_hash(std::string_view sub, std::string_view tx) {
+  uint64_t h = mix(mix(0x243F6A8885A308D3ULL, sub), tx);
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 33);
+}
+
 // (external_subscription_id, transaction_id) of the events kept so far: open addressing over
-// their positions, the strings compared in place (no copy, 8 bytes a slot).
+// their positions (8 bytes a slot, sized once for every event), the strings compared in place.
 class SeenPairs {
  public:
-  explicit SeenPairs(const std::vector<Event>& evs) : evs_(evs) {}
-  // True when events[k]'s pair is new (then remembered).
-  bool insert(size_t k) {
+  SeenPairs(const std::vector<Event>& evs, size_t most) : evs_(evs) {
+    size_t n = 1024;
+    while (n < 2 * most + 2) n *= 2;
+    slots_.assign(n, 0);
+  }
+  void prefetch(uint64_t h) const {
+#if defined(__GNUC__)
+    __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+#else
+    (void)h;
+#endif
+  }
+  // True when events[k]'s pair (hash h) is new (then remembered).
+  bool insert(size_t k, uint64_t h) {
     const Event& e = evs_[k];
-    if (2 * (n_ + 1) > slots_.size()) grow();
-    const uint64_t h = hash(e);
     const uint64_t tag = h >> 32;
     for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
       const uint64_t v = slots_[i];
       if (v == 0) {
         slots_[i] = (tag << 32) | (k + 1);
-        ++n_;
         return true;
       }
       if ((v >> 32) == tag) {
@@ -85,14 +115,16 @@ class SeenPairs {
     }
   }
   // events[k], remembered, is about to be dropped: its pair stays remembered on the side.
-  void keep_aside(size_t k) {
+  void keep_aside(size_t k, uint64_t h) {
     const Event& e = evs_[k];
-    for (uint64_t& v : slots_)
-      if (v && (v & 0xFFFFFFFFu) == k + 1) {
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      uint64_t& v = slots_[i];
+      if (v && !(v & kSide) && (v & 0xFFFFFFFFu) == k + 1) {
         side_.emplace_back(e.external_subscription_id, e.transaction_id);
         v = (v & ~uint64_t{0xFFFFFFFFu}) | kSide | (side_.size() - 1);
         return;
       }
+    }
   }
 
  private:
@@ -100,34 +132,11 @@ class SeenPairs {
   const std::vector<Event>& evs_;
   std::vector<uint64_t> slots_;
   std::vector<std::pair<std::string_view, std::string_view>> side_;
-  size_t n_ = 0;
 
   std::pair<std::string_view, std::string_view> pair_of(uint64_t v) const {
     if (v & kSide) return side_[v & 0x7FFFFFFFu];
     const Event& o = evs_[(v & 0xFFFFFFFFu) - 1];
     return {o.external_subscription_id, o.transaction_id};
-  }
-  static uint64_t hash(const Event& e) { return hash(e.external_subscription_id, e.transaction_id); }
-  static uint64_t hash(std::string_view sub, std::string_view tx) {
-    const size_t a = std::hash<std::string_view>()(sub);
-    const size_t b = std::hash<std::string_view>()(tx);
-    uint64_t x = a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return x;
-  }
-  void grow() {
-    std::vector<uint64_t> old = std::move(slots_);
-    slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
-    for (uint64_t v : old) {
-      if (!v) continue;
-      const auto pr = pair_of(v);
-      const uint64_t h = hash(pr.first, pr.second);
-      size_t i = h & (slots_.size() - 1);
-      while (slots_[i]) i = (i + 1) & (slots_.size() - 1);
-      slots_[i] = v;
-    }
   }
 };
 
@@ -193,9 +202,18 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
   std::vector<const BillableMetric*> computed;  // metrics whose expression sets their field
   for (const BillableMetric& m : s.billable_metrics)
     if (m.expression && !m.field_name.empty()) computed.push_back(&m);
-  SeenPairs seen(evs);
+  {
+  SeenPairs seen(evs, given);
+  constexpr size_t kAhead = 16;  // slots fetched this many events ahead
+  const auto ahead = [&](size_t i) {
+    if (i < given && !evs[i].transaction_id.empty())
+      seen.prefetch(pair_hash(evs[i].external_subscription_id, evs[i].transaction_id));
+  };
+  if (scanned)
+    for (size_t i = 0; i < kAhead; ++i) ahead(i);
   size_t kept = 0, next_general = 0;
   for (size_t i = 0; i < given; ++i) {
+    if (scanned) ahead(i + kAhead);
     json* as_json = nullptr;
     if (!scanned) as_json = &(*items)[i];
     else if (next_general < general_at.size() && general_at[next_general] == i) as_json = &(*general)[next_general++];
@@ -207,14 +225,16 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
     Event& ev = evs[kept];
     // A repeated transaction id for the same subscription was refused at ingestion.
     const bool remembered = !ev.transaction_id.empty();
-    if (remembered && !seen.insert(kept)) continue;
+    const uint64_t h = remembered ? pair_hash(ev.external_subscription_id, ev.transaction_id) : 0;
+    if (remembered && !seen.insert(kept, h)) continue;
     if (!computed.empty() && !apply_expression(s, computed, ev)) {
-      if (remembered) seen.keep_aside(kept);
+      if (remembered) seen.keep_aside(kept, h);
       continue;
     }
     ++kept;
   }
   evs.resize(kept);
+  }
   if (general) general->clear();
   sort_events(evs);
 }
