@@ -1,8 +1,9 @@
-// Snapshot reading (issue 10 §4): what the engine does before it calculates — the exact JSON
-// parse and parse_snapshot() into typed, validated values — against simdjson's on-demand
+// Snapshot reading (issue 10 §4): what tariff::run does before it calculates — the one pass
+// over the text (read_snapshot_text: the events array straight into typed events, the rest
+// an exact JSON document) and parse_snapshot() into typed, validated values — against simdjson's on-demand
 // reader visiting every value of the same file (each string unescaped, each number's text
 // kept, as an exact reader must), the baseline the engine is measured against.
-//   read/tariff/events_10k               parse_json_exact + parse_snapshot (usage request)
+//   read/tariff/events_10k               read_snapshot_text + parse_snapshot (usage request)
 //   read/simdjson_ondemand/events_10k    simdjson::ondemand, every value visited
 //   current_usage/scale/events_100k      tariff::run end to end, per size
 // Inputs: bench/inputs/events_{1k,10k}.json, plus events_{100k,1m}.json from
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "snapshot/reader_events.hpp"
 #include "snapshot/snapshot.hpp"
 #include "tariff/engine.hpp"
 #include "tariff/json.hpp"
@@ -65,7 +67,8 @@ void finish(benchmark::State& state, size_t bytes, int64_t events) {
 void read_tariff(benchmark::State& state, const Input& in) {
   const std::string text = slurp(in.path);
   for (auto _ : state) {
-    nlohmann::json doc = tariff::parse_json_exact(text);
+    tariff::ScannedEvents events;
+    nlohmann::json doc = tariff::read_snapshot_text(text, events);
     tariff::Snapshot s = tariff::parse_snapshot(doc, tariff::RequestKind::usage);
     if (static_cast<int64_t>(s.events.size()) != in.events) state.SkipWithError("events lost");
     benchmark::DoNotOptimize(s.events.data());

@@ -5,6 +5,7 @@
 #include "core/guard.hpp"
 #include "tariff/json.hpp"
 #include "operations/operations.hpp"
+#include "snapshot/reader_events.hpp"
 #include "tariff/decimal.hpp"
 #include "tariff/error.hpp"
 
@@ -41,6 +42,10 @@ Result failure(const Error& e) { return Result{e.status, e.to_json()}; }
 }  // namespace
 
 std::optional<Error> read_snapshot_document(std::string_view text, nlohmann::json& doc) {
+  return read_snapshot_document(text, doc, nullptr);
+}
+
+std::optional<Error> read_snapshot_document(std::string_view text, nlohmann::json& doc, ScannedEvents* events) {
   if (text.size() > kMaxSnapshotBytes) {
     Error e = Error::validation("snapshot", "too_large");
     e.status = 413;
@@ -48,7 +53,7 @@ std::optional<Error> read_snapshot_document(std::string_view text, nlohmann::jso
     e.code = "payload_too_large";
     return e;
   }
-  doc = parse_json_exact(text);
+  doc = events ? read_snapshot_text(text, *events) : parse_json_exact(text);
   if (doc.is_discarded()) return Error::bad_request("malformed_json");
   if (!doc.is_object()) return Error::validation("snapshot", "invalid_type");
   return std::nullopt;
@@ -75,8 +80,12 @@ Error current_exception_error() {
 
 Result run(Operation op, std::string_view snapshot_json) {
   try {
+    // The events array is read straight into typed events (snapshot/reader_events.hpp),
+    // except for bill, which may hand a changed copy of the document to estimate_fees.
+    ScannedEvents events;
     nlohmann::json doc;
-    if (auto e = read_snapshot_document(snapshot_json, doc)) return failure(*e);
+    if (auto e = read_snapshot_document(snapshot_json, doc, op == Operation::bill ? nullptr : &events))
+      return failure(*e);
     nlohmann::ordered_json out;
     switch (op) {
       case Operation::current_usage: out = ops::current_usage(doc); break;

@@ -15,6 +15,9 @@ namespace tariff {
 // `doc` = the snapshot text as a JSON object (exact numbers); otherwise the error document
 // instead: 413 over kMaxSnapshotBytes, 400 malformed JSON, 422 not an object.
 std::optional<Error> read_snapshot_document(std::string_view text, nlohmann::json& doc);
+// The same, the root events array read into `events` (snapshot/reader_events.hpp) when given.
+struct ScannedEvents;
+std::optional<Error> read_snapshot_document(std::string_view text, nlohmann::json& doc, ScannedEvents* events);
 
 // The error document of the exception being handled (call it inside a catch block):
 // Failure → its error, a Decimal overflow → 422 value_out_of_range, out of memory → 422

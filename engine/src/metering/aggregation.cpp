@@ -35,24 +35,17 @@ bool unbounded_history(const BillableMetric& m) {
 
 Instant floor_ms(Instant t) { return std::chrono::floor<std::chrono::milliseconds>(t); }
 
-// property_text() without copying a string property; numbers and booleans are written to
-// `scratch`, which the returned view may point into.
-std::optional<std::string_view> property_view(const json& properties, const std::string& key, std::string& scratch) {
-  const auto* members = properties.get_ptr<const json::object_t*>();
-  if (!members) return std::nullopt;
-  auto it = members->find(key);
-  if (it == members->end()) return std::nullopt;
-  const json& v = it->second;
-  if (v.is_string()) return std::string_view(*v.get_ptr<const std::string*>());
-  if (v.is_number_integer()) return std::string_view(scratch = v.dump());
-  if (v.is_boolean()) return std::string_view(v.get<bool>() ? "true" : "false");
-  return std::nullopt;
+// property_text() without copying: a view of the property's text.
+std::optional<std::string_view> property_view(const PropertyList& properties, std::string_view key) {
+  const Property* p = properties.find(key);
+  std::string_view t;
+  if (!p || !p->scalar_text(t)) return std::nullopt;
+  return t;
 }
 
 bool matches(const Event& e, const ChargeFilter& f) {
-  std::string scratch;
   for (const auto& [key, values] : f.values) {
-    auto v = property_view(e.properties, key, scratch);
+    auto v = property_view(e.properties, key);
     if (!v || std::find(values.begin(), values.end(), *v) == values.end()) return false;
   }
   return true;
@@ -136,19 +129,14 @@ int64_t local_days_between(date::local_days a, date::local_days b) { return (b -
 
 bool event_matches_filter(const Event& e, const ChargeFilter& f) { return matches(e, f); }
 
-std::optional<std::string> property_text(const json& properties, const std::string& key) {
-  if (!properties.is_object()) return std::nullopt;
-  auto it = properties.find(key);
-  if (it == properties.end()) return std::nullopt;
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return it->dump();
-  if (it->is_boolean()) return it->get<bool>() ? "true" : "false";
-  return std::nullopt;
+std::optional<std::string> property_text(const PropertyList& properties, std::string_view key) {
+  auto v = property_view(properties, key);
+  if (!v) return std::nullopt;
+  return std::string(*v);
 }
 
 std::optional<Decimal> event_value(const Event& e, const std::string& field_name) {
-  std::string scratch;
-  auto t = property_view(e.properties, field_name, scratch);
+  auto t = property_view(e.properties, field_name);
   if (!t || !numeric_text(*t)) return std::nullopt;
   auto v = t->size() <= 60 ? Decimal::parse(*t) : std::nullopt;
   // A numeric value beyond ±1.7e20 cannot be billed exactly: refuse, never guess.
@@ -157,7 +145,7 @@ std::optional<Decimal> event_value(const Event& e, const std::string& field_name
   return v;
 }
 
-std::vector<const Event*> select_events(const Snapshot& s, const std::string& sub_id, const BillableMetric& m,
+std::vector<const Event*> select_events(const Snapshot& s, std::string_view sub_id, const BillableMetric& m,
                                         const AggregationWindow& w) {
   std::vector<const Event*> out;
   const Instant from = floor_ms(w.from);

@@ -23,11 +23,11 @@ struct AggregationWindow {
 
 // The text of a property as Lago compares it (strings as is, numbers in their JSON form);
 // nullopt when absent or not a scalar.
-std::optional<std::string> property_text(const json& properties, const std::string& key);
+std::optional<std::string> property_text(const PropertyList& properties, std::string_view key);
 
 // Events of `subscription_external_id` for `metric` inside the window (recurring sum and
 // unique_count: no lower bound; they are all returned, callers split carried/in-period).
-std::vector<const Event*> select_events(const Snapshot& s, const std::string& subscription_external_id,
+std::vector<const Event*> select_events(const Snapshot& s, std::string_view subscription_external_id,
                                         const BillableMetric& metric, const AggregationWindow& w);
 
 // §2.9 match: every key of the filter is present on the event with one of its values.

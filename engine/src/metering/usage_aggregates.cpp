@@ -64,11 +64,11 @@ std::optional<std::vector<Contribution>> contributions(std::string_view text, in
   out.reserve(s.events.size());
   for (const Event& e : s.events) {
     if (e.aggregate) continue;
-    const BillableMetric* m = s.find_metric(e.code);
+    const BillableMetric* m = s.find_metric(std::string(e.code));
     const std::string fp = m ? metric_fingerprint(*m) : std::string();
     const int64_t ts = us_of(e.timestamp);
     const int64_t bucket = floor_bucket(ts);
-    json props = e.properties;
+    json props = e.properties.to_json();
     std::optional<Decimal> v;
     const bool valued = m && value_metric(*m);
     if (valued) {
@@ -81,8 +81,8 @@ std::optional<std::vector<Contribution>> contributions(std::string_view text, in
     }
     Contribution c;
     c.index = e.order;
-    c.external_subscription_id = e.external_subscription_id;
-    c.code = e.code;
+    c.external_subscription_id = std::string(e.external_subscription_id);
+    c.code = std::string(e.code);
     c.bucket_us = bucket;
     json& a = c.aggregate;
     a["external_subscription_id"] = e.external_subscription_id;
@@ -110,7 +110,7 @@ std::optional<std::vector<Contribution>> contributions(std::string_view text, in
       a["precise_total_amount_cents"] = nullptr;
       a["precise_total_amount_cents_places"] = 0;
     }
-    c.key = e.external_subscription_id + '\x1f' + bucket_text(bucket) + '\x1f' + e.code + '\x1f' +
+    c.key = c.external_subscription_id + '\x1f' + bucket_text(bucket) + '\x1f' + c.code + '\x1f' +
             a["metric"].get<std::string>() + '\x1f' + props.dump();
     a["properties"] = std::move(props);
     out.push_back(std::move(c));

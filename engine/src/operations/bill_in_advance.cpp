@@ -107,14 +107,14 @@ ojson in_advance_charge(json& original, Snapshot& s, const Request& req, const I
   Reader r(errors);
   const json& e = req.event;
   Event ev;
-  ev.transaction_id = r.string(e, "transaction_id", "request.event", true).value_or("");
-  ev.external_subscription_id = r.string(e, "external_subscription_id", "request.event", true).value_or("");
-  ev.code = r.string(e, "code", "request.event", true).value_or("");
+  ev.transaction_id = s.arena->text(r.string(e, "transaction_id", "request.event", true).value_or(""));
+  ev.external_subscription_id = s.arena->text(r.string(e, "external_subscription_id", "request.event", true).value_or(""));
+  ev.code = s.arena->text(r.string(e, "code", "request.event", true).value_or(""));
   ev.timestamp = r.instant(e, "timestamp", "request.event").value_or(req.billing_at);
   if (Reader::has(e, "properties") && !e["properties"].is_object()) r.add("request.event.properties", "value_is_invalid");
   errors.throw_if_any();
   if (ev.timestamp > s.now) throw Failure(Error::validation("request.event.timestamp", "cannot_be_in_future"));
-  ev.properties = Reader::has(e, "properties") ? e["properties"] : json::object();
+  if (Reader::has(e, "properties")) ev.properties = properties_from_json(e["properties"], *s.arena);
 
   ojson out;
   ojson is;
@@ -122,7 +122,7 @@ ojson in_advance_charge(json& original, Snapshot& s, const Request& req, const I
   is["invoicing_reason"] = "in_advance_charge";
   is["timestamp"] = format_instant(ev.timestamp);
   is["event_transaction_id"] = ev.transaction_id;
-  const BilledKey key{ev.external_subscription_id, "in_advance_charge", "", "", "", "", ev.transaction_id};
+  const BilledKey key{std::string(ev.external_subscription_id), "in_advance_charge", "", "", "", "", std::string(ev.transaction_id)};
   if (std::find(history.begin(), history.end(), key) != history.end()) {
     out["invoices"] = ojson::array();
     out["fees"] = ojson::array();
@@ -161,7 +161,7 @@ ojson in_advance_charge(json& original, Snapshot& s, const Request& req, const I
   s.now = ev.timestamp;
   PreviewRequest pr;
   pr.customer.external_id = s.customer->external_id;
-  pr.external_ids = {ev.external_subscription_id};
+  pr.external_ids = {std::string(ev.external_subscription_id)};
   s.preview_request = std::move(pr);
   PreviewContext ctx = build_preview_context(s);
   BilledSubscription b;

@@ -180,18 +180,22 @@ ordered_json estimate_fees(json& doc) {
   const json& e = req["event"];
   ErrorCollector errors;
   Reader r(errors);
+  Arena& arena = *s.arena;
   Event ev;
-  ev.code = r.string(e, "code", "event", true).value_or("");
-  ev.transaction_id = r.string(e, "transaction_id", "event").value_or("");
-  ev.external_subscription_id = r.string(e, "external_subscription_id", "event", true).value_or("");
+  const std::string code = r.string(e, "code", "event", true).value_or("");
+  ev.code = arena.text(code);
+  ev.transaction_id = arena.text(r.string(e, "transaction_id", "event").value_or(""));
+  ev.external_subscription_id = arena.text(r.string(e, "external_subscription_id", "event", true).value_or(""));
   if (Reader::has(e, "properties") && !e["properties"].is_object()) r.add("event.properties", "value_is_invalid");
   errors.throw_if_any();
-  ev.properties = Reader::has(e, "properties") ? e["properties"] : json::object();
+  if (Reader::has(e, "properties")) ev.properties = properties_from_json(e["properties"], arena);
   ev.timestamp = s.now;
-  if (Reader::has(e, "precise_total_amount_cents")) ev.precise_total_amount_cents = r.decimal(e, "precise_total_amount_cents", "event");
+  std::optional<Decimal> precise;
+  if (Reader::has(e, "precise_total_amount_cents")) precise = r.decimal(e, "precise_total_amount_cents", "event");
+  if (precise) ev.precise_total_amount_cents = &*precise;
   errors.throw_if_any();
 
-  const BillableMetric* m = s.find_metric(ev.code);
+  const BillableMetric* m = s.find_metric(code);
   if (!m) throw Failure(Error::not_found("billable_metric"));
   const Subscription* sub = nullptr;
   for (const auto& cand : s.subscriptions)
@@ -200,10 +204,11 @@ ordered_json estimate_fees(json& doc) {
 
   if (m->expression && !m->field_name.empty()) {
     try {
+      const json props = ev.properties.to_json();
       expr::EventFields f{ev.code, Decimal(static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
                                        ev.timestamp.time_since_epoch()).count())),
-                          &ev.properties};
-      ev.properties[m->field_name] = m->expression->evaluate_to_text(f);
+                          &props};
+      ev.properties = with_property(ev.properties, m->field_name, m->expression->evaluate_to_text(f), arena);
     } catch (const std::exception&) {
       invalid("event", "expression_evaluation_failed");
     }

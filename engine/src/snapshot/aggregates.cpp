@@ -76,17 +76,15 @@ void parse_usage_aggregates(json& d, Snapshot& s, Reader& r) {
       g.last = from_us(*last);
       g.count = *count;
       Event ev;
-      ev.external_subscription_id = *sub;
-      ev.code = *code;
+      ev.external_subscription_id = s.arena->text(*sub);
+      ev.code = s.arena->text(*code);
       ev.timestamp = g.first;
       if (const json* props = Reader::field(a, "properties")) {
         if (!props->is_object()) {
           r.add(Reader::at(p, "properties"), "value_is_invalid");
           continue;
         }
-        ev.properties = std::move(a.get_ptr<json::object_t*>()->find("properties")->second);
-      } else {
-        ev.properties = json::object();
+        ev.properties = properties_from_json(*props, *s.arena);
       }
       ev.order = s.events.size() + s.usage_aggregates.size();
       s.usage_aggregates.push_back(std::move(g));

@@ -1,11 +1,14 @@
 // Events (CONTRACT §1): typed, de-duplicated by (external_subscription_id, transaction_id),
 // the metric's expression applied (§2.7), sorted by timestamp with ties in input order.
 #include <algorithm>
+#include <cstring>
 #include <numeric>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_set>
 
 #include "snapshot/reader.hpp"
+#include "snapshot/reader_events.hpp"
 #include "snapshot/snapshot.hpp"
 
 namespace tariff {
@@ -13,101 +16,227 @@ namespace {
 
 constexpr size_t kMaxEvents = 2000000;
 
-// Stable by timestamp (ties keep input order): sort positions, then permute in place.
+// Stable by timestamp (ties keep input order): sort (timestamp, position) keys, which sit
+// side by side in memory, then permute the events in place.
 void sort_events(std::vector<Event>& evs) {
   const auto by_time = [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; };
   if (std::is_sorted(evs.begin(), evs.end(), by_time)) return;
-  std::vector<size_t> pos(evs.size());
-  std::iota(pos.begin(), pos.end(), size_t{0});
-  std::sort(pos.begin(), pos.end(), [&](size_t a, size_t b) {
-    return evs[a].timestamp < evs[b].timestamp || (evs[a].timestamp == evs[b].timestamp && a < b);
-  });
-  // Apply the permutation in place, cycle by cycle: evs[j] takes the old evs[pos[j]].
-  for (size_t k = 0; k < pos.size(); ++k) {
-    if (pos[k] == k) continue;
-    Event held = std::move(evs[k]);
+  std::vector<std::pair<int64_t, size_t>> keys(evs.size());
+  for (size_t i = 0; i < evs.size(); ++i) keys[i] = {evs[i].timestamp.time_since_epoch().count(), i};
+  std::sort(keys.begin(), keys.end());
+  // Apply the permutation cycle by cycle: evs[j] takes the old evs[keys[j].second].
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (keys[k].second == k) continue;
+    const Event held = evs[k];
     size_t j = k;
     while (true) {
-      const size_t src = pos[j];
-      pos[j] = j;  // done
+      const size_t src = keys[j].second;
+      keys[j].second = j;  // done
       if (src == k) {
-        evs[j] = std::move(held);
+        evs[j] = held;
         break;
       }
-      evs[j] = std::move(evs[src]);
+      evs[j] = evs[src];
       j = src;
     }
   }
 }
 
 // §2.7: the metric's expression overwrites properties[field_name]; failure drops the event.
-bool apply_expression(const Snapshot& s, Event& ev) {
-  const BillableMetric* m = s.find_metric(ev.code);
-  if (!m || !m->expression || m->field_name.empty()) return true;
+bool apply_expression(Snapshot& s, const std::vector<const BillableMetric*>& computed, Event& ev) {
+  const BillableMetric* m = nullptr;
+  for (const BillableMetric* c : computed)
+    if (c->code == ev.code) { m = c; break; }
+  if (!m) return true;
   try {
+    const json props = ev.properties.to_json();
     expr::EventFields f{ev.code, Decimal(static_cast<int64_t>(
                                      std::chrono::duration_cast<std::chrono::seconds>(ev.timestamp.time_since_epoch()).count())),
-                        &ev.properties};
-    ev.properties[m->field_name] = m->expression->evaluate_to_text(f);
+                        &props};
+    ev.properties = with_property(ev.properties, m->field_name, m->expression->evaluate_to_text(f), *s.arena);
     return true;
   } catch (const std::exception&) {
     return false;
   }
 }
 
+// A hash of an event's (external_subscription_id, transaction_id), eight bytes at a time.
+uint64_t mix(uint64_t h, std::string_view s) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  uint64_t w = 0;
+  if (i < s.size()) std::memcpy(&w, s.data() + i, s.size() - i);
+  h = (h ^ w ^ (static_cast<uint64_t>(s.size()) << 56)) * kMul;
+  return h ^ (h >> 32);
+}
+uint64_t pair_hash(std::string_view sub, std::string_view tx) {
+  uint64_t h = mix(mix(0x243F6A8885A308D3ULL, sub), tx);
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 33);
+}
+
+// (external_subscription_id, transaction_id) of the events kept so far: open addressing over
+// their positions (8 bytes a slot, sized once for every event), the strings compared in place.
+class SeenPairs {
+ public:
+  SeenPairs(const std::vector<Event>& evs, size_t most) : evs_(evs) {
+    size_t n = 1024;
+    while (n < 2 * most + 2) n *= 2;
+    slots_.assign(n, 0);
+  }
+  void prefetch(uint64_t h) const {
+#if defined(__GNUC__)
+    __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+#else
+    (void)h;
+#endif
+  }
+  // True when events[k]'s pair (hash h) is new (then remembered).
+  bool insert(size_t k, uint64_t h) {
+    const Event& e = evs_[k];
+    const uint64_t tag = h >> 32;
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const uint64_t v = slots_[i];
+      if (v == 0) {
+        slots_[i] = (tag << 32) | (k + 1);
+        return true;
+      }
+      if ((v >> 32) == tag) {
+        const auto o = pair_of(v);
+        if (o.second == e.transaction_id && o.first == e.external_subscription_id) return false;
+      }
+    }
+  }
+  // events[k], remembered, is about to be dropped: its pair stays remembered on the side.
+  void keep_aside(size_t k, uint64_t h) {
+    const Event& e = evs_[k];
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      uint64_t& v = slots_[i];
+      if (v && !(v & kSide) && (v & 0xFFFFFFFFu) == k + 1) {
+        side_.emplace_back(e.external_subscription_id, e.transaction_id);
+        v = (v & ~uint64_t{0xFFFFFFFFu}) | kSide | (side_.size() - 1);
+        return;
+      }
+    }
+  }
+
+ private:
+  static constexpr uint64_t kSide = 0x80000000u;
+  const std::vector<Event>& evs_;
+  std::vector<uint64_t> slots_;
+  std::vector<std::pair<std::string_view, std::string_view>> side_;
+
+  std::pair<std::string_view, std::string_view> pair_of(uint64_t v) const {
+    if (v & kSide) return side_[v & 0x7FFFFFFFu];
+    const Event& o = evs_[(v & 0xFFFFFFFFu) - 1];
+    return {o.external_subscription_id, o.transaction_id};
+  }
+};
+
+// One event given as JSON, typed into `ev` (strings copied into the arena); false when it is
+// refused (the error recorded) or dropped.
+bool read_json_event(json& e, size_t i, Snapshot& s, Reader& r, Event& ev) {
+  const std::string p = Reader::at("events", i);
+  if (!e.is_object()) { r.add(p, "value_is_invalid"); return false; }
+  Arena& arena = *s.arena;
+  ev = Event();
+  ev.order = i;
+  ev.transaction_id = arena.text(r.string(e, "transaction_id", p).value_or(""));
+  ev.external_subscription_id = arena.text(r.string(e, "external_subscription_id", p).value_or(""));
+  ev.code = arena.text(r.string(e, "code", p, true).value_or(""));
+  auto ts = r.instant(e, "timestamp", p, false, "invalid_timestamp");
+  if (!Reader::has(e, "timestamp")) ts = s.now;  // Lago stamps a missing timestamp at reception
+  if (!ts) return false;
+  ev.timestamp = *ts;
+  if (const json* props = Reader::field(e, "properties")) {
+    if (!props->is_object()) { r.add(Reader::at(p, "properties"), "value_is_invalid"); return false; }
+    ev.properties = properties_from_json(*props, arena);
+  }
+  if (Reader::has(e, "precise_total_amount_cents")) {
+    if (auto d = r.decimal(e, "precise_total_amount_cents", p)) {
+      Decimal* kept = static_cast<Decimal*>(arena.allocate(sizeof(Decimal), alignof(Decimal)));
+      *kept = *d;
+      ev.precise_total_amount_cents = kept;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
-  const json* arr = r.array(d, "events", "");
-  if (!arr || arr->empty()) return;
-  if (arr->size() > kMaxEvents) { r.add("events", "too_many_items"); return; }
-  json& items = d.at("events");  // non-empty, so the document's own array
-  s.events.reserve(items.size());
-  // (external_subscription_id, transaction_id) seen so far, as views of the document's
-  // strings (which stay in place while events are read).
-  struct PairHash {
-    size_t operator()(const std::pair<std::string_view, std::string_view>& k) const {
-      const size_t a = std::hash<std::string_view>()(k.first), b = std::hash<std::string_view>()(k.second);
-      return a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
-    }
-  };
-  std::unordered_set<std::pair<std::string_view, std::string_view>, PairHash> seen;
-  seen.reserve(items.size());
-  const auto doc_text = [](const json& o, const char* key) {
-    const json* v = Reader::field(o, key);
-    return v && v->is_string() ? std::string_view(*v->get_ptr<const std::string*>()) : std::string_view();
-  };
-  for (size_t i = 0; i < items.size(); ++i) {
-    const std::string p = Reader::at("events", i);
-    json& e = items[i];
-    if (!e.is_object()) { r.add(p, "value_is_invalid"); continue; }
-    Event ev;
-    ev.order = i;
-    ev.transaction_id = r.string(e, "transaction_id", p).value_or("");
-    ev.external_subscription_id = r.string(e, "external_subscription_id", p).value_or("");
-    ev.code = r.string(e, "code", p, true).value_or("");
-    auto ts = r.instant(e, "timestamp", p, false, "invalid_timestamp");
-    if (!Reader::has(e, "timestamp")) ts = s.now;  // Lago stamps a missing timestamp at reception
-    if (!ts) continue;
-    ev.timestamp = *ts;
-    if (const json* props = Reader::field(e, "properties")) {
-      if (!props->is_object()) { r.add(Reader::at(p, "properties"), "value_is_invalid"); continue; }
-      // Read once; the document is not used again.
-      ev.properties = std::move(e.get_ptr<json::object_t*>()->find("properties")->second);
-    } else {
-      ev.properties = json::object();
-    }
-    if (Reader::has(e, "precise_total_amount_cents")) {
-      ev.precise_total_amount_cents = r.decimal(e, "precise_total_amount_cents", p);
-    }
-    // A repeated transaction id for the same subscription was refused at ingestion.
-    if (!ev.transaction_id.empty() &&
-        !seen.emplace(doc_text(e, "external_subscription_id"), doc_text(e, "transaction_id")).second)
-      continue;
-    if (!apply_expression(s, ev)) continue;
-    s.events.push_back(std::move(ev));
+  ScannedEvents* scanned = nullptr;
+  if (const auto it = d.find("events"); it != d.end()) scanned = scanned_events(*it);
+  std::vector<Event>& evs = s.events;
+  size_t given = 0;
+  std::vector<size_t> general_at;
+  std::vector<json>* general = nullptr;
+  json* items = nullptr;
+  if (scanned) {
+    if (scanned->consumed) throw std::logic_error("snapshot events read twice");
+    scanned->consumed = true;
+    evs = std::move(scanned->events);
+    s.arena = std::move(scanned->arena);
+    general_at = std::move(scanned->general);
+    general = &scanned->general_json;
+    given = evs.size();
+  } else {
+    const json* arr = r.array(d, "events", "");
+    if (!arr || arr->empty()) return;
+    items = &d.at("events");  // non-empty, so the document's own array
+    given = items->size();
   }
-  sort_events(s.events);
+  if (given > kMaxEvents) {
+    r.add("events", "too_many_items");
+    evs.clear();
+    return;
+  }
+  if (!scanned) evs.resize(given);
+  std::vector<const BillableMetric*> computed;  // metrics whose expression sets their field
+  for (const BillableMetric& m : s.billable_metrics)
+    if (m.expression && !m.field_name.empty()) computed.push_back(&m);
+  {
+  SeenPairs seen(evs, given);
+  constexpr size_t kAhead = 16;  // slots fetched this many events ahead
+  const auto ahead = [&](size_t i) {
+    if (i < given && !evs[i].transaction_id.empty())
+      seen.prefetch(pair_hash(evs[i].external_subscription_id, evs[i].transaction_id));
+  };
+  if (scanned)
+    for (size_t i = 0; i < kAhead; ++i) ahead(i);
+  size_t kept = 0, next_general = 0;
+  for (size_t i = 0; i < given; ++i) {
+    if (scanned) ahead(i + kAhead);
+    json* as_json = nullptr;
+    if (!scanned) as_json = &(*items)[i];
+    else if (next_general < general_at.size() && general_at[next_general] == i) as_json = &(*general)[next_general++];
+    if (as_json) {
+      if (!read_json_event(*as_json, i, s, r, evs[kept])) continue;
+    } else if (kept != i) {
+      evs[kept] = evs[i];
+    }
+    Event& ev = evs[kept];
+    // A repeated transaction id for the same subscription was refused at ingestion.
+    const bool remembered = !ev.transaction_id.empty();
+    const uint64_t h = remembered ? pair_hash(ev.external_subscription_id, ev.transaction_id) : 0;
+    if (remembered && !seen.insert(kept, h)) continue;
+    if (!computed.empty() && !apply_expression(s, computed, ev)) {
+      if (remembered) seen.keep_aside(kept, h);
+      continue;
+    }
+    ++kept;
+  }
+  evs.resize(kept);
+  }
+  if (general) general->clear();
+  sort_events(evs);
 }
 
 }  // namespace tariff

@@ -21,6 +21,7 @@
 #include "tariff/decimal.hpp"
 #include "tariff/expression.hpp"
 #include "tariff/time.hpp"
+#include "snapshot/event_store.hpp"
 #include "snapshot/history.hpp"
 #include "snapshot/inputs.hpp"
 #include "snapshot/issued_invoices.hpp"
@@ -183,11 +184,13 @@ struct UsageAggregate {
   int precise_total_amount_cents_places = 0;          // most decimals among them
 };
 
+// An event: its strings are views into the snapshot text or the snapshot's arena (they live
+// as long as the Snapshot and the text it was read from), its properties a flat list there.
 struct Event {
-  std::string transaction_id, external_subscription_id, code;
+  std::string_view transaction_id, external_subscription_id, code;
   Instant timestamp{};
-  json properties;  // always an object
-  std::optional<Decimal> precise_total_amount_cents;
+  PropertyList properties;
+  const Decimal* precise_total_amount_cents = nullptr;  // null when absent
   size_t order = 0;  // ingestion order (input order)
   const UsageAggregate* aggregate = nullptr;  // set: this entry stands for an aggregate
 };
@@ -217,6 +220,7 @@ struct Snapshot {
   std::optional<Customer> customer;
   std::vector<Subscription> subscriptions;
   std::vector<Event> events;  // sorted by (timestamp, order); aggregates by their first event
+  std::unique_ptr<Arena> arena = std::make_unique<Arena>();  // the events' text and properties
   std::vector<UsageAggregate> usage_aggregates;  // never resized after parsing
   std::vector<Coupon> coupons;                // organization coupons
   std::vector<AppliedCoupon> applied_coupons;  // the customer's, in input order

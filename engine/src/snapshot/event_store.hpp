@@ -1,0 +1,115 @@
+// Where the snapshot's events keep their text (issue 10 §4): an event's strings are views into
+// the snapshot text itself when they need no unescaping, else into the snapshot's arena; its
+// properties are a flat list of (key, kind, exact text) in the arena. Nothing here is a JSON
+// tree: a value is read once, as text, and the calculation reads the text.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tariff {
+
+// A bump allocator for one snapshot: trivially destructible objects and text, freed together.
+class Arena {
+ public:
+  Arena() = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  void* allocate(size_t bytes, size_t align = alignof(std::max_align_t)) {
+    size_t at = (used_ + align - 1) & ~(align - 1);
+    if (!block_ || at + bytes > size_) {
+      const size_t want = bytes + align > next_ ? bytes + align : next_;
+      blocks_.emplace_back(new char[want]);
+      block_ = blocks_.back().get();
+      size_ = want;
+      used_ = 0;
+      at = (reinterpret_cast<uintptr_t>(block_) % align) ? align - reinterpret_cast<uintptr_t>(block_) % align : 0;
+      if (next_ < (size_t{8} << 20)) next_ *= 2;
+    }
+    used_ = at + bytes;
+    return block_ + at;
+  }
+  std::string_view text(std::string_view s) {
+    if (s.empty()) return {};
+    char* p = static_cast<char*>(allocate(s.size(), 1));
+    std::memcpy(p, s.data(), s.size());
+    return {p, s.size()};
+  }
+  template <class T>
+  T* array(size_t n) {
+    return n ? static_cast<T*>(allocate(sizeof(T) * n, alignof(T))) : nullptr;
+  }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* block_ = nullptr;
+  size_t size_ = 0, used_ = 0, next_ = 64 * 1024;
+};
+
+// How the exact JSON reader (tariff/json.hpp) types a value: an integer that fits 64 bits is a
+// number; any other number is a string of its text; objects and arrays keep their JSON text.
+enum class PropertyKind : uint8_t { string, integer, boolean, null, object, array };
+
+// One property: key and value text (a string unescaped; an integer in its JSON form; a boolean
+// "true"/"false"; null ""; an object or array as its JSON text).
+struct Property {
+  const char* key_data = nullptr;
+  const char* text_data = nullptr;
+  uint32_t key_size = 0;
+  uint32_t text_size_kind = 0;  // low 29 bits: text size; high 3 bits: kind
+
+  std::string_view key() const { return {key_data, key_size}; }
+  std::string_view text() const { return {text_data, text_size_kind & 0x1FFFFFFFu}; }
+  PropertyKind kind() const { return static_cast<PropertyKind>(text_size_kind >> 29); }
+  void set(std::string_view k, PropertyKind kind, std::string_view t) {
+    key_data = k.data(), key_size = static_cast<uint32_t>(k.size());
+    text_data = t.data(), text_size_kind = static_cast<uint32_t>(t.size()) | (static_cast<uint32_t>(kind) << 29);
+  }
+  // The value as the exact JSON reader gives it.
+  nlohmann::json to_json() const;
+  // Lago's comparison text: a string as is, an integer or a boolean in JSON form; nullopt
+  // for null, objects and arrays.
+  bool scalar_text(std::string_view& out) const {
+    switch (kind()) {
+      case PropertyKind::string:
+      case PropertyKind::integer:
+      case PropertyKind::boolean: out = text(); return true;
+      default: return false;
+    }
+  }
+};
+
+// An event's properties, each key once (a repeated key: the last one given).
+class PropertyList {
+ public:
+  PropertyList() = default;
+  PropertyList(const Property* items, uint32_t n) : items_(items), n_(n) {}
+  const Property* begin() const { return items_; }
+  const Property* end() const { return items_ + n_; }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const Property* find(std::string_view key) const {
+    for (uint32_t i = 0; i < n_; ++i)
+      if (items_[i].key() == key) return &items_[i];
+    return nullptr;
+  }
+  // The object the exact JSON reader would give (keys sorted, as nlohmann::json keeps them).
+  nlohmann::json to_json() const;
+
+ private:
+  const Property* items_ = nullptr;
+  uint32_t n_ = 0;
+};
+
+// Properties copied into `arena` from a JSON object (non-objects give none).
+PropertyList properties_from_json(const nlohmann::json& object, Arena& arena);
+// `list` with `key` set to the string `value` (the metric expression's result, §2.7).
+PropertyList with_property(PropertyList list, std::string_view key, std::string_view value, Arena& arena);
+
+}  // namespace tariff

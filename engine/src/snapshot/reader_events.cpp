@@ -1,0 +1,294 @@
+// One pass over the snapshot text; the root events array read into typed Events
+// (snapshot/reader_events.hpp). Acceptance is the exact reader's: every value goes through
+// its primitives (strings, numbers, nested values), only the destination differs.
+#include "snapshot/reader_events.hpp"
+
+#include <cstring>
+
+#include "core/json_reader.hpp"
+#include "snapshot/reader.hpp"
+
+namespace tariff {
+namespace {
+
+using json = nlohmann::json;
+constexpr uint8_t kMarkerSubtype = 0x7E;
+
+class SnapshotReader : public json_detail::ExactReader<json> {
+ public:
+  SnapshotReader(std::string_view text, ScannedEvents& out)
+      : ExactReader(text.data(), text.data() + text.size()), out_(out) {}
+
+ protected:
+  bool top_level_member(const std::string& key, json& slot, bool& taken) override {
+    taken = false;
+    if (key != "events" || p_ == end_ || *p_ != '[') return true;
+    taken = true;
+    out_.events.clear();
+    out_.general.clear();
+    out_.general_json.clear();
+    if (!events_array()) return false;
+    ScannedEvents* self = &out_;
+    std::vector<uint8_t> bytes(sizeof self);
+    std::memcpy(bytes.data(), &self, sizeof self);
+    slot = json::binary(std::move(bytes), kMarkerSubtype);
+    return true;
+  }
+
+ private:
+  ScannedEvents& out_;
+  std::vector<Property> props_;  // one event's, before they go to the arena
+  std::string scratch_;
+
+  enum class Got { ok, general, malformed };
+
+  bool events_array() {
+    const char* array_begin = p_;
+    ++p_;  // '['
+    skip_ws();
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      return true;
+    }
+    while (true) {
+      const size_t i = out_.events.size();
+      if (i == 1024) reserve_estimate(array_begin);
+      out_.events.emplace_back();
+      Event& ev = out_.events.back();
+      ev.order = i;
+      const char* start = p_;
+      Got g = p_ != end_ && *p_ == '{' ? event(ev) : Got::general;
+      if (g == Got::malformed) return false;
+      if (g == Got::general) {
+        p_ = start;
+        json item;
+        if (!value(item, 2)) return false;
+        out_.general.push_back(i);
+        out_.general_json.push_back(std::move(item));
+      }
+      skip_ws();
+      if (p_ == end_) return false;
+      if (*p_ == ',') {
+        ++p_;
+        skip_ws();
+        continue;
+      }
+      if (*p_ != ']') return false;
+      ++p_;
+      return true;
+    }
+  }
+
+  // After 1024 events: room for as many more as the rest of the text holds at their size.
+  void reserve_estimate(const char* array_begin) {
+    const size_t per = static_cast<size_t>(p_ - array_begin) / 1024 + 1;
+    const size_t more = static_cast<size_t>(end_ - p_) / per;
+    out_.events.reserve(1024 + more + more / 32 + 16);
+  }
+
+  // A string after its opening quote: a view into the text, or unescaped into the arena.
+  bool text(std::string_view& out) {
+    const char* run = p_;
+    while (p_ != end_ && json_detail::kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+    if (p_ != end_ && *p_ == '"') {
+      out = std::string_view(run, static_cast<size_t>(p_ - run));
+      ++p_;
+      return true;
+    }
+    p_ = run;
+    scratch_.clear();
+    if (!string(scratch_)) return false;
+    out = out_.arena->text(scratch_);
+    return true;
+  }
+
+  // A key of the event object, plain ASCII only (anything else: the general path).
+  bool plain_key(std::string_view& out) {
+    const char* run = p_;
+    while (p_ != end_ && json_detail::kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+    if (p_ == end_ || *p_ != '"') return false;
+    out = std::string_view(run, static_cast<size_t>(p_ - run));
+    ++p_;
+    return true;
+  }
+
+  bool colon() {
+    skip_ws();
+    if (p_ == end_ || *p_ != ':') return false;
+    ++p_;
+    skip_ws();
+    return true;
+  }
+
+  // One event object at '{', fields typed as parse_snapshot() types them when they are plainly
+  // valid; anything else asks for the general path (the caller reads the object again).
+  Got event(Event& ev) {
+    enum : unsigned { kTx = 1, kSub = 2, kCode = 4, kTs = 8, kProps = 16, kPrecise = 32 };
+    unsigned seen = 0;
+    ++p_;
+    skip_ws();
+    if (p_ != end_ && *p_ == '}') return Got::general;  // no code: an error, said the general way
+    while (true) {
+      if (p_ == end_ || *p_ != '"') return Got::general;
+      ++p_;
+      std::string_view key;
+      if (!plain_key(key) || !colon() || p_ == end_) return Got::general;
+      unsigned bit = 0;
+      std::string_view* target = nullptr;
+      if (key == "transaction_id") bit = kTx, target = &ev.transaction_id;
+      else if (key == "external_subscription_id") bit = kSub, target = &ev.external_subscription_id;
+      else if (key == "code") bit = kCode, target = &ev.code;
+      else if (key == "timestamp") bit = kTs;
+      else if (key == "properties") bit = kProps;
+      else if (key == "precise_total_amount_cents") bit = kPrecise;
+      if (seen & bit) return Got::general;
+      seen |= bit;
+      if (target) {
+        if (*p_ != '"') return Got::general;
+        ++p_;
+        if (!text(*target)) return Got::general;
+      } else if (bit == kTs) {
+        if (*p_ != '"') return Got::general;
+        ++p_;
+        std::string_view t;
+        if (!text(t) || t.size() > 64) return Got::general;
+        const auto at = parse_instant(t);
+        if (!at) return Got::general;
+        ev.timestamp = *at;
+      } else if (bit == kProps) {
+        if (*p_ != '{') return Got::general;
+        const Got g = properties(ev);
+        if (g != Got::ok) return g;
+      } else if (bit == kPrecise) {
+        json v;
+        if (!value(v, 3)) return Got::malformed;
+        if (v.is_null()) return Got::general;
+        const auto d = decimal_from_json(v);
+        if (!d) return Got::general;
+        Decimal* kept = static_cast<Decimal*>(out_.arena->allocate(sizeof(Decimal), alignof(Decimal)));
+        *kept = *d;
+        ev.precise_total_amount_cents = kept;
+      } else {
+        json ignored;
+        if (!value(ignored, 3)) return Got::malformed;
+      }
+      skip_ws();
+      if (p_ == end_) return Got::malformed;
+      if (*p_ == ',') {
+        ++p_;
+        skip_ws();
+        continue;
+      }
+      if (*p_ != '}') return Got::general;
+      ++p_;
+      break;
+    }
+    if (!(seen & kCode) || ev.code.empty() || !(seen & kTs)) return Got::general;
+    return Got::ok;
+  }
+
+  // The properties object at '{' (depth 3): each value typed as the exact reader types it.
+  Got properties(Event& ev) {
+    ++p_;
+    props_.clear();
+    skip_ws();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      ev.properties = PropertyList();
+      return Got::ok;
+    }
+    while (true) {
+      if (p_ == end_ || *p_ != '"') return Got::malformed;
+      ++p_;
+      std::string_view key;
+      if (!text(key) || !colon() || p_ == end_) return Got::malformed;
+      Property prop;
+      if (!property_value(key, prop)) return Got::malformed;
+      bool replaced = false;
+      for (Property& q : props_)
+        if (q.key() == key) q = prop, replaced = true;  // a repeated key: the last one given
+      if (!replaced) props_.push_back(prop);
+      skip_ws();
+      if (p_ == end_) return Got::malformed;
+      if (*p_ == ',') {
+        ++p_;
+        skip_ws();
+        continue;
+      }
+      if (*p_ != '}') return Got::malformed;
+      ++p_;
+      break;
+    }
+    Property* kept = out_.arena->array<Property>(props_.size());
+    std::memcpy(static_cast<void*>(kept), props_.data(), sizeof(Property) * props_.size());
+    ev.properties = PropertyList(kept, static_cast<uint32_t>(props_.size()));
+    return Got::ok;
+  }
+
+  bool property_value(std::string_view key, Property& prop) {
+    const char* start = p_;
+    switch (*p_) {
+      case '"': {
+        ++p_;
+        std::string_view t;
+        if (!text(t)) return false;
+        prop.set(key, PropertyKind::string, t);
+        return true;
+      }
+      case 't':
+        if (!literal("true", 4)) return false;
+        prop.set(key, PropertyKind::boolean, "true");
+        return true;
+      case 'f':
+        if (!literal("false", 5)) return false;
+        prop.set(key, PropertyKind::boolean, "false");
+        return true;
+      case 'n':
+        if (!literal("null", 4)) return false;
+        prop.set(key, PropertyKind::null, std::string_view());
+        return true;
+      case '{':
+      case '[': {
+        json nested;
+        if (!value(nested, 4)) return false;
+        prop.set(key, *start == '{' ? PropertyKind::object : PropertyKind::array,
+                 std::string_view(start, static_cast<size_t>(p_ - start)));
+        return true;
+      }
+      default: {
+        json n;
+        if (!number(n)) return false;
+        const std::string_view t(start, static_cast<size_t>(p_ - start));
+        if (n.is_string()) prop.set(key, PropertyKind::string, t);
+        else prop.set(key, PropertyKind::integer, t == "-0" ? std::string_view("0") : t);
+        return true;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+json read_snapshot_text(std::string_view text, ScannedEvents& events) {
+  json root;
+  bool ok = false;
+  try {
+    SnapshotReader reader(text, events);
+    ok = reader.document(root);
+  } catch (const std::exception&) {
+    ok = false;
+  }
+  if (!ok) return json(json::value_t::discarded);
+  return root;
+}
+
+ScannedEvents* scanned_events(const json& member) {
+  if (!member.is_binary()) return nullptr;
+  const auto& b = member.get_binary();
+  if (!b.has_subtype() || b.subtype() != kMarkerSubtype || b.size() != sizeof(ScannedEvents*)) return nullptr;
+  ScannedEvents* p = nullptr;
+  std::memcpy(&p, b.data(), sizeof p);
+  return p;
+}
+
+}  // namespace tariff
