@@ -337,9 +337,9 @@ Reply list_credit_notes(Context& ctx) {
 
 // Lago's GET /customers/{id}/past_usage (PastUsageQuery, PastUsageSerializer): one usage period
 // per invoice of the subscription with a charges window — every invoice, voided and per-event
-// ones included, as Lago's query takes every invoice subscription — newest window first (ties
-// in issuing order). Its amounts are the whole invoice's (fees_amount_cents, the taxes of all
-// its fees), its charge fees of the subscription the charges_usage.
+// ones included, as Lago's query takes every invoice subscription — newest window first (ties in
+// the invoices' creation order). Its amounts are the whole invoice's (fees_amount_cents, the
+// taxes of all its fees), its charge fees of the subscription the charges_usage.
 Reply past_usage(Context& ctx) {
   const auto sub = ctx.query_value("external_subscription_id");
   if (!sub || sub->empty()) throw validation("external_subscription_id", "value_is_mandatory");
@@ -409,7 +409,7 @@ Reply past_usage(Context& ctx) {
       }
     }
   });
-  // charges_from_datetime descending; the same window in issuing order (Lago: then by id).
+  // charges_from_datetime descending; the same window in creation order (Lago: then by id).
   std::stable_sort(periods.begin(), periods.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   if (auto n = ctx.query_value("periods_count")) {
     const long long k = std::atoll(n->c_str());

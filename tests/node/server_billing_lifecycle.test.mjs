@@ -15,12 +15,23 @@
 //                        cust_v's invoice voided; cust_w's invoice (paid by both wallets) voided
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Client } from 'lago-javascript-client';
 import { startServer, tempDb, call, API_KEY, lagoFetch, ok } from '../../server/testing/harness.mjs';
 
 const T0 = '2024-03-01T00:00:00Z';
 const T1 = '2024-03-10T00:00:00Z';
 const T2 = '2024-04-01T01:00:00Z';
+
+// RFC 4122 version 5 (SHA-1) under tariff's namespace db8325ff-c6bb-5b1e-b042-cbbafd854d8e
+// (= uuid5(NAMESPACE_URL, 'urn:tariff:ids')): the ids the engine derives (tariff/ids.hpp).
+function uuid5(name) {
+  const h = createHash('sha1').update(Buffer.from('db8325ffc6bb5b1eb042cbbafd854d8e', 'hex')).update(name).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
 
 let db;
 before(() => { db = tempDb(); });
@@ -62,6 +73,12 @@ test('T0: catalog, customers, coupons, wallet', async () => {
     await ok(base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'cust_w', external_id: 'sub_w', plan_code: 'wplan', subscription_at: T0, billing_time: 'calendar' } });
     await ok(base, 'POST', '/api/v1/wallets', { wallet: { external_customer_id: 'cust_w', name: 'A', rate_amount: '3', currency: 'USD', granted_credits: '1.11111', priority: 1 } });
     await ok(base, 'POST', '/api/v1/wallets', { wallet: { external_customer_id: 'cust_w', name: 'B', rate_amount: '1.5', currency: 'USD', granted_credits: '10', priority: 2 } });
+    // A fixed charge's add-on (no add-on resource here): its id derived from the code, a uuid
+    // as Lago's FixedChargeObject requires.
+    const fplan = (await ok(base, 'POST', '/api/v1/plans', { plan: { name: 'fplan', code: 'fplan', interval: 'monthly', amount_cents: 0, amount_currency: 'USD',
+      fixed_charges: [{ add_on_code: 'support', code: 'support', charge_model: 'standard', units: '1', properties: { amount: '15' } }] } })).plan;
+    assert.deepEqual(fplan.fixed_charges.map((c) => [c.add_on_code, c.lago_add_on_id]), [['support', uuid5('add_on/support')]]);
+    assert.equal(uuid5('add_on/support'), 'f36ee492-b49c-5239-83f2-082d06db518e');
   });
 });
 
@@ -116,6 +133,8 @@ test('T2: March billed; the paid fee regrouped on an advance_charges invoice; th
     assert.deepEqual([adv.issuing_date, adv.status, adv.payment_status, adv.fees_amount_cents, adv.taxes_amount_cents, adv.total_amount_cents],
       ['2024-04-01', 'finalized', 'succeeded', 200, 40, 240]);
     assert.deepEqual(adv.fees.map((f) => f.event_transaction_id), ['e1']);
+    // Its applied tax (Lago's Invoice::AppliedTax) has an id derived from the invoice and the code.
+    assert.deepEqual(adv.applied_taxes.map((t) => [t.tax_code, t.lago_id]), [['vat20', uuid5(`applied_tax/${adv.lago_id}/vat20`)]]);
     assert.deepEqual(adv.billing_periods.map((p) => [p.invoicing_reason, p.charges_from_datetime, p.charges_to_datetime]),
       [['in_advance_charge_periodic', '2024-03-01T00:00:00Z', '2024-03-31T23:59:59Z']]);
     // The fees API: e1 now names its invoice, e2 is still pending on none; an invoiced fee's
@@ -222,6 +241,7 @@ test('T2: DELETE /fees/{id} deletes a fee on no invoice only (Lago\'s Fees::Dest
     const gone = (await ok(base, 'DELETE', `/api/v1/fees/${e2.lago_id}`)).fee;
     assert.deepEqual([gone.lago_id, gone.event_transaction_id, gone.lago_invoice_id, gone.amount_cents, gone.taxes_amount_cents],
       [e2.lago_id, 'e2', null, 200, 40]);
+    assert.deepEqual(gone.applied_taxes.map((t) => [t.lago_id, t.lago_fee_id, t.amount_cents]), [[uuid5(`applied_tax/${e2.lago_id}/vat20`), e2.lago_id, 40]]);
     const after = await call(base, 'GET', `/api/v1/fees/${e2.lago_id}`);
     assert.deepEqual([after.status, after.body.code], [404, 'fee_not_found']);
     const left = (await ok(base, 'GET', '/api/v1/fees?external_customer_id=cust_r&fee_type=charge')).fees;
