@@ -73,6 +73,13 @@ class Transaction {
  public:
   virtual ~Transaction() = default;
   virtual std::optional<Document> get(std::string_view kind, std::string_view key) = 0;
+  // get() of each key of `kind`, in one go (PostgreSQL: one round trip).
+  virtual std::vector<std::optional<Document>> get_many(std::string_view kind, const std::vector<std::string>& keys) {
+    std::vector<std::optional<Document>> out;
+    out.reserve(keys.size());
+    for (const auto& k : keys) out.push_back(get(kind, k));
+    return out;
+  }
   // Insert or replace; a replaced document keeps its place in creation order.
   virtual void put(const Document& doc) = 0;
   virtual bool remove(std::string_view kind, std::string_view key) = 0;

@@ -59,8 +59,13 @@ std::string zone_of(Transaction& tx, const std::string& sub) {
 }
 
 void put_merged(Transaction& tx, const char* kind, std::map<std::string, json>& merged) {
+  std::vector<std::string> keys;
+  keys.reserve(merged.size());
+  for (const auto& [key, a] : merged) keys.push_back(key);
+  auto docs = tx.get_many(kind, keys);  // one look-up for the group's keys
+  size_t i = 0;
   for (auto& [key, a] : merged) {
-    if (auto d = tx.get(kind, key)) {
+    if (auto& d = docs[i++]) {
       json stored = parse_json_exact(d->body);
       usage::merge(stored, a);
       tx.put(Document{kind, key, "", "", stored.dump()});
