@@ -91,6 +91,14 @@ class Transaction {
 
   // False when (external_subscription_id, transaction_id) is already stored: nothing written.
   virtual bool insert_event(const EventRecord& event) = 0;
+  // insert_event() of each, in order, in as few statements as the store can (SQLite: one
+  // multi-row INSERT per up to 100 events); true where stored.
+  virtual std::vector<bool> insert_events(const std::vector<EventRecord>& events) {
+    std::vector<bool> out;
+    out.reserve(events.size());
+    for (const auto& e : events) out.push_back(insert_event(e));
+    return out;
+  }
   virtual bool has_event(std::string_view external_subscription_id,
                          std::string_view transaction_id) = 0;
   // has_event() of each (external_subscription_id, transaction_id), in one go (PostgreSQL: one
