@@ -141,6 +141,11 @@ class SqliteStore final : public Store {
   explicit SqliteStore(const std::string& path) {
     open(path, w_);
     exec(w_.db, "PRAGMA journal_mode=WAL");
+    // FULL, not NORMAL: a COMMIT returns after its WAL frames are fsynced. NORMAL would still
+    // keep every acknowledged write across a SIGKILL (the frames reached the OS with write()
+    // before COMMIT returned, and the kernel writes them out whatever becomes of the process)
+    // but not across a power cut or a kernel crash. Ingestion does not need it: concurrent
+    // requests share one COMMIT (usage.cpp's group commit), so one fsync covers hundreds of events.
     exec(w_.db, "PRAGMA synchronous=FULL");
     exec(w_.db, "PRAGMA foreign_keys=ON");
     // The writer keeps the hot pages of the event indexes in memory (64 MiB instead of 2):
