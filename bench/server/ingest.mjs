@@ -10,10 +10,13 @@
 // maintains the usage aggregates (docs/usage_aggregates.md). Each batch is acknowledged only
 // after its durable commit. The client does as little as it can (bodies prepared before the
 // phase, answers only checked for their status and size) since it shares the CPU with the
-// server; the server's CPU time per event is printed too (steadier on a busy machine). At the end the stored count is checked against the acknowledged count.
+// server; the CPU time per event of the server, of PostgreSQL's backends serving it and of the
+// client are printed too (steadier than events/s on a busy machine), with the rate 2 idle
+// cores would sustain at that cost. At the end the stored count is checked against the acknowledged count.
 // Prints one Markdown table, the stores side by side.
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { startServer, tempDb, call, API_KEY } from '../../server/testing/harness.mjs';
 import * as c from '../../server/testing/catalog.mjs';
 
@@ -29,6 +32,15 @@ const cpuUs = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) * 1e6 / 100;  // utime, stime in clock ticks (100 Hz)
 };
+// PostgreSQL: the CPU of the backends serving the server's connections to its database.
+const backendPids = (url) => {
+  const name = new URL(url).pathname.slice(1);
+  const r = spawnSync('psql', [url, '-qAt', '-c', `SELECT pid FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean).map(Number);
+};
+const backendsUs = (pids) => new Map(pids.map((p) => { try { return [p, cpuUs(p)]; } catch { return [p, 0]; } }));
+// CPU spent between two samples; a backend that appeared meanwhile counts from its start.
+const backendsDelta = (before, after) => [...after].reduce((t, [p, us]) => t + us - (before.get(p) ?? 0), 0);
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 const PERIOD_START = Date.parse('2024-03-01T00:00:00Z') / 1000;
 
@@ -85,7 +97,8 @@ async function bench(kind) {
     const lat = [];
     let next = 0;
     let bad = 0;
-    const cpu0 = cpuUs(srv.child.pid);
+    const pids = () => (kind === 'postgresql' ? backendPids(db.path) : []);
+    const cpu0 = cpuUs(srv.child.pid), pg0 = backendsUs(pids()), client0 = process.cpuUsage();
     const t0 = performance.now();
     const deadline = t0 + SECONDS * 1000;
     const worker = async () => {
@@ -99,14 +112,16 @@ async function bench(kind) {
     };
     await Promise.all(Array.from({ length: CLIENTS }, worker));
     const secs = (performance.now() - t0) / 1000;
-    const cpu = cpuUs(srv.child.pid) - cpu0;
+    const cpu = cpuUs(srv.child.pid) - cpu0, pg = backendsDelta(pg0, backendsUs(pids()));
+    const cu = process.cpuUsage(client0), client = cu.user + cu.system;
     if (bad) throw new Error(`${kind}: ${bad} batches refused`);
     lat.sort((a, b) => a - b);
     const r = await call(srv.base, 'GET', `/api/v1/events?external_subscription_id=${c.SUB}&per_page=1`);
     const stored = r.body.meta.total_count;
     const expected = (lat.length + CLIENTS) * BATCH;
     if (stored !== expected) throw new Error(`${kind}: ${stored} events stored, ${expected} acknowledged`);
-    return { events: lat.length * BATCH, perSec: (lat.length * BATCH) / secs, cpuPerEvent: cpu / (lat.length * BATCH), p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
+    return { events: lat.length * BATCH, perSec: (lat.length * BATCH) / secs, cpuPerEvent: cpu / (lat.length * BATCH),
+      pgPerEvent: pg / (lat.length * BATCH), clientPerEvent: client / (lat.length * BATCH), p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
   } finally {
     agent.destroy();
     await srv.stop();
@@ -122,5 +137,10 @@ console.log(`| measure | ${STORES.join(' | ')} |`);
 console.log(`|---|${STORES.map(() => '---').join('|')}|`);
 console.log(`| events/s | ${STORES.map((k) => f(r[k].perSec, 0)).join(' | ')} |`);
 console.log(`| server CPU µs per event | ${STORES.map((k) => f(r[k].cpuPerEvent, 1)).join(' | ')} |`);
+console.log(`| PostgreSQL backends' CPU µs per event | ${STORES.map((k) => (k === 'postgresql' ? f(r[k].pgPerEvent, 1) : '—')).join(' | ')} |`);
+console.log(`| client CPU µs per event | ${STORES.map((k) => f(r[k].clientPerEvent, 1)).join(' | ')} |`);
+// What 2 idle cores would sustain if CPU were the only limit (server, database and client).
+const ceiling = (k) => 2e6 / (r[k].cpuPerEvent + r[k].pgPerEvent + r[k].clientPerEvent);
+console.log(`| 2-core CPU ceiling, events/s (2 s of CPU a second ÷ CPU per event, all processes) | ${STORES.map((k) => f(ceiling(k), 0)).join(' | ')} |`);
 console.log(`| events acknowledged | ${STORES.map((k) => f(r[k].events, 0)).join(' | ')} |`);
 console.log(`| batch p50 / p99 ms | ${STORES.map((k) => `${f(r[k].p50)} / ${f(r[k].p99)}`).join(' | ')} |`);

@@ -186,6 +186,34 @@ class PgTransaction final : public Transaction {
     return d;
   }
 
+  std::vector<std::optional<Document>> get_many(std::string_view kind, const std::vector<std::string>& keys) override {
+    const std::string k(kind);
+    std::string arr = "{";
+    bool any = false;
+    for (const auto& key : keys)
+      if (!got_.count({k, key})) {
+        if (any) arr += ',';
+        append_array_item(arr, key);
+        any = true;
+      }
+    if (any) {
+      arr += '}';
+      auto r = c_.run("SELECT key, owner, ref, body FROM docs WHERE kind = $1 AND key = ANY($2::text[])", {k, arr});
+      std::map<std::string, Document> found;
+      for (int i = 0; i < r.rows(); ++i)
+        found.emplace(r.text(i, 0), Document{k, r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)});
+      for (const auto& key : keys) {
+        if (got_.count({k, key})) continue;
+        auto f = found.find(key);
+        got_.emplace(std::make_pair(k, key), f == found.end() ? std::nullopt : std::optional<Document>(f->second));
+      }
+    }
+    std::vector<std::optional<Document>> out;
+    out.reserve(keys.size());
+    for (const auto& key : keys) out.push_back(got_.at({k, key}));
+    return out;
+  }
+
   void put(const Document& d) override {
     require_write();
     forget_lists(d.kind);

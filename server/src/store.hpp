@@ -73,6 +73,13 @@ class Transaction {
  public:
   virtual ~Transaction() = default;
   virtual std::optional<Document> get(std::string_view kind, std::string_view key) = 0;
+  // get() of each key of `kind`, in one go (PostgreSQL: one round trip).
+  virtual std::vector<std::optional<Document>> get_many(std::string_view kind, const std::vector<std::string>& keys) {
+    std::vector<std::optional<Document>> out;
+    out.reserve(keys.size());
+    for (const auto& k : keys) out.push_back(get(kind, k));
+    return out;
+  }
   // Insert or replace; a replaced document keeps its place in creation order.
   virtual void put(const Document& doc) = 0;
   virtual bool remove(std::string_view kind, std::string_view key) = 0;
@@ -84,6 +91,14 @@ class Transaction {
 
   // False when (external_subscription_id, transaction_id) is already stored: nothing written.
   virtual bool insert_event(const EventRecord& event) = 0;
+  // insert_event() of each, in order, in as few statements as the store can (SQLite: one
+  // multi-row INSERT per up to 100 events); true where stored.
+  virtual std::vector<bool> insert_events(const std::vector<EventRecord>& events) {
+    std::vector<bool> out;
+    out.reserve(events.size());
+    for (const auto& e : events) out.push_back(insert_event(e));
+    return out;
+  }
   virtual bool has_event(std::string_view external_subscription_id,
                          std::string_view transaction_id) = 0;
   // has_event() of each (external_subscription_id, transaction_id), in one go (PostgreSQL: one

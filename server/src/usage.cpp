@@ -60,8 +60,13 @@ std::string zone_of(Transaction& tx, const std::string& sub) {
 }
 
 void put_merged(Transaction& tx, const char* kind, std::map<std::string, json>& merged) {
+  std::vector<std::string> keys;
+  keys.reserve(merged.size());
+  for (const auto& [key, a] : merged) keys.push_back(key);
+  auto docs = tx.get_many(kind, keys);  // one look-up for the group's keys
+  size_t i = 0;
   for (auto& [key, a] : merged) {
-    if (auto d = tx.get(kind, key)) {
+    if (auto& d = docs[i++]) {
       json stored = parse_json_exact(d->body);
       usage::merge(stored, a);
       tx.put(Document{kind, key, "", "", stored.dump()});
@@ -87,10 +92,11 @@ void apply(Transaction& tx, Job& j, std::map<std::string, json>& quarters, std::
   const int64_t base = seq_doc ? std::stoll(seq_doc->body) : 1;
   tx.put(Document{"usage_seq", "next", "", "", std::to_string(base + static_cast<int64_t>(recs.size()))});
   std::vector<EventRecord> stored;
-  for (const auto& r : recs)
-    if (tx.insert_event(r)) {
-      (*j.on_stored)(tx, r);
-      if (j.after_request && *j.after_request) stored.push_back(r);
+  const std::vector<bool> inserted = tx.insert_events(recs);
+  for (size_t i = 0; i < recs.size(); ++i)
+    if (inserted[i]) {
+      (*j.on_stored)(tx, recs[i]);
+      if (j.after_request && *j.after_request) stored.push_back(recs[i]);
     }
   if (j.after_request && *j.after_request) (*j.after_request)(tx, stored);
   // "usage_zone"/<subscription> records the zone its days are kept in ("*" once it changed:

@@ -1,19 +1,25 @@
 // tariff-server durability: event batches in flight, SIGKILL mid-load, restart on the same
-// SQLite file. Every acknowledged event is there exactly once; a batch that was cut off is
-// either wholly stored or wholly absent; idempotency holds across the restart.
+// store. Every acknowledged event is there exactly once; a batch that was cut off is either
+// wholly stored or wholly absent; idempotency holds across the restart. The events belong to a
+// subscription whose metric is pre-aggregated at ingestion, and eight batches are in flight, so
+// that concurrent requests share group commits (usage.cpp): after the restart the usage read
+// from the aggregates counts exactly the events stored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, ok } from '../../server/testing/harness.mjs';
 
 const SUB = 'sub-durable';
 const BATCH = 50;
-const MAX_BATCHES = 400;     // bounded in count...
+const MAX_BATCHES = 600;     // bounded in count...
 const KILL_AFTER_MS = 1500;  // ...and in time
-const IN_FLIGHT = 4;
+const IN_FLIGHT = 8;
+const NOW = '2024-03-15T12:00:00Z';
+const ARGS = ['--rate-limit', '0', '--now', NOW];
 
+// March 2024, inside the subscription's current period (2024-03-01 .. 2024-04-01).
 const batchOf = (n) => Array.from({ length: BATCH }, (_, i) => ({
   transaction_id: `b${n}-e${i}`, external_subscription_id: SUB, code: 'calls',
-  timestamp: 1710000000 + n * BATCH + i, properties: { n } }));
+  timestamp: 1709251200 + n * BATCH + i, properties: { n } }));
 
 async function allEvents(base) {
   const ids = [];
@@ -28,7 +34,13 @@ async function allEvents(base) {
 
 test('SIGKILL mid-load loses no acknowledged event and duplicates none', async (t) => {
   const db = tempDb();
-  let srv = await startServer({ db: db.path, args: ['--rate-limit', '0'] });
+  let srv = await startServer({ db: db.path, args: ARGS });
+  await ok(srv.base, 'POST', '/api/v1/billable_metrics', { billable_metric: { code: 'calls', name: 'Calls', aggregation_type: 'count_agg' } });
+  await ok(srv.base, 'POST', '/api/v1/plans', { plan: { code: 'p', name: 'P', interval: 'monthly', amount_cents: 0, amount_currency: 'USD',
+    charges: [{ billable_metric_code: 'calls', charge_model: 'standard', properties: { amount: '1' } }] } });
+  await ok(srv.base, 'POST', '/api/v1/customers', { customer: { external_id: 'c', currency: 'USD' } });
+  await ok(srv.base, 'POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'c', plan_code: 'p', external_id: SUB,
+    subscription_at: '2024-01-01T00:00:00Z', billing_time: 'calendar' } });
   const acked = new Set();     // batch numbers answered 200
   const sent = new Set();      // batch numbers sent (maybe cut off)
   let next = 0;
@@ -57,7 +69,7 @@ test('SIGKILL mid-load loses no acknowledged event and duplicates none', async (
   t.diagnostic(`acked ${acked.size} of ${sent.size} batches in ${Date.now() - t0} ms`);
   assert.ok(acked.size >= 5, `only ${acked.size} batches acknowledged before the kill`);
 
-  srv = await startServer({ db: db.path, args: ['--rate-limit', '0'] });
+  srv = await startServer({ db: db.path, args: ARGS });
   try {
     const ids = await allEvents(srv.base);
     assert.equal(new Set(ids).size, ids.length, 'an event is stored twice');
@@ -69,6 +81,12 @@ test('SIGKILL mid-load loses no acknowledged event and duplicates none', async (
       assert.ok(have === 0 || have === BATCH, `batch ${n} partly stored: ${have}/${BATCH}`);
     }
     for (const id of ids) assert.ok(sent.has(Number(/^b(\d+)-/.exec(id)[1])), `unexpected ${id}`);
+
+    // The aggregates committed with the events: one unit per stored event at 1 USD a unit.
+    const usage = await call(srv.base, 'GET', `/api/v1/customers/c/current_usage?external_subscription_id=${SUB}`);
+    assert.equal(usage.status, 200, usage.text);
+    assert.equal(usage.body.customer_usage.charges_usage[0].units, `${ids.length}.0`);
+    assert.equal(usage.body.customer_usage.amount_cents, ids.length * 100);
 
     // Idempotency across the restart: an acknowledged batch again is refused, nothing added.
     const again = await call(srv.base, 'POST', '/api/v1/events/batch', { body: { events: batchOf([...acked][0]) } });
