@@ -1,5 +1,6 @@
 #include "core/json_write.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -28,23 +29,32 @@ std::size_t utf8_sequence(const std::string& s, std::size_t i) {
   return 0;
 }
 
+// What a byte asks of the writer: nothing (copied in a run), an escape, or a UTF-8 check.
+enum ByteClass : unsigned char { plain, escape, non_ascii };
+constexpr std::array<ByteClass, 256> kByteClass = [] {
+  std::array<ByteClass, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = escape;
+  t['"'] = t['\\'] = escape;
+  for (int c = 0x80; c < 0x100; ++c) t[c] = non_ascii;
+  return t;
+}();
+
 void write_string(const std::string& s, std::string& out) {
   static const char hex[] = "0123456789abcdef";
+  const std::size_t n = s.size();
   out += '"';
   std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < s.size();) {
+  for (std::size_t i = 0;;) {
+    while (i < n && kByteClass[static_cast<unsigned char>(s[i])] == plain) ++i;
+    if (i == n) break;
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      const std::size_t n = utf8_sequence(s, i);
-      if (n == 0) {
+    if (kByteClass[c] == non_ascii) {
+      const std::size_t len = utf8_sequence(s, i);
+      if (len == 0) {
         ojson(s).dump();  // throws nlohmann's type_error 316 for this string
         throw std::logic_error("json_write: invalid UTF-8 accepted by dump()");
       }
-      i += n;
-      continue;
-    }
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      ++i;
+      i += len;
       continue;
     }
     out.append(s, run, i - run);
@@ -63,7 +73,7 @@ void write_string(const std::string& s, std::string& out) {
     }
     run = ++i;
   }
-  out.append(s, run, s.size() - run);
+  out.append(s, run, n - run);
   out += '"';
 }
 
