@@ -99,6 +99,17 @@ TEST(JsonWrite, EveryAsciiByte) {
   EXPECT_EQ(tariff::write_json(ojson(std::string("\x01\x1f\x7f\"\\\b\t\n\f\r"))),
             "\"\\u0001\\u001f\x7f\\\"\\\\\\b\\t\\n\\f\\r\"");
   expect_same(ojson(std::string("\0x", 2)));
+  // Every byte at every place of a string long enough to be scanned 8 bytes at a time.
+  for (int c = 0; c < 0x100; ++c)
+    for (std::size_t at = 0; at < 20; ++at) {
+      std::string s = "abcdefghijklmnopqrst";
+      s[at] = static_cast<char>(c);
+      expect_same(ojson(s));
+      if (c >= 0xC2 && c <= 0xDF && at + 1 < s.size()) {
+        s[at + 1] = '\xA9';
+        expect_same(ojson(s));
+      }
+    }
 }
 
 TEST(JsonWrite, WellFormedUtf8IsCopied) {
@@ -126,7 +137,7 @@ TEST(JsonWrite, RandomByteStrings) {
   std::mt19937 rng(7);
   for (int i = 0; i < 20000; ++i) {
     std::string s;
-    const int n = static_cast<int>(rng() % 12);
+    const int n = static_cast<int>(rng() % 40);
     for (int k = 0; k < n; ++k) {
       switch (rng() % 4) {
         case 0: s += static_cast<char>(rng() % 256); break;                         // any byte
