@@ -123,3 +123,25 @@ TEST(Decimal, U128DivisionMatchesTheCompilersOnEveryPath) {
                                           << " / " << static_cast<uint64_t>(b >> 64) << ":" << static_cast<uint64_t>(b);
   }
 }
+
+// to_string is to_fixed(18) (another printer) without the fraction's trailing zeros, one kept,
+// over raw values of every size, the largest magnitudes included.
+TEST(DecimalText, ToStringIsFixedWithoutTrailingZeros) {
+  uint64_t x = 0x9E3779B97F4A7C15ull;  // xorshift64
+  auto next = [&] { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; };
+  std::vector<tariff::int128> raws = {0, 1, -1, 1000000000000000000, -1000000000000000000,
+                                      (static_cast<tariff::int128>(1) << 127) - 1,
+                                      -((static_cast<tariff::int128>(1) << 127) - 1)};
+  for (int i = 0; i < 20000; ++i) {
+    const unsigned bits = 1 + static_cast<unsigned>(next() % 126);
+    tariff::int128 v = static_cast<tariff::int128>((static_cast<tariff::uint128>(next()) << 64 | next()) >> (128 - bits));
+    if (next() % 3 == 0) v -= v % 1000000000;  // trailing zeros in the fraction
+    raws.push_back(i % 2 ? -v : v);
+  }
+  for (const tariff::int128 raw : raws) {
+    const Decimal d = Decimal::from_raw(raw);
+    std::string want = d.to_fixed(18);
+    while (want.back() == '0' && want[want.size() - 2] != '.') want.pop_back();
+    ASSERT_EQ(d.to_string(), want);
+  }
+}

@@ -3,6 +3,7 @@
 // `TZ=<zone> date` on Debian 12 (tzdata 2025b) — never from this code's own output.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <set>
 #include <stdexcept>
 
@@ -68,6 +69,27 @@ TEST(TimeParse, RejectsBadInput) {
   EXPECT_TRUE(parse_instant("2024-02-29").has_value());  // leap day exists in 2024
   EXPECT_TRUE(parse_instant("1970-01-01T00:00:00Z").has_value());
   EXPECT_TRUE(parse_instant("9999-12-31T23:59:59Z").has_value());
+}
+
+// Dates and instants printed by hand are what "%04d-%02u-%02uT%02d:%02d:%02dZ" prints, over
+// the whole range of years and every hour, minute and second.
+TEST(TimeFormat, SameAsPrintf) {
+  uint64_t x = 88172645463325252ull;  // xorshift64
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    const int64_t secs = static_cast<int64_t>(x % 253402300800ull) - (i % 2 ? 0 : 62135596800);  // 0001..9999
+    const Instant t{seconds{secs}};
+    const auto day = date::floor<date::days>(t);
+    const date::year_month_day ymd{day};
+    const auto tod = date::floor<seconds>(t) - day;
+    char want[40];
+    std::snprintf(want, sizeof want, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(tod.count() / 3600), static_cast<int>(tod.count() / 60 % 60),
+                  static_cast<int>(tod.count() % 60));
+    ASSERT_EQ(format_instant(t), want);
+    ASSERT_EQ(format_date(local_days{day.time_since_epoch()}), std::string(want, 10));
+  }
 }
 
 TEST(TimeFormat, InstantsAndDates) {

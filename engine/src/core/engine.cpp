@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/guard.hpp"
+#include "core/json_write.hpp"
 #include "tariff/json.hpp"
 #include "operations/operations.hpp"
 #include "snapshot/reader_events.hpp"
@@ -96,7 +97,7 @@ Result run(Operation op, std::string_view snapshot_json) {
       case Operation::lifetime_usage: out = ops::lifetime_usage(doc); break;
       case Operation::compare_plans: out = ops::compare_plans(doc); break;
     }
-    return Result{200, out.dump()};
+    return Result{200, write_json(out)};  // the bytes of out.dump(), cheaper
   } catch (...) {
     return failure(current_exception_error());
   }

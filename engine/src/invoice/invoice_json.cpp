@@ -3,6 +3,7 @@
 // does ("2.0"); precise amounts are in major units (precise cents / subunit).
 #include <cstdlib>
 
+#include "core/json_object.hpp"
 #include "invoice/explain.hpp"
 #include "invoice/preview.hpp"
 
@@ -44,30 +45,29 @@ std::string filter_display_name(const ChargeFilter& f) {
 
 // Lago's Fee#item_* (app/models/fee.rb): what the fee is for, by kind.
 ojson item_json(const InvoiceFee& f) {
-  ojson item;
-  item["type"] = fee_kind_name(f.kind);
   const Plan& plan = *f.sub->plan;
+  ojson code, name, display_name;
   ojson filters = nullptr, filter_name = nullptr, grouped_by = ojson::object();
   ojson item_id = nullptr;
   const char* item_type = "Subscription";
   switch (f.kind) {
     case FeeKind::subscription:
     case FeeKind::commitment:  // neither charge, add-on nor credit: the subscription's plan
-      item["code"] = plan.code;
-      item["name"] = plan.name;
+      code = plan.code;
+      name = plan.name;
       if (f.kind == FeeKind::commitment) {
         const auto& mc = *plan.minimum_commitment;
-        item["invoice_display_name"] = mc.invoice_display_name ? *mc.invoice_display_name : std::string("Minimum commitment");
+        display_name = mc.invoice_display_name ? *mc.invoice_display_name : std::string("Minimum commitment");
       } else {
-        item["invoice_display_name"] = plan.invoice_display_name ? *plan.invoice_display_name : plan.name;
+        display_name = plan.invoice_display_name ? *plan.invoice_display_name : plan.name;
       }
       item_id = id_or_null(f.sub->lago_id);
       break;
     case FeeKind::charge: {
       const BillableMetric& m = *f.charge->metric;
-      item["code"] = m.code;
-      item["name"] = m.name;
-      item["invoice_display_name"] = f.charge->invoice_display_name ? *f.charge->invoice_display_name : m.name;
+      code = m.code;
+      name = m.name;
+      display_name = f.charge->invoice_display_name ? *f.charge->invoice_display_name : m.name;
       if (f.filter) {
         filters = ojson::object();
         for (const auto& [k, v] : f.filter->raw_values) filters[k] = v;
@@ -79,20 +79,25 @@ ojson item_json(const InvoiceFee& f) {
       break;
     }
     case FeeKind::fixed_charge:
-      item["code"] = f.fixed->add_on_code;
-      item["name"] = f.fixed->add_on_name.empty() ? f.fixed->add_on_code : f.fixed->add_on_name;
-      item["invoice_display_name"] = f.fixed->invoice_display_name ? ojson(*f.fixed->invoice_display_name) : ojson(item["name"]);
+      code = f.fixed->add_on_code;
+      name = f.fixed->add_on_name.empty() ? f.fixed->add_on_code : f.fixed->add_on_name;
+      display_name = f.fixed->invoice_display_name ? ojson(*f.fixed->invoice_display_name) : name;
       item_id = id_or_null(f.fixed->add_on_id);  // Fee#item_id: fixed_charge_add_on.id
       item_type = "AddOn";
       break;
   }
-  item["description"] = nullptr;
-  item["filters"] = filters;
-  item["filter_invoice_display_name"] = filter_name;
-  item["lago_item_id"] = item_id;
-  item["item_type"] = item_type;
-  item["grouped_by"] = grouped_by;
-  return item;
+  JsonObject item(10);
+  item.add("type", fee_kind_name(f.kind))
+      .add("code", std::move(code))
+      .add("name", std::move(name))
+      .add("invoice_display_name", std::move(display_name))
+      .add("description", nullptr)
+      .add("filters", std::move(filters))
+      .add("filter_invoice_display_name", std::move(filter_name))
+      .add("lago_item_id", std::move(item_id))
+      .add("item_type", item_type)
+      .add("grouped_by", std::move(grouped_by));
+  return item.take();
 }
 
 }  // namespace
@@ -119,52 +124,52 @@ ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* custome
   const Decimal sub_total_precise = f.precise_amount_cents - f.precise_coupons_amount_cents;
   const bool charge = f.kind == FeeKind::charge;
   const bool plan_fee = f.kind == FeeKind::subscription || f.kind == FeeKind::commitment;
-  ojson o;
-  o["lago_id"] = nullptr;
-  o["lago_charge_id"] = charge && f.charge ? id_or_null(f.charge->lago_id) : ojson(nullptr);
-  o["lago_charge_filter_id"] = nullptr;
-  o["lago_fixed_charge_id"] = f.kind == FeeKind::fixed_charge && f.fixed ? id_or_null(f.fixed->lago_id) : ojson(nullptr);
-  o["lago_invoice_id"] = nullptr;
-  o["lago_true_up_fee_id"] = nullptr;
-  o["lago_true_up_parent_fee_id"] = nullptr;
-  o["lago_subscription_id"] = id_or_null(f.sub->lago_id);
-  o["external_subscription_id"] = id_or_null(f.sub->external_id);
-  o["lago_customer_id"] = customer ? id_or_null(customer->lago_id) : ojson(nullptr);
-  o["external_customer_id"] = customer ? id_or_null(customer->external_id) : ojson(nullptr);
-  o["item"] = item_json(f);
-  o["pay_in_advance"] = f.pay_in_advance;
-  o["invoiceable"] = f.invoiceable;
-  o["amount_cents"] = f.amount_cents;
-  o["amount_currency"] = std::string(cur.code);
-  o["precise_amount"] = dec(cur.from_cents(f.precise_amount_cents));
-  o["precise_total_amount"] = dec(cur.from_cents(f.precise_amount_cents + f.fee_taxes.precise));
-  o["taxes_amount_cents"] = f.fee_taxes.amount_cents;
-  o["taxes_precise_amount"] = dec(cur.from_cents(f.fee_taxes.precise));
-  o["taxes_rate"] = rate_json(f.fee_taxes.rate);
-  o["total_aggregated_units"] = plan_fee ? ojson(nullptr) : dec(f.total_aggregated_units);
-  o["total_amount_cents"] = add_cents(f.amount_cents, f.fee_taxes.amount_cents);
-  o["total_amount_currency"] = std::string(cur.code);
-  o["units"] = dec(f.units);
-  o["description"] = nullptr;
-  o["precise_unit_amount"] = dec(f.precise_unit_amount);
-  o["precise_coupons_amount_cents"] = dec(f.precise_coupons_amount_cents);
-  o["sub_total_excluding_taxes_amount_cents"] = to_cents(f.base_cents());
-  o["sub_total_excluding_taxes_precise_amount_cents"] = dec(sub_total_precise);
-  o["events_count"] = charge ? ojson(f.events_count) : ojson(nullptr);
-  o["payment_status"] = "pending";
-  o["created_at"] = nullptr;
-  o["succeeded_at"] = nullptr;
-  o["failed_at"] = nullptr;
-  o["refunded_at"] = nullptr;
-  o["amount_details"] = f.amount_details;
-  o["self_billed"] = false;
+  JsonObject o(52);
+  o.add("lago_id", nullptr);
+  o.add("lago_charge_id", charge && f.charge ? id_or_null(f.charge->lago_id) : ojson(nullptr));
+  o.add("lago_charge_filter_id", nullptr);
+  o.add("lago_fixed_charge_id", f.kind == FeeKind::fixed_charge && f.fixed ? id_or_null(f.fixed->lago_id) : ojson(nullptr));
+  o.add("lago_invoice_id", nullptr);
+  o.add("lago_true_up_fee_id", nullptr);
+  o.add("lago_true_up_parent_fee_id", nullptr);
+  o.add("lago_subscription_id", id_or_null(f.sub->lago_id));
+  o.add("external_subscription_id", id_or_null(f.sub->external_id));
+  o.add("lago_customer_id", customer ? id_or_null(customer->lago_id) : ojson(nullptr));
+  o.add("external_customer_id", customer ? id_or_null(customer->external_id) : ojson(nullptr));
+  o.add("item", item_json(f));
+  o.add("pay_in_advance", f.pay_in_advance);
+  o.add("invoiceable", f.invoiceable);
+  o.add("amount_cents", f.amount_cents);
+  o.add("amount_currency", std::string(cur.code));
+  o.add("precise_amount", dec(cur.from_cents(f.precise_amount_cents)));
+  o.add("precise_total_amount", dec(cur.from_cents(f.precise_amount_cents + f.fee_taxes.precise)));
+  o.add("taxes_amount_cents", f.fee_taxes.amount_cents);
+  o.add("taxes_precise_amount", dec(cur.from_cents(f.fee_taxes.precise)));
+  o.add("taxes_rate", rate_json(f.fee_taxes.rate));
+  o.add("total_aggregated_units", plan_fee ? ojson(nullptr) : dec(f.total_aggregated_units));
+  o.add("total_amount_cents", add_cents(f.amount_cents, f.fee_taxes.amount_cents));
+  o.add("total_amount_currency", std::string(cur.code));
+  o.add("units", dec(f.units));
+  o.add("description", nullptr);
+  o.add("precise_unit_amount", dec(f.precise_unit_amount));
+  o.add("precise_coupons_amount_cents", dec(f.precise_coupons_amount_cents));
+  o.add("sub_total_excluding_taxes_amount_cents", to_cents(f.base_cents()));
+  o.add("sub_total_excluding_taxes_precise_amount_cents", dec(sub_total_precise));
+  o.add("events_count", charge ? ojson(f.events_count) : ojson(nullptr));
+  o.add("payment_status", "pending");
+  o.add("created_at", nullptr);
+  o.add("succeeded_at", nullptr);
+  o.add("failed_at", nullptr);
+  o.add("refunded_at", nullptr);
+  o.add("amount_details", f.amount_details);
+  o.add("self_billed", false);
   // Lago sends null without a pricing unit; its document allows an object only: left out.
-  if (f.pricing_unit_details) o["pricing_unit_details"] = *f.pricing_unit_details;
-  o["from_date"] = format_instant(f.from);
-  o["to_date"] = format_instant(f.to);
-  if (charge && f.pay_in_advance) o["event_transaction_id"] = nullptr;
-  if (explain) o["explanation"] = explain_fee(f, cur);
-  return o;
+  if (f.pricing_unit_details) o.add("pricing_unit_details", *f.pricing_unit_details);
+  o.add("from_date", format_instant(f.from));
+  o.add("to_date", format_instant(f.to));
+  if (charge && f.pay_in_advance) o.add("event_transaction_id", nullptr);
+  if (explain) o.add("explanation", explain_fee(f, cur));
+  return o.take();
 }
 
 // Lago's V1::SubscriptionSerializer, with what a snapshot knows: its ids, the plan's amount,
@@ -195,32 +200,32 @@ ojson subscription_json(const BilledSubscription& b, const Customer* customer, I
     const auto ms = std::chrono::floor<std::chrono::milliseconds>(*sub.started_at);
     started = date::format("%FT%TZ", ms);
   }
-  ojson o;
-  o["lago_id"] = id_or_null(sub.lago_id);
-  o["external_id"] = id_or_null(sub.external_id);
-  o["lago_customer_id"] = customer ? id_or_null(customer->lago_id) : ojson(nullptr);
-  o["external_customer_id"] = customer ? id_or_null(customer->external_id) : ojson(nullptr);
-  o["name"] = sub.name.empty() ? ojson(nullptr) : ojson(sub.name);
-  o["plan_code"] = sub.plan_code;
-  o["plan_amount_cents"] = sub.plan->amount_cents;
-  o["plan_amount_currency"] = std::string(sub.plan->currency.code);
-  o["status"] = status;
-  o["billing_time"] = sub.billing_time == BillingTime::anniversary ? "anniversary" : "calendar";
-  o["subscription_at"] = format_instant(sub.subscription_at);
-  o["started_at"] = started;
-  o["trial_ended_at"] = nullptr;
-  o["ending_at"] = instant(sub.ending_at);
-  o["terminated_at"] = instant(sub.terminated_at);
-  o["canceled_at"] = nullptr;
-  o["created_at"] = format_instant(sub.created_at.value_or(sub.subscription_at));
-  o["previous_plan_code"] = nullptr;
-  o["next_plan_code"] = nullptr;
-  o["downgrade_plan_date"] = nullptr;
-  o["current_billing_period_started_at"] = from;
-  o["current_billing_period_ending_at"] = to;
-  o["on_termination_credit_note"] = nullptr;
-  o["on_termination_invoice"] = "generate";
-  return o;
+  JsonObject o(24);
+  o.add("lago_id", id_or_null(sub.lago_id));
+  o.add("external_id", id_or_null(sub.external_id));
+  o.add("lago_customer_id", customer ? id_or_null(customer->lago_id) : ojson(nullptr));
+  o.add("external_customer_id", customer ? id_or_null(customer->external_id) : ojson(nullptr));
+  o.add("name", sub.name.empty() ? ojson(nullptr) : ojson(sub.name));
+  o.add("plan_code", sub.plan_code);
+  o.add("plan_amount_cents", sub.plan->amount_cents);
+  o.add("plan_amount_currency", std::string(sub.plan->currency.code));
+  o.add("status", status);
+  o.add("billing_time", sub.billing_time == BillingTime::anniversary ? "anniversary" : "calendar");
+  o.add("subscription_at", format_instant(sub.subscription_at));
+  o.add("started_at", std::move(started));
+  o.add("trial_ended_at", nullptr);
+  o.add("ending_at", instant(sub.ending_at));
+  o.add("terminated_at", instant(sub.terminated_at));
+  o.add("canceled_at", nullptr);
+  o.add("created_at", format_instant(sub.created_at.value_or(sub.subscription_at)));
+  o.add("previous_plan_code", nullptr);
+  o.add("next_plan_code", nullptr);
+  o.add("downgrade_plan_date", nullptr);
+  o.add("current_billing_period_started_at", std::move(from));
+  o.add("current_billing_period_ending_at", std::move(to));
+  o.add("on_termination_credit_note", nullptr);
+  o.add("on_termination_invoice", "generate");
+  return o.take();
 }
 
 // Lago's V1::CustomerSerializer (the plain customer an invoice embeds), from the preview's
@@ -230,30 +235,31 @@ ojson subscription_json(const BilledSubscription& b, const Customer* customer, I
 ojson customer_json(const PreviewContext& ctx, const Customer* stored, Instant now) {
   const ojson& c = ctx.customer;
   auto field = [&](const char* k) { return c.contains(k) ? c.at(k) : ojson(nullptr); };
-  ojson o;
-  o["lago_id"] = stored ? id_or_null(stored->lago_id) : ojson(nullptr);
-  o["external_id"] = field("external_id");
-  o["account_type"] = "customer";
-  o["name"] = field("name");
-  o["firstname"] = nullptr;
-  o["lastname"] = nullptr;
-  o["customer_type"] = nullptr;
-  o["sequential_id"] = nullptr;
-  o["slug"] = nullptr;
-  o["created_at"] = stored ? ojson(nullptr) : ojson(format_instant(now));
-  o["updated_at"] = o["created_at"];
-  o["currency"] = field("currency");
-  o["timezone"] = field("timezone");
-  o["applicable_timezone"] = ctx.tz.name();
-  o["net_payment_term"] = ctx.net_payment_term;
-  o["finalize_zero_amount_invoice"] = "inherit";
-  o["billing_configuration"] = {{"invoice_grace_period", ctx.grace_period},
-                                {"subscription_invoice_issuing_date_anchor", nullptr},
-                                {"subscription_invoice_issuing_date_adjustment", nullptr}};
-  o["skip_invoice_custom_sections"] = false;
-  o["metadata"] = ojson::array();
-  o["integration_customers"] = ojson::array();
-  return o;
+  JsonObject o(19);
+  o.add("lago_id", stored ? id_or_null(stored->lago_id) : ojson(nullptr));
+  o.add("external_id", field("external_id"));
+  o.add("account_type", "customer");
+  o.add("name", field("name"));
+  o.add("firstname", nullptr);
+  o.add("lastname", nullptr);
+  o.add("customer_type", nullptr);
+  o.add("sequential_id", nullptr);
+  o.add("slug", nullptr);
+  const ojson created = stored ? ojson(nullptr) : ojson(format_instant(now));
+  o.add("created_at", created);
+  o.add("updated_at", created);
+  o.add("currency", field("currency"));
+  o.add("timezone", field("timezone"));
+  o.add("applicable_timezone", ctx.tz.name());
+  o.add("net_payment_term", ctx.net_payment_term);
+  o.add("finalize_zero_amount_invoice", "inherit");
+  o.add("billing_configuration", {{"invoice_grace_period", ctx.grace_period},
+                                  {"subscription_invoice_issuing_date_anchor", nullptr},
+                                  {"subscription_invoice_issuing_date_adjustment", nullptr}});
+  o.add("skip_invoice_custom_sections", false);
+  o.add("metadata", ojson::array());
+  o.add("integration_customers", ojson::array());
+  return o.take();
 }
 
 }  // namespace tariff

@@ -2,6 +2,8 @@
 // Invoices::CalculateFeesService (fees, coupons, taxes, credit notes, prepaid credits).
 #include "invoice/pipeline.hpp"
 
+#include "core/json_object.hpp"
+
 namespace tariff {
 
 ComputedInvoice compute_invoice(const Snapshot& s, const PreviewContext& ctx, PriceOptions options) {
@@ -63,42 +65,43 @@ ComputedInvoice price_invoice(const Snapshot& s, const PreviewContext& ctx, std:
 
 ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& c, const char* invoice_type) {
   const Currency& cur = ctx.currency;
-  ojson inv;
-  inv["lago_id"] = nullptr;
-  inv["billing_entity_code"] = nullptr;
-  inv["sequential_id"] = nullptr;
-  inv["number"] = nullptr;
-  inv["issuing_date"] = format_date(ctx.issuing_date);
-  inv["payment_due_date"] = format_date(ctx.issuing_date + date::days{ctx.net_payment_term});
-  inv["net_payment_term"] = ctx.net_payment_term;
-  inv["invoice_type"] = invoice_type;
-  inv["status"] = c.draft ? "draft" : "finalized";
-  inv["payment_status"] = "pending";
-  inv["currency"] = std::string(cur.code);
-  inv["version_number"] = 4;
-  inv["fees_amount_cents"] = c.fees_amount;
-  inv["coupons_amount_cents"] = c.coupons_amount;
-  inv["credit_notes_amount_cents"] = c.credit_notes_amount;
-  inv["prepaid_credit_amount_cents"] = c.prepaid;
-  inv["progressive_billing_credit_amount_cents"] = c.progressive_amount;
-  inv["sub_total_excluding_taxes_amount_cents"] = c.sub_total_excluding;
-  inv["taxes_amount_cents"] = c.taxes.amount_cents;
-  inv["sub_total_including_taxes_amount_cents"] = c.sub_total_including;
-  inv["total_amount_cents"] = c.total;
-  inv["total_due_amount_cents"] = c.total;
+  JsonObject inv(32);
+  inv.add("lago_id", nullptr);
+  inv.add("billing_entity_code", nullptr);
+  inv.add("sequential_id", nullptr);
+  inv.add("number", nullptr);
+  inv.add("issuing_date", format_date(ctx.issuing_date));
+  inv.add("payment_due_date", format_date(ctx.issuing_date + date::days{ctx.net_payment_term}));
+  inv.add("net_payment_term", ctx.net_payment_term);
+  inv.add("invoice_type", invoice_type);
+  inv.add("status", c.draft ? "draft" : "finalized");
+  inv.add("payment_status", "pending");
+  inv.add("currency", std::string(cur.code));
+  inv.add("version_number", 4);
+  inv.add("fees_amount_cents", c.fees_amount);
+  inv.add("coupons_amount_cents", c.coupons_amount);
+  inv.add("credit_notes_amount_cents", c.credit_notes_amount);
+  inv.add("prepaid_credit_amount_cents", c.prepaid);
+  inv.add("progressive_billing_credit_amount_cents", c.progressive_amount);
+  inv.add("sub_total_excluding_taxes_amount_cents", c.sub_total_excluding);
+  inv.add("taxes_amount_cents", c.taxes.amount_cents);
+  inv.add("sub_total_including_taxes_amount_cents", c.sub_total_including);
+  inv.add("total_amount_cents", c.total);
+  inv.add("total_due_amount_cents", c.total);
   // Lago builds its invoice with created_at and updated_at = now.
-  inv["created_at"] = format_instant(s.now);
-  inv["updated_at"] = format_instant(s.now);
+  inv.add("created_at", format_instant(s.now));
+  inv.add("updated_at", format_instant(s.now));
   const Customer* customer = s.customer ? &*s.customer : nullptr;
-  inv["customer"] = customer_json(ctx, ctx.existing_customer ? customer : nullptr, s.now);
+  inv.add("customer", customer_json(ctx, ctx.existing_customer ? customer : nullptr, s.now));
 
   ojson subs = ojson::array();
   for (const auto& b : ctx.billed) subs.push_back(subscription_json(b, customer, s.now));
-  inv["subscriptions"] = std::move(subs);
+  inv.add("subscriptions", std::move(subs));
 
   ojson fee_list = ojson::array();
+  fee_list.get_ref<ojson::array_t&>().reserve(c.fees.size());
   for (const auto& f : c.fees) fee_list.push_back(fee_json(f, cur, customer, s.explain));
-  inv["fees"] = std::move(fee_list);
+  inv.add("fees", std::move(fee_list));
 
   ojson credits = ojson::array();
   // Lago's CreditSerializer: the item (the coupon, or the credit note) and the invoice it is on.
@@ -135,7 +138,7 @@ ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedI
                                  {"type", "credit_note"},
                                  {"code", n.code.empty() ? ojson(nullptr) : ojson(n.code)}}},
                        {"invoice", on_invoice}});
-  inv["credits"] = std::move(credits);
+  inv.add("credits", std::move(credits));
 
   ojson applied = ojson::array();
   for (const auto& a : c.taxes.applied)
@@ -150,8 +153,8 @@ ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedI
                        {"amount_currency", std::string(cur.code)},
                        {"amount_cents", a.amount_cents},
                        {"fees_amount_cents", a.fees_amount_cents}});
-  inv["applied_taxes"] = std::move(applied);
-  return inv;
+  inv.add("applied_taxes", std::move(applied));
+  return inv.take();
 }
 
 }  // namespace tariff

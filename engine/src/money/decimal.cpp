@@ -410,16 +410,31 @@ std::string fraction_digits(uint128 frac) {
 }
 }  // namespace
 
+// Built backwards in one buffer: the fraction's digits without trailing zeros (one kept),
+// the point, the whole part, the sign ("-1012.345", "2.0"). The invoice JSON prints dozens.
 std::string Decimal::to_string() const {
   const uint128 mag = magnitude(raw_);
-  std::string out = raw_ < 0 ? "-" : "";
   uint128 frac_part;
-  out += u128_to_string(u128::divmod(mag, kUnit, &frac_part));
-  std::string frac = fraction_digits(frac_part);
-  while (frac.size() > 1 && frac.back() == '0') frac.pop_back();
-  out += '.';
-  out += frac;
-  return out;
+  uint128 whole = u128::divmod(mag, kUnit, &frac_part);
+  char buf[64];
+  char* const end = buf + sizeof buf;
+  char* p = end;
+  uint64_t frac = static_cast<uint64_t>(frac_part);  // < 10^18
+  int digits = kScale;
+  while (digits > 1 && frac % 10 == 0) frac /= 10, --digits;
+  for (int i = 0; i < digits; ++i, frac /= 10) *--p = static_cast<char>('0' + static_cast<int>(frac % 10));
+  *--p = '.';
+  while ((whole >> 64) != 0) {  // 19 digits at a time while above 64 bits
+    uint128 chunk;
+    whole = u128::divmod(whole, 10000000000000000000ULL, &chunk);
+    uint64_t c = static_cast<uint64_t>(chunk);
+    for (int i = 0; i < 19; ++i, c /= 10) *--p = static_cast<char>('0' + static_cast<int>(c % 10));
+  }
+  uint64_t w = static_cast<uint64_t>(whole);
+  do *--p = static_cast<char>('0' + static_cast<int>(w % 10));
+  while ((w /= 10) != 0);
+  if (raw_ < 0) *--p = '-';
+  return std::string(p, end);
 }
 
 std::string Decimal::to_plain() const {

@@ -128,22 +128,55 @@ std::optional<Instant> instant_from_unix_seconds(int64_t secs) {
   return Instant{seconds{secs}};
 }
 
+namespace {
+
+// "YYYY-MM-DD" into p (10 chars) for years 0..9999, as "%04d-%02u-%02u" prints them, without
+// snprintf's cost (an invoice prints dozens of dates); false for a year outside that range.
+bool put_ymd(char* p, const date::year_month_day& ymd) {
+  const int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) return false;
+  const auto put2 = [](char* q, unsigned v) {
+    q[0] = static_cast<char>('0' + v / 10);
+    q[1] = static_cast<char>('0' + v % 10);
+  };
+  put2(p, static_cast<unsigned>(y) / 100);
+  put2(p + 2, static_cast<unsigned>(y) % 100);
+  p[4] = '-';
+  put2(p + 5, static_cast<unsigned>(ymd.month()));
+  p[7] = '-';
+  put2(p + 8, static_cast<unsigned>(ymd.day()));
+  return true;
+}
+
+}  // namespace
+
 std::string format_instant(Instant t) {
   const auto s = date::floor<seconds>(t);
   const auto day = date::floor<date::days>(s);
   const date::year_month_day ymd{day};
   const date::hh_mm_ss<seconds> tod{s - day};
+  const int h = static_cast<int>(tod.hours().count()), m = static_cast<int>(tod.minutes().count()),
+            sec = static_cast<int>(tod.seconds().count());
   char buf[32];
+  if (put_ymd(buf, ymd)) {  // "YYYY-MM-DDThh:mm:ssZ"
+    const int parts[] = {h, m, sec};
+    buf[10] = 'T';
+    for (int k = 0; k < 3; ++k) {
+      buf[11 + 3 * k] = static_cast<char>('0' + parts[k] / 10);
+      buf[12 + 3 * k] = static_cast<char>('0' + parts[k] % 10);
+      buf[13 + 3 * k] = k < 2 ? ':' : 'Z';
+    }
+    return std::string(buf, 20);
+  }
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                static_cast<int>(tod.seconds().count()));
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), h, m, sec);
   return buf;
 }
 
 std::string format_date(date::local_days d) {
   const date::year_month_day ymd{d};
   char buf[16];
+  if (put_ymd(buf, ymd)) return std::string(buf, 10);
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
