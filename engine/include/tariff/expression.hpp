@@ -48,6 +48,10 @@
 
 #include "tariff/decimal.hpp"
 
+namespace tariff {
+class PropertyList;  // engine-internal (snapshot/event_store.hpp)
+}  // namespace tariff
+
 namespace tariff::expr {
 
 constexpr std::size_t kMaxSourceLength = 4096;
@@ -75,6 +79,12 @@ struct EventFields {
   std::string_view code;
   Decimal timestamp;  // Unix seconds; read as Lago's `timestamp.to_i` (floored)
   const nlohmann::json* properties = nullptr;  // an object; null means no properties
+  // Or a snapshot event's own properties (engine-internal flat list), read in place.
+  const PropertyList* flat_properties = nullptr;
+
+  // The property `key` as the exact JSON reader types it (nullptr when absent); `scratch`
+  // may hold it.
+  const nlohmann::json* property(std::string_view key, nlohmann::json& scratch) const;
 };
 
 namespace detail {

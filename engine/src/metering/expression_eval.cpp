@@ -286,11 +286,10 @@ Value Expression::evaluate(const EventFields& event) const {
           break;
         case Op::property: {
           const std::string& name = texts_[ins.arg];
-          const nlohmann::json* props = event.properties;
-          if (props == nullptr || !props->is_object()) fail("Variable: " + name + " not found");
-          const auto it = props->find(name);
-          if (it == props->end()) fail("Variable: " + name + " not found");
-          load_property(stack[top++], *it);
+          nlohmann::json scratch;
+          const nlohmann::json* v = event.property(name, scratch);
+          if (v == nullptr) fail("Variable: " + name + " not found");
+          load_property(stack[top++], *v);
           break;
         }
         case Op::negate: {

@@ -296,10 +296,9 @@ bool Expression::evaluate_fast(const EventFields& event, std::string& out) const
         if (!from_num(Num{event.timestamp.floor(0), 0}, stack[top++])) return false;
         break;
       case Op::property: {
-        const nlohmann::json* props = event.properties;
-        if (props == nullptr || !props->is_object()) return false;
-        const auto it = props->find(texts_[ins.arg]);
-        if (it == props->end() || !load_property(*it, stack[top++])) return false;
+        nlohmann::json scratch;
+        const nlohmann::json* v = event.property(texts_[ins.arg], scratch);
+        if (v == nullptr || !load_property(*v, stack[top++])) return false;
         break;
       }
       case Op::negate: {

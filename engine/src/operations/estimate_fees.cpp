@@ -204,10 +204,9 @@ ordered_json estimate_fees(json& doc) {
 
   if (m->expression && !m->field_name.empty()) {
     try {
-      const json props = ev.properties.to_json();
       expr::EventFields f{ev.code, Decimal(static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
                                        ev.timestamp.time_since_epoch()).count())),
-                          &props};
+                          nullptr, &ev.properties};
       ev.properties = with_property(ev.properties, m->field_name, m->expression->evaluate_to_text(f), arena);
     } catch (const std::exception&) {
       invalid("event", "expression_evaluation_failed");

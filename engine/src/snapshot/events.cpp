@@ -49,10 +49,9 @@ bool apply_expression(Snapshot& s, const std::vector<const BillableMetric*>& com
     if (c->code == ev.code) { m = c; break; }
   if (!m) return true;
   try {
-    const json props = ev.properties.to_json();
     expr::EventFields f{ev.code, Decimal(static_cast<int64_t>(
                                      std::chrono::duration_cast<std::chrono::seconds>(ev.timestamp.time_since_epoch()).count())),
-                        &props};
+                        nullptr, &ev.properties};
     ev.properties = with_property(ev.properties, m->field_name, m->expression->evaluate_to_text(f), *s.arena);
     return true;
   } catch (const std::exception&) {
