@@ -13,7 +13,9 @@
 // their aggregates); the rest of the database is bulk-copied from the template in SQL by the
 // benchmark alone: its events rows and its `usage`, `usage_day` and `usage_zone` documents
 // under other subscription ids (others-001, ...) — the very rows the server would have
-// written for those events. Prints one Markdown table per store and one side by side.
+// written for those events (the two events indexes dropped for the copy and rebuilt as the
+// migrations define them, then ANALYZE: the planner's statistics as a maintained database
+// would have them). Prints one Markdown table per store and one side by side.
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { startServer, tempDb, API_KEY } from '../../server/testing/harness.mjs';

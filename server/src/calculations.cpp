@@ -76,14 +76,24 @@ void read_then_write(Store& store, const std::function<void(Transaction&)>& fn) 
 
 }  // namespace
 
+ordered_json snapshot_catalog(Transaction& tx) {
+  ordered_json c;
+  c["organization"] = snapshot_organization(tx);
+  c["taxes"] = all_of(tx, "tax");
+  c["billable_metrics"] = all_of(tx, "billable_metric");
+  c["plans"] = all_of(tx, "plan");
+  c["coupons"] = all_of(tx, "coupon");
+  return c;
+}
+
 ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& scope) {
   ordered_json snap;
   snap["now"] = ctx.now;
-  snap["organization"] = snapshot_organization(tx);
-  snap["taxes"] = all_of(tx, "tax");
-  snap["billable_metrics"] = all_of(tx, "billable_metric");
-  snap["plans"] = all_of(tx, "plan");
-  snap["coupons"] = all_of(tx, "coupon");
+  {
+    ordered_json own;
+    const ordered_json& catalog = scope.catalog ? *scope.catalog : (own = snapshot_catalog(tx));
+    for (const char* k : {"organization", "taxes", "billable_metrics", "plans", "coupons"}) snap[k] = catalog.at(k);
+  }
   snap["customer"] = nullptr;
   snap["subscriptions"] = ordered_json::array();
   snap["applied_coupons"] = ordered_json::array();
@@ -135,7 +145,10 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
   }
   std::optional<usage::Plan> plan;
   if (scope.aggregates && !windows.empty()) {
-    ordered_json planned = snap;
+    // What usage::plan reads (not the billing history, wallets or applied coupons).
+    ordered_json planned;
+    for (const char* k : {"now", "organization", "taxes", "billable_metrics", "plans", "coupons", "customer", "subscriptions"})
+      planned[k] = snap[k];
     if (scope.request) planned["request"] = *scope.request;
     plan = usage::plan(planned.dump());
     if (plan && scope.proposed_plan) {

@@ -62,6 +62,7 @@ Reply impact(Context& ctx) {
     merge_fields(proposed, proposed_in);
     proposed["code"] = code;  // the proposal replaces {code}, whatever the body names
     prepare_proposed_plan(proposed, tx, ctx);
+    const ordered_json catalog = snapshot_catalog(tx);  // once for every customer
 
     for (const auto& c : tx.list(DocumentQuery{"customer", std::nullopt, std::nullopt, 0, -1}).items) {
       std::vector<std::string> subs;
@@ -74,6 +75,7 @@ Reply impact(Context& ctx) {
       std::string aggregates;  // usage as aggregates where both plans allow them
       SnapshotScope scope{c.key, subs, true, std::nullopt, &aggregates};
       scope.proposed_plan = &proposed;
+      scope.catalog = &catalog;
       ordered_json snap = build_snapshot(ctx, tx, scope);
       // settle_subscriptions may have ended a subscription at `now`: keep the live ones.
       std::vector<std::string> live;

@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_sub_ts ON events(external_subscription_id, ts_us, seq);
 CREATE INDEX IF NOT EXISTS events_tx ON events(transaction_id, seq);
 )sql"},
+    // The SQLite store's version 2 (docs_kind); this store has had it since version 1.
+    {2, R"sql(
+CREATE INDEX IF NOT EXISTS docs_kind ON docs(kind, seq);
+)sql"},
 };
 
 using Param = std::optional<std::string>;

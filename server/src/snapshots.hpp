@@ -26,7 +26,13 @@ struct SnapshotScope {
   // A proposed version of a stored plan (impact): with aggregates, a code is read from them
   // only where both the stored and the proposed plan let the engine use them.
   const ordered_json* proposed_plan = nullptr;
+  // The catalog (snapshot_catalog()) when the caller builds many snapshots in one transaction.
+  const ordered_json* catalog = nullptr;
 };
+
+// The organization and every catalog object (taxes, metrics, plans, coupons) as a snapshot
+// holds them: {"organization", "taxes", "billable_metrics", "plans", "coupons"}.
+ordered_json snapshot_catalog(Transaction& tx);
 
 // The JSON text of `snap` with `aggregates_text` (from SnapshotScope) as its usage_aggregates.
 std::string snapshot_text(ordered_json& snap, const std::string& aggregates_text);

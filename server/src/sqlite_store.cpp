@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_sub_ts ON events(external_subscription_id, ts_us);
 CREATE INDEX IF NOT EXISTS events_tx ON events(transaction_id);
 )sql"},
+    // Every document of a kind in creation order (the catalog of each calculation) from an
+    // index, whatever the statistics: with ANALYZE's, a kind-only list scanned the whole table
+    // in rowid order rather than sort the kind's rows from docs_ref (1.2 s a call at 10M events).
+    {2, R"sql(
+CREATE INDEX IF NOT EXISTS docs_kind ON docs(kind, seq);
+)sql"},
 };
 
 [[noreturn]] void fail(sqlite3* db, const char* what) {
