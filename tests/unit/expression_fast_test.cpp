@@ -22,7 +22,7 @@ using tariff::expr::ExpressionError;
 struct Ev {
   json props = json::object();
   std::string code = "api_call";
-  Decimal ts = Decimal(1700000000);
+  int64_t ts = 1700000000;
   EventFields fields() const { return EventFields{code, ts, &props}; }
 };
 

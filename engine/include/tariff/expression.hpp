@@ -73,8 +73,39 @@ struct Value {
 
 struct EventFields {
   std::string_view code;
-  Decimal timestamp;  // Unix seconds; read as Lago's `timestamp.to_i` (floored)
+  int64_t timestamp = 0;  // Unix seconds, as Lago's `timestamp.to_i`
   const nlohmann::json* properties = nullptr;  // an object; null means no properties
+};
+
+// A property's value as the evaluator reads it, whatever the event's representation:
+// read_property (expression_eval.cpp) is the evaluators' only access to an event's properties.
+struct PropertyValue {
+  enum class Kind : uint8_t { string, integer, unsigned_integer, floating, boolean, null, other };
+  Kind kind = Kind::null;
+  std::string_view text;  // string: its text; other (array, object): its JSON text
+  int64_t integer = 0;
+  uint64_t unsigned_integer = 0;
+  double floating = 0;
+  bool boolean = false;
+};
+// False when the event has no property `name`. `scratch` may receive text `out` views.
+bool read_property(const EventFields& event, const std::string& name, PropertyValue& out, std::string& scratch);
+
+// An evaluation's result as Lago stores it in properties[field_name]: a number (Lago keeps
+// BigDecimal#to_s of it, detail::ruby_text) or text.
+struct Result {
+  bool is_number = true;
+  Decimal number;
+  std::string text;  // when !is_number
+};
+
+// A numeric result kept exact on its event (tariff::Event::expression_result) instead of its
+// text in properties[field]: readers of `field` see detail::ruby_text(value) as text and
+// `value` as the number, exactly what they would read back from Lago's stored text.
+struct StoredResult {
+  const std::string* field = nullptr;  // the metric's field_name (owned by the snapshot); null: none
+  Decimal value;
+  bool holds(const std::string& key) const { return field != nullptr && (field == &key || *field == key); }
 };
 
 namespace detail {
@@ -134,14 +165,20 @@ class Expression {
   // Throws ExpressionError("expression_evaluation_failed").
   Value evaluate(const EventFields& event) const;
 
-  // What Lago stores in event.properties[field_name]: a number as Ruby's BigDecimal#to_s
-  // prints it once Lago has converted the result ("3.0", "0.125", "-120.0"), text as is.
+  // What Lago stores in event.properties[field_name], typed: the fast path's result when it
+  // has one, else the exact path's. Throws ExpressionError("expression_evaluation_failed").
+  Result evaluate_result(const EventFields& event) const;
+
+  // evaluate_result as the text Lago stores: a number as Ruby's BigDecimal#to_s prints it
+  // once Lago has converted the result ("3.0", "0.125", "-120.0"), text as is.
   std::string evaluate_to_text(const EventFields& event) const;
 
-  // The same text through the fast path (expression_fast.cpp: the program over 64/128-bit
-  // integer mantissas at bigdecimal's own scale): true and `out` set when every step stays
-  // within its bounds, false (out unspecified) otherwise, errors included, leaving the
-  // exact path to compute the result or report the error. evaluate_to_text tries it first.
+  // The fast path (expression_fast.cpp: the program over 64/128-bit integer mantissas at
+  // bigdecimal's own scale): true and `out` set when every step stays within its bounds,
+  // false (out unspecified) otherwise, errors included, leaving the exact path to compute
+  // the result or report the error. evaluate_result tries it first.
+  bool evaluate_fast(const EventFields& event, Result& out) const;
+  // The same, as evaluate_to_text's text.
   bool evaluate_fast(const EventFields& event, std::string& out) const;
 
   const std::string& source() const { return source_; }

@@ -26,6 +26,48 @@ using detail::Num;
 using detail::NumberKind;
 using detail::Op;
 
+// The evaluators' only access to an event's properties (nlohmann object today).
+bool read_property(const EventFields& event, const std::string& name, PropertyValue& out, std::string& scratch) {
+  using T = nlohmann::json::value_t;
+  using K = PropertyValue::Kind;
+  const nlohmann::json* props = event.properties;
+  if (props == nullptr || !props->is_object()) return false;
+  const auto it = props->find(name);
+  if (it == props->end()) return false;
+  const nlohmann::json& v = *it;
+  switch (v.type()) {
+    case T::string:
+      out.kind = K::string;
+      out.text = v.get_ref<const std::string&>();
+      break;
+    case T::number_integer:
+      out.kind = K::integer;
+      out.integer = v.get<int64_t>();
+      break;
+    case T::number_unsigned:
+      out.kind = K::unsigned_integer;
+      out.unsigned_integer = v.get<uint64_t>();
+      break;
+    case T::number_float:
+      out.kind = K::floating;
+      out.floating = v.get<double>();
+      break;
+    case T::boolean:
+      out.kind = K::boolean;
+      out.boolean = v.get<bool>();
+      break;
+    case T::null:
+      out.kind = K::null;
+      break;
+    default:
+      out.kind = K::other;
+      scratch = v.dump();
+      out.text = scratch;
+      break;
+  }
+  return true;
+}
+
 namespace {
 
 enum class Kind : uint8_t { number, text, big };
@@ -221,29 +263,27 @@ void load_text_or_number(Slot& slot, std::string_view text, bool keep_view, std:
 
 // A property as Lago's Ruby binding hands it over: numbers through their text, strings
 // parsed as numbers when they read as one, anything else as its Ruby text.
-void load_property(Slot& slot, const nlohmann::json& v) {
-  using T = nlohmann::json::value_t;
-  switch (v.type()) {
-    case T::string: {
-      const std::string& s = v.get_ref<const std::string&>();
-      return load_text_or_number(slot, s, true, {});
-    }
-    case T::number_integer:
-      return slot.set_number(Num{Decimal(static_cast<int64_t>(v.get<int64_t>())), 0});
-    case T::number_unsigned: {
-      std::string s = std::to_string(v.get<uint64_t>());
+void load_property(Slot& slot, const PropertyValue& v) {
+  using K = PropertyValue::Kind;
+  switch (v.kind) {
+    case K::string:
+      return load_text_or_number(slot, v.text, true, {});
+    case K::integer:
+      return slot.set_number(Num{Decimal(static_cast<int64_t>(v.integer)), 0});
+    case K::unsigned_integer: {
+      std::string s = std::to_string(v.unsigned_integer);
       return load_text_or_number(slot, s, false, s);
     }
-    case T::number_float: {
-      std::string s = ruby_float_text(v.get<double>());
+    case K::floating: {
+      std::string s = ruby_float_text(v.floating);
       return load_text_or_number(slot, s, false, s);
     }
-    case T::boolean:
-      return slot.set_view(v.get<bool>() ? "true" : "false");
-    case T::null:
+    case K::boolean:
+      return slot.set_view(v.boolean ? "true" : "false");
+    case K::null:
       return slot.set_view("");  // nil.to_s
-    default:
-      return slot.set_owned(Kind::text, v.dump());  // arrays, objects: approximate inspect
+    case K::other:
+      return slot.set_owned(Kind::text, std::string(v.text));  // arrays, objects: approximate inspect
   }
 }
 
@@ -282,15 +322,14 @@ Value Expression::evaluate(const EventFields& event) const {
           stack[top++].set_view(event.code);
           break;
         case Op::event_timestamp:
-          stack[top++].set_number(Num{event.timestamp.floor(0), 0});
+          stack[top++].set_number(Num{Decimal(static_cast<int64_t>(event.timestamp)), 0});
           break;
         case Op::property: {
           const std::string& name = texts_[ins.arg];
-          const nlohmann::json* props = event.properties;
-          if (props == nullptr || !props->is_object()) fail("Variable: " + name + " not found");
-          const auto it = props->find(name);
-          if (it == props->end()) fail("Variable: " + name + " not found");
-          load_property(stack[top++], *it);
+          PropertyValue v;
+          std::string scratch;
+          if (!read_property(event, name, v, scratch)) fail("Variable: " + name + " not found");
+          load_property(stack[top++], v);
           break;
         }
         case Op::negate: {
@@ -386,12 +425,23 @@ Value Expression::evaluate(const EventFields& event) const {
   return Value{std::string(result.text())};
 }
 
-std::string Expression::evaluate_to_text(const EventFields& event) const {
-  std::string out;
-  if (evaluate_fast(event, out)) return out;
+Result Expression::evaluate_result(const EventFields& event) const {
+  Result r;
+  if (evaluate_fast(event, r)) return r;
   Value v = evaluate(event);
-  if (v.is_number()) return detail::ruby_text(v.number());
-  return std::move(std::get<1>(v.v));
+  if (v.is_number()) {
+    r.is_number = true;
+    r.number = v.number();
+  } else {
+    r.is_number = false;
+    r.text = std::move(std::get<1>(v.v));
+  }
+  return r;
+}
+
+std::string Expression::evaluate_to_text(const EventFields& event) const {
+  Result r = evaluate_result(event);
+  return r.is_number ? detail::ruby_text(r.number) : std::move(r.text);
 }
 
 }  // namespace tariff::expr

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "metering/expression_apply.hpp"
 #include "snapshot/reader.hpp"
 #include "snapshot/snapshot.hpp"
 
@@ -44,15 +45,7 @@ void sort_events(std::vector<Event>& evs) {
 bool apply_expression(const Snapshot& s, Event& ev) {
   const BillableMetric* m = s.find_metric(ev.code);
   if (!m || !m->expression || m->field_name.empty()) return true;
-  try {
-    expr::EventFields f{ev.code, Decimal(static_cast<int64_t>(
-                                     std::chrono::duration_cast<std::chrono::seconds>(ev.timestamp.time_since_epoch()).count())),
-                        &ev.properties};
-    ev.properties[m->field_name] = m->expression->evaluate_to_text(f);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
+  return tariff::apply_expression(*m, ev);
 }
 
 }  // namespace

@@ -189,6 +189,7 @@ struct Event {
   std::optional<Decimal> precise_total_amount_cents;
   size_t order = 0;  // ingestion order (input order)
   const UsageAggregate* aggregate = nullptr;  // set: this entry stands for an aggregate
+  expr::StoredResult expression_result;  // its metric's expression's numeric result (metering/expression_apply)
 };
 
 struct Organization {
