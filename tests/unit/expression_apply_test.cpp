@@ -151,6 +151,34 @@ TEST(ExpressionApply, TextResultsCountAsText) {
   EXPECT_EQ(u["units"], "2.0");
 }
 
+TEST(ExpressionApply, ShortAndLongTextResultsGroupAsText) {
+  // concat(region, '-', code): "eu-m", "us-m", "eu-m", and twice "europe-west-1-long-m" (20
+  // bytes: kept in properties, the short ones on the event): 3 distinct, grouped by that text.
+  const json events = json::array({event(1, {{"region", "eu"}}), event(2, {{"region", "us"}}),
+                                   event(3, {{"region", "eu"}, {"key", "x"}}), event(4, {{"region", "europe-west-1-long"}}),
+                                   event(5, {{"region", "europe-west-1-long"}})});
+  const json u = usage_of(snapshot(metric("unique_count_agg", "key", "concat(event.properties.region, '-', event.code)"),
+                                   {{"properties", {{"amount", "1"}, {"pricing_group_keys", {"key"}}}}}, events));
+  EXPECT_EQ(u["units"], "3.0");
+  ASSERT_EQ(u["grouped_usage"].size(), 3u);
+  EXPECT_EQ(u["grouped_usage"][0]["grouped_by"]["key"], "eu-m");
+  EXPECT_EQ(u["grouped_usage"][1]["grouped_by"]["key"], "us-m");
+  EXPECT_EQ(u["grouped_usage"][2]["grouped_by"]["key"], "europe-west-1-long-m");
+  EXPECT_EQ(u["grouped_usage"][2]["units"], "1.0");
+}
+
+TEST(ExpressionApply, NumericTextIsSummedAsLagoReadsIt) {
+  // concat gives text, which a sum reads when it is numeric (^-?\d+(\.\d+)?$): "1" "2" → "12",
+  // 1.5 and 0 print as "1.5" "0" → "1.50"; "eu" "x" → "eux" is not a number: skipped.
+  // 12 + 1.50 = 13.5.
+  const json events = json::array({event(1, {{"a", "1"}, {"b", "2"}}), event(2, {{"a", "1.5"}, {"b", "0"}}),
+                                   event(3, {{"a", "eu"}, {"b", "x"}})});
+  const json u = usage_of(snapshot(metric("sum_agg", "v", "concat(event.properties.a, event.properties.b)"),
+                                   {{"properties", {{"amount", "1"}}}}, events));
+  EXPECT_EQ(u["units"], "13.5");
+  EXPECT_EQ(u["events_count"], 2);
+}
+
 TEST(ExpressionApply, UsageAggregatesCarryTheResultText) {
   // A count metric keeps its properties in its aggregates: size as Lago stores it.
   json snap = snapshot(metric("count_agg", "size", "round(event.properties.bytes / 1000)"),

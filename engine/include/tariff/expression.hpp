@@ -99,13 +99,22 @@ struct Result {
   std::string text;  // when !is_number
 };
 
-// A numeric result kept exact on its event (tariff::Event::expression_result) instead of its
-// text in properties[field]: readers of `field` see detail::ruby_text(value) as text and
-// `value` as the number, exactly what they would read back from Lago's stored text.
+// A result kept on its event (tariff::Event::expression_result) instead of its text in
+// properties[field]: a number exact, or a short text in place (no allocation). Readers of
+// `field` see exactly what they would read back from Lago's stored text: a number's
+// detail::ruby_text as text and the number itself as value (metering/aggregation.cpp).
 struct StoredResult {
+  static constexpr std::size_t kMaxText = 16;  // longer text goes into properties
   const std::string* field = nullptr;  // the metric's field_name (owned by the snapshot); null: none
-  Decimal value;
+  int8_t text_size = -1;               // −1: a number, in value; else text[0, text_size)
+  union {
+    Decimal value;
+    char text[kMaxText];
+  };
+  StoredResult() : value() {}
   bool holds(const std::string& key) const { return field != nullptr && (field == &key || *field == key); }
+  bool is_number() const { return text_size < 0; }
+  std::string_view text_view() const { return {text, static_cast<std::size_t>(text_size)}; }
 };
 
 namespace detail {
@@ -155,6 +164,14 @@ struct Instruction {
   uint32_t arg;
 };
 
+// A literal as the fast path's (magnitude, scale, sign), made once at parse time.
+struct FastLiteral {
+  uint128 magnitude = 0;
+  int32_t scale = 0;
+  bool negative = false;
+  bool usable = false;  // false: the fast path gives up on it
+};
+
 }  // namespace detail
 
 class Expression {
@@ -180,6 +197,8 @@ class Expression {
   bool evaluate_fast(const EventFields& event, Result& out) const;
   // The same, as evaluate_to_text's text.
   bool evaluate_fast(const EventFields& event, std::string& out) const;
+  // numbers_ as fast_numbers_ (parse() calls it once the program is compiled).
+  void prepare_fast_literals();
 
   const std::string& source() const { return source_; }
 
@@ -188,6 +207,7 @@ class Expression {
   std::string source_;
   std::vector<detail::Instruction> program_;
   std::vector<detail::Num> numbers_;
+  std::vector<detail::FastLiteral> fast_numbers_;  // numbers_ for the fast path (expression_fast.cpp)
   std::vector<std::string> texts_;
   std::size_t max_stack_ = 0;
 };

@@ -51,7 +51,8 @@ std::optional<std::string_view> property_view(const json& properties, const std:
 
 // property_view of an event's property, its metric's expression result included (§2.7).
 std::optional<std::string_view> event_property_view(const Event& e, const std::string& key, std::string& scratch) {
-  if (e.expression_result.holds(key)) return std::string_view(scratch = expr::detail::ruby_text(e.expression_result.value));
+  const expr::StoredResult& r = e.expression_result;
+  if (r.holds(key)) return r.is_number() ? std::string_view(scratch = expr::detail::ruby_text(r.value)) : r.text_view();
   return property_view(e.properties, key, scratch);
 }
 
@@ -153,15 +154,16 @@ std::optional<std::string> property_text(const json& properties, const std::stri
 }
 
 std::optional<std::string> event_property_text(const Event& e, const std::string& key) {
-  if (e.expression_result.holds(key)) return expr::detail::ruby_text(e.expression_result.value);
+  const expr::StoredResult& r = e.expression_result;
+  if (r.holds(key)) return r.is_number() ? expr::detail::ruby_text(r.value) : std::string(r.text_view());
   return property_text(e.properties, key);
 }
 
 std::optional<Decimal> event_value(const Event& e, const std::string& field_name) {
-  // The expression's exact result: what its text (ruby_text, always numeric) parses back to.
-  if (e.expression_result.holds(field_name)) return e.expression_result.value;
+  // An expression's number: what its text (ruby_text, always numeric) parses back to.
+  if (e.expression_result.holds(field_name) && e.expression_result.is_number()) return e.expression_result.value;
   std::string scratch;
-  auto t = property_view(e.properties, field_name, scratch);
+  auto t = event_property_view(e, field_name, scratch);
   if (!t || !numeric_text(*t)) return std::nullopt;
   auto v = t->size() <= 60 ? Decimal::parse(*t) : std::nullopt;
   // A numeric value beyond ±1.7e20 cannot be billed exactly: refuse, never guess.

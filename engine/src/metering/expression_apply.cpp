@@ -12,11 +12,17 @@ bool apply_expression(const BillableMetric& m, Event& e) {
   } catch (const std::exception&) {
     return false;
   }
+  expr::StoredResult& out = e.expression_result;
   if (r.is_number) {
-    e.expression_result.field = &m.field_name;
-    e.expression_result.value = r.number;
+    out.field = &m.field_name;
+    out.text_size = -1;
+    out.value = r.number;
+  } else if (r.text.size() <= expr::StoredResult::kMaxText) {
+    out.field = &m.field_name;
+    out.text_size = static_cast<int8_t>(r.text.size());
+    r.text.copy(out.text, r.text.size());
   } else {
-    e.expression_result.field = nullptr;
+    out.field = nullptr;
     e.properties[m.field_name] = std::move(r.text);
   }
   return true;

@@ -6,9 +6,10 @@
 namespace tariff {
 
 // Evaluates `m`'s expression (m has one and a field_name) on `e` and stores the result where
-// Lago stores it, properties[field_name]: a number stays exact on the event
-// (Event::expression_result, which every reader of that property consults first), text goes
-// into the properties. False when the evaluation fails: Lago then drops the event.
+// Lago stores it, properties[field_name]: a number, or text of at most 16 bytes, stays on the
+// event (Event::expression_result, which every reader of that property consults first);
+// longer text goes into the properties. False when the evaluation fails: Lago then drops
+// the event.
 bool apply_expression(const BillableMetric& m, Event& e);
 
 }  // namespace tariff

@@ -244,6 +244,21 @@ bool round_to(F& x, const F& digits_value, bool has_digits, RoundingMode mode) {
 
 }  // namespace
 
+void Expression::prepare_fast_literals() {
+  fast_numbers_.clear();
+  for (const Num& n : numbers_) {
+    detail::FastLiteral l;
+    F f;
+    if (from_num(n, f)) {
+      l.magnitude = f.mag;
+      l.scale = f.scale;
+      l.negative = f.neg;
+      l.usable = true;
+    }
+    fast_numbers_.push_back(l);
+  }
+}
+
 bool Expression::evaluate_fast(const EventFields& event, std::string& out) const {
   Result r;
   if (!evaluate_fast(event, r)) return false;
@@ -264,9 +279,16 @@ bool Expression::evaluate_fast(const EventFields& event, Result& out) const {
   for (std::size_t pc = 0; pc < program_.size(); ++pc) {
     const Instruction& ins = program_[pc];
     switch (ins.op) {
-      case Op::push_number:
-        if (!from_num(numbers_[ins.arg], stack[top++])) return false;
+      case Op::push_number: {
+        const detail::FastLiteral& n = fast_numbers_[ins.arg];
+        if (!n.usable) return false;
+        F& f = stack[top++];
+        f.is_text = false;
+        f.mag = n.magnitude;
+        f.scale = n.scale;
+        f.neg = n.negative;
         break;
+      }
       case Op::push_text:
         stack[top].is_text = true;
         stack[top++].text = texts_[ins.arg];
