@@ -34,7 +34,9 @@
 // Parse once, evaluate per event: parse() compiles to a flat postfix program; evaluate()
 // runs it over a value stack sized at compile time (on the C++ stack up to 8 slots), with
 // no tree walk; numbers, property strings and literals are read in place, so only concat()
-// results and the returned text allocate. About 0.1–0.6 µs per event natively.
+// results allocate. evaluate_result() tries the fast path first (expression_fast.cpp: 64/128-bit
+// mantissas, literals converted at parse time) and falls back to the exact one; a metric keeps
+// the result typed on its event (StoredResult), never re-parsing its text.
 #pragma once
 
 #include <cstdint>
