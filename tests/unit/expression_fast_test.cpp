@@ -22,7 +22,7 @@ using tariff::expr::ExpressionError;
 struct Ev {
   json props = json::object();
   std::string code = "api_call";
-  Decimal ts = Decimal(1700000000);
+  int64_t ts = 1700000000;
   EventFields fields() const { return EventFields{code, ts, &props}; }
 };
 
@@ -130,6 +130,41 @@ TEST(ExpressionFast, HandsOverToTheExactPath) {
   EXPECT_TRUE(gives_up("event.properties.a + 1", {{"a", "eu"}}));
   EXPECT_THROW(to_text("event.properties.a + 1", {{"a", "eu"}}), ExpressionError);
   EXPECT_TRUE(gives_up("event.properties.b + 1", {{"a", "1"}}));
+}
+
+// The typed result a metric stores (Event::expression_result): the exact Decimal, whose Ruby
+// text is what Lago stores; text stays text.
+TEST(ExpressionFast, TypedResults) {
+  Ev ev;
+  ev.props = {{"a", "3"}, {"b", "4.25"}, {"r", "eu"}};
+  tariff::expr::Result r;
+  // 3 × 4.25 + 1 = 13.75.
+  ASSERT_TRUE(Expression::parse("event.properties.a * event.properties.b + 1").evaluate_fast(ev.fields(), r));
+  EXPECT_TRUE(r.is_number);
+  EXPECT_EQ(r.number, Decimal::parse("13.75").value());
+  // 4.25 / 3 = 1.416666666666666666666…: 18 places, the last rounded up.
+  ASSERT_TRUE(Expression::parse("event.properties.b / 3").evaluate_fast(ev.fields(), r));
+  EXPECT_EQ(r.number, Decimal::parse("1.416666666666666667").value());
+  ASSERT_TRUE(Expression::parse("concat(event.properties.r, '-', event.properties.b)").evaluate_fast(ev.fields(), r));
+  EXPECT_FALSE(r.is_number);
+  EXPECT_EQ(r.text, "eu-4.25");
+  // event.timestamp is the whole seconds the caller passes: 1700000000 / 100 = 17000000.
+  ASSERT_TRUE(Expression::parse("event.timestamp / 100").evaluate_fast(ev.fields(), r));
+  EXPECT_EQ(r.number, Decimal(17000000));
+  // Past int64 (2^63 = 9223372036854775808) and past 10^20: the exact path's result.
+  ev.props = {{"a", "9223372036854775807"}, {"big", "150000000000000000000"}};
+  ASSERT_TRUE(Expression::parse("event.properties.a + 1").evaluate_fast(ev.fields(), r));
+  EXPECT_EQ(r.number, Decimal::parse("9223372036854775808").value());
+  const Expression big = Expression::parse("event.properties.big + 0.5");
+  EXPECT_FALSE(big.evaluate_fast(ev.fields(), r));
+  const tariff::expr::Result exact = big.evaluate_result(ev.fields());
+  EXPECT_TRUE(exact.is_number);
+  EXPECT_EQ(exact.number, Decimal::parse("150000000000000000000.5").value());
+  // Division by zero: no fast answer, and the exact path fails (Lago drops the event).
+  ev.props = {{"a", "1"}, {"z", "0.00"}};
+  const Expression div = Expression::parse("event.properties.a / event.properties.z");
+  EXPECT_FALSE(div.evaluate_fast(ev.fields(), r));
+  EXPECT_THROW(div.evaluate_result(ev.fields()), ExpressionError);
 }
 
 // Both paths on the same inputs: wherever the fast path answers, it answers exactly what

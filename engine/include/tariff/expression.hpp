@@ -34,7 +34,9 @@
 // Parse once, evaluate per event: parse() compiles to a flat postfix program; evaluate()
 // runs it over a value stack sized at compile time (on the C++ stack up to 8 slots), with
 // no tree walk; numbers, property strings and literals are read in place, so only concat()
-// results and the returned text allocate. About 0.1–0.6 µs per event natively.
+// results allocate. evaluate_result() tries the fast path first (expression_fast.cpp: 64/128-bit
+// mantissas, literals converted at parse time) and falls back to the exact one; a metric keeps
+// the result typed on its event (StoredResult), never re-parsing its text.
 #pragma once
 
 #include <cstdint>
@@ -77,14 +79,50 @@ struct Value {
 
 struct EventFields {
   std::string_view code;
-  Decimal timestamp;  // Unix seconds; read as Lago's `timestamp.to_i` (floored)
+  int64_t timestamp = 0;  // Unix seconds, as Lago's `timestamp.to_i`
   const nlohmann::json* properties = nullptr;  // an object; null means no properties
   // Or a snapshot event's own properties (engine-internal flat list), read in place.
   const PropertyList* flat_properties = nullptr;
+};
 
-  // The property `key` as the exact JSON reader types it (nullptr when absent); `scratch`
-  // may hold it.
-  const nlohmann::json* property(std::string_view key, nlohmann::json& scratch) const;
+// A property's value as the evaluator reads it, whatever the event's representation:
+// read_property (expression_eval.cpp) is the evaluators' only access to an event's properties.
+struct PropertyValue {
+  enum class Kind : uint8_t { string, integer, unsigned_integer, floating, boolean, null, other };
+  Kind kind = Kind::null;
+  std::string_view text;  // string: its text; other (array, object): its JSON text
+  int64_t integer = 0;
+  uint64_t unsigned_integer = 0;
+  double floating = 0;
+  bool boolean = false;
+};
+// False when the event has no property `name`. `scratch` may receive text `out` views.
+bool read_property(const EventFields& event, const std::string& name, PropertyValue& out, std::string& scratch);
+
+// An evaluation's result as Lago stores it in properties[field_name]: a number (Lago keeps
+// BigDecimal#to_s of it, detail::ruby_text) or text.
+struct Result {
+  bool is_number = true;
+  Decimal number;
+  std::string text;  // when !is_number
+};
+
+// A result kept on its event (tariff::Event::expression_result) instead of its text in
+// properties[field]: a number exact, or a short text in place (no allocation). Readers of
+// `field` see exactly what they would read back from Lago's stored text: a number's
+// detail::ruby_text as text and the number itself as value (metering/aggregation.cpp).
+struct StoredResult {
+  static constexpr std::size_t kMaxText = 16;  // longer text goes into properties
+  const std::string* field = nullptr;  // the metric's field_name (owned by the snapshot); null: none
+  int8_t text_size = -1;               // −1: a number, in value; else text[0, text_size)
+  union {
+    Decimal value;
+    char text[kMaxText];
+  };
+  StoredResult() : value() {}
+  bool holds(const std::string& key) const { return field != nullptr && (field == &key || *field == key); }
+  bool is_number() const { return text_size < 0; }
+  std::string_view text_view() const { return {text, static_cast<std::size_t>(text_size)}; }
 };
 
 namespace detail {
@@ -134,6 +172,14 @@ struct Instruction {
   uint32_t arg;
 };
 
+// A literal as the fast path's (magnitude, scale, sign), made once at parse time.
+struct FastLiteral {
+  uint128 magnitude = 0;
+  int32_t scale = 0;
+  bool negative = false;
+  bool usable = false;  // false: the fast path gives up on it
+};
+
 }  // namespace detail
 
 class Expression {
@@ -144,15 +190,23 @@ class Expression {
   // Throws ExpressionError("expression_evaluation_failed").
   Value evaluate(const EventFields& event) const;
 
-  // What Lago stores in event.properties[field_name]: a number as Ruby's BigDecimal#to_s
-  // prints it once Lago has converted the result ("3.0", "0.125", "-120.0"), text as is.
+  // What Lago stores in event.properties[field_name], typed: the fast path's result when it
+  // has one, else the exact path's. Throws ExpressionError("expression_evaluation_failed").
+  Result evaluate_result(const EventFields& event) const;
+
+  // evaluate_result as the text Lago stores: a number as Ruby's BigDecimal#to_s prints it
+  // once Lago has converted the result ("3.0", "0.125", "-120.0"), text as is.
   std::string evaluate_to_text(const EventFields& event) const;
 
-  // The same text through the fast path (expression_fast.cpp: the program over 64/128-bit
-  // integer mantissas at bigdecimal's own scale): true and `out` set when every step stays
-  // within its bounds, false (out unspecified) otherwise, errors included, leaving the
-  // exact path to compute the result or report the error. evaluate_to_text tries it first.
+  // The fast path (expression_fast.cpp: the program over 64/128-bit integer mantissas at
+  // bigdecimal's own scale): true and `out` set when every step stays within its bounds,
+  // false (out unspecified) otherwise, errors included, leaving the exact path to compute
+  // the result or report the error. evaluate_result tries it first.
+  bool evaluate_fast(const EventFields& event, Result& out) const;
+  // The same, as evaluate_to_text's text.
   bool evaluate_fast(const EventFields& event, std::string& out) const;
+  // numbers_ as fast_numbers_ (parse() calls it once the program is compiled).
+  void prepare_fast_literals();
 
   const std::string& source() const { return source_; }
 
@@ -161,6 +215,7 @@ class Expression {
   std::string source_;
   std::vector<detail::Instruction> program_;
   std::vector<detail::Num> numbers_;
+  std::vector<detail::FastLiteral> fast_numbers_;  // numbers_ for the fast path (expression_fast.cpp)
   std::vector<std::string> texts_;
   std::size_t max_stack_ = 0;
 };

@@ -43,9 +43,17 @@ std::optional<std::string_view> property_view(const PropertyList& properties, st
   return t;
 }
 
+// property_view of an event's property, its metric's expression result included (§2.7).
+std::optional<std::string_view> event_property_view(const Event& e, const std::string& key, std::string& scratch) {
+  const expr::StoredResult& r = e.expression_result;
+  if (r.holds(key)) return r.is_number() ? std::string_view(scratch = expr::detail::ruby_text(r.value)) : r.text_view();
+  return property_view(e.properties, key);
+}
+
 bool matches(const Event& e, const ChargeFilter& f) {
+  std::string scratch;
   for (const auto& [key, values] : f.values) {
-    auto v = property_view(e.properties, key);
+    auto v = event_property_view(e, key, scratch);
     if (!v || std::find(values.begin(), values.end(), *v) == values.end()) return false;
   }
   return true;
@@ -135,8 +143,17 @@ std::optional<std::string> property_text(const PropertyList& properties, std::st
   return std::string(*v);
 }
 
+std::optional<std::string> event_property_text(const Event& e, const std::string& key) {
+  const expr::StoredResult& r = e.expression_result;
+  if (r.holds(key)) return r.is_number() ? expr::detail::ruby_text(r.value) : std::string(r.text_view());
+  return property_text(e.properties, key);
+}
+
 std::optional<Decimal> event_value(const Event& e, const std::string& field_name) {
-  auto t = property_view(e.properties, field_name);
+  // An expression's number: what its text (ruby_text, always numeric) parses back to.
+  if (e.expression_result.holds(field_name) && e.expression_result.is_number()) return e.expression_result.value;
+  std::string scratch;
+  auto t = event_property_view(e, field_name, scratch);
   if (!t || !numeric_text(*t)) return std::nullopt;
   auto v = t->size() <= 60 ? Decimal::parse(*t) : std::nullopt;
   // A numeric value beyond ±1.7e20 cannot be billed exactly: refuse, never guess.
@@ -199,7 +216,7 @@ std::vector<EventGroup> group_events(const std::vector<std::string>& keys, const
   for (const Event* e : events) {
     std::vector<std::optional<std::string>> k;
     for (const auto& key : keys) {
-      auto v = property_text(e->properties, key);
+      auto v = event_property_text(*e, key);
       if (v && v->empty()) v.reset();
       k.push_back(v);
     }
@@ -238,10 +255,10 @@ Counts unique_count(const BillableMetric& m, const std::vector<const Event*>& ev
     // event counts: the window has no lower bound only for recurring metrics, which count all).
     if (prorated) throw Failure(Error::validation("usage_aggregates", "not_supported_by_charge"));
     std::map<std::optional<std::string>, std::vector<const Event*>> by_value;
-    for (const Event* e : evs) by_value[property_text(e->properties, m.field_name)].push_back(e);
+    for (const Event* e : evs) by_value[event_property_text(*e, m.field_name)].push_back(e);
     int64_t active = 0;
     for (const auto& kv : by_value) {
-      auto op = property_text(last_entry(kv.second)->properties, "operation_type");
+      auto op = event_property_text(*last_entry(kv.second), "operation_type");
       if (!(op && *op == "remove")) ++active;
     }
     Counts c;
@@ -251,8 +268,8 @@ Counts unique_count(const BillableMetric& m, const std::vector<const Event*>& ev
   std::map<std::optional<std::string>, std::vector<Step>> by_value;
   std::vector<std::optional<std::string>> order;
   for (const Event* e : evs) {
-    auto v = property_text(e->properties, m.field_name);
-    auto op = property_text(e->properties, "operation_type");
+    auto v = event_property_text(*e, m.field_name);
+    auto op = event_property_text(*e, "operation_type");
     const bool add = !(op && *op == "remove");
     auto [it, inserted] = by_value.try_emplace(v);
     if (inserted) order.push_back(v);

@@ -24,6 +24,9 @@ struct AggregationWindow {
 // The text of a property as Lago compares it (strings as is, numbers in their JSON form);
 // nullopt when absent or not a scalar.
 std::optional<std::string> property_text(const PropertyList& properties, std::string_view key);
+// The same for a property of an event, its metric's expression result included (§2.7): every
+// reader of an event's properties goes through this, event_matches_filter or event_value.
+std::optional<std::string> event_property_text(const Event& e, const std::string& key);
 
 // Events of `subscription_external_id` for `metric` inside the window (recurring sum and
 // unique_count: no lower bound; they are all returned, callers split carried/in-period).

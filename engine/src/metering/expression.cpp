@@ -231,6 +231,7 @@ Expression Expression::parse(std::string_view source) {
   Expression e;
   e.source_ = std::string(source);
   Compiler(e.source_, e).run();
+  e.prepare_fast_literals();
   return e;
 }
 

@@ -12,11 +12,14 @@
 //          decimals (10 / 4 = 2.5, 1.00 / 2 = 0.50, 1 / 8 = 0.125); otherwise 18.
 //   round/ceil/floor(x, d): scale d.
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <new>
+#include <system_error>
 #include <utility>
 
 #include "money/u128.hpp"
+#include "snapshot/event_store.hpp"
 #include "tariff/expression.hpp"
 
 namespace tariff::expr {
@@ -25,6 +28,88 @@ using detail::Instruction;
 using detail::Num;
 using detail::NumberKind;
 using detail::Op;
+
+namespace {
+
+// A snapshot event's flat property as the exact JSON reader would have typed it: a
+// non-negative integer unsigned, a negative one signed (the reader keeps both in 64 bits).
+bool read_flat_property(const Property& p, PropertyValue& out) {
+  using K = PropertyValue::Kind;
+  const std::string_view t = p.text();
+  switch (p.kind()) {
+    case PropertyKind::string:
+      out.kind = K::string;
+      out.text = t;
+      return true;
+    case PropertyKind::integer:
+      if (!t.empty() && t[0] == '-') {
+        out.kind = K::integer;
+        return std::from_chars(t.data(), t.data() + t.size(), out.integer).ec == std::errc();
+      }
+      out.kind = K::unsigned_integer;
+      return std::from_chars(t.data(), t.data() + t.size(), out.unsigned_integer).ec == std::errc();
+    case PropertyKind::boolean:
+      out.kind = K::boolean;
+      out.boolean = t == "true";
+      return true;
+    case PropertyKind::null:
+      out.kind = K::null;
+      return true;
+    default:  // objects and arrays: their JSON text
+      out.kind = K::other;
+      out.text = t;
+      return true;
+  }
+}
+
+}  // namespace
+
+// The evaluators' only access to an event's properties: a snapshot event's flat list, or a
+// JSON object (an event given in a request).
+bool read_property(const EventFields& event, const std::string& name, PropertyValue& out, std::string& scratch) {
+  using T = nlohmann::json::value_t;
+  using K = PropertyValue::Kind;
+  if (event.flat_properties) {
+    const Property* p = event.flat_properties->find(name);
+    return p != nullptr && read_flat_property(*p, out);
+  }
+  const nlohmann::json* props = event.properties;
+  if (props == nullptr || !props->is_object()) return false;
+  const auto it = props->find(name);
+  if (it == props->end()) return false;
+  const nlohmann::json& v = *it;
+  switch (v.type()) {
+    case T::string:
+      out.kind = K::string;
+      out.text = v.get_ref<const std::string&>();
+      break;
+    case T::number_integer:
+      out.kind = K::integer;
+      out.integer = v.get<int64_t>();
+      break;
+    case T::number_unsigned:
+      out.kind = K::unsigned_integer;
+      out.unsigned_integer = v.get<uint64_t>();
+      break;
+    case T::number_float:
+      out.kind = K::floating;
+      out.floating = v.get<double>();
+      break;
+    case T::boolean:
+      out.kind = K::boolean;
+      out.boolean = v.get<bool>();
+      break;
+    case T::null:
+      out.kind = K::null;
+      break;
+    default:
+      out.kind = K::other;
+      scratch = v.dump();
+      out.text = scratch;
+      break;
+  }
+  return true;
+}
 
 namespace {
 
@@ -221,29 +306,27 @@ void load_text_or_number(Slot& slot, std::string_view text, bool keep_view, std:
 
 // A property as Lago's Ruby binding hands it over: numbers through their text, strings
 // parsed as numbers when they read as one, anything else as its Ruby text.
-void load_property(Slot& slot, const nlohmann::json& v) {
-  using T = nlohmann::json::value_t;
-  switch (v.type()) {
-    case T::string: {
-      const std::string& s = v.get_ref<const std::string&>();
-      return load_text_or_number(slot, s, true, {});
-    }
-    case T::number_integer:
-      return slot.set_number(Num{Decimal(static_cast<int64_t>(v.get<int64_t>())), 0});
-    case T::number_unsigned: {
-      std::string s = std::to_string(v.get<uint64_t>());
+void load_property(Slot& slot, const PropertyValue& v) {
+  using K = PropertyValue::Kind;
+  switch (v.kind) {
+    case K::string:
+      return load_text_or_number(slot, v.text, true, {});
+    case K::integer:
+      return slot.set_number(Num{Decimal(static_cast<int64_t>(v.integer)), 0});
+    case K::unsigned_integer: {
+      std::string s = std::to_string(v.unsigned_integer);
       return load_text_or_number(slot, s, false, s);
     }
-    case T::number_float: {
-      std::string s = ruby_float_text(v.get<double>());
+    case K::floating: {
+      std::string s = ruby_float_text(v.floating);
       return load_text_or_number(slot, s, false, s);
     }
-    case T::boolean:
-      return slot.set_view(v.get<bool>() ? "true" : "false");
-    case T::null:
+    case K::boolean:
+      return slot.set_view(v.boolean ? "true" : "false");
+    case K::null:
       return slot.set_view("");  // nil.to_s
-    default:
-      return slot.set_owned(Kind::text, v.dump());  // arrays, objects: approximate inspect
+    case K::other:
+      return slot.set_owned(Kind::text, std::string(v.text));  // arrays, objects: approximate inspect
   }
 }
 
@@ -282,14 +365,14 @@ Value Expression::evaluate(const EventFields& event) const {
           stack[top++].set_view(event.code);
           break;
         case Op::event_timestamp:
-          stack[top++].set_number(Num{event.timestamp.floor(0), 0});
+          stack[top++].set_number(Num{Decimal(static_cast<int64_t>(event.timestamp)), 0});
           break;
         case Op::property: {
           const std::string& name = texts_[ins.arg];
-          nlohmann::json scratch;
-          const nlohmann::json* v = event.property(name, scratch);
-          if (v == nullptr) fail("Variable: " + name + " not found");
-          load_property(stack[top++], *v);
+          PropertyValue v;
+          std::string scratch;
+          if (!read_property(event, name, v, scratch)) fail("Variable: " + name + " not found");
+          load_property(stack[top++], v);
           break;
         }
         case Op::negate: {
@@ -385,12 +468,23 @@ Value Expression::evaluate(const EventFields& event) const {
   return Value{std::string(result.text())};
 }
 
-std::string Expression::evaluate_to_text(const EventFields& event) const {
-  std::string out;
-  if (evaluate_fast(event, out)) return out;
+Result Expression::evaluate_result(const EventFields& event) const {
+  Result r;
+  if (evaluate_fast(event, r)) return r;
   Value v = evaluate(event);
-  if (v.is_number()) return detail::ruby_text(v.number());
-  return std::move(std::get<1>(v.v));
+  if (v.is_number()) {
+    r.is_number = true;
+    r.number = v.number();
+  } else {
+    r.is_number = false;
+    r.text = std::move(std::get<1>(v.v));
+  }
+  return r;
+}
+
+std::string Expression::evaluate_to_text(const EventFields& event) const {
+  Result r = evaluate_result(event);
+  return r.is_number ? detail::ruby_text(r.number) : std::move(r.text);
 }
 
 }  // namespace tariff::expr

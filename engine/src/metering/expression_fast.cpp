@@ -135,11 +135,10 @@ Read load_string(std::string_view s, F& out) {
   }
 }
 
-bool load_property(const nlohmann::json& v, F& out) {
-  using T = nlohmann::json::value_t;
-  if (v.type() == T::string) return load_string(v.get_ref<const std::string&>(), out) != Read::give_up;
-  if (v.type() == T::number_integer) {
-    const int64_t i = v.get<int64_t>();
+bool load_property(const PropertyValue& v, F& out) {
+  if (v.kind == PropertyValue::Kind::string) return load_string(v.text, out) != Read::give_up;
+  if (v.kind == PropertyValue::Kind::integer) {
+    const int64_t i = v.integer;
     const uint128 mag = i < 0 ? static_cast<uint128>(0) - static_cast<uint128>(static_cast<int128>(i))
                               : static_cast<uint128>(i);
     return make(out, mag, i < 0, 0);
@@ -243,47 +242,53 @@ bool round_to(F& x, const F& digits_value, bool has_digits, RoundingMode mode) {
   return make(x, q + up, x.neg, digits);
 }
 
-// Ruby's BigDecimal#to_s as the exact path's ruby_text prints it: "3.0", "0.125", "-120.0".
-void ruby_text(const F& f, std::string& out) {
-  if ((f.mag >> 64) != 0) {
-    out = detail::ruby_text(to_num(f).value);
-    return;
-  }
-  uint64_t m = static_cast<uint64_t>(f.mag);
-  const uint64_t unit = static_cast<uint64_t>(kPow10.v[f.scale]);
-  uint64_t whole = m / unit, frac = m % unit;
-  char buf[48];
-  char* const end = buf + sizeof buf;
-  char* p = end;
-  if (frac == 0) {
-    *--p = '0';
-  } else {
-    int width = f.scale;
-    while (frac % 10 == 0) frac /= 10, --width;
-    for (int i = 0; i < width; ++i, frac /= 10) *--p = static_cast<char>('0' + frac % 10);
-  }
-  *--p = '.';
-  do {
-    *--p = static_cast<char>('0' + whole % 10);
-    whole /= 10;
-  } while (whole != 0);
-  if (f.neg) *--p = '-';
-  out.assign(p, end);
-}
-
 }  // namespace
 
+void Expression::prepare_fast_literals() {
+  fast_numbers_.clear();
+  for (const Num& n : numbers_) {
+    detail::FastLiteral l;
+    F f;
+    if (from_num(n, f)) {
+      l.magnitude = f.mag;
+      l.scale = f.scale;
+      l.negative = f.neg;
+      l.usable = true;
+    }
+    fast_numbers_.push_back(l);
+  }
+}
+
 bool Expression::evaluate_fast(const EventFields& event, std::string& out) const {
+  Result r;
+  if (!evaluate_fast(event, r)) return false;
+  if (r.is_number) {
+    out = detail::ruby_text(r.number);
+  } else {
+    out = std::move(r.text);
+  }
+  return true;
+}
+
+bool Expression::evaluate_fast(const EventFields& event, Result& out) const {
   constexpr std::size_t kSlots = 8;
+  std::string scratch;  // a property's text when it is neither a string nor a number (unused)
   if (max_stack_ > kSlots) return false;
   F stack[kSlots];
   std::size_t top = 0;
   for (std::size_t pc = 0; pc < program_.size(); ++pc) {
     const Instruction& ins = program_[pc];
     switch (ins.op) {
-      case Op::push_number:
-        if (!from_num(numbers_[ins.arg], stack[top++])) return false;
+      case Op::push_number: {
+        const detail::FastLiteral& n = fast_numbers_[ins.arg];
+        if (!n.usable) return false;
+        F& f = stack[top++];
+        f.is_text = false;
+        f.mag = n.magnitude;
+        f.scale = n.scale;
+        f.neg = n.negative;
         break;
+      }
       case Op::push_text:
         stack[top].is_text = true;
         stack[top++].text = texts_[ins.arg];
@@ -292,13 +297,16 @@ bool Expression::evaluate_fast(const EventFields& event, std::string& out) const
         stack[top].is_text = true;
         stack[top++].text = event.code;
         break;
-      case Op::event_timestamp:
-        if (!from_num(Num{event.timestamp.floor(0), 0}, stack[top++])) return false;
+      case Op::event_timestamp: {
+        const int64_t t = event.timestamp;
+        const uint128 mag = t < 0 ? static_cast<uint128>(0) - static_cast<uint128>(static_cast<int128>(t))
+                                  : static_cast<uint128>(t);
+        if (!make(stack[top++], mag, t < 0, 0)) return false;
         break;
+      }
       case Op::property: {
-        nlohmann::json scratch;
-        const nlohmann::json* v = event.property(texts_[ins.arg], scratch);
-        if (v == nullptr || !load_property(*v, stack[top++])) return false;
+        PropertyValue v;
+        if (!read_property(event, texts_[ins.arg], v, scratch) || !load_property(v, stack[top++])) return false;
         break;
       }
       case Op::negate: {
@@ -377,12 +385,13 @@ bool Expression::evaluate_fast(const EventFields& event, std::string& out) const
       case Op::concat: {
         if (pc + 1 != program_.size()) return false;  // only as the result: no owned text
         const std::size_t base = top - ins.arg;
-        out.clear();
+        out.is_number = false;
+        out.text.clear();
         for (std::size_t i = base; i < top; ++i) {
           if (stack[i].is_text) {
-            out += stack[i].text;
+            out.text += stack[i].text;
           } else {
-            out += detail::format_number(to_num(stack[i]));
+            out.text += detail::format_number(to_num(stack[i]));
           }
         }
         return true;
@@ -391,9 +400,11 @@ bool Expression::evaluate_fast(const EventFields& event, std::string& out) const
   }
   const F& result = stack[0];
   if (result.is_text) {
-    out.assign(result.text.data(), result.text.size());
+    out.is_number = false;
+    out.text.assign(result.text.data(), result.text.size());
   } else {
-    ruby_text(result, out);
+    out.is_number = true;
+    out.number = to_num(result).value;
   }
   return true;
 }

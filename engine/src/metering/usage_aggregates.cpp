@@ -69,6 +69,8 @@ std::optional<std::vector<Contribution>> contributions(std::string_view text, in
     const int64_t ts = us_of(e.timestamp);
     const int64_t bucket = floor_bucket(ts);
     json props = e.properties.to_json();
+    if (const std::string* field = e.expression_result.field)  // as Lago's event holds it (§2.7)
+      props[*field] = *event_property_text(e, *field);
     std::optional<Decimal> v;
     const bool valued = m && value_metric(*m);
     if (valued) {

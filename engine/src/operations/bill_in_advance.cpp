@@ -11,6 +11,7 @@
 #include "snapshot/reader.hpp"
 #include "tariff/error.hpp"
 #include "metering/aggregation.hpp"
+#include "metering/expression_apply.hpp"
 #include "usage/subscription_dates.hpp"
 #include "invoice/taxes.hpp"
 
@@ -148,6 +149,10 @@ ojson in_advance_charge(json& original, Snapshot& s, const Request& req, const I
     d["events"] = std::move(kept);
   }
   const ojson est = ops::estimate_fees(d);
+  // The event as the estimate saw it (its filter bucket may key on the expression's field);
+  // the estimate has already refused an event whose expression fails.
+  if (const BillableMetric* m = s.find_metric(std::string(ev.code)); m && m->expression && !m->field_name.empty())
+    apply_expression(*m, ev, *s.arena);
 
   const Subscription* sub = nullptr;
   for (const auto& cand : s.subscriptions)

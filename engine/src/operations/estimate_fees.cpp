@@ -15,6 +15,7 @@
 
 #include "invoice/preview.hpp"
 #include "invoice/taxes.hpp"
+#include "metering/expression_apply.hpp"
 #include "operations/operations.hpp"
 #include "snapshot/aggregates.hpp"
 #include "snapshot/reader.hpp"
@@ -44,13 +45,13 @@ Decimal delta_units(const BillableMetric& m, const std::vector<const Event*>& ex
   switch (m.aggregation) {
     case Aggregation::count_agg: return Decimal(1);
     case Aggregation::unique_count_agg: {
-      auto value = property_text(ev.properties, m.field_name);
-      auto op = property_text(ev.properties, "operation_type");
+      auto value = event_property_text(ev, m.field_name);
+      auto op = event_property_text(ev, "operation_type");
       if (op && *op == "remove") return Decimal(0);
       bool active = false;  // is the value currently added?
       for (const Event* e : existing) {
-        if (property_text(e->properties, m.field_name) != value) continue;
-        auto eop = property_text(e->properties, "operation_type");
+        if (event_property_text(*e, m.field_name) != value) continue;
+        auto eop = event_property_text(*e, "operation_type");
         active = !(eop && *eop == "remove");
       }
       return active ? Decimal(0) : Decimal(1);
@@ -97,7 +98,7 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
   std::vector<const Event*> existing;
   for (const Event* e : buckets[bi]) {
     bool same = true;
-    for (const auto& k : keys) same &= property_text(e->properties, k) == property_text(ev.properties, k);
+    for (const auto& k : keys) same &= event_property_text(*e, k) == event_property_text(ev, k);
     if (same) existing.push_back(e);
   }
   const bool prorated = c.prorated && m.recurring;
@@ -136,7 +137,7 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
   f.filter = filter;
   f.has_filters = !c.filters.empty();
   f.grouped = !keys.empty();
-  for (const auto& k : keys) f.grouped_by.emplace_back(k, property_text(ev.properties, k));
+  for (const auto& k : keys) f.grouped_by.emplace_back(k, event_property_text(ev, k));
   f.amount_cents = fee.amount_cents;
   f.precise_amount_cents = fee.precise_amount_cents;
   f.units = units;
@@ -202,16 +203,8 @@ ordered_json estimate_fees(json& doc) {
     if (cand.external_id == ev.external_subscription_id && is_active_at(cand, s.now)) sub = &cand;
   if (!sub) throw Failure(Error::not_found("subscription"));
 
-  if (m->expression && !m->field_name.empty()) {
-    try {
-      expr::EventFields f{ev.code, Decimal(static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
-                                       ev.timestamp.time_since_epoch()).count())),
-                          nullptr, &ev.properties};
-      ev.properties = with_property(ev.properties, m->field_name, m->expression->evaluate_to_text(f), arena);
-    } catch (const std::exception&) {
-      invalid("event", "expression_evaluation_failed");
-    }
-  }
+  if (m->expression && !m->field_name.empty() && !apply_expression(*m, ev, arena))
+    invalid("event", "expression_evaluation_failed");
   std::vector<const Charge*> charges;
   for (const auto& c : sub->plan->charges)
     if (c.metric == m && c.pay_in_advance) charges.push_back(&c);

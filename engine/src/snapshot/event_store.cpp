@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <string>
 
-#include "tariff/expression.hpp"
 #include "tariff/json.hpp"
 
 namespace tariff {
@@ -70,19 +69,4 @@ PropertyList with_property(PropertyList list, std::string_view key, std::string_
   return PropertyList(out, static_cast<uint32_t>(n));
 }
 
-namespace expr {
-
-const nlohmann::json* EventFields::property(std::string_view key, nlohmann::json& scratch) const {
-  if (flat_properties) {
-    const Property* p = flat_properties->find(key);
-    if (!p) return nullptr;
-    scratch = p->to_json();
-    return &scratch;
-  }
-  if (properties == nullptr || !properties->is_object()) return nullptr;
-  const auto it = properties->find(key);
-  return it == properties->end() ? nullptr : &*it;
-}
-
-}  // namespace expr
 }  // namespace tariff

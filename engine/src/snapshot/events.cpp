@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "metering/expression_apply.hpp"
 #include "snapshot/reader.hpp"
 #include "snapshot/reader_events.hpp"
 #include "snapshot/snapshot.hpp"
@@ -44,19 +45,9 @@ void sort_events(std::vector<Event>& evs) {
 
 // §2.7: the metric's expression overwrites properties[field_name]; failure drops the event.
 bool apply_expression(Snapshot& s, const std::vector<const BillableMetric*>& computed, Event& ev) {
-  const BillableMetric* m = nullptr;
-  for (const BillableMetric* c : computed)
-    if (c->code == ev.code) { m = c; break; }
-  if (!m) return true;
-  try {
-    expr::EventFields f{ev.code, Decimal(static_cast<int64_t>(
-                                     std::chrono::duration_cast<std::chrono::seconds>(ev.timestamp.time_since_epoch()).count())),
-                        nullptr, &ev.properties};
-    ev.properties = with_property(ev.properties, m->field_name, m->expression->evaluate_to_text(f), *s.arena);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
+  for (const BillableMetric* m : computed)
+    if (m->code == ev.code) return tariff::apply_expression(*m, ev, *s.arena);
+  return true;
 }
 
 // A hash of an event's (external_subscription_id, transaction_id), eight bytes at a time.

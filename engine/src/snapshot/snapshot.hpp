@@ -193,6 +193,7 @@ struct Event {
   const Decimal* precise_total_amount_cents = nullptr;  // null when absent
   size_t order = 0;  // ingestion order (input order)
   const UsageAggregate* aggregate = nullptr;  // set: this entry stands for an aggregate
+  expr::StoredResult expression_result;  // its metric's expression's numeric result (metering/expression_apply)
 };
 
 struct Organization {
