@@ -7,15 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { startServer, tempDb, API_KEY } from '../../server/testing/harness.mjs';
 import * as c from '../../server/testing/catalog.mjs';
+import { numberArgs, pct } from './lib.mjs';
 
-const MAX = Number(process.argv[2] ?? 1000000);
-const OTHERS = Number(process.argv[3] ?? 1000000);
-const CONCURRENCY = Number(process.argv[4] ?? 16);
+const [MAX, OTHERS, CONCURRENCY] = numberArgs(['max events per subscription', 1000000], ['other events', 1000000],
+  ['concurrency', 16]);
 const SAMPLES = 200;
 const LEVELS = [10, 1000, 100000, 1000000].filter((n) => n <= MAX);
 const HEADERS = { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' };
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 const rss = (pid) => {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)[1]);
