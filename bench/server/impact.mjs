@@ -4,17 +4,14 @@
 //   node bench/server/impact.mjs [N, default 1000]   (TARIFF_BUILD_DIR=build)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, tempDb, call, root } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, root, ok as mustAnswer } from '../../server/testing/harness.mjs';
+import { numberArgs } from './lib.mjs';
 
-const N = Number(process.argv[2] ?? 1000);
+const [N] = numberArgs(['customers', 1000]);
 const example = (p) => JSON.parse(readFileSync(join(root, 'examples/impact', p), 'utf8'));
 const db = tempDb();
 const srv = await startServer({ db: db.path, args: ['--now', '2024-03-15T12:00:00Z', '--rate-limit', '0'] });
-const ok = async (method, path, body) => {
-  const r = await call(srv.base, method, path, { body });
-  if (r.status !== 200) throw new Error(`${method} ${path}: ${r.text}`);
-  return r.body;
-};
+const ok = (method, path, body) => mustAnswer(srv.base, method, path, body, 200);
 try {
   await ok('POST', '/api/v1/billable_metrics', { billable_metric: { code: 'api_calls', name: 'API calls',
     aggregation_type: 'sum_agg', field_name: 'calls' } });

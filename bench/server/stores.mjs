@@ -8,53 +8,27 @@
 //      events of phase 1 in another subscription: p50/p99;
 //   3. GET current_usage of a subscription with BIG events in its period: p50/p99.
 // Prints one Markdown table, the two stores side by side, and the ratios.
-import { startServer, tempDb, call } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, postCatalog, ok as mustAnswer } from '../../server/testing/harness.mjs';
 import * as c from '../../server/testing/catalog.mjs';
+import { numberArgs, phase as timed } from './lib.mjs';
 
-const SECONDS = Number(process.argv[2] ?? 3);
-const BIG = Number(process.argv[3] ?? 10000);
+const [SECONDS, BIG] = numberArgs(['seconds per phase', 3], ['events in the big subscription', 10000]);
 const CONCURRENCY = 4;
 process.env.PGTMP_FSYNC ??= 'on';  // a private cluster, if the harness starts one, is durable
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-
 async function phase(makeRequest, { concurrency = CONCURRENCY, max = 1e9 } = {}) {
-  const lat = [];
-  let n = 0;
-  let bad = 0;
-  const t0 = performance.now();
-  const deadline = t0 + SECONDS * 1000;
-  const worker = async () => {
-    while (performance.now() < deadline && n < max) {
-      const i = n++;
-      const t = performance.now();
-      const r = await makeRequest(i);
-      lat.push(performance.now() - t);
-      if (r.status !== 200) bad++;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const secs = (performance.now() - t0) / 1000;
-  lat.sort((a, b) => a - b);
+  const r = await timed(makeRequest, { seconds: SECONDS, concurrency, max });
+  const bad = r.requests - (r.statuses[200] ?? 0);
   if (bad) throw new Error(`${bad} requests failed`);
-  return { requests: lat.length, perSec: lat.length / secs, p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
+  return r;
 }
 
 async function bench(kind) {
   const db = tempDb({ kind });
   const srv = await startServer({ db: db.path, args: ['--now', c.NOW, '--rate-limit', '0', '--no-billing'] });
   try {
-    const ok = async (m, p, body) => {
-      const r = await call(srv.base, m, p, { body });
-      if (r.status !== 200) throw new Error(`${m} ${p}: ${r.text}`);
-    };
-    await ok('PUT', '/api/v1/organizations', c.organization);
-    await ok('POST', '/api/v1/taxes', c.tax);
-    for (const m of c.metrics) await ok('POST', '/api/v1/billable_metrics', m);
-    await ok('POST', '/api/v1/plans', c.plan);
-    await ok('POST', '/api/v1/customers', c.customer);
-    await ok('POST', '/api/v1/subscriptions', c.subscription);
-    await ok('POST', '/api/v1/events/batch', { events: c.events });
+    const ok = (m, p, body) => mustAnswer(srv.base, m, p, body, 200);
+    await postCatalog(srv.base, { status: 200 });
     await ok('POST', '/api/v1/customers', { customer: { external_id: 'big', currency: 'USD' } });
     await ok('POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'big', plan_code: 'pro', external_id: 'sub-big', subscription_at: '2024-01-01T00:00:00Z', billing_time: 'calendar' } });
     const batch = (sub, tag, i) => Array.from({ length: 100 }, (_, j) => ({ transaction_id: `${tag}-${i}-${j}`, external_subscription_id: sub,

@@ -214,29 +214,45 @@ std::vector<std::string> collect_cases(const std::vector<std::string>& paths,
   return files;
 }
 
-int check_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::vector<std::string> paths;
-  std::optional<std::string> junit;
-  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+bool parse_options(const std::vector<std::string>& args,
+                   std::initializer_list<std::string_view> valued, Options* out) {
+  out->jobs = std::max(1u, std::thread::hardware_concurrency());
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--junit") {
-      if (i + 1 >= args.size()) return usage(err);
-      junit = args[++i];
-    } else if (a == "--jobs" || a == "-j") {
-      if (i + 1 >= args.size()) return usage(err);
+    const bool is_jobs = a == "--jobs" || a == "-j";
+    if (is_jobs || std::find(valued.begin(), valued.end(), a) != valued.end()) {
+      if (i + 1 >= args.size()) return false;
+      const std::string& v = args[++i];
+      if (!is_jobs) {
+        out->values[a] = v;
+        continue;
+      }
       try {
-        jobs = static_cast<unsigned>(std::max(1, std::stoi(args[++i])));
+        out->jobs = static_cast<unsigned>(std::max(1, std::stoi(v)));
       } catch (const std::exception&) {
-        return usage(err);
+        return false;
       }
     } else if (a == "-h" || a == "--help") {
-      usage(err);
-      return 0;
+      out->help = true;
+      return true;
     } else {
-      paths.push_back(a);
+      out->paths.push_back(a);
     }
   }
+  return true;
+}
+
+int check_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Options opts;
+  if (!parse_options(args, {"--junit"}, &opts)) return usage(err);
+  if (opts.help) {
+    usage(err);
+    return 0;
+  }
+  const std::vector<std::string>& paths = opts.paths;
+  std::optional<std::string> junit;
+  if (opts.values.count("--junit")) junit = opts.values["--junit"];
+  const unsigned jobs = opts.jobs;
   if (paths.empty()) return usage(err);
 
   const auto t0 = std::chrono::steady_clock::now();

@@ -16,7 +16,9 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,6 +78,21 @@ bool read_file(const std::string& path, std::string* out);
 // failure/error type + message).
 std::string junit_xml(const std::vector<CaseResult>& results, const std::string& timestamp,
                       const std::string& hostname, double seconds);
+
+// ---- command-line options (check, impact) ----
+// PATH arguments, the value of each option that takes one, and --jobs/-j N (default: the
+// machine's cores). help: -h/--help was given (parsing stops there).
+struct Options {
+  std::vector<std::string> paths;
+  std::map<std::string, std::string> values;
+  unsigned jobs = 1;
+  bool help = false;
+};
+// Parses `args` for a command whose value options (besides --jobs/-j) are `valued`, e.g.
+// {"--junit"}. Returns false on a usage error: an option without its value, a --jobs that is
+// not a number.
+bool parse_options(const std::vector<std::string>& args,
+                   std::initializer_list<std::string_view> valued, Options* out);
 
 // ---- commands ----
 // argv after the command word. Output on `out`, diagnostics on `err`; returns the exit code.

@@ -71,31 +71,17 @@ void print_table(std::ostream& out, const std::vector<CustomerImpact>& rows,
 }  // namespace
 
 int impact_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::optional<std::string> plans_path;
-  std::string format = "json";
-  std::vector<std::string> paths;
-  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--plans" || a == "--format" || a == "--jobs" || a == "-j") {
-      if (i + 1 >= args.size()) return usage(err);
-      const std::string& v = args[++i];
-      if (a == "--plans") plans_path = v;
-      else if (a == "--format") format = v;
-      else {
-        try {
-          jobs = static_cast<unsigned>(std::max(1, std::stoi(v)));
-        } catch (const std::exception&) {
-          return usage(err);
-        }
-      }
-    } else if (a == "-h" || a == "--help") {
-      usage(err);
-      return 0;
-    } else {
-      paths.push_back(a);
-    }
+  Options opts;
+  if (!parse_options(args, {"--plans", "--format"}, &opts)) return usage(err);
+  if (opts.help) {
+    usage(err);
+    return 0;
   }
+  std::optional<std::string> plans_path;
+  if (opts.values.count("--plans")) plans_path = opts.values["--plans"];
+  const std::string format = opts.values.count("--format") ? opts.values["--format"] : "json";
+  const std::vector<std::string>& paths = opts.paths;
+  const unsigned jobs = opts.jobs;
   if (!plans_path || paths.empty() || (format != "json" && format != "table")) return usage(err);
 
   std::string text;

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validator } from './openapi.mjs';
+import * as catalog from './catalog.mjs';
 
 export { validator };
 
@@ -63,7 +64,9 @@ export function pgAdminUrl() {
 // A fresh store: {path (the --db value), remove()}. SQLite: a file in a new temporary
 // directory; PostgreSQL: a new database on TARIFF_TEST_STORE's cluster, dropped by remove().
 // kind ('sqlite' | 'postgresql', default storeKind) asks for one store whatever the env says.
-export function tempDb({ kind = storeKind } = {}) {
+// tmpfs: a SQLite file on /dev/shm when there is one (a SIGKILL loses nothing the page cache
+// holds, so a crash test tests the same thing there; tmpfs only spares a slow disk's fsyncs).
+export function tempDb({ kind = storeKind, tmpfs = false } = {}) {
   if (kind === 'postgresql') {
     const pgAdmin = pgAdminUrl();
     const name = `tariff_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
@@ -75,7 +78,7 @@ export function tempDb({ kind = storeKind } = {}) {
     if (fns.status !== 0) throw new Error(`test functions: ${fns.stderr}`);
     return { path: url.href, remove: () => { psql(pgAdmin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } };
   }
-  const dir = mkdtempSync(join(tmpdir(), 'tariff-server-'));
+  const dir = mkdtempSync(join(tmpfs && existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tariff-server-'));
   return { dir, path: join(dir, 'tariff.db'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -122,6 +125,24 @@ export async function startServer({ db, args = [], keys = [API_KEY], timeoutMs =
     async stop() { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); return exited; },
     async kill() { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); return exited; },
   };
+}
+
+// A server on `db` (a tempDb()) with its clock at `now` (--now, no rate limit, then `args`)
+// for as long as fn(base) runs: resolves fn's value, the server stopped.
+export async function serverAt(db, now, fn, { args = [] } = {}) {
+  const srv = await startServer({ db: db.path, args: ['--now', now, '--rate-limit', '0', ...args] });
+  try { return await fn(srv.base); } finally { await srv.stop(); }
+}
+
+// fn() again every `step` ms until it gives a truthy value or `ms` have passed: its last value.
+export async function waitFor(fn, ms = 8000, step = 100) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) return v;
+    await new Promise((r) => setTimeout(r, step));
+  }
 }
 
 // One request; resolves {status, body (parsed JSON or null), text, headers}. The response is
@@ -182,10 +203,61 @@ export async function storedState(base, paths) {
   return parts.join('\n');
 }
 
-/** A call that must succeed (2xx): its body; otherwise the assertion names the method, path,
- * status and answer. */
-export async function ok(base, method, path, body) {
+/** A call that must succeed (2xx, or exactly `status` when given): its body; otherwise the
+ * assertion names the method, path, status and answer. */
+export async function ok(base, method, path, body, status) {
   const r = await call(base, method, path, { body });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
+  if (status === undefined) assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
+  else assert.equal(r.status, status, `${method} ${path}: ${r.text}`);
   return r.body;
+}
+
+// Every invoice of the store, page after page (1,000 a page).
+export async function allInvoices(base) {
+  const invoices = [];
+  for (let page = 1; ; page++) {
+    const r = await ok(base, 'GET', `/api/v1/invoices?per_page=1000&page=${page}`);
+    invoices.push(...r.invoices);
+    if (r.meta.next_page === null) return invoices;
+  }
+}
+
+// The integration catalog (catalog.mjs) on a server: organization, tax, metrics, plan, the
+// coupon when asked, the customer (`customer` replaces its document), the subscription, and
+// the catalog's events unless events is false. Each call must succeed (ok(): 2xx, or exactly
+// `status`).
+export async function postCatalog(base, { customer = catalog.customer, coupon = false, events = true, status } = {}) {
+  const post = (path, body) => ok(base, 'POST', path, body, status);
+  await ok(base, 'PUT', '/api/v1/organizations', catalog.organization, status);
+  await post('/api/v1/taxes', catalog.tax);
+  for (const m of catalog.metrics) await post('/api/v1/billable_metrics', m);
+  await post('/api/v1/plans', catalog.plan);
+  if (coupon) await post('/api/v1/coupons', catalog.coupon);
+  await post('/api/v1/customers', customer);
+  await post('/api/v1/subscriptions', catalog.subscription);
+  if (events) await post('/api/v1/events/batch', { events: catalog.events });
+}
+
+// The catalog of examples/impact/ on a server (each call answered exactly 200): a UTC
+// organization in USD, the api_calls metric (sum of `calls`) and `plans`.
+export async function postImpactCatalog(base, plans) {
+  await ok(base, 'PUT', '/api/v1/organizations', { organization: { timezone: 'UTC', default_currency: 'USD' } }, 200);
+  await ok(base, 'POST', '/api/v1/billable_metrics', { billable_metric: { code: 'api_calls', name: 'API calls',
+    aggregation_type: 'sum_agg', field_name: 'calls' } }, 200);
+  for (const p of plans) await ok(base, 'POST', '/api/v1/plans', { plan: p }, 200);
+}
+
+// A server at `now` on a fresh store holding examples/impact's catalog with `plans`: {srv, db}.
+export async function startImpactServer(now, plans) {
+  const db = tempDb();
+  let srv;
+  try {
+    srv = await startServer({ db: db.path, args: ['--now', now] });
+    await postImpactCatalog(srv.base, plans);
+    return { srv, db };
+  } catch (e) {
+    await srv?.stop();
+    db.remove();
+    throw e;
+  }
 }

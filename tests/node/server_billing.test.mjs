@@ -16,7 +16,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Client } from 'lago-javascript-client';
-import { startServer, tempDb, call, serverBin, API_KEY, ok } from '../../server/testing/harness.mjs';
+import { tempDb, call, serverBin, API_KEY, ok, serverAt, waitFor } from '../../server/testing/harness.mjs';
 
 const T0 = '2024-01-10T00:00:00Z';
 const T1 = '2024-02-10T12:00:00Z';
@@ -27,10 +27,7 @@ let db;
 before(() => { db = tempDb(); });
 after(() => db?.remove());
 
-async function withServer(now, fn) {
-  const srv = await startServer({ db: db.path, args: ['--now', now, '--rate-limit', '0'] });
-  try { return await fn(srv.base); } finally { await srv.stop(); }
-}
+const withServer = (now, fn) => serverAt(db, now, fn);
 
 const plan = (code, amount, advance, charges = [{ billable_metric_code: 'calls', charge_model: 'standard', properties: { amount: '2' } }]) =>
   ({ plan: { name: code, code, interval: 'monthly', amount_cents: amount, amount_currency: 'USD', pay_in_advance: advance, charges } });
@@ -43,16 +40,6 @@ async function invoicesOf(base, customer) {
   return r.invoices.slice().sort((a, b) => a.sequential_id - b.sequential_id);
 }
 const summary = (invs) => invs.map((i) => [i.issuing_date, i.total_amount_cents]);
-
-async function waitFor(fn, ms = 8000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('T0: catalog, customers, subscriptions; start invoices of plans paid in advance', async () => {
   await withServer(T0, async (base) => {

@@ -11,32 +11,18 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { startServer, tempDb, call, serverBin, sqlQuery, storeKind, ok } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, serverBin, sqlQuery, ok, allInvoices } from '../../server/testing/harness.mjs';
 
 const N = 1000;
 const BEFORE = '2023-12-15T00:00:00Z';
 const AT = '2024-03-01T00:00:00Z';
-// On tmpfs when there is one: a SIGKILL loses nothing the page cache holds, so this tests the
-// same thing on either; tmpfs only spares the 4,000 fsyncs of a slow disk.
-function shmDb() {
-  const dir = mkdtempSync(join('/dev/shm', 'tariff-billing-'));
-  return { dir, path: join(dir, 'tariff.db'), remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-const db = storeKind === 'sqlite' && existsSync('/dev/shm') ? shmDb() : tempDb();
+// SQLite on tmpfs when there is one (harness.mjs tempDb: the same test; spares 4,000 fsyncs).
+const db = tempDb({ tmpfs: true });
 after(() => db.remove());
 // Invoices committed so far, read beside the running writer (either store).
 const committed = () => Number(sqlQuery(db.path, "SELECT count(*) FROM docs WHERE kind = 'invoice'").stdout.trim() || 0);
 
-async function readAll(base) {
-  const invoices = [];
-  for (let page = 1; ; page++) {
-    const r = await ok(base, 'GET', `/api/v1/invoices?per_page=1000&page=${page}`);
-    invoices.push(...r.invoices);
-    if (r.meta.next_page === null) return invoices;
-  }
-}
+const readAll = allInvoices;
 
 test('SIGKILL in the middle of a billing run of 1,000 subscriptions, then a rerun: everything exactly once', async (t) => {
   const setup0 = Date.now();

@@ -17,7 +17,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Client } from 'lago-javascript-client';
-import { startServer, tempDb, call, API_KEY, lagoFetch, ok } from '../../server/testing/harness.mjs';
+import { tempDb, call, API_KEY, lagoFetch, ok, serverAt, waitFor } from '../../server/testing/harness.mjs';
 
 const T0 = '2024-03-01T00:00:00Z';
 const T1 = '2024-03-10T00:00:00Z';
@@ -37,20 +37,7 @@ let db;
 before(() => { db = tempDb(); });
 after(() => db?.remove());
 
-async function withServer(now, fn) {
-  const srv = await startServer({ db: db.path, args: ['--now', now, '--rate-limit', '0'] });
-  try { return await fn(srv.base); } finally { await srv.stop(); }
-}
-
-async function waitFor(fn, ms = 8000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const withServer = (now, fn) => serverAt(db, now, fn);
 
 test('T0: catalog, customers, coupons, wallet', async () => {
   await withServer(T0, async (base) => {

@@ -16,26 +16,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, tempDb, call, cliBin, root } from '../../server/testing/harness.mjs';
+import { call, cliBin, root, ok as mustAnswer, startImpactServer } from '../../server/testing/harness.mjs';
 
 const NOW = '2024-03-15T12:00:00Z';
 const plans = JSON.parse(readFileSync(join(root, 'examples/impact/customers/cus_a.json'), 'utf8')).plans;
 
 let srv, db;
 const api = (method, path, body) => call(srv.base, method, path, { body });
-const ok = async (method, path, body) => {
-  const r = await api(method, path, body);
-  assert.equal(r.status, 200, `${method} ${path}: ${r.text}`);
-  return r.body;
-};
+const ok = (method, path, body) => mustAnswer(srv.base, method, path, body, 200);
 
 before(async () => {
-  db = tempDb();
-  srv = await startServer({ db: db.path, args: ['--now', NOW] });
-  await ok('PUT', '/api/v1/organizations', { organization: { timezone: 'UTC', default_currency: 'USD' } });
-  await ok('POST', '/api/v1/billable_metrics', { billable_metric: { code: 'api_calls', name: 'API calls',
-    aggregation_type: 'sum_agg', field_name: 'calls' } });
-  for (const p of plans) await ok('POST', '/api/v1/plans', { plan: p });
+  ({ srv, db } = await startImpactServer(NOW, plans));
   await ok('POST', '/api/v1/customers', { customer: { external_id: 'cus_d', name: 'D', currency: 'USD' } });
   await ok('POST', '/api/v1/subscriptions', { subscription: { external_customer_id: 'cus_d', plan_code: 'scale',
     external_id: 'sub_d', subscription_at: '2023-06-01T00:00:00Z', billing_time: 'calendar' } });

@@ -9,27 +9,15 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { startServer, tempDb, call, serverBin, ok } from '../../server/testing/harness.mjs';
+import { existsSync, statSync } from 'node:fs';
+import { startServer, tempDb, call, serverBin, ok, allInvoices } from '../../server/testing/harness.mjs';
 
 const N = 400;
 const BEFORE = '2023-12-15T00:00:00Z';
-function shmDb() {
-  const dir = mkdtempSync(join('/dev/shm', 'tariff-grace-'));
-  return { dir, path: join(dir, 'tariff.db'), remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-const db = existsSync('/dev/shm') ? shmDb() : tempDb();
+const db = existsSync('/dev/shm') ? tempDb({ kind: 'sqlite', tmpfs: true }) : tempDb();
 after(() => db.remove());
 
-async function readAll(base) {
-  const invoices = [];
-  for (let page = 1; ; page++) {
-    const r = await ok(base, 'GET', `/api/v1/invoices?per_page=1000&page=${page}`);
-    invoices.push(...r.invoices);
-    if (r.meta.next_page === null) return invoices;
-  }
-}
+const readAll = allInvoices;
 
 test('SIGKILL while 400 drafts are finalized at the end of their grace period, then a rerun: each once', async (t) => {
   let srv = await startServer({ db: db.path, args: ['--now', BEFORE, '--rate-limit', '0'] });

@@ -11,16 +11,13 @@
 //                        closing invoice, 0, took none of it)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call, ok } from '../../server/testing/harness.mjs';
+import { tempDb, call, ok, serverAt } from '../../server/testing/harness.mjs';
 
 let db;
 before(() => { db = tempDb(); });
 after(() => db?.remove());
 
-async function withServer(now, fn) {
-  const srv = await startServer({ db: db.path, args: ['--now', now, '--rate-limit', '0'] });
-  try { return await fn(srv.base); } finally { await srv.stop(); }
-}
+const withServer = (now, fn) => serverAt(db, now, fn);
 const invoices = async (base) => (await ok(base, 'GET', '/api/v1/invoices?external_customer_id=cust_e')).invoices
   .map((i) => [i.issuing_date, i.status, i.total_amount_cents]).sort();
 

@@ -17,7 +17,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from 'lago-javascript-client';
-import { startServer, tempDb, call, API_KEY, lagoFetch, ok } from '../../server/testing/harness.mjs';
+import { tempDb, call, API_KEY, lagoFetch, ok, serverAt } from '../../server/testing/harness.mjs';
 
 const T0 = '2024-03-01T00:00:00Z';
 const T1 = '2024-04-01T12:00:00Z';
@@ -27,10 +27,7 @@ let db;
 before(() => { db = tempDb(); });
 after(() => db?.remove());
 
-async function withServer(now, fn) {
-  const srv = await startServer({ db: db.path, args: ['--now', now, '--rate-limit', '0'] });
-  try { return await fn(srv.base); } finally { await srv.stop(); }
-}
+const withServer = (now, fn) => serverAt(db, now, fn);
 
 async function invoiceOf(base, customer) {
   const r = await ok(base, 'GET', `/api/v1/invoices?external_customer_id=${customer}`);

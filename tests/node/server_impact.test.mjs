@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, tempDb, call, cliBin, root } from '../../server/testing/harness.mjs';
+import { call, cliBin, root, ok as mustAnswer, startImpactServer } from '../../server/testing/harness.mjs';
 
 const NOW = '2024-03-15T12:00:00Z';
 const example = (p) => JSON.parse(readFileSync(join(root, 'examples/impact', p), 'utf8'));
@@ -25,19 +25,10 @@ const customers = [['cus_a', 'starter', 300], ['cus_b', 'growth', 400], ['cus_c'
 
 let srv, db;
 const api = (method, path, body) => call(srv.base, method, path, { body });
-const ok = async (method, path, body) => {
-  const r = await api(method, path, body);
-  assert.equal(r.status, 200, `${method} ${path}: ${r.text}`);
-  return r.body;
-};
+const ok = (method, path, body) => mustAnswer(srv.base, method, path, body, 200);
 
 before(async () => {
-  db = tempDb();
-  srv = await startServer({ db: db.path, args: ['--now', NOW] });
-  await ok('PUT', '/api/v1/organizations', { organization: { timezone: 'UTC', default_currency: 'USD' } });
-  await ok('POST', '/api/v1/billable_metrics', { billable_metric: { code: 'api_calls', name: 'API calls',
-    aggregation_type: 'sum_agg', field_name: 'calls' } });
-  for (const p of oldPlans) await ok('POST', '/api/v1/plans', { plan: p });
+  ({ srv, db } = await startImpactServer(NOW, oldPlans));
   for (const [id, plan, calls] of customers) {
     await ok('POST', '/api/v1/customers', { customer: { external_id: id, name: id, currency: 'USD' } });
     await ok('POST', '/api/v1/subscriptions', { subscription: { external_customer_id: id, plan_code: plan,

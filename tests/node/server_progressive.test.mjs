@@ -29,7 +29,7 @@
 //                   10000 → 14000 % 5000 = 4000; 1000 + 4000 ≥ 5000 → progressive: 1000.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call, ok } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, ok, serverAt, waitFor } from '../../server/testing/harness.mjs';
 
 const T0 = '2024-03-01T00:00:00Z';
 const T1 = '2024-03-10T12:00:00Z';
@@ -41,10 +41,7 @@ let db;
 before(() => { db = tempDb(); });
 after(() => db?.remove());
 
-async function withServer(now, fn) {
-  const srv = await startServer({ db: db.path, args: ['--now', now, '--rate-limit', '0'] });
-  try { return await fn(srv.base); } finally { await srv.stop(); }
-}
+const withServer = (now, fn) => serverAt(db, now, fn);
 
 let seq = 0;
 const units = (sub, value, ts) =>
@@ -56,16 +53,6 @@ async function invoicesOf(base, customer) {
 }
 const summary = (invs) => invs.map((i) => [i.invoice_type, i.issuing_date, i.fees_amount_cents,
   i.progressive_billing_credit_amount_cents, i.total_amount_cents]);
-
-async function waitFor(fn, ms = 8000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const count = (base, customer, n) => waitFor(async () => { const v = await invoicesOf(base, customer); return v.length === n && v; });
 // A tick that issued nothing: the check has run once the queue is empty; wait two ticks.
 const settle = () => new Promise((r) => setTimeout(r, 2500));

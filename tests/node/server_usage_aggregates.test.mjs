@@ -5,7 +5,7 @@
 // nothing to them. Totals also worked out by hand from the catalog (catalog.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call, runCli } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, runCli, postCatalog } from '../../server/testing/harness.mjs';
 import * as c from '../../server/testing/catalog.mjs';
 
 const SUB = c.SUB;
@@ -40,13 +40,7 @@ test('usage from aggregates equals the engine on raw events, by hand too', async
   const db = tempDb();
   const srv = await startServer({ db: db.path, args: ['--now', c.NOW, '--rate-limit', '0', '--no-billing'] });
   try {
-    await ok(srv.base, 'PUT', '/api/v1/organizations', c.organization);
-    await ok(srv.base, 'POST', '/api/v1/taxes', c.tax);
-    for (const m of c.metrics) await ok(srv.base, 'POST', '/api/v1/billable_metrics', m);
-    await ok(srv.base, 'POST', '/api/v1/plans', c.plan);
-    await ok(srv.base, 'POST', '/api/v1/customers', c.customer);
-    await ok(srv.base, 'POST', '/api/v1/subscriptions', c.subscription);
-    await ok(srv.base, 'POST', '/api/v1/events/batch', { events: c.events });
+    await postCatalog(srv.base, { status: 200 });
     const all = events();
     for (let i = 0; i < all.length; i += 100) await ok(srv.base, 'POST', '/api/v1/events/batch', { events: all.slice(i, i + 100) });
     assert.equal((await ok(srv.base, 'POST', '/api/v1/events', { event: event('single', 'api_calls', '2024-03-03T03:03:03Z', { region: 'us' }) })).status, 200);
@@ -91,12 +85,7 @@ test('usage from whole local days in a +5:45 zone, and after the zone changes', 
   const db = tempDb();
   const srv = await startServer({ db: db.path, args: ['--now', c.NOW, '--rate-limit', '0', '--no-billing'] });
   try {
-    await ok(srv.base, 'PUT', '/api/v1/organizations', c.organization);
-    await ok(srv.base, 'POST', '/api/v1/taxes', c.tax);
-    for (const m of c.metrics) await ok(srv.base, 'POST', '/api/v1/billable_metrics', m);
-    await ok(srv.base, 'POST', '/api/v1/plans', c.plan);
-    await ok(srv.base, 'POST', '/api/v1/customers', { customer: { ...c.customer.customer, timezone: 'Asia/Kathmandu' } });
-    await ok(srv.base, 'POST', '/api/v1/subscriptions', c.subscription);
+    await postCatalog(srv.base, { customer: { customer: { ...c.customer.customer, timezone: 'Asia/Kathmandu' } }, events: false, status: 200 });
     // Events every 47 minutes from Feb 27 (before the period in any zone) to March 15.
     const start = Date.parse('2024-02-27T00:00:00Z') / 1000;
     const all = Array.from({ length: 500 }, (_, i) => event(`k-${i}`, i % 3 ? 'api_calls' : 'storage', start + i * 47 * 60,

@@ -11,7 +11,7 @@
 //   T1 2024-02-10 12:00  DELETE sub_w; then the 02-01 invoice is voided
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call, ok } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, ok, serverAt } from '../../server/testing/harness.mjs';
 import { startReceiver, serverKeys, verify, waitFor } from './server_webhooks_receiver.mjs';
 
 const T0 = '2024-01-10T00:00:00Z';
@@ -23,10 +23,7 @@ let hmacRx;
 before(async () => { db = tempDb(); jwtRx = await startReceiver(); hmacRx = await startReceiver(); });
 after(async () => { await jwtRx?.close(); await hmacRx?.close(); db?.remove(); });
 
-async function withServer(now, fn, extra = []) {
-  const srv = await startServer({ db: db.path, args: ['--now', now, '--rate-limit', '0', ...extra] });
-  try { return await fn(srv.base); } finally { await srv.stop(); }
-}
+const withServer = (now, fn, extra = []) => serverAt(db, now, fn, { args: extra });
 
 test('webhook endpoints: Lago\'s API, validations and errors', async () => {
   const local = tempDb();

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
-import { call, validator } from '../../server/testing/harness.mjs';
+import { call, validator, waitFor as harnessWaitFor } from '../../server/testing/harness.mjs';
 
 export async function startReceiver(port = 0) {
   const got = [];
@@ -90,12 +90,5 @@ export function verify(post, { publicKey, hmacKey, issuer, algo, gap }) {
   return body;
 }
 
-export async function waitFor(fn, ms = 15000, step = 100) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) return v;
-    await new Promise((r) => setTimeout(r, step));
-  }
-}
+// The harness's waitFor with a longer default: deliveries retry with back-off.
+export const waitFor = (fn, ms = 15000, step = 100) => harnessWaitFor(fn, ms, step);
