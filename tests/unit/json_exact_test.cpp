@@ -4,7 +4,6 @@
 // nlohmann's double of the original token). Deterministic seed, bounded time.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -73,9 +72,10 @@ TEST(JsonExact, AgreesWithNlohmannOnMutatedDocuments) {
   texts.push_back(R"({"a": 1.50, "b": -0, "c": 1e400, "d": 18446744073709551616, "e": "\ud83d\ude00", "f": [true, null]})");
   const std::string alphabet = "{}[]\":,.-+eE0123456789 \\u\ttrufalsn\x80\xff";
   std::mt19937 rng(7);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  // A fixed number of documents (not a time budget: the same checks on a loaded machine).
+  constexpr int kDocuments = 10000;
   int checked = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
+  while (checked < kDocuments) {
     std::string t = texts[rng() % texts.size()];
     const int edits = static_cast<int>(rng() % 3);
     for (int i = 0; i < edits && !t.empty(); ++i) {
@@ -95,7 +95,6 @@ TEST(JsonExact, AgreesWithNlohmannOnMutatedDocuments) {
     }
     ++checked;
   }
-  EXPECT_GT(checked, 200);
 }
 
 TEST(JsonExact, KeepsFractionsAsTextAndBoundsDepth) {

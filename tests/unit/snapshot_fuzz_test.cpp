@@ -4,7 +4,6 @@
 // with a 4xx status. Never a crash, a hang, an exception or a 500. Deterministic seed; ~2 s.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -75,9 +74,10 @@ TEST(SnapshotFuzz, MutatedSnapshotsNeverCrashOrReturn500) {
   std::mt19937 rng(20241121);
   const tariff::Operation ops[] = {tariff::Operation::current_usage, tariff::Operation::projected_usage,
                                    tariff::Operation::estimate_fees, tariff::Operation::preview};
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  // A fixed number of runs (not a time budget: the same checks on a loaded machine).
+  constexpr int kRuns = 2000;
   int runs = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
+  while (runs < kRuns) {
     json s = snapshots[std::uniform_int_distribution<size_t>(0, snapshots.size() - 1)(rng)];
     const int n = std::uniform_int_distribution<int>(1, 4)(rng);
     for (int i = 0; i < n; ++i) mutate(s, rng);
@@ -92,7 +92,6 @@ TEST(SnapshotFuzz, MutatedSnapshotsNeverCrashOrReturn500) {
     if (HasFatalFailure()) return;
     ++runs;
   }
-  EXPECT_GT(runs, 50);
 }
 
 TEST(SnapshotFuzz, HostileShapesAnswerWithErrorDocuments) {
