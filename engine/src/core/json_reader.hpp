@@ -61,6 +61,22 @@ class ExactReader {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
   }
 
+  // After a member or an element: `more` past a ',' (and the blanks after it), `closed` past
+  // `close`, `end` at the end of the text, `other` at any other byte (left unread).
+  enum class Next { more, closed, end, other };
+  Next next(char close) {
+    skip_ws();
+    if (p_ == end_) return Next::end;
+    if (*p_ == ',') {
+      ++p_;
+      skip_ws();
+      return Next::more;
+    }
+    if (*p_ != close) return Next::other;
+    ++p_;
+    return Next::closed;
+  }
+
   bool literal(const char* word, size_t n) {
     if (static_cast<size_t>(end_ - p_) < n) return false;
     for (size_t i = 0; i < n; ++i)
@@ -130,16 +146,8 @@ class ExactReader {
       json& slot = depth == 0 ? members[key] : members[std::move(key)];
       if (depth == 0 && !top_level_member(key, slot, taken)) return false;
       if (!taken && !value(slot, depth + 1)) return false;
-      skip_ws();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        skip_ws();
-        continue;
-      }
-      if (*p_ != '}') return false;
-      ++p_;
-      return true;
+      const Next n = next('}');
+      if (n != Next::more) return n == Next::closed;
     }
   }
 
@@ -156,16 +164,8 @@ class ExactReader {
     while (true) {
       items.emplace_back();
       if (!value(items.back(), depth + 1)) return false;
-      skip_ws();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        skip_ws();
-        continue;
-      }
-      if (*p_ != ']') return false;
-      ++p_;
-      return true;
+      const Next n = next(']');
+      if (n != Next::more) return n == Next::closed;
     }
   }
 

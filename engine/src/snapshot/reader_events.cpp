@@ -66,16 +66,8 @@ class SnapshotReader : public json_detail::ExactReader<json> {
         out_.general.push_back(i);
         out_.general_json.push_back(std::move(item));
       }
-      skip_ws();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        skip_ws();
-        continue;
-      }
-      if (*p_ != ']') return false;
-      ++p_;
-      return true;
+      const Next n = next(']');
+      if (n != Next::more) return n == Next::closed;
     }
   }
 
@@ -172,16 +164,10 @@ class SnapshotReader : public json_detail::ExactReader<json> {
         json ignored;
         if (!value(ignored, 3)) return Got::malformed;
       }
-      skip_ws();
-      if (p_ == end_) return Got::malformed;
-      if (*p_ == ',') {
-        ++p_;
-        skip_ws();
-        continue;
-      }
-      if (*p_ != '}') return Got::general;
-      ++p_;
-      break;
+      const Next n = next('}');
+      if (n == Next::end) return Got::malformed;
+      if (n == Next::other) return Got::general;
+      if (n == Next::closed) break;
     }
     if (!(seen & kCode) || ev.code.empty() || !(seen & kTs)) return Got::general;
     return Got::ok;
@@ -208,16 +194,9 @@ class SnapshotReader : public json_detail::ExactReader<json> {
       for (Property& q : props_)
         if (q.key() == key) q = prop, replaced = true;  // a repeated key: the last one given
       if (!replaced) props_.push_back(prop);
-      skip_ws();
-      if (p_ == end_) return Got::malformed;
-      if (*p_ == ',') {
-        ++p_;
-        skip_ws();
-        continue;
-      }
-      if (*p_ != '}') return Got::malformed;
-      ++p_;
-      break;
+      const Next n = next('}');
+      if (n == Next::closed) break;
+      if (n != Next::more) return Got::malformed;
     }
     Property* kept = out_.arena->array<Property>(props_.size());
     std::memcpy(static_cast<void*>(kept), props_.data(), sizeof(Property) * props_.size());
