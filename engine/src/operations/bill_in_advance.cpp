@@ -151,7 +151,7 @@ ojson in_advance_charge(json& original, Snapshot& s, const Request& req, const I
   const ojson est = ops::estimate_fees(d);
   // The event as the estimate saw it (its filter bucket may key on the expression's field);
   // the estimate has already refused an event whose expression fails.
-  if (const BillableMetric* m = s.find_metric(std::string(ev.code)); m && m->expression && !m->field_name.empty())
+  if (const BillableMetric* m = s.find_metric(ev.code); m && m->expression && !m->field_name.empty())
     apply_expression(*m, ev, *s.arena);
 
   const Subscription* sub = nullptr;

@@ -615,7 +615,7 @@ const Subscription* Snapshot::find_subscription(const std::string& external_id) 
   return found;
 }
 
-const BillableMetric* Snapshot::find_metric(const std::string& code) const {
+const BillableMetric* Snapshot::find_metric(std::string_view code) const {
   for (const auto& m : billable_metrics)
     if (m.code == code) return &m;
   return nullptr;

@@ -243,7 +243,7 @@ struct Snapshot {
   // The pending subscription that replaces `sub` at its period end (a scheduled downgrade):
   // same external id, status pending, linked by next_plan_code / previous_plan_code.
   const Subscription* next_subscription(const Subscription& sub) const;
-  const BillableMetric* find_metric(const std::string& code) const;
+  const BillableMetric* find_metric(std::string_view code) const;
   // Customer timezone, else organization's, else UTC.
   const TimeZone& timezone() const;
 };
