@@ -21,7 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "invoice/taxes.hpp"
+#include "usage/taxes.hpp"
 #include "snapshot/snapshot.hpp"
 
 namespace tariff {

@@ -13,7 +13,7 @@
 #include "metering/aggregation.hpp"
 #include "metering/expression_apply.hpp"
 #include "usage/subscription_dates.hpp"
-#include "invoice/taxes.hpp"
+#include "usage/taxes.hpp"
 
 namespace tariff::billing {
 

@@ -14,7 +14,7 @@
 #include <algorithm>
 
 #include "invoice/preview.hpp"
-#include "invoice/taxes.hpp"
+#include "usage/taxes.hpp"
 #include "metering/expression_apply.hpp"
 #include "operations/operations.hpp"
 #include "snapshot/aggregates.hpp"

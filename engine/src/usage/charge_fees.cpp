@@ -1,6 +1,6 @@
 #include "usage/charge_fees.hpp"
 
-#include "invoice/taxes.hpp"
+#include "usage/taxes.hpp"
 #include "snapshot/aggregates.hpp"
 
 namespace tariff {

@@ -4,8 +4,7 @@
 
 #include <algorithm>
 
-#include "invoice/taxes.hpp"
-#include "operations/operations.hpp"
+#include "usage/taxes.hpp"
 #include "usage/subscription_dates.hpp"
 
 namespace tariff {
@@ -195,21 +194,4 @@ ojson usage_head(const UsageComputation& uc, const Currency& cur, const UsageTot
   return u;
 }
 
-namespace ops {
-
-ordered_json current_usage(json& doc) {
-  const Snapshot s = parse_snapshot(doc, RequestKind::usage);
-  const Subscription& sub = active_subscription_for_request(s);
-  const UsageComputation uc = compute_usage(s, sub);
-  const Currency& cur = sub.plan->currency;
-  ordered_json u = usage_head(uc, cur, usage_totals(s, sub, uc));
-  ordered_json charges = ordered_json::array();
-  for (const auto& pc : uc.charges) charges.push_back(charge_usage_json(*pc.charge, pc.fees, cur));
-  u["charges_usage"] = std::move(charges);
-  ordered_json out;
-  out["customer_usage"] = std::move(u);
-  return out;
-}
-
-}  // namespace ops
 }  // namespace tariff

@@ -1,4 +1,4 @@
-#include "invoice/taxes.hpp"
+#include "usage/taxes.hpp"
 
 #include <algorithm>
 
