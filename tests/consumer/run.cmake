@@ -4,7 +4,7 @@
 #                 and built in WORK/tariff when BUILD is not given) `cmake --install`ed to
 #                 WORK/prefix, then the consumer's find_package(tariff)
 # then runs the consumer and checks its preview: 17/31 × 3100 = 1700 cents.
-#   cmake -DMODE=package -DSOURCE=... -DWORK=... [-DGENERATOR=Ninja] [-DLAUNCHER=ccache] -P run.cmake
+#   cmake -DMODE=package -DSOURCE=... -DWORK=... [-DGENERATOR=Ninja] [-DLAUNCHER=ccache] [-DUNITY=ON] -P run.cmake
 foreach(v MODE SOURCE WORK)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "run.cmake: -D${v}= is required")
@@ -17,6 +17,9 @@ if(GENERATOR)
 endif()
 if(LAUNCHER)
   list(APPEND common -DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER})
+endif()
+if(UNITY)  # the engine as a unity build, as in the tree that runs the test (TARIFF_UNITY_BUILD)
+  list(APPEND common -DTARIFF_UNITY_BUILD=ON)
 endif()
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
