@@ -555,8 +555,11 @@ export declare class TariffError extends Error {
 export type OperationName = 'preview' | 'current_usage' | 'projected_usage' | 'estimate_fees'
   | 'bill' | 'lifetime_usage' | 'compare_plans' | 'currentUsage' | 'projectedUsage' | 'estimateFees' | 'lifetimeUsage' | 'comparePlans';
 
-/** A snapshot object, or its JSON text (passed to the engine byte for byte). */
-export type SnapshotInput<Request = unknown> = Snapshot<Request> | string;
+/**
+ * A snapshot object, or its JSON text (passed to the engine byte for byte), or that text's
+ * UTF-8 bytes (e.g. a Buffer from readFileSync: copied once into the module, never decoded).
+ */
+export type SnapshotInput<Request = unknown> = Snapshot<Request> | string | Uint8Array;
 
 export interface Tariff {
   /** Lago's invoice preview. @throws {TariffError} */
