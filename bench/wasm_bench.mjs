@@ -109,14 +109,48 @@ for (const file of inputs) {
   for (const op of ops) {
     const name = `${op}/${input}`;
     if (!filter.test(name)) continue;
-    const status = fast.run(op, text).status;
     const m = measure(() => fast.run(op, text));
+    const status = fast.run(op, text).status;
     benchmarks.push({ name, run_type: 'iteration', iterations: m.iterations, real_time: m.real_time,
       cpu_time: m.cpu_time, time_unit: 'ns', status, bytes: Buffer.byteLength(text), first_call_ns: m.first_call_ns });
     const e = measure(() => slow.run(op, text));
     benchmarks.push({ name: `${name}/embind_strings`, run_type: 'iteration', iterations: e.iterations,
       real_time: e.real_time, cpu_time: e.cpu_time, time_unit: 'ns', status });
   }
+}
+
+// current_usage per size, named as bench/read_bench.cpp names it ("current_usage/scale/events_1m"):
+// bench/inputs/ and, when TARIFF_BENCH_LARGE_INPUTS names a directory, its events_100k.json and
+// events_1m.json (node bench/make_inputs.mjs --out DIR --sizes 100k,1m). The large ones: one
+// call to warm up, then at least 3 calls and --min-time seconds, the mean.
+const scale = inputs.map((f) => [f.replace(/\.json$/, ''), join(HERE, 'inputs', f)]);
+if (process.env.TARIFF_BENCH_LARGE_INPUTS) {
+  for (const label of ['events_100k', 'events_1m']) {
+    scale.push([label, join(process.env.TARIFF_BENCH_LARGE_INPUTS, `${label}.json`)]);
+  }
+}
+for (const [label, file] of scale) {
+  const name = `current_usage/scale/${label}`;
+  if (!filter.test(name)) continue;
+  const text = readFileSync(file, 'utf8');
+  let m;
+  if (text.length < 4e6) {
+    m = measure(() => fast.run('current_usage', text));
+  } else {
+    const t0 = process.hrtime.bigint();
+    fast.run('current_usage', text);
+    const first = Number(process.hrtime.bigint() - t0);
+    const start = process.hrtime.bigint();
+    const cpu0 = cpuNs();
+    let n = 0;
+    while (n < 3 || Number(process.hrtime.bigint() - start) < minTime * 1e9) { fast.run('current_usage', text); n++; }
+    m = { real_time: Number(process.hrtime.bigint() - start) / n, cpu_time: (cpuNs() - cpu0) / n, iterations: n,
+      first_call_ns: first };
+  }
+  const status = fast.run('current_usage', text).status;
+  benchmarks.push({ name, run_type: 'iteration', iterations: m.iterations, real_time: m.real_time,
+    cpu_time: m.cpu_time, time_unit: 'ns', status, bytes: Buffer.byteLength(text), first_call_ns: m.first_call_ns,
+    memory_bytes: fast.memoryBytes() });
 }
 
 console.log(JSON.stringify({

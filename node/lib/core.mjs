@@ -118,8 +118,15 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
       // HEAPU8 is re-read on every call: memory growth replaces the underlying buffer.
       let n;
       if (typeof text === 'string') {
-        reserve(text.length * 3);  // UTF-16 unit → at most 3 UTF-8 bytes
-        n = encoder.encodeInto(text, mod.HEAPU8.subarray(buf, buf + cap)).written;
+        // As many bytes as UTF-16 units first (ASCII, the usual JSON); if that was too small,
+        // room for the worst case (a UTF-16 unit → at most 3 UTF-8 bytes) and once more.
+        reserve(text.length);
+        let r = encoder.encodeInto(text, mod.HEAPU8.subarray(buf, buf + cap));
+        if (r.read < text.length) {
+          reserve(text.length * 3);
+          r = encoder.encodeInto(text, mod.HEAPU8.subarray(buf, buf + cap));
+        }
+        n = r.written;
       } else {
         reserve(text.length);
         mod.HEAPU8.set(text, buf);
