@@ -582,6 +582,8 @@ export interface Tariff {
   memoryBytes(): number;
   /** Bytes malloc holds for live allocations inside the module. */
   heapUsedBytes(): number;
+  /** Resolves once a fresh instance that gives a grown memory back is in place (if any). */
+  settled(): Promise<void>;
 }
 
 export interface CreateTariffOptions {
@@ -594,6 +596,8 @@ export interface CreateTariffOptions {
   wasmUrl?: string | URL;
   /** false: pass strings through embind instead of memory views (same bytes, slower). */
   fastPath?: boolean;
+  /** A call that leaves the module's memory above this many bytes (default 64 MiB) makes a fresh instance replace it. */
+  shrinkAboveBytes?: number;
 }
 
 /** Loads and instantiates the WebAssembly engine. */
