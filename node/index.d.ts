@@ -555,8 +555,11 @@ export declare class TariffError extends Error {
 export type OperationName = 'preview' | 'current_usage' | 'projected_usage' | 'estimate_fees'
   | 'bill' | 'lifetime_usage' | 'compare_plans' | 'currentUsage' | 'projectedUsage' | 'estimateFees' | 'lifetimeUsage' | 'comparePlans';
 
-/** A snapshot object, or its JSON text (passed to the engine byte for byte). */
-export type SnapshotInput<Request = unknown> = Snapshot<Request> | string;
+/**
+ * A snapshot object, or its JSON text (passed to the engine byte for byte), or that text's
+ * UTF-8 bytes (e.g. a Buffer from readFileSync: copied once into the module, never decoded).
+ */
+export type SnapshotInput<Request = unknown> = Snapshot<Request> | string | Uint8Array;
 
 export interface Tariff {
   /** Lago's invoice preview. @throws {TariffError} */
@@ -579,6 +582,8 @@ export interface Tariff {
   memoryBytes(): number;
   /** Bytes malloc holds for live allocations inside the module. */
   heapUsedBytes(): number;
+  /** Resolves once a fresh instance that gives a grown memory back is in place (if any). */
+  settled(): Promise<void>;
 }
 
 export interface CreateTariffOptions {
@@ -591,6 +596,8 @@ export interface CreateTariffOptions {
   wasmUrl?: string | URL;
   /** false: pass strings through embind instead of memory views (same bytes, slower). */
   fastPath?: boolean;
+  /** A call that leaves the module's memory above this many bytes (default 64 MiB) makes a fresh instance replace it. */
+  shrinkAboveBytes?: number;
 }
 
 /** Loads and instantiates the WebAssembly engine. */

@@ -13,6 +13,24 @@
 // by default), a fresh instance is made in the background and replaces this one, whose memory
 // is then garbage; calls made meanwhile use the old one. `settled()` waits for that.
 
+/**
+ * A fresh engine instance from an already compiled WebAssembly.Module (`factory`: the default
+ * export of the engine's tariff.mjs). Compiling is most of the start-up cost, and the
+ * optimised machine code V8 makes for a hot function belongs to the Module: instances made
+ * this way neither compile again nor start over in the baseline tier (a renewed instance is
+ * as fast as the one it replaces).
+ */
+export function instantiate(factory, module) {
+  return new Promise((resolve, reject) => {
+    factory({
+      instantiateWasm(imports, receive) {
+        WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module), reject);
+        return {};  // asynchronous: Emscripten waits for receive()
+      },
+    }).then(resolve, reject);
+  });
+}
+
 /** Operation codes as tariff::Operation orders them (bindings/wasm/tariff_wasm.cpp). */
 export const OPERATIONS = Object.freeze({
   preview: 0,
@@ -48,8 +66,7 @@ export function describe(document) {
 }
 
 function to_text(input) {
-  if (typeof input === 'string') return input;
-  if (input instanceof Uint8Array) return new TextDecoder().decode(input);
+  if (typeof input === 'string' || input instanceof Uint8Array) return input;
   if (input === null || typeof input !== 'object') {
     throw new TypeError('tariff: the snapshot must be an object or a JSON string');
   }
@@ -94,14 +111,30 @@ export function bindTariff(mod, ErrorClass = TariffError, options = {}) {
     const name = ALIASES[operation] ?? operation;
     const op = OPERATIONS[name];
     if (op === undefined) throw new TypeError(`tariff: unknown operation ${operation}`);
-    const text = to_text(input);
+    let text = to_text(input);
     let body;
     if (fast) {
-      reserve(text.length * 3);  // UTF-16 unit → at most 3 UTF-8 bytes
+      // One copy into wasm memory: UTF-8 bytes as they are, a string encoded in place.
       // HEAPU8 is re-read on every call: memory growth replaces the underlying buffer.
-      const n = encoder.encodeInto(text, mod.HEAPU8.subarray(buf, buf + cap)).written;
+      let n;
+      if (typeof text === 'string') {
+        // As many bytes as UTF-16 units first (ASCII, the usual JSON); if that was too small,
+        // room for the worst case (a UTF-16 unit → at most 3 UTF-8 bytes) and once more.
+        reserve(text.length);
+        let r = encoder.encodeInto(text, mod.HEAPU8.subarray(buf, buf + cap));
+        if (r.read < text.length) {
+          reserve(text.length * 3);
+          r = encoder.encodeInto(text, mod.HEAPU8.subarray(buf, buf + cap));
+        }
+        n = r.written;
+      } else {
+        reserve(text.length);
+        mod.HEAPU8.set(text, buf);
+        n = text.length;
+      }
       body = decoder.decode(mod.runView(op, buf, n));
     } else {
+      if (typeof text !== 'string') text = decoder.decode(text);
       const embind = [mod.preview, mod.currentUsage, mod.projectedUsage, mod.estimateFees, mod.bill, mod.lifetimeUsage,
         mod.comparePlans];
       body = embind[op](text);

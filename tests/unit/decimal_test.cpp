@@ -89,6 +89,19 @@ TEST(Decimal, HugeAndTinyValues) {
   EXPECT_EQ(D("2.005").to_fixed(2), "2.01");
 }
 
+// parse reads the first 19 integer digits in 64 bits and the rest in 128: values across that
+// boundary, and leading zeros past it.
+TEST(Decimal, ParseAcrossNineteenIntegerDigits) {
+  EXPECT_EQ(D("9999999999999999999").to_plain(), "9999999999999999999");
+  EXPECT_EQ(D("10000000000000000000").to_plain(), "10000000000000000000");
+  EXPECT_EQ(D("18446744073709551616").to_plain(), "18446744073709551616");  // 2^64
+  EXPECT_EQ(D("-12345678901234567890.5").to_string(), "-12345678901234567890.5");
+  EXPECT_EQ(D("00000000000000000000001.25").to_string(), "1.25");
+  EXPECT_EQ(D("0.999999999999999999").to_string(), "0.999999999999999999");
+  EXPECT_EQ(D("0.9999999999999999995").to_string(), "1.0");  // 19th decimal rounds up
+  EXPECT_EQ(D("7").to_string(), "7.0");
+}
+
 #include "money/u128.hpp"
 
 TEST(Decimal, U128DivisionMatchesTheCompilersOnEveryPath) {

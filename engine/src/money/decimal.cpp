@@ -123,9 +123,15 @@ std::optional<Decimal> Decimal::parse(std::string_view s) {
     negative = s[0] == '-';
     i = 1;
   }
-  uint128 int_part = 0;
   size_t int_digits = 0, frac_digits = 0;
-  uint128 frac = 0;  // first kScale fraction digits
+  // The first 19 integer digits and the kScale fraction digits fit 64 bits: 64-bit steps (a
+  // 128-bit product is a library call in WebAssembly), 128-bit ones only past 19 digits.
+  uint64_t head = 0;
+  for (; i < s.size() && int_digits < 19 && s[i] >= '0' && s[i] <= '9'; ++i, ++int_digits) {
+    head = head * 10 + static_cast<unsigned>(s[i] - '0');
+  }
+  uint128 int_part = head;
+  uint64_t frac = 0;  // first kScale fraction digits
   int round_digit = -1;
   bool sticky = false;
   for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
@@ -148,9 +154,9 @@ std::optional<Decimal> Decimal::parse(std::string_view s) {
   }
   (void)sticky;
   if (i != s.size() || (int_digits == 0 && frac_digits == 0)) return std::nullopt;
-  for (size_t k = frac_digits; k < static_cast<size_t>(kScale); ++k) frac *= 10;
+  for (size_t k = frac_digits; k < static_cast<size_t>(kScale); ++k) frac *= 10;  // < 10^18
   if (int_part > kMaxMagnitude / kUnit) return std::nullopt;
-  uint128 mag = int_part * kUnit + frac;
+  uint128 mag = (int_part == 0 ? 0 : int_part * kUnit) + frac;
   if (round_digit >= 5) mag += 1;  // half away from zero on the magnitude
   if (mag > kMaxMagnitude) return std::nullopt;
   return from_raw(negative ? -static_cast<int128>(mag) : static_cast<int128>(mag));
