@@ -34,7 +34,7 @@ struct Job {
   const std::function<void(Transaction&, const std::vector<EventRecord>&)>* after_request = nullptr;
   // Prepared before the write transaction: this request's aggregates (arrival sequences
   // relative to its first event) by quarter-hour and by local day, and each subscription's zone.
-  std::map<std::string, json> quarters, days;
+  std::map<std::string, usage::Aggregate> quarters, days;
   std::map<std::string, std::string> zones;
   ordered_json dup = ordered_json::object();
   std::exception_ptr error;
@@ -59,7 +59,9 @@ std::string zone_of(Transaction& tx, const std::string& sub) {
   return z.empty() ? "UTC" : z;
 }
 
-void put_merged(Transaction& tx, const char* kind, std::map<std::string, json>& merged) {
+using Aggregates = std::map<std::string, usage::Aggregate>;
+
+void put_merged(Transaction& tx, const char* kind, Aggregates& merged) {
   std::vector<std::string> keys;
   keys.reserve(merged.size());
   for (const auto& [key, a] : merged) keys.push_back(key);
@@ -68,16 +70,21 @@ void put_merged(Transaction& tx, const char* kind, std::map<std::string, json>& 
   for (auto& [key, a] : merged) {
     if (auto& d = docs[i++]) {
       json stored = parse_json_exact(d->body);
-      usage::merge(stored, a);
-      tx.put(Document{kind, key, "", "", stored.dump()});
+      if (auto typed = usage::Aggregate::from_json(stored)) {
+        usage::merge(*typed, a);
+        tx.put(Document{kind, key, "", "", typed->text()});
+      } else {  // not a document this server wrote: the JSON fold
+        usage::merge(stored, a.to_json());
+        tx.put(Document{kind, key, "", "", stored.dump()});
+      }
     } else {
-      tx.put(Document{kind, key, "", "", a.dump()});
+      tx.put(Document{kind, key, "", "", a.text()});
     }
   }
 }
 
 // One request's writes. A duplicate is found before anything is written.
-void apply(Transaction& tx, Job& j, std::map<std::string, json>& quarters, std::map<std::string, json>& days) {
+void apply(Transaction& tx, Job& j, Aggregates& quarters, Aggregates& days) {
   const auto& recs = *j.recs;
   std::vector<std::pair<std::string, std::string>> keys;
   keys.reserve(recs.size());
@@ -105,12 +112,16 @@ void apply(Transaction& tx, Job& j, std::map<std::string, json>& quarters, std::
     const auto z = tx.get("usage_zone", sub);
     if (!z || (z->body != zone && z->body != "*")) tx.put(Document{"usage_zone", sub, "", "", z ? "*" : zone});
   }
-  const auto fold = [&](std::map<std::string, json>& into, const std::map<std::string, json>& mine) {
+  const auto fold = [&](Aggregates& into, const Aggregates& mine) {
     for (const auto& [key, a] : mine) {
-      json share = a;
-      share["latest_sequence"] = base + a.value("latest_sequence", int64_t{0});
-      auto [it, fresh] = into.try_emplace(key, share);
-      if (!fresh) usage::merge(it->second, share);
+      auto [it, fresh] = into.try_emplace(key, a);
+      if (fresh) {
+        it->second.latest_sequence += base;
+      } else {
+        usage::Aggregate share = a;
+        share.latest_sequence += base;
+        usage::merge(it->second, share);
+      }
     }
   };
   fold(quarters, j.quarters);
@@ -146,7 +157,7 @@ void prepare(Context& ctx, Job& j) {
 void run_group(Store& store, const std::vector<Job*>& group) {
   try {
     store.transact(Store::Mode::write, [&](Transaction& tx) {
-      std::map<std::string, json> quarters, days;  // the group's, one write per key
+      Aggregates quarters, days;  // the group's, one write per key
       for (Job* j : group) {
         j->dup = ordered_json::object();
         apply(tx, *j, quarters, days);
@@ -164,7 +175,7 @@ void run_group(Store& store, const std::vector<Job*>& group) {
   for (Job* j : group) {  // one failed: each alone, so that the others still commit
     try {
       store.transact(Store::Mode::write, [&](Transaction& tx) {
-        std::map<std::string, json> quarters, days;
+        Aggregates quarters, days;
         j->dup = ordered_json::object();
         apply(tx, *j, quarters, days);
         put_merged(tx, "usage", quarters);

@@ -317,9 +317,11 @@ TEST(UsageAggregates, ContributionsFoldIntoOneAggregate) {
   ASSERT_EQ(cs->size(), 3u);
   EXPECT_EQ((*cs)[0].key, (*cs)[1].key);
   EXPECT_EQ((*cs)[0].key, (*cs)[2].key);
-  json a = (*cs)[0].aggregate;
-  tariff::usage::merge(a, (*cs)[1].aggregate);
-  tariff::usage::merge(a, (*cs)[2].aggregate);
+  tariff::usage::Aggregate typed = (*cs)[0].aggregate;
+  tariff::usage::merge(typed, (*cs)[1].aggregate);
+  tariff::usage::merge(typed, (*cs)[2].aggregate);
+  const json a = typed.to_json();
+  EXPECT_EQ(typed.text(), a.dump());  // the stored text is the document's
   const int64_t bucket = 1709288100LL * 1000000;  // 2024-03-01T10:15:00Z
   EXPECT_EQ(a["bucket_us"], bucket);
   EXPECT_EQ(a["count"], 3);
