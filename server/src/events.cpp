@@ -142,23 +142,23 @@ std::vector<ordered_json> engine_refusals(Context& ctx, const json& events) {
 
 // Each stored event, in its transaction: a charge paid in advance bills it (billing.cpp), a
 // subscription with usage thresholds is checked after it (progressive.cpp). Whether a charge
-// bills it depends only on (subscription, code) and what is stored, so a request asks once per
-// pair and then only where the first event was queued. The progressive check a request queues
-// depends only on the subscription and the request's clock (the check document records the
-// instant, not the event), so it is queued once per subscription: the same document as
-// queueing it after each event, without re-reading the subscription and its plan per event.
-std::function<void(Transaction&, const EventRecord&)> on_stored(int64_t now_us) {
-  auto queued = std::make_shared<std::map<std::pair<std::string, std::string>, bool>>();
+// bills it depends only on (subscription, code) and what is stored, so it is asked once per
+// pair and commit group (`memo`: nothing but events is written meanwhile) and then only where
+// the first event was queued. The progressive check a request queues depends only on the
+// subscription and the request's clock (the check document records the instant, not the
+// event), so it is queued once per subscription and request, and not asked again in the group
+// of a subscription that has none.
+std::function<void(Transaction&, const EventRecord&, GroupMemo&)> on_stored(int64_t now_us) {
   auto checked = std::make_shared<std::set<std::string>>();
-  return [queued, checked, now_us](Transaction& tx, const EventRecord& r) {
-    if (checked->insert(r.external_subscription_id).second)
-      queue_progressive_check(tx, r, now_us);  // progressive.cpp: usage thresholds
-    const auto key = std::make_pair(r.external_subscription_id, r.code);
-    auto it = queued->find(key);
-    if (it != queued->end() && !it->second) return;
+  return [checked, now_us](Transaction& tx, const EventRecord& r, GroupMemo& memo) {
+    if (checked->insert(r.external_subscription_id).second) {
+      auto [p, fresh] = memo.try_emplace("progressive\x1f" + r.external_subscription_id, true);
+      if (p->second) p->second = queue_progressive_check(tx, r, now_us);  // progressive.cpp: usage thresholds
+    }
+    auto [it, fresh] = memo.try_emplace("advance\x1f" + r.external_subscription_id + '\x1f' + r.code, true);
+    if (!it->second) return;
     queue_in_advance_event(tx, r);  // billing.cpp
-    if (it == queued->end())
-      (*queued)[key] = tx.get("advance_job", r.external_subscription_id + "|" + r.transaction_id).has_value();
+    if (fresh) it->second = tx.get("advance_job", r.external_subscription_id + "|" + r.transaction_id).has_value();
   };
 }
 

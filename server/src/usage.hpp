@@ -7,6 +7,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <string>
 #include <optional>
 #include <vector>
 
@@ -20,13 +22,18 @@ namespace tariff::server {
 std::optional<std::vector<usage::Contribution>> usage_contributions(Context& ctx, const std::vector<EventRecord>& recs,
                                                                     bool strict = true);
 
+// What the hooks of one write transaction learned about the catalog (e.g. "this subscription
+// has no usage thresholds"): shared by the requests of a commit group, since nothing but
+// events is written meanwhile. Keys are the hooks' own.
+using GroupMemo = std::map<std::string, bool>;
+
 // Stores `recs` (all or nothing) with their aggregates, `on_stored` called inside the
 // transaction for each stored event; concurrent calls share one durable commit. Returns
 // Lago's per-index duplicate errors ({"<i>": {"transaction_id": [...]}}) and stores nothing
 // when a (subscription, transaction_id) is already stored or repeated in `recs`.
 ordered_json store_events(Context& ctx, const std::vector<EventRecord>& recs,
                           const std::vector<usage::Contribution>& contributions,
-                          const std::function<void(Transaction&, const EventRecord&)>& on_stored,
+                          const std::function<void(Transaction&, const EventRecord&, GroupMemo&)>& on_stored,
                           const std::function<void(Transaction&, const std::vector<EventRecord>&)>& after_request = {});
 
 // Adds to `snap` (a snapshot with its subscriptions, without events) the usage of subscription
