@@ -170,7 +170,8 @@ class SqliteStore final : public Store {
   void transact(Mode mode, const std::function<void(Transaction&)>& fn) override {
     Conn& c = mode == Mode::write ? writer() : reader();
     std::unique_lock<std::mutex> lock(c.mu, std::adopt_lock);
-    exec(c.db, mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+    // BEGIN and COMMIT as cached statements: not parsed again for every transaction.
+    c.prepare(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN").row();
     SqliteTransaction tx(c, mode == Mode::write);
     try {
       fn(tx);
@@ -178,7 +179,7 @@ class SqliteStore final : public Store {
       sqlite3_exec(c.db, "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
-    if (sqlite3_exec(c.db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    if (c.prepare("COMMIT").step_status() != SQLITE_DONE) {
       const std::string msg = sqlite3_errmsg(c.db);
       sqlite3_exec(c.db, "ROLLBACK", nullptr, nullptr, nullptr);
       throw std::runtime_error("sqlite: commit: " + msg);
@@ -364,7 +365,7 @@ bool SqliteTransaction::insert_all_events(const std::vector<EventRecord>& events
   const auto exec = [&](const char* sql) {
     if (sqlite3_exec(store_.db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(store_.db, sql);
   };
-  exec("SAVEPOINT insert_all");
+  store_.prepare("SAVEPOINT insert_all").row();
   bool all = true;
   try {
     for (size_t from = 0; from < events.size() && all; from += kRows) {
@@ -386,7 +387,8 @@ bool SqliteTransaction::insert_all_events(const std::vector<EventRecord>& events
     sqlite3_exec(store_.db, "ROLLBACK TO insert_all; RELEASE insert_all", nullptr, nullptr, nullptr);
     throw;
   }
-  exec(all ? "RELEASE insert_all" : "ROLLBACK TO insert_all; RELEASE insert_all");
+  if (all) store_.prepare("RELEASE insert_all").row();
+  else exec("ROLLBACK TO insert_all; RELEASE insert_all");
   return all;
 }
 
