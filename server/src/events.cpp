@@ -48,16 +48,48 @@ std::string format_iso_ms(int64_t us) {
   return buf;
 }
 
-// A JSON string, as nlohmann's dump() writes it: quoted as it is when nothing needs escaping.
-std::string json_string(const std::string& s) {
+// A JSON string, as nlohmann's dump() writes it, appended: quoted as it is when nothing needs
+// escaping.
+void put_string(std::string& out, const std::string& s) {
   for (const char ch : s)
-    if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20) return json(s).dump();
-  std::string out;
-  out.reserve(s.size() + 2);
+    if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20) {
+      out += json(s).dump();
+      return;
+    }
   out += '"';
   out += s;
   out += '"';
-  return out;
+}
+
+// format_iso_ms(us), quoted, appended; digits written by hand (years 0..9999, else the general way).
+void put_iso_ms(std::string& out, int64_t us) {
+  int64_t ms = us / 1000;
+  if (us % 1000 < 0) --ms;
+  const int64_t day_ms = 86400000;
+  int64_t days = ms / day_ms, rest = ms % day_ms;
+  if (rest < 0) rest += day_ms, --days;
+  const date::year_month_day ymd{date::sys_days{date::days{days}}};
+  const int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) {
+    out += '"';
+    out += format_iso_ms(us);
+    out += '"';
+    return;
+  }
+  char b[26] = "\"0000-00-00T00:00:00.000Z";
+  const auto two = [&](int at, int v) { b[at] = static_cast<char>('0' + v / 10), b[at + 1] = static_cast<char>('0' + v % 10); };
+  b[1] = static_cast<char>('0' + y / 1000), b[2] = static_cast<char>('0' + y / 100 % 10);
+  two(3, y % 100);
+  two(6, static_cast<int>(static_cast<unsigned>(ymd.month())));
+  two(9, static_cast<int>(static_cast<unsigned>(ymd.day())));
+  two(12, static_cast<int>(rest / 3600000));
+  two(15, static_cast<int>(rest / 60000 % 60));
+  two(18, static_cast<int>(rest / 1000 % 60));
+  const int milli = static_cast<int>(rest % 1000);
+  b[21] = static_cast<char>('0' + milli / 100), b[22] = static_cast<char>('0' + milli / 10 % 10);
+  b[23] = static_cast<char>('0' + milli % 10);
+  out.append(b, 25);
+  out += '"';
 }
 
 // An accepted event as stored: Lago's Event object, written directly as the bytes that building
@@ -69,21 +101,21 @@ EventRecord make_record(Context& ctx, std::string tx_id, std::string code, std::
   std::string body;
   body.reserve(256 + props.size());
   body += "{\"lago_id\":";
-  body += json_string(ctx.ids.uuid());
+  put_string(body, ctx.ids.uuid());
   body += ",\"transaction_id\":";
-  body += json_string(tx_id);
+  put_string(body, tx_id);
   body += ",\"lago_customer_id\":null,\"code\":";
-  body += json_string(code);
+  put_string(body, code);
   body += ",\"timestamp\":";
-  body += json_string(format_iso_ms(ts));
+  put_iso_ms(body, ts);
   body += ",\"precise_total_amount_cents\":";
   body += cents;
   body += ",\"properties\":";
   body += props;
   body += ",\"lago_subscription_id\":null,\"external_subscription_id\":";
-  body += json_string(sub);
+  put_string(body, sub);
   body += ",\"created_at\":";
-  body += json_string(ctx.now);
+  put_string(body, ctx.now);
   body += '}';
   return EventRecord{std::move(sub), std::move(tx_id), std::move(code), ts, std::move(body)};
 }
@@ -339,19 +371,22 @@ std::vector<ordered_json> engine_refusals(Context& ctx, const json& events) {
 // Each stored event, in its transaction: a charge paid in advance bills it (billing.cpp), a
 // subscription with usage thresholds is checked after it (progressive.cpp). Whether a charge
 // bills it depends only on (subscription, code) and what is stored, so it is asked once per
-// pair and commit group (`memo`: nothing but events is written meanwhile) and then only where
-// the first event was queued. The progressive check a request queues depends only on the
-// subscription and the request's clock (the check document records the instant, not the
-// event), so it is queued once per subscription and request, and not asked again in the group
-// of a subscription that has none.
+// pair and commit group (nothing but events is written meanwhile) and then only where the
+// first event was queued. The progressive check depends only on the subscription and the
+// clock (the check document records the instant of the latest request, not the event), so it
+// is queued once per subscription and commit group, after its events, at the clock of the
+// group's last request that stored events of it: the document each request queueing its own
+// would leave.
 std::function<void(Transaction&, const EventRecord&, GroupMemo&)> on_stored(int64_t now_us) {
   auto checked = std::make_shared<std::set<std::string>>();
   return [checked, now_us](Transaction& tx, const EventRecord& r, GroupMemo& memo) {
     if (checked->insert(r.external_subscription_id).second) {
-      auto [p, fresh] = memo.try_emplace("progressive\x1f" + r.external_subscription_id, true);
-      if (p->second) p->second = queue_progressive_check(tx, r, now_us);  // progressive.cpp: usage thresholds
+      EventRecord ref{r.external_subscription_id, r.transaction_id, r.code, r.timestamp_us, {}};
+      memo.defer("progressive\x1f" + r.external_subscription_id, [ref, now_us](Transaction& t) {
+        queue_progressive_check(t, ref, now_us);  // progressive.cpp: usage thresholds
+      });
     }
-    auto [it, fresh] = memo.try_emplace("advance\x1f" + r.external_subscription_id + '\x1f' + r.code, true);
+    auto [it, fresh] = memo.known.try_emplace("advance\x1f" + r.external_subscription_id + '\x1f' + r.code, true);
     if (!it->second) return;
     queue_in_advance_event(tx, r);  // billing.cpp
     if (fresh) it->second = tx.get("advance_job", r.external_subscription_id + "|" + r.transaction_id).has_value();

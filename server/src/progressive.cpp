@@ -79,7 +79,7 @@ Reply lifetime_usage_reply(Context& ctx, Transaction& tx, ordered_json& sub, con
 
 }  // namespace
 
-bool queue_progressive_check(Transaction& tx, const EventRecord& event, int64_t now_us) {
+void queue_progressive_check(Transaction& tx, const EventRecord& event, int64_t now_us) {
   for (const auto& d : tx.list(DocumentQuery{"subscription", std::nullopt, event.external_subscription_id, 0, -1}).items) {
     const ordered_json s = parse_stored(d.body);
     if (string_or(s, "status", "") != "active" || !progressive(tx, s)) continue;
@@ -90,9 +90,8 @@ bool queue_progressive_check(Transaction& tx, const EventRecord& event, int64_t 
     c["at"] = format_iso(now_us);  // the latest event: one check sees every event queued before it
     c["external_subscription_id"] = event.external_subscription_id;
     save_doc(tx, "progressive_check", lago, c, d.owner, event.external_subscription_id);
-    return true;
+    return;
   }
-  return false;
 }
 
 void store_subscription_thresholds(ordered_json& sub, const json& in, const std::string& now, IdSource& ids) {

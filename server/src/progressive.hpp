@@ -25,8 +25,7 @@ namespace tariff::server {
 
 // events.cpp: inside the event's write transaction, queue a threshold check for the event's
 // active subscription if it has usage thresholds.
-// True when it queued one (an active subscription with thresholds).
-bool queue_progressive_check(Transaction& tx, const EventRecord& event, int64_t now_us);
+void queue_progressive_check(Transaction& tx, const EventRecord& event, int64_t now_us);
 
 // subscriptions.cpp: the subscription-level `usage_thresholds` and `progressive_billing_disabled`
 // of a create or update body, stored (each threshold with its lago_id and created_at).

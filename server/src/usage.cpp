@@ -162,6 +162,7 @@ void run_group(Store& store, const std::vector<Job*>& group) {
         j->dup = ordered_json::object();
         apply(tx, *j, quarters, days, memo);
       }
+      for (const auto& fn : memo.deferred) fn(tx);
       put_merged(tx, "usage", quarters);
       put_merged(tx, "usage_day", days);
     });
@@ -179,6 +180,7 @@ void run_group(Store& store, const std::vector<Job*>& group) {
         GroupMemo memo;
         j->dup = ordered_json::object();
         apply(tx, *j, quarters, days, memo);
+        for (const auto& fn : memo.deferred) fn(tx);
         put_merged(tx, "usage", quarters);
         put_merged(tx, "usage_day", days);
       });

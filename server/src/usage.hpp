@@ -22,10 +22,22 @@ namespace tariff::server {
 std::optional<std::vector<usage::Contribution>> usage_contributions(Context& ctx, const std::vector<EventRecord>& recs,
                                                                     bool strict = true);
 
-// What the hooks of one write transaction learned about the catalog (e.g. "this subscription
-// has no usage thresholds"): shared by the requests of a commit group, since nothing but
-// events is written meanwhile. Keys are the hooks' own.
-using GroupMemo = std::map<std::string, bool>;
+// Shared by the hooks of the requests of one commit group (one write transaction, in which
+// nothing but events is written): what they learned about the catalog (e.g. "no charge of
+// this code is paid in advance"), and work that only the group's last request needs to do.
+struct GroupMemo {
+  std::map<std::string, bool> known;  // keys are the hooks' own
+  // fn runs once the group's events are stored, in order of first deferral; a later
+  // request's fn for the same key replaces the earlier one's (the last request's state wins,
+  // as when each request ran its own).
+  void defer(const std::string& key, std::function<void(Transaction&)> fn) {
+    auto [it, fresh] = slot.try_emplace(key, deferred.size());
+    if (fresh) deferred.push_back(std::move(fn));
+    else deferred[it->second] = std::move(fn);
+  }
+  std::vector<std::function<void(Transaction&)>> deferred;
+  std::map<std::string, size_t> slot;
+};
 
 // Stores `recs` (all or nothing) with their aggregates, `on_stored` called inside the
 // transaction for each stored event; concurrent calls share one durable commit. Returns
