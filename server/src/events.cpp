@@ -48,16 +48,76 @@ std::string format_iso_ms(int64_t us) {
   return buf;
 }
 
-// A JSON string, as nlohmann's dump() writes it: quoted as it is when nothing needs escaping.
-std::string json_string(const std::string& s) {
+// A JSON string, as nlohmann's dump() writes it, appended: quoted as it is when nothing needs
+// escaping.
+void put_string(std::string& out, const std::string& s) {
   for (const char ch : s)
-    if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20) return json(s).dump();
-  std::string out;
-  out.reserve(s.size() + 2);
+    if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20) {
+      out += json(s).dump();
+      return;
+    }
   out += '"';
   out += s;
   out += '"';
-  return out;
+}
+
+// format_iso_ms(us), quoted, appended; digits written by hand (years 0..9999, else the general way).
+void put_iso_ms(std::string& out, int64_t us) {
+  int64_t ms = us / 1000;
+  if (us % 1000 < 0) --ms;
+  const int64_t day_ms = 86400000;
+  int64_t days = ms / day_ms, rest = ms % day_ms;
+  if (rest < 0) rest += day_ms, --days;
+  const date::year_month_day ymd{date::sys_days{date::days{days}}};
+  const int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) {
+    out += '"';
+    out += format_iso_ms(us);
+    out += '"';
+    return;
+  }
+  char b[26] = "\"0000-00-00T00:00:00.000Z";
+  const auto two = [&](int at, int v) { b[at] = static_cast<char>('0' + v / 10), b[at + 1] = static_cast<char>('0' + v % 10); };
+  b[1] = static_cast<char>('0' + y / 1000), b[2] = static_cast<char>('0' + y / 100 % 10);
+  two(3, y % 100);
+  two(6, static_cast<int>(static_cast<unsigned>(ymd.month())));
+  two(9, static_cast<int>(static_cast<unsigned>(ymd.day())));
+  two(12, static_cast<int>(rest / 3600000));
+  two(15, static_cast<int>(rest / 60000 % 60));
+  two(18, static_cast<int>(rest / 1000 % 60));
+  const int milli = static_cast<int>(rest % 1000);
+  b[21] = static_cast<char>('0' + milli / 100), b[22] = static_cast<char>('0' + milli / 10 % 10);
+  b[23] = static_cast<char>('0' + milli % 10);
+  out.append(b, 25);
+  out += '"';
+}
+
+// An accepted event as stored: Lago's Event object, written directly as the bytes that building
+// it as an ordered_json and dumping it gave (same keys in the same order, each value dumped by
+// nlohmann). cents and props: their JSON text as dump() writes it ("null", "{}" when absent).
+EventRecord make_record(Context& ctx, std::string tx_id, std::string code, std::string sub, int64_t ts,
+                        std::string_view cents, std::string_view props) {
+  ts = ts / 1000 * 1000;  // millisecond precision, as Lago serialises it
+  std::string body;
+  body.reserve(256 + props.size());
+  body += "{\"lago_id\":";
+  put_string(body, ctx.ids.uuid());
+  body += ",\"transaction_id\":";
+  put_string(body, tx_id);
+  body += ",\"lago_customer_id\":null,\"code\":";
+  put_string(body, code);
+  body += ",\"timestamp\":";
+  put_iso_ms(body, ts);
+  body += ",\"precise_total_amount_cents\":";
+  body += cents;
+  body += ",\"properties\":";
+  body += props;
+  body += ",\"lago_subscription_id\":null,\"external_subscription_id\":";
+  put_string(body, sub);
+  body += ",\"created_at\":";
+  put_string(body, ctx.now);
+  body += '}';
+  return EventRecord{std::move(sub), std::move(tx_id), std::move(code), ts, std::move(body)};
 }
 
 // Validates one input event; on success fills `out`, else returns Lago's field errors.
@@ -103,30 +163,198 @@ ordered_json check_event(Context& ctx, const json& in, EventRecord* out, bool* p
   if (has_cents && !c_it->is_string() && !c_it->is_number()) errors["precise_total_amount_cents"] = {"invalid_type"};
   if (!errors.empty()) return errors;
 
-  ts = ts / 1000 * 1000;  // millisecond precision, as Lago serialises it
-  std::string body;
-  body.reserve(320);
-  body += "{\"lago_id\":";
-  body += json_string(ctx.ids.uuid());
-  body += ",\"transaction_id\":";
-  body += json_string(tx_id);
-  body += ",\"lago_customer_id\":null,\"code\":";
-  body += json_string(code);
-  body += ",\"timestamp\":";
-  body += json_string(format_iso_ms(ts));
-  body += ",\"precise_total_amount_cents\":";
-  body += has_cents ? c_it->dump() : "null";
-  body += ",\"properties\":";
-  body += has_props ? p_it->dump() : "{}";
-  body += ",\"lago_subscription_id\":null,\"external_subscription_id\":";
-  body += json_string(sub);
-  body += ",\"created_at\":";
-  body += json_string(ctx.now);
-  body += '}';
-  *out = EventRecord{std::move(sub), std::move(tx_id), std::move(code), ts, std::move(body)};
+  *out = make_record(ctx, std::move(tx_id), std::move(code), std::move(sub), ts, has_cents ? c_it->dump() : "null",
+                     has_props ? p_it->dump() : "{}");
   if (plain) *plain = !has_cents;
   return errors;
 }
+
+// The batch body read without a JSON tree when it is plainly what a client sends: {"events":
+// [1..100 objects]}, each event of the known fields only, ids and code non-empty strings, the
+// timestamp a number or a string the server reads, properties a flat object with keys in byte
+// order, every string without escapes or non-ASCII bytes. Anything else (an error to report,
+// an unusual shape) gives false and the request takes the general path, which answers as it
+// always did; what this accepts is stored byte for byte as the general path stores it (values
+// as parse_json_exact() and dump() give them: a number with a fraction or an exponent becomes
+// a string of its text).
+class FastBatch {
+ public:
+  explicit FastBatch(std::string_view t) : p_(t.data()), end_(t.data() + t.size()) {}
+
+  bool read(Context& ctx, std::vector<EventRecord>& recs, std::vector<char>& plain) {
+    std::string_view key;
+    if (!eat('{') || !string(key) || key != "events" || !eat(':') || !eat('[')) return false;
+    do {
+      if (recs.size() == kMaxBatch || !event(ctx, recs, plain)) return false;
+    } while (eat(','));
+    if (!eat(']') || !eat('}')) return false;
+    ws();
+    return p_ == end_;
+  }
+
+ private:
+  void ws() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+  bool eat(char c) {
+    ws();
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+  static bool digit(char c) { return c >= '0' && c <= '9'; }
+  bool digits() {
+    if (p_ == end_ || !digit(*p_)) return false;
+    while (p_ != end_ && digit(*p_)) ++p_;
+    return true;
+  }
+  bool string(std::string_view& out) {  // no escapes, no control or non-ASCII bytes
+    ws();
+    if (p_ == end_ || *p_ != '"') return false;
+    const char* s = ++p_;
+    while (p_ != end_ && *p_ != '"') {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '\\' || c < 0x20 || c >= 0x80) return false;
+      ++p_;
+    }
+    if (p_ == end_) return false;
+    out = std::string_view(s, static_cast<size_t>(p_ - s));
+    ++p_;
+    return true;
+  }
+  // A JSON number: 1 an integer of at most 18 digits (not -0), 2 one with a fraction or an
+  // exponent (kept as its text), 0 anything else.
+  int number(std::string_view& out) {
+    ws();
+    const char* s = p_;
+    if (p_ != end_ && *p_ == '-') ++p_;
+    if (p_ == end_ || !digit(*p_)) return 0;
+    if (*p_ == '0') ++p_;
+    else digits();
+    bool text = false;
+    if (p_ != end_ && *p_ == '.') {
+      ++p_;
+      if (!digits()) return 0;
+      text = true;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (!digits()) return 0;
+      text = true;
+    }
+    out = std::string_view(s, static_cast<size_t>(p_ - s));
+    if (text) return 2;
+    return out.size() - (out[0] == '-') > 18 || out == "-0" ? 0 : 1;
+  }
+  bool literal(std::string_view word) {
+    ws();
+    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
+    p_ += word.size();
+    return true;
+  }
+  // A scalar as dump() writes what parse_json_exact() reads; null gives "null".
+  bool scalar(std::string& out) {
+    ws();
+    if (p_ == end_) return false;
+    std::string_view v;
+    if (*p_ == '"') {
+      if (!string(v)) return false;
+    } else if (*p_ == 't' || *p_ == 'f' || *p_ == 'n') {
+      for (const std::string_view w : {"true", "false", "null"})
+        if (literal(w)) {
+          out += w;
+          return true;
+        }
+      return false;
+    } else {
+      const int kind = number(v);
+      if (kind == 0) return false;
+      if (kind == 1) {
+        out += v;
+        return true;
+      }
+    }
+    out += '"';
+    out += v;
+    out += '"';
+    return true;
+  }
+  bool properties(std::string& out) {
+    out = "{";
+    if (eat('}')) return out += '}', true;
+    std::string_view last, key;
+    bool first = true;
+    do {
+      if (!string(key) || (!first && !(last < key)) || !eat(':')) return false;  // byte order, as json's map
+      if (!first) out += ',';
+      out += '"';
+      out += key;
+      out += "\":";
+      if (!scalar(out)) return false;
+      last = key;
+      first = false;
+    } while (eat(','));
+    if (!eat('}')) return false;
+    out += '}';
+    return true;
+  }
+  bool event(Context& ctx, std::vector<EventRecord>& recs, std::vector<char>& plain) {
+    if (!eat('{')) return false;
+    std::string_view tx, code, sub, key;
+    std::optional<json> ts;
+    std::string cents = "null", props = "{}";
+    unsigned seen = 0;
+    do {
+      if (!string(key) || !eat(':')) return false;
+      unsigned bit = 0;
+      std::string_view* target = nullptr;
+      if (key == "transaction_id") bit = 1, target = &tx;
+      else if (key == "code") bit = 2, target = &code;
+      else if (key == "external_subscription_id") bit = 4, target = &sub;
+      else if (key == "timestamp") bit = 8;
+      else if (key == "properties") bit = 16;
+      else if (key == "precise_total_amount_cents") bit = 32;
+      if (bit == 0 || (seen & bit)) return false;
+      seen |= bit;
+      if (target) {
+        if (!string(*target) || target->empty()) return false;
+      } else if (bit == 8) {
+        std::string_view v;
+        ws();
+        if (literal("null")) continue;
+        if (p_ != end_ && *p_ == '"') {
+          if (!string(v)) return false;
+          ts = json(std::string(v));
+        } else {
+          const int kind = number(v);
+          if (kind == 0) return false;
+          ts = kind == 1 ? json(std::stoll(std::string(v))) : json(std::string(v));
+        }
+      } else if (bit == 16) {
+        if (literal("null")) continue;
+        if (!eat('{') || !properties(props)) return false;
+      } else {
+        std::string v;
+        if (!scalar(v) || v == "true" || v == "false") return false;
+        cents = v;
+      }
+    } while (eat(','));
+    if (!eat('}') || (seen & 7) != 7) return false;
+    int64_t at = ctx.now_us;
+    if (ts) {
+      const auto t = parse_event_timestamp(*ts);
+      if (!t) return false;
+      at = *t;
+    }
+    plain.push_back(cents == "null");
+    recs.push_back(make_record(ctx, std::string(tx), std::string(code), std::string(sub), at, cents, props));
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+};
 
 // The engine's refusals of events that passed check_event(): whatever a calculation of this
 // period would refuse (a timestamp out of 1970..9999, a non-numeric
@@ -142,23 +370,26 @@ std::vector<ordered_json> engine_refusals(Context& ctx, const json& events) {
 
 // Each stored event, in its transaction: a charge paid in advance bills it (billing.cpp), a
 // subscription with usage thresholds is checked after it (progressive.cpp). Whether a charge
-// bills it depends only on (subscription, code) and what is stored, so a request asks once per
-// pair and then only where the first event was queued. The progressive check a request queues
-// depends only on the subscription and the request's clock (the check document records the
-// instant, not the event), so it is queued once per subscription: the same document as
-// queueing it after each event, without re-reading the subscription and its plan per event.
-std::function<void(Transaction&, const EventRecord&)> on_stored(int64_t now_us) {
-  auto queued = std::make_shared<std::map<std::pair<std::string, std::string>, bool>>();
+// bills it depends only on (subscription, code) and what is stored, so it is asked once per
+// pair and commit group (nothing but events is written meanwhile) and then only where the
+// first event was queued. The progressive check depends only on the subscription and the
+// clock (the check document records the instant of the latest request, not the event), so it
+// is queued once per subscription and commit group, after its events, at the clock of the
+// group's last request that stored events of it: the document each request queueing its own
+// would leave.
+std::function<void(Transaction&, const EventRecord&, GroupMemo&)> on_stored(int64_t now_us) {
   auto checked = std::make_shared<std::set<std::string>>();
-  return [queued, checked, now_us](Transaction& tx, const EventRecord& r) {
-    if (checked->insert(r.external_subscription_id).second)
-      queue_progressive_check(tx, r, now_us);  // progressive.cpp: usage thresholds
-    const auto key = std::make_pair(r.external_subscription_id, r.code);
-    auto it = queued->find(key);
-    if (it != queued->end() && !it->second) return;
+  return [checked, now_us](Transaction& tx, const EventRecord& r, GroupMemo& memo) {
+    if (checked->insert(r.external_subscription_id).second) {
+      EventRecord ref{r.external_subscription_id, r.transaction_id, r.code, r.timestamp_us, {}};
+      memo.defer("progressive\x1f" + r.external_subscription_id, [ref, now_us](Transaction& t) {
+        queue_progressive_check(t, ref, now_us);  // progressive.cpp: usage thresholds
+      });
+    }
+    auto [it, fresh] = memo.known.try_emplace("advance\x1f" + r.external_subscription_id + '\x1f' + r.code, true);
+    if (!it->second) return;
     queue_in_advance_event(tx, r);  // billing.cpp
-    if (it == queued->end())
-      (*queued)[key] = tx.get("advance_job", r.external_subscription_id + "|" + r.transaction_id).has_value();
+    if (fresh) it->second = tx.get("advance_job", r.external_subscription_id + "|" + r.transaction_id).has_value();
   };
 }
 
@@ -167,6 +398,48 @@ std::function<void(Transaction&, const std::vector<EventRecord>&)> events_errors
   return [now_us](Transaction& tx, const std::vector<EventRecord>& stored) {
     if (!stored.empty()) webhooks::events_stored(tx, stored, now_us);
   };
+}
+
+// The general path of a batch: the body as a JSON tree, each event checked for Lago's
+// per-index errors (thrown), then the engine's reading.
+void read_batch(Context& ctx, std::vector<EventRecord>& recs_out, std::vector<char>& plain_out,
+                std::optional<std::vector<usage::Contribution>>& contribs_out) {
+  const json body = ctx.body();
+  auto it = body.find("events");
+  if (it == body.end() || it->is_null() || (it->is_array() && it->empty()))
+    throw validation("events", "no_events");
+  if (!it->is_array()) throw validation("events", "invalid_type");
+  if (it->size() > kMaxBatch) throw validation("events", "too_many_events");
+  std::vector<EventRecord> recs(it->size());
+  std::vector<char> plain(it->size());
+  std::map<size_t, ordered_json> by_index;  // Lago's batch shape: {"<index>": {field: [codes]}}
+  std::vector<size_t> index;  // the events check_event() accepted
+  for (size_t i = 0; i < it->size(); ++i) {
+    bool p = false;
+    ordered_json e = check_event(ctx, (*it)[i], &recs[i], &p);
+    plain[i] = p;
+    if (!e.empty()) by_index[i] = e;
+    else index.push_back(i);
+  }
+  // One engine read of the whole batch; per-event validation only when it refuses.
+  std::optional<std::vector<usage::Contribution>> contribs;
+  if (by_index.empty()) contribs = usage_contributions(ctx, recs);
+  if (!contribs) {
+    json checked = json::array();  // for the engine, one by one
+    for (const size_t i : index) checked.push_back((*it)[i]);
+    const auto refused = engine_refusals(ctx, checked);
+    for (size_t k = 0; k < refused.size(); ++k)
+      if (!refused[k].empty()) by_index[index[k]] = refused[k];
+  }
+  if (!by_index.empty()) {
+    ordered_json errors = ordered_json::object();
+    for (const auto& [i, e] : by_index) errors[std::to_string(i)] = e;
+    throw validation_details(errors);
+  }
+  if (!contribs) contribs = usage_contributions(ctx, recs, false);
+  recs_out = std::move(recs);
+  plain_out = std::move(plain);
+  contribs_out = std::move(contribs);
 }
 
 Reply event_list(Context& ctx) {
@@ -203,39 +476,11 @@ void add_event_routes(App& app) {
   });
 
   app.add("POST", "/api/v1/events/batch", [](Context& ctx) {
-    const json body = ctx.body();
-    auto it = body.find("events");
-    if (it == body.end() || it->is_null() || (it->is_array() && it->empty()))
-      throw validation("events", "no_events");
-    if (!it->is_array()) throw validation("events", "invalid_type");
-    if (it->size() > kMaxBatch) throw validation("events", "too_many_events");
-    std::vector<EventRecord> recs(it->size());
-    std::vector<char> plain(it->size());
-    std::map<size_t, ordered_json> by_index;  // Lago's batch shape: {"<index>": {field: [codes]}}
-    std::vector<size_t> index;  // the events check_event() accepted
-    for (size_t i = 0; i < it->size(); ++i) {
-      bool p = false;
-      ordered_json e = check_event(ctx, (*it)[i], &recs[i], &p);
-      plain[i] = p;
-      if (!e.empty()) by_index[i] = e;
-      else index.push_back(i);
-    }
-    // One engine read of the whole batch; per-event validation only when it refuses.
+    std::vector<EventRecord> recs;
+    std::vector<char> plain;
     std::optional<std::vector<usage::Contribution>> contribs;
-    if (by_index.empty()) contribs = usage_contributions(ctx, recs);
-    if (!contribs) {
-      json checked = json::array();  // for the engine, one by one
-      for (const size_t i : index) checked.push_back((*it)[i]);
-      const auto refused = engine_refusals(ctx, checked);
-      for (size_t k = 0; k < refused.size(); ++k)
-        if (!refused[k].empty()) by_index[index[k]] = refused[k];
-    }
-    if (!by_index.empty()) {
-      ordered_json errors = ordered_json::object();
-      for (const auto& [i, e] : by_index) errors[std::to_string(i)] = e;
-      throw validation_details(errors);
-    }
-    if (!contribs) contribs = usage_contributions(ctx, recs, false);
+    if (FastBatch(ctx.request.body).read(ctx, recs, plain)) contribs = usage_contributions(ctx, recs);
+    if (!contribs) read_batch(ctx, recs, plain, contribs);  // the general path, Lago's errors
     const ordered_json dup = store_events(ctx, recs, *contribs, on_stored(ctx.now_us), events_errors(ctx.now_us));
     if (!dup.empty()) throw validation_details(dup);  // nothing stored
     // {"events": [...]}, each event as serialize_event() writes it: its stored body when that

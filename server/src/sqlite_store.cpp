@@ -75,6 +75,11 @@ class Stmt {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  // Bound in place: the text must outlive the statement's steps (until it is reset).
+  Stmt& view(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   Stmt& integer(int i, int64_t v) {
     sqlite3_bind_int64(s_, i, v);
     return *this;
@@ -128,6 +133,7 @@ class SqliteTransaction final : public Transaction {
   std::vector<Document> range(std::string_view kind, std::string_view from, std::string_view to) override;
   bool insert_event(const EventRecord& e) override;
   std::vector<bool> insert_events(const std::vector<EventRecord>& events) override;
+  bool insert_all_events(const std::vector<EventRecord>& events) override;
   bool has_event(std::string_view sub, std::string_view tx) override;
   std::optional<EventRecord> find_event(std::string_view tx) override;
   EventPage events(const EventQuery& q) override;
@@ -164,7 +170,8 @@ class SqliteStore final : public Store {
   void transact(Mode mode, const std::function<void(Transaction&)>& fn) override {
     Conn& c = mode == Mode::write ? writer() : reader();
     std::unique_lock<std::mutex> lock(c.mu, std::adopt_lock);
-    exec(c.db, mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+    // BEGIN and COMMIT as cached statements: not parsed again for every transaction.
+    c.prepare(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN").row();
     SqliteTransaction tx(c, mode == Mode::write);
     try {
       fn(tx);
@@ -172,7 +179,7 @@ class SqliteStore final : public Store {
       sqlite3_exec(c.db, "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
-    if (sqlite3_exec(c.db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    if (c.prepare("COMMIT").step_status() != SQLITE_DONE) {
       const std::string msg = sqlite3_errmsg(c.db);
       sqlite3_exec(c.db, "ROLLBACK", nullptr, nullptr, nullptr);
       throw std::runtime_error("sqlite: commit: " + msg);
@@ -347,6 +354,42 @@ std::vector<bool> SqliteTransaction::insert_events(const std::vector<EventRecord
     }
   }
   return out;
+}
+
+// One multi-row INSERT per up to 100 events inside a savepoint; a conflict (fewer rows
+// changed than given) rolls the savepoint back. Bound without copies: the records outlive
+// each statement's step.
+bool SqliteTransaction::insert_all_events(const std::vector<EventRecord>& events) {
+  require_write();
+  constexpr size_t kRows = 100;
+  const auto exec = [&](const char* sql) {
+    if (sqlite3_exec(store_.db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(store_.db, sql);
+  };
+  store_.prepare("SAVEPOINT insert_all").row();
+  bool all = true;
+  try {
+    for (size_t from = 0; from < events.size() && all; from += kRows) {
+      const size_t n = std::min(kRows, events.size() - from);
+      std::string sql = "INSERT INTO events(external_subscription_id, transaction_id, code, ts_us, body) VALUES ";
+      for (size_t i = 0; i < n; ++i) sql += i ? ",(?,?,?,?,?)" : "(?,?,?,?,?)";
+      sql += " ON CONFLICT DO NOTHING";
+      auto s = store_.prepare(sql.c_str());  // cached: one statement per row count
+      for (size_t i = 0; i < n; ++i) {
+        const EventRecord& e = events[from + i];
+        const int b = static_cast<int>(i * 5);
+        s.view(b + 1, e.external_subscription_id).view(b + 2, e.transaction_id).view(b + 3, e.code);
+        s.integer(b + 4, e.timestamp_us).view(b + 5, e.body);
+      }
+      s.row();
+      all = static_cast<size_t>(sqlite3_changes(store_.db)) == n;
+    }
+  } catch (...) {
+    sqlite3_exec(store_.db, "ROLLBACK TO insert_all; RELEASE insert_all", nullptr, nullptr, nullptr);
+    throw;
+  }
+  if (all) store_.prepare("RELEASE insert_all").row();
+  else exec("ROLLBACK TO insert_all; RELEASE insert_all");
+  return all;
 }
 
 bool SqliteTransaction::has_event(std::string_view sub, std::string_view tx) {

@@ -15,10 +15,12 @@
 // server is refused.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -98,6 +100,20 @@ class Transaction {
     out.reserve(events.size());
     for (const auto& e : events) out.push_back(insert_event(e));
     return out;
+  }
+  // Every event of `events` or none: false, nothing written, when one is already stored or
+  // given twice (the unique index is the duplicate check; SQLite: a savepoint).
+  virtual bool insert_all_events(const std::vector<EventRecord>& events) {
+    std::vector<std::pair<std::string, std::string>> keys;
+    keys.reserve(events.size());
+    for (const auto& e : events) keys.emplace_back(e.external_subscription_id, e.transaction_id);
+    std::sort(keys.begin(), keys.end());
+    if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) return false;
+    for (const bool b : has_events(keys))
+      if (b) return false;
+    for (const bool b : insert_events(events))
+      if (!b) throw std::runtime_error("event not stored");
+    return true;
   }
   virtual bool has_event(std::string_view external_subscription_id,
                          std::string_view transaction_id) = 0;

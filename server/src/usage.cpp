@@ -29,12 +29,12 @@ std::string bucket_text(int64_t us) {  // as usage::Contribution::key writes it
 struct Job {
   const std::vector<EventRecord>* recs = nullptr;
   const std::vector<usage::Contribution>* contributions = nullptr;
-  const std::function<void(Transaction&, const EventRecord&)>* on_stored = nullptr;
+  const std::function<void(Transaction&, const EventRecord&, GroupMemo&)>* on_stored = nullptr;
   // Once per request, in the group's transaction, with the events it stored (may be empty).
   const std::function<void(Transaction&, const std::vector<EventRecord>&)>* after_request = nullptr;
   // Prepared before the write transaction: this request's aggregates (arrival sequences
   // relative to its first event) by quarter-hour and by local day, and each subscription's zone.
-  std::map<std::string, json> quarters, days;
+  std::map<std::string, usage::Aggregate> quarters, days;
   std::map<std::string, std::string> zones;
   ordered_json dup = ordered_json::object();
   std::exception_ptr error;
@@ -59,7 +59,9 @@ std::string zone_of(Transaction& tx, const std::string& sub) {
   return z.empty() ? "UTC" : z;
 }
 
-void put_merged(Transaction& tx, const char* kind, std::map<std::string, json>& merged) {
+using Aggregates = std::map<std::string, usage::Aggregate>;
+
+void put_merged(Transaction& tx, const char* kind, Aggregates& merged) {
   std::vector<std::string> keys;
   keys.reserve(merged.size());
   for (const auto& [key, a] : merged) keys.push_back(key);
@@ -68,49 +70,57 @@ void put_merged(Transaction& tx, const char* kind, std::map<std::string, json>& 
   for (auto& [key, a] : merged) {
     if (auto& d = docs[i++]) {
       json stored = parse_json_exact(d->body);
-      usage::merge(stored, a);
-      tx.put(Document{kind, key, "", "", stored.dump()});
+      if (auto typed = usage::Aggregate::from_json(stored)) {
+        usage::merge(*typed, a);
+        tx.put(Document{kind, key, "", "", typed->text()});
+      } else {  // not a document this server wrote: the JSON fold
+        usage::merge(stored, a.to_json());
+        tx.put(Document{kind, key, "", "", stored.dump()});
+      }
     } else {
-      tx.put(Document{kind, key, "", "", a.dump()});
+      tx.put(Document{kind, key, "", "", a.text()});
     }
   }
 }
 
 // One request's writes. A duplicate is found before anything is written.
-void apply(Transaction& tx, Job& j, std::map<std::string, json>& quarters, std::map<std::string, json>& days) {
+// The index uniqueness check is the duplicate check: every event or none is inserted, and only
+// a refused request looks its duplicates up for Lago's per-index errors.
+void apply(Transaction& tx, Job& j, Aggregates& quarters, Aggregates& days, GroupMemo& memo) {
   const auto& recs = *j.recs;
-  std::vector<std::pair<std::string, std::string>> keys;
-  keys.reserve(recs.size());
-  for (const auto& r : recs) keys.emplace_back(r.external_subscription_id, r.transaction_id);
-  const std::vector<bool> stored_before = tx.has_events(keys);  // one look-up for the request
-  std::set<std::pair<std::string, std::string>> seen;
-  for (size_t i = 0; i < recs.size(); ++i)
-    if (!seen.insert(keys[i]).second || stored_before[i])
-      j.dup[std::to_string(i)] = {{"transaction_id", {"value_already_exist"}}};
-  if (!j.dup.empty()) return;
+  if (!tx.insert_all_events(recs)) {
+    std::vector<std::pair<std::string, std::string>> keys;
+    keys.reserve(recs.size());
+    for (const auto& r : recs) keys.emplace_back(r.external_subscription_id, r.transaction_id);
+    const std::vector<bool> stored_before = tx.has_events(keys);  // one look-up for the request
+    std::set<std::pair<std::string, std::string>> seen;
+    for (size_t i = 0; i < recs.size(); ++i)
+      if (!seen.insert(keys[i]).second || stored_before[i])
+        j.dup[std::to_string(i)] = {{"transaction_id", {"value_already_exist"}}};
+    if (j.dup.empty()) throw std::runtime_error("events refused by the store");
+    return;
+  }
   auto seq_doc = tx.get("usage_seq", "next");
   const int64_t base = seq_doc ? std::stoll(seq_doc->body) : 1;
   tx.put(Document{"usage_seq", "next", "", "", std::to_string(base + static_cast<int64_t>(recs.size()))});
-  std::vector<EventRecord> stored;
-  const std::vector<bool> inserted = tx.insert_events(recs);
-  for (size_t i = 0; i < recs.size(); ++i)
-    if (inserted[i]) {
-      (*j.on_stored)(tx, recs[i]);
-      if (j.after_request && *j.after_request) stored.push_back(recs[i]);
-    }
-  if (j.after_request && *j.after_request) (*j.after_request)(tx, stored);
+  for (const auto& r : recs) (*j.on_stored)(tx, r, memo);
+  if (j.after_request && *j.after_request) (*j.after_request)(tx, recs);
   // "usage_zone"/<subscription> records the zone its days are kept in ("*" once it changed:
   // its days are then incomplete in any one zone and calculations read quarter-hours).
   for (const auto& [sub, zone] : j.zones) {
     const auto z = tx.get("usage_zone", sub);
     if (!z || (z->body != zone && z->body != "*")) tx.put(Document{"usage_zone", sub, "", "", z ? "*" : zone});
   }
-  const auto fold = [&](std::map<std::string, json>& into, const std::map<std::string, json>& mine) {
+  const auto fold = [&](Aggregates& into, const Aggregates& mine) {
     for (const auto& [key, a] : mine) {
-      json share = a;
-      share["latest_sequence"] = base + a.value("latest_sequence", int64_t{0});
-      auto [it, fresh] = into.try_emplace(key, share);
-      if (!fresh) usage::merge(it->second, share);
+      auto [it, fresh] = into.try_emplace(key, a);
+      if (fresh) {
+        it->second.latest_sequence += base;
+      } else {
+        usage::Aggregate share = a;
+        share.latest_sequence += base;
+        usage::merge(it->second, share);
+      }
     }
   };
   fold(quarters, j.quarters);
@@ -146,11 +156,13 @@ void prepare(Context& ctx, Job& j) {
 void run_group(Store& store, const std::vector<Job*>& group) {
   try {
     store.transact(Store::Mode::write, [&](Transaction& tx) {
-      std::map<std::string, json> quarters, days;  // the group's, one write per key
+      Aggregates quarters, days;  // the group's, one write per key
+      GroupMemo memo;
       for (Job* j : group) {
         j->dup = ordered_json::object();
-        apply(tx, *j, quarters, days);
+        apply(tx, *j, quarters, days, memo);
       }
+      for (const auto& fn : memo.deferred) fn(tx);
       put_merged(tx, "usage", quarters);
       put_merged(tx, "usage_day", days);
     });
@@ -164,9 +176,11 @@ void run_group(Store& store, const std::vector<Job*>& group) {
   for (Job* j : group) {  // one failed: each alone, so that the others still commit
     try {
       store.transact(Store::Mode::write, [&](Transaction& tx) {
-        std::map<std::string, json> quarters, days;
+        Aggregates quarters, days;
+        GroupMemo memo;
         j->dup = ordered_json::object();
-        apply(tx, *j, quarters, days);
+        apply(tx, *j, quarters, days, memo);
+        for (const auto& fn : memo.deferred) fn(tx);
         put_merged(tx, "usage", quarters);
         put_merged(tx, "usage_day", days);
       });
@@ -203,9 +217,20 @@ std::optional<std::vector<usage::Contribution>> usage_contributions(Context& ctx
     }
   });
   std::string text = "{\"now\":" + json(ctx.now).dump() + ",\"billable_metrics\":[" + metrics + "],\"events\":[";
+  // A stored body's null precise_total_amount_cents (check_event writes it before the
+  // properties; nothing before it holds an unescaped quote) is left out: null and absent read
+  // the same, and the engine's event scanner then reads the event without a JSON tree.
+  static const std::string kNullCents = ",\"precise_total_amount_cents\":null";
   for (size_t i = 0; i < recs.size(); ++i) {
     if (i) text += ',';
-    text += recs[i].body;
+    const std::string& b = recs[i].body;
+    const size_t at = b.find(kNullCents);
+    if (at == std::string::npos || at > b.find(",\"properties\":")) {
+      text += b;
+    } else {
+      text.append(b, 0, at);
+      text.append(b, at + kNullCents.size(), std::string::npos);
+    }
   }
   text += "]}";
   auto out = usage::contributions(text, 0, strict);
@@ -215,7 +240,7 @@ std::optional<std::vector<usage::Contribution>> usage_contributions(Context& ctx
 
 ordered_json store_events(Context& ctx, const std::vector<EventRecord>& recs,
                           const std::vector<usage::Contribution>& contributions,
-                          const std::function<void(Transaction&, const EventRecord&)>& on_stored,
+                          const std::function<void(Transaction&, const EventRecord&, GroupMemo&)>& on_stored,
                           const std::function<void(Transaction&, const std::vector<EventRecord>&)>& after_request) {
   Job job;
   job.recs = &recs;

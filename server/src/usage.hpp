@@ -7,6 +7,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <string>
 #include <optional>
 #include <vector>
 
@@ -20,13 +22,30 @@ namespace tariff::server {
 std::optional<std::vector<usage::Contribution>> usage_contributions(Context& ctx, const std::vector<EventRecord>& recs,
                                                                     bool strict = true);
 
+// Shared by the hooks of the requests of one commit group (one write transaction, in which
+// nothing but events is written): what they learned about the catalog (e.g. "no charge of
+// this code is paid in advance"), and work that only the group's last request needs to do.
+struct GroupMemo {
+  std::map<std::string, bool> known;  // keys are the hooks' own
+  // fn runs once the group's events are stored, in order of first deferral; a later
+  // request's fn for the same key replaces the earlier one's (the last request's state wins,
+  // as when each request ran its own).
+  void defer(const std::string& key, std::function<void(Transaction&)> fn) {
+    auto [it, fresh] = slot.try_emplace(key, deferred.size());
+    if (fresh) deferred.push_back(std::move(fn));
+    else deferred[it->second] = std::move(fn);
+  }
+  std::vector<std::function<void(Transaction&)>> deferred;
+  std::map<std::string, size_t> slot;
+};
+
 // Stores `recs` (all or nothing) with their aggregates, `on_stored` called inside the
 // transaction for each stored event; concurrent calls share one durable commit. Returns
 // Lago's per-index duplicate errors ({"<i>": {"transaction_id": [...]}}) and stores nothing
 // when a (subscription, transaction_id) is already stored or repeated in `recs`.
 ordered_json store_events(Context& ctx, const std::vector<EventRecord>& recs,
                           const std::vector<usage::Contribution>& contributions,
-                          const std::function<void(Transaction&, const EventRecord&)>& on_stored,
+                          const std::function<void(Transaction&, const EventRecord&, GroupMemo&)>& on_stored,
                           const std::function<void(Transaction&, const std::vector<EventRecord>&)>& after_request = {});
 
 // Adds to `snap` (a snapshot with its subscriptions, without events) the usage of subscription

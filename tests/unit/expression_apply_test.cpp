@@ -186,9 +186,9 @@ TEST(ExpressionApply, UsageAggregatesCarryTheResultText) {
   const auto cs = tariff::usage::contributions(snap.dump(), 0, true);
   ASSERT_TRUE(cs.has_value());
   ASSERT_EQ(cs->size(), 4u);
-  EXPECT_EQ((*cs)[0].aggregate["properties"]["size"], "2.0");
-  EXPECT_EQ((*cs)[2].aggregate["properties"]["size"], "1.0");
-  EXPECT_EQ((*cs)[3].aggregate["properties"]["size"], "0.0");
+  EXPECT_EQ((*cs)[0].aggregate.to_json()["properties"]["size"], "2.0");
+  EXPECT_EQ((*cs)[2].aggregate.to_json()["properties"]["size"], "1.0");
+  EXPECT_EQ((*cs)[3].aggregate.to_json()["properties"]["size"], "0.0");
 }
 
 TEST(ExpressionApply, EstimateFeesOnTheResult) {

@@ -7,12 +7,14 @@
 // the same bytes as the raw snapshot. Deterministic (fixed seed).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "tariff/engine.hpp"
+#include "tariff/json.hpp"
 #include "tariff/time.hpp"
 #include "tariff/usage_aggregates.hpp"
 
@@ -317,9 +319,11 @@ TEST(UsageAggregates, ContributionsFoldIntoOneAggregate) {
   ASSERT_EQ(cs->size(), 3u);
   EXPECT_EQ((*cs)[0].key, (*cs)[1].key);
   EXPECT_EQ((*cs)[0].key, (*cs)[2].key);
-  json a = (*cs)[0].aggregate;
-  tariff::usage::merge(a, (*cs)[1].aggregate);
-  tariff::usage::merge(a, (*cs)[2].aggregate);
+  tariff::usage::Aggregate typed = (*cs)[0].aggregate;
+  tariff::usage::merge(typed, (*cs)[1].aggregate);
+  tariff::usage::merge(typed, (*cs)[2].aggregate);
+  const json a = typed.to_json();
+  EXPECT_EQ(typed.text(), a.dump());  // the stored text is the document's
   const int64_t bucket = 1709288100LL * 1000000;  // 2024-03-01T10:15:00Z
   EXPECT_EQ(a["bucket_us"], bucket);
   EXPECT_EQ(a["count"], 3);
@@ -431,3 +435,53 @@ TEST(UsageAggregates, ARawEventInsideAnAggregatesTimeIsRefused) {
 }
 
 }  // namespace
+
+// The typed fold (ingestion's) and the JSON fold (calculations' compaction) agree: for every
+// order of folding these shares (valued, unvalued, a count metric, precise amounts, another
+// definition), the typed result's stored text is the JSON result's dump.
+TEST(UsageAggregates, TypedFoldEqualsJsonFold) {
+  json s = {{"now", "2024-03-15T12:00:00Z"},
+            {"billable_metrics",
+             {{{"code", "s"}, {"name", "s"}, {"aggregation_type", "sum_agg"}, {"field_name", "v"}},
+              {{"code", "c"}, {"name", "c"}, {"aggregation_type", "count_agg"}}}},
+            {"events",
+             {{{"transaction_id", "a"}, {"external_subscription_id", "sub"}, {"code", "s"},
+               {"timestamp", "2024-03-01T10:15:00Z"}, {"properties", {{"v", "2.5"}}}},
+              {{"transaction_id", "b"}, {"external_subscription_id", "sub"}, {"code", "s"},
+               {"timestamp", "2024-03-01T10:16:00Z"}, {"properties", {{"v", "abc"}}}},
+              {{"transaction_id", "c"}, {"external_subscription_id", "sub"}, {"code", "s"},
+               {"timestamp", "2024-03-01T10:16:00Z"}, {"properties", {{"v", -7}}}, {"precise_total_amount_cents", "1.25"}},
+              {{"transaction_id", "d"}, {"external_subscription_id", "sub"}, {"code", "c"},
+               {"timestamp", "2024-03-01T10:20:00Z"}, {"precise_total_amount_cents", 3}},
+              {{"transaction_id", "e"}, {"external_subscription_id", "sub"}, {"code", "c"},
+               {"timestamp", "2024-03-01T10:17:00Z"}}}}};
+  const auto cs = tariff::usage::contributions(s.dump(), 10, false);
+  ASSERT_TRUE(cs.has_value());
+  ASSERT_EQ(cs->size(), 5u);
+  EXPECT_EQ((*cs)[1].aggregate.count, 0);  // "abc" is not a value: counted nowhere
+  std::vector<size_t> order = {0, 1, 2, 3, 4};
+  int compared = 0;
+  do {
+    tariff::usage::Aggregate typed = (*cs)[order[0]].aggregate;
+    json doc = typed.to_json();
+    for (size_t k = 1; k < order.size(); ++k) {
+      tariff::usage::merge(typed, (*cs)[order[k]].aggregate);
+      tariff::usage::merge(doc, (*cs)[order[k]].aggregate.to_json());
+      ASSERT_EQ(typed.text(), doc.dump());
+      ++compared;
+    }
+    const auto back = tariff::usage::Aggregate::from_json(tariff::parse_json_exact(typed.text()));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->text(), typed.text());
+  } while (std::next_permutation(order.begin(), order.end()));
+  EXPECT_EQ(compared, 120 * 4);
+  // By hand, the three sum shares: count 2, Σ 2.5 − 7, max 2.5, latest −7 (10:16, the later arrival).
+  tariff::usage::Aggregate a = (*cs)[0].aggregate;
+  for (size_t k : {1, 2}) tariff::usage::merge(a, (*cs)[k].aggregate);
+  EXPECT_EQ(a.count, 2);
+  EXPECT_EQ(a.sum.to_string(), "-4.5");
+  EXPECT_EQ(a.max->to_string(), "2.5");
+  EXPECT_EQ(a.latest.to_string(), "-7.0");
+  EXPECT_EQ(a.latest_sequence, 12);
+  EXPECT_EQ(a.precise_total_amount_cents->to_string(), "1.25");
+}

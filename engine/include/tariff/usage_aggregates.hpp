@@ -21,16 +21,36 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tariff/decimal.hpp"
+
 namespace tariff::usage {
 
 constexpr int64_t kBucketUs = 15LL * 60 * 1000000;  // a quarter-hour
+
+// One usage_aggregates item, typed: what ingestion builds per event and folds (no JSON tree
+// per event). text() is the stored document, the bytes nlohmann::json's dump() gives of
+// to_json() (keys in byte order), so either path stores the same thing.
+struct Aggregate {
+  std::string external_subscription_id, code, metric;
+  std::string properties = "{}";  // JSON text of the properties object, as dump() writes it
+  int64_t bucket_us = 0, first_us = 0, last_us = 0, count = 0, latest_sequence = 0;
+  std::optional<int64_t> span_us;  // set on a day (day_contribution) or a compacted span
+  Decimal sum, latest, weighted;
+  std::optional<Decimal> max, precise_total_amount_cents;
+  int precise_total_amount_cents_places = 0;
+
+  std::string text() const;
+  nlohmann::json to_json() const;
+  // A stored document read back; nullopt when it is not one (a field of the wrong type).
+  static std::optional<Aggregate> from_json(const nlohmann::json& a);
+};
 
 struct Contribution {
   size_t index = 0;  // the event's position in the snapshot's `events`
   std::string key;   // sorts by subscription, then bucket
   std::string external_subscription_id, code;
   int64_t bucket_us = 0;
-  nlohmann::json aggregate;  // a usage_aggregates item for this one event
+  Aggregate aggregate;  // a usage_aggregates item for this one event
 };
 
 // Each event of `snapshot_json` ({"now", "billable_metrics", "events"}, read as a calculation
@@ -49,6 +69,7 @@ std::optional<Contribution> day_contribution(const Contribution& c, const std::s
 // Folds `later` (same key, arrived after) into `into`. An overflow marks `into` unusable (its
 // metric fingerprint no longer matches anything): the calculation then reads raw events.
 void merge(nlohmann::json& into, const nlohmann::json& later);
+void merge(Aggregate& into, const Aggregate& later);  // the same fold, typed
 
 struct Plan {
   // Per subscription external id, per metric code its charges read: the metric fingerprint

@@ -7,6 +7,7 @@
 
 #include "metering/aggregation.hpp"
 #include "snapshot/aggregates.hpp"
+#include "snapshot/reader_events.hpp"
 #include "tariff/error.hpp"
 #include "tariff/json.hpp"
 
@@ -47,11 +48,140 @@ std::string bucket_text(int64_t us) {
 
 }  // namespace
 
+namespace {
+
+// A JSON string as nlohmann's dump() writes it (quoted as it is when nothing needs escaping).
+void put_string(std::string& out, const std::string& s) {
+  for (const char ch : s)
+    if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20) {
+      out += json(s).dump();
+      return;
+    }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+void put_int(std::string& out, int64_t v) {
+  char buf[24];
+  const int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+  out.append(buf, static_cast<size_t>(n));
+}
+
+void put_decimal(std::string& out, const std::optional<Decimal>& d) {
+  if (!d) {
+    out += "null";
+    return;
+  }
+  out += '"';
+  out += d->to_string();
+  out += '"';
+}
+
+std::optional<Decimal> opt_dec(const json& a, const char* k) {
+  const auto it = a.find(k);
+  if (it == a.end() || it->is_null()) return std::nullopt;
+  return dec(a, k);
+}
+
+}  // namespace
+
+std::string Aggregate::text() const {
+  std::string out;
+  out.reserve(320 + properties.size());
+  out += "{\"bucket_us\":";
+  put_int(out, bucket_us);
+  out += ",\"code\":";
+  put_string(out, code);
+  out += ",\"count\":";
+  put_int(out, count);
+  out += ",\"external_subscription_id\":";
+  put_string(out, external_subscription_id);
+  out += ",\"first_us\":";
+  put_int(out, first_us);
+  out += ",\"last_us\":";
+  put_int(out, last_us);
+  out += ",\"latest\":";
+  put_decimal(out, latest);
+  out += ",\"latest_sequence\":";
+  put_int(out, latest_sequence);
+  out += ",\"max\":";
+  put_decimal(out, max);
+  out += ",\"metric\":";
+  put_string(out, metric);
+  out += ",\"precise_total_amount_cents\":";
+  put_decimal(out, precise_total_amount_cents);
+  out += ",\"precise_total_amount_cents_places\":";
+  put_int(out, precise_total_amount_cents_places);
+  out += ",\"properties\":";
+  out += properties;
+  if (span_us) {
+    out += ",\"span_us\":";
+    put_int(out, *span_us);
+  }
+  out += ",\"sum\":";
+  put_decimal(out, sum);
+  out += ",\"weighted\":";
+  put_decimal(out, weighted);
+  out += '}';
+  return out;
+}
+
+json Aggregate::to_json() const {
+  json a = json::object();
+  a["external_subscription_id"] = external_subscription_id;
+  a["code"] = code;
+  a["metric"] = metric;
+  a["bucket_us"] = bucket_us;
+  if (span_us) a["span_us"] = *span_us;
+  a["first_us"] = first_us;
+  a["last_us"] = last_us;
+  a["count"] = count;
+  a["sum"] = sum.to_string();
+  a["max"] = max ? json(max->to_string()) : json(nullptr);
+  a["latest"] = latest.to_string();
+  a["latest_sequence"] = latest_sequence;
+  a["weighted"] = weighted.to_string();
+  a["precise_total_amount_cents"] =
+      precise_total_amount_cents ? json(precise_total_amount_cents->to_string()) : json(nullptr);
+  a["precise_total_amount_cents_places"] = precise_total_amount_cents_places;
+  a["properties"] = parse_json_exact(properties);
+  return a;
+}
+
+std::optional<Aggregate> Aggregate::from_json(const json& a) {
+  try {
+    if (!a.is_object()) return std::nullopt;
+    Aggregate g;
+    g.external_subscription_id = a.value("external_subscription_id", "");
+    g.code = a.value("code", "");
+    g.metric = a.value("metric", "");
+    g.bucket_us = a.value("bucket_us", int64_t{0});
+    if (const auto it = a.find("span_us"); it != a.end()) g.span_us = it->get<int64_t>();
+    g.first_us = a.value("first_us", int64_t{0});
+    g.last_us = a.value("last_us", int64_t{0});
+    g.count = a.value("count", int64_t{0});
+    g.sum = dec(a, "sum");
+    g.max = opt_dec(a, "max");
+    g.latest = dec(a, "latest");
+    g.latest_sequence = a.value("latest_sequence", int64_t{0});
+    g.weighted = dec(a, "weighted");
+    g.precise_total_amount_cents = opt_dec(a, "precise_total_amount_cents");
+    g.precise_total_amount_cents_places = a.value("precise_total_amount_cents_places", 0);
+    const auto p = a.find("properties");
+    g.properties = p == a.end() ? "{}" : p->dump();
+    return g;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 std::optional<std::vector<Contribution>> contributions(std::string_view text, int64_t first_sequence, bool strict) {
-  json doc = parse_json_exact(text);
+  // Read as a calculation reads it: the events array straight into typed events.
+  ScannedEvents scanned;
+  json doc = read_snapshot_text(text, scanned);
   if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
-  const auto ev = doc.find("events");
-  const size_t given = ev != doc.end() && ev->is_array() ? ev->size() : 0;
+  const size_t given = scanned.events.size();
   std::optional<Snapshot> parsed;
   try {
     parsed.emplace(parse_snapshot(doc));
@@ -62,10 +192,12 @@ std::optional<std::vector<Contribution>> contributions(std::string_view text, in
   if (strict && s.events.size() != given) return std::nullopt;  // an event dropped
   std::vector<Contribution> out;
   out.reserve(s.events.size());
+  std::map<const BillableMetric*, std::string> fingerprints;  // one per metric, not per event
   for (const Event& e : s.events) {
     if (e.aggregate) continue;
-    const BillableMetric* m = s.find_metric(std::string(e.code));
-    const std::string fp = m ? metric_fingerprint(*m) : std::string();
+    const BillableMetric* m = s.find_metric(e.code);
+    auto fi = fingerprints.find(m);
+    if (fi == fingerprints.end()) fi = fingerprints.emplace(m, m ? metric_fingerprint(*m) : std::string()).first;
     const int64_t ts = us_of(e.timestamp);
     const int64_t bucket = floor_bucket(ts);
     json props = e.properties.to_json();
@@ -86,35 +218,34 @@ std::optional<std::vector<Contribution>> contributions(std::string_view text, in
     c.external_subscription_id = std::string(e.external_subscription_id);
     c.code = std::string(e.code);
     c.bucket_us = bucket;
-    json& a = c.aggregate;
-    a["external_subscription_id"] = e.external_subscription_id;
-    a["code"] = e.code;
-    a["metric"] = fp;
-    a["bucket_us"] = bucket;
-    a["first_us"] = ts;
-    a["last_us"] = ts;
+    Aggregate& a = c.aggregate;
+    a.external_subscription_id = c.external_subscription_id;
+    a.code = c.code;
+    a.metric = fi->second;
+    a.bucket_us = bucket;
+    a.first_us = ts;
+    a.last_us = ts;
     const bool counted = !valued || v.has_value();
-    a["count"] = counted ? 1 : 0;
-    a["sum"] = v ? v->to_string() : "0";
-    a["max"] = v ? json(v->to_string()) : json(nullptr);
-    a["latest"] = v ? v->to_string() : "0";
-    a["latest_sequence"] = first_sequence + static_cast<int64_t>(e.order);
+    a.count = counted ? 1 : 0;
+    if (v) {
+      a.sum = *v;
+      a.max = *v;
+      a.latest = *v;
+    }
+    a.latest_sequence = first_sequence + static_cast<int64_t>(e.order);
     try {
-      a["weighted"] = v ? (*v * Decimal(ts - bucket)).to_string() : "0";
+      if (v) a.weighted = *v * Decimal(ts - bucket);
     } catch (const DecimalError&) {
-      a["weighted"] = "0";
-      a["metric"] = "!overflow";
+      a.weighted = Decimal();
+      a.metric = "!overflow";
     }
     if (counted && e.precise_total_amount_cents) {
-      a["precise_total_amount_cents"] = e.precise_total_amount_cents->to_string();
-      a["precise_total_amount_cents_places"] = places_of(*e.precise_total_amount_cents);
-    } else {
-      a["precise_total_amount_cents"] = nullptr;
-      a["precise_total_amount_cents_places"] = 0;
+      a.precise_total_amount_cents = *e.precise_total_amount_cents;
+      a.precise_total_amount_cents_places = places_of(*e.precise_total_amount_cents);
     }
-    c.key = c.external_subscription_id + '\x1f' + bucket_text(bucket) + '\x1f' + c.code + '\x1f' +
-            a["metric"].get<std::string>() + '\x1f' + props.dump();
-    a["properties"] = std::move(props);
+    a.properties = props.dump();
+    c.key = c.external_subscription_id + '\x1f' + bucket_text(bucket) + '\x1f' + c.code + '\x1f' + a.metric + '\x1f' +
+            a.properties;
     out.push_back(std::move(c));
   }
   std::sort(out.begin(), out.end(), [](const Contribution& x, const Contribution& y) { return x.index < y.index; });
@@ -128,22 +259,61 @@ std::optional<Contribution> day_contribution(const Contribution& c, const std::s
   const int64_t start = us_of(tz->start_of_day(d)), next = us_of(tz->start_of_day(d + date::days{1}));
   if (start % kBucketUs != 0 || next % kBucketUs != 0 || start > c.bucket_us) return std::nullopt;
   Contribution out = c;
-  json& a = out.aggregate;
+  Aggregate& a = out.aggregate;
   try {
-    a["weighted"] = (dec(a, "weighted") + dec(a, "sum") * Decimal(c.bucket_us - start)).to_string();
+    a.weighted = a.weighted + a.sum * Decimal(c.bucket_us - start);
   } catch (const std::exception&) {
-    a["weighted"] = "0";
-    a["metric"] = "!overflow";
+    a.weighted = Decimal();
+    a.metric = "!overflow";
   }
-  a["bucket_us"] = start;
-  a["span_us"] = next - start;
+  a.bucket_us = start;
+  a.span_us = next - start;
   out.bucket_us = start;
   // c.key = subscription \x1f bucket \x1f code \x1f metric \x1f properties
   const size_t b1 = c.key.find('\x1f'), b2 = c.key.find('\x1f', b1 + 1);
   const size_t m1 = c.key.find('\x1f', b2 + 1), m2 = c.key.find('\x1f', m1 + 1);
   out.key = c.key.substr(0, b1 + 1) + zone + '\x1f' + bucket_text(start) + '\x1f' + c.key.substr(b2 + 1, m1 - b2 - 1) +
-            '\x1f' + a["metric"].get<std::string>() + c.key.substr(m2);
+            '\x1f' + a.metric + c.key.substr(m2);
   return out;
+}
+
+void merge(Aggregate& into, const Aggregate& later) {
+  const int64_t n_into = into.count, n_later = later.count;
+  if (n_later == 0) {
+    if (n_into == 0) {
+      into.first_us = std::min(into.first_us, later.first_us);
+      into.last_us = std::max(into.last_us, later.last_us);
+    }
+    return;
+  }
+  if (n_into == 0) {
+    const bool same = into.metric == later.metric;
+    into = later;
+    if (!same) into.metric = "!overflow";
+    return;
+  }
+  try {  // in the order of the JSON fold, which an overflow interrupts at the same point
+    into.count = n_into + n_later;
+    into.sum = into.sum + later.sum;
+    const Decimal mi = into.max.value_or(Decimal()), ml = later.max.value_or(Decimal());
+    into.max = ml > mi ? ml : mi;
+    if (later.last_us > into.last_us || (later.last_us == into.last_us && later.latest_sequence > into.latest_sequence)) {
+      into.latest = later.latest;
+      into.latest_sequence = later.latest_sequence;
+      into.last_us = later.last_us;
+    }
+    into.first_us = std::min(into.first_us, later.first_us);
+    into.weighted = into.weighted + later.weighted;
+    if (later.precise_total_amount_cents) {
+      const Decimal p = *later.precise_total_amount_cents;
+      into.precise_total_amount_cents =
+          into.precise_total_amount_cents ? *into.precise_total_amount_cents + p : p;
+      into.precise_total_amount_cents_places =
+          std::max(into.precise_total_amount_cents_places, later.precise_total_amount_cents_places);
+    }
+  } catch (const std::exception&) {
+    into.metric = "!overflow";
+  }
 }
 
 void merge(json& into, const json& later) {
@@ -293,7 +463,7 @@ std::string aggregate_snapshot(std::string_view text) {
   const auto contribs = contributions(text, 0, false);
   if (!p || !contribs || !doc.contains("events")) return std::string(text);
   const json events = doc["events"];
-  std::map<std::string, json> merged;  // key → aggregate
+  std::map<std::string, Aggregate> merged;  // key → aggregate
   std::vector<const Contribution*> owner(events.size(), nullptr);
   for (const Contribution& c : *contribs) owner[c.index] = &c;
   const auto aggregated = [&](const Contribution& c) -> std::optional<std::string> {
@@ -312,10 +482,8 @@ std::string aggregate_snapshot(std::string_view text) {
   }
   // A (subscription, code) with an aggregate built for another definition reads raw events.
   std::set<std::pair<std::string, std::string>> raw;
-  for (const auto& [key, a] : merged) {
-    const std::string sub = a["external_subscription_id"], code = a["code"];
-    if (a["metric"] != *p->codes.at(sub).at(code)) raw.emplace(sub, code);
-  }
+  for (const auto& [key, a] : merged)
+    if (a.metric != *p->codes.at(a.external_subscription_id).at(a.code)) raw.emplace(a.external_subscription_id, a.code);
   json out_events = json::array(), out_aggs = json::array();
   for (size_t i = 0; i < events.size(); ++i) {
     const Contribution* c = owner[i];
@@ -324,7 +492,7 @@ std::string aggregate_snapshot(std::string_view text) {
     out_events.push_back(events[i]);
   }
   for (const auto& [key, a] : merged)
-    if (!raw.count({a["external_subscription_id"].get<std::string>(), a["code"].get<std::string>()})) out_aggs.push_back(a);
+    if (!raw.count({a.external_subscription_id, a.code})) out_aggs.push_back(a.to_json());
   compact(out_aggs, *p);
   doc["events"] = std::move(out_events);
   doc["usage_aggregates"] = std::move(out_aggs);
