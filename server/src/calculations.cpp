@@ -24,6 +24,7 @@
 #include "snapshots.hpp"
 #include "usage.hpp"
 #include "serializers.hpp"
+#include "timing.hpp"
 #include "tariff/engine.hpp"
 
 namespace tariff::server {
@@ -86,7 +87,25 @@ ordered_json snapshot_catalog(Transaction& tx) {
   return c;
 }
 
+// The documents build_snapshot reads, announced at once (PostgreSQL: one round trip).
+void prefetch_snapshot(Transaction& tx, const SnapshotScope& scope) {
+  Prefetch p;
+  p.gets.emplace_back("organization", "default");
+  if (!scope.catalog)
+    for (const char* k : {"tax", "billable_metric", "plan", "coupon"})
+      p.lists.push_back(DocumentQuery{k, std::nullopt, std::nullopt, 0, -1});
+  if (scope.customer) {
+    p.gets.emplace_back("customer", *scope.customer);
+    for (const char* k : {"subscription", "applied_coupon", "wallet", "invoice", "credit_note"})
+      p.lists.push_back(DocumentQuery{k, *scope.customer, std::nullopt, 0, -1});
+  }
+  if (scope.aggregates)
+    for (const auto& id : scope.subscription_ids) p.gets.emplace_back("usage_zone", id);
+  tx.prefetch(p);
+}
+
 ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& scope) {
+  prefetch_snapshot(tx, scope);
   ordered_json snap;
   snap["now"] = ctx.now;
   {
@@ -126,6 +145,7 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     if (string_or(w, "status", "") == "active") snap["wallets"].push_back(w);
   }
   add_billing_history(tx, ext, snap);  // billing.cpp: issued invoices, available credit notes
+  timing::mark("docs");
 
   // Events per external subscription id, each with its own window.
   std::map<std::string, std::optional<int64_t>> windows;
@@ -168,6 +188,7 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
       }
     }
   }
+  timing::mark("plan");
   for (const auto& [id, from] : windows) {
     if (plan && add_usage(tx, *plan, id, from, snap, scope.aggregates_text)) continue;
     EventQuery q;
@@ -175,6 +196,7 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     q.from_us = from;
     for (const auto& e : tx.events(q).items) snap["events"].push_back(parse_stored(e.body));
   }
+  timing::mark("usage");
   return snap;
 }
 
@@ -195,7 +217,11 @@ std::string snapshot_text(ordered_json& snap, const std::string& aggregates_text
 namespace {
 
 Reply run_engine(Operation op, ordered_json& snapshot, const std::string& aggregates_text = {}) {
-  const Result r = run(op, snapshot_text(snapshot, aggregates_text));
+  timing::mark("calc");
+  const std::string text = snapshot_text(snapshot, aggregates_text);
+  timing::mark("text");
+  const Result r = run(op, text);
+  timing::mark("engine");
   return Reply{r.status, r.body};
 }
 
@@ -217,6 +243,14 @@ Reply preview_reply(Context& ctx, Reply engine, const json& request,
     throw std::runtime_error("preview: expected exactly one invoice");
   ordered_json invoice = std::move((*it)[0]);
   ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+    Prefetch p;  // what the serializers below read
+    p.gets.emplace_back("organization", "default");
+    p.lists.push_back(DocumentQuery{"plan", std::nullopt, std::nullopt, 0, -1});
+    if (customer) {
+      p.gets.emplace_back("customer", *customer);
+      p.lists.push_back(DocumentQuery{"subscription", *customer, std::nullopt, 0, -1});
+    }
+    tx.prefetch(p);
     std::optional<ordered_json> stored;
     if (customer) stored = load_doc(tx, "customer", *customer);
     ordered_json c = stored ? *stored : ordered_json::object();
@@ -255,7 +289,9 @@ Reply preview_reply(Context& ctx, Reply engine, const json& request,
   });
   ordered_json out;
   out["invoice"] = std::move(invoice);
-  return json_reply(out);
+  Reply reply = json_reply(out);
+  timing::mark("reply");
+  return reply;
 }
 
 bool has_subscription(const ordered_json& snap, const std::string& external_id) {
@@ -303,6 +339,7 @@ Reply preview(Context& ctx) {
   std::string aggregates;
   read_then_write(ctx.store, [&](Transaction& tx) {
     aggregates.clear();
+    prefetch_snapshot(tx, SnapshotScope{ext, ids, true});
     if (ext && !tx.get("customer", *ext)) {
       if (!ids.empty()) throw not_found("customer");
       ext.reset();  // an unknown customer previews as a new one
