@@ -232,7 +232,7 @@ Reply run_engine(Operation op, ordered_json& snapshot, const std::string& aggreg
 // never saved, created now), each stored subscription as its own endpoint answers it, a
 // subscription the preview builds (new customer, plan change) from the engine's fields.
 // Everything the engine computed is passed on as it is.
-Reply preview_reply(Context& ctx, Reply engine, const json& request,
+Reply preview_reply(Context& ctx, Transaction& tx, Reply engine, const json& request,
                     const std::optional<std::string>& customer) {
   if (engine.status != 200) return engine;
   // The engine's answer: integers and decimal strings, and rates as JSON numbers, which a
@@ -242,7 +242,7 @@ Reply preview_reply(Context& ctx, Reply engine, const json& request,
   if (it == doc.end() || !it->is_array() || it->size() != 1)
     throw std::runtime_error("preview: expected exactly one invoice");
   ordered_json invoice = std::move((*it)[0]);
-  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+  [&] {
     Prefetch p;  // what the serializers below read
     p.gets.emplace_back("organization", "default");
     p.lists.push_back(DocumentQuery{"plan", std::nullopt, std::nullopt, 0, -1});
@@ -286,7 +286,7 @@ Reply preview_reply(Context& ctx, Reply engine, const json& request,
       if (!stored && c.contains("timezone") && c["timezone"].is_string()) zone = c["timezone"].get<std::string>();
       s = serialize_subscription(*match, tx, ctx.now_us, zone);
     }
-  });
+  }();
   ordered_json out;
   out["invoice"] = std::move(invoice);
   Reply reply = json_reply(out);
@@ -337,7 +337,14 @@ Reply preview(Context& ctx) {
       ext = e->get<std::string>();
   ordered_json snap;
   std::string aggregates;
+  // In the read transaction, the engine runs and the reply is serialised from what the
+  // snapshot read (no second transaction); after a write transaction (a due transition was
+  // written) the engine runs outside it and the reply reads in a transaction of its own.
+  std::optional<Reply> reply;
+  bool first = true;
   read_then_write(ctx.store, [&](Transaction& tx) {
+    const bool read_only = first;  // read_then_write: read first, write only when refused
+    first = false;
     aggregates.clear();
     prefetch_snapshot(tx, SnapshotScope{ext, ids, true});
     if (ext && !tx.get("customer", *ext)) {
@@ -351,9 +358,14 @@ Reply preview(Context& ctx) {
     scope.aggregates = !(body.contains("customer") && body["customer"].is_object() && body["customer"].contains("timezone"));
     scope.aggregates_text = &aggregates;
     snap = build_snapshot(ctx, tx, scope);
+    snap["request"] = to_ordered(body);
+    if (read_only) reply = preview_reply(ctx, tx, run_engine(Operation::preview, snap, aggregates), body, ext);
   });
-  snap["request"] = to_ordered(body);
-  return preview_reply(ctx, run_engine(Operation::preview, snap, aggregates), body, ext);
+  if (reply) return *reply;
+  Reply engine = run_engine(Operation::preview, snap, aggregates);
+  ctx.store.transact(Store::Mode::read,
+                     [&](Transaction& tx) { reply = preview_reply(ctx, tx, std::move(engine), body, ext); });
+  return *reply;
 }
 
 Reply estimate_fees(Context& ctx) {
