@@ -318,14 +318,21 @@ int main(int argc, char** argv) {
   if (demo)
     std::cerr << "tariff-server: demo mode: GET /demo/snapshot serves customer data without a key, "
                  "to loopback clients only\n";
+  static std::atomic<bool> listened{false};  // static: outlives main's locals for the detached thread
   std::thread stopper([&svr, sigs] {
     int sig = 0;
     sigwait(&sigs, &sig);
-    svr.stop();
+    // A signal right after "listening" may come before listen_after_bind() runs, when stop()
+    // does nothing: again until it returns.
+    while (!listened) {
+      svr.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   });
   stopper.detach();
   std::cout << "listening on http://" << cli.host << ":" << port << std::endl;
   svr.listen_after_bind();
+  listened = true;
   stopping = true;
   ticker.join();
   courier.join();
