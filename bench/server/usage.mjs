@@ -17,6 +17,7 @@
 // migrations define them, then ANALYZE: the planner's statistics as a maintained database
 // would have them). Prints one Markdown table per store and one side by side.
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { startServer, tempDb, API_KEY } from '../../server/testing/harness.mjs';
 import * as c from '../../server/testing/catalog.mjs';
@@ -127,12 +128,27 @@ async function bench(kind) {
     await Promise.all(Array.from({ length: clients }, worker));
     return { events: done, rate: done / ((performance.now() - t0) / 1000) };
   };
+  // The timed calls go through node:http on one kept-alive connection: fetch() (undici) costs
+  // 1–1.5 ms a call of its own on this machine, more than the server's whole work for a small
+  // subscription, and its allocations put the client's GC pauses in the tail.
+  const base = new URL(srv.base);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const timed = (method, path, body) => new Promise((ok, fail) => {
+    const r = http.request({ host: base.hostname, port: base.port, method, path, agent,
+      headers: body ? { ...HEADERS, 'Content-Length': Buffer.byteLength(body) } : HEADERS }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => (res.statusCode === 200 ? ok() : fail(new Error(`${method} ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 300)}`))));
+    });
+    r.on('error', fail);
+    r.end(body);
+  });
   const latency = async (path, body, samples = SAMPLES) => {
-    for (let i = 0; i < 10; i++) await req(body ? 'POST' : 'GET', path, body);  // warm
+    for (let i = 0; i < 10; i++) await timed(body ? 'POST' : 'GET', path, body);  // warm
     const lat = [];
     for (let i = 0; i < samples; i++) {
       const t = performance.now();
-      await req(body ? 'POST' : 'GET', path, body);
+      await timed(body ? 'POST' : 'GET', path, body);
       lat.push(performance.now() - t);
     }
     lat.sort((a, b) => a - b);
@@ -184,6 +200,7 @@ async function bench(kind) {
       rows.push({ what: `${n}`, ...m, rss: phasePeak() });
     }
     const neighbour = await measure(c.CUSTOMER, c.SUB);
+    const floor = await latency('/health');
     rows.push({ what: `7 (neighbour; ${alone.cu.p50.toFixed(2)} / ${alone.pv.p50.toFixed(2)} ms p50 before the others)`, ...neighbour, rss: phasePeak() });
     // While 4 clients ingest into another subscription.
     let stop = false;
@@ -197,7 +214,8 @@ async function bench(kind) {
     rows.push({ what: `${top}, ingestion running`, ...during, rss: 0 });
     rows.push({ what: '7, ingestion running', ...duringSmall, rss: phasePeak() });
     ingest.push({ what: `4 clients during the calculations above (${liveRate.events} events)`, rate: liveRate.rate });
-    return { kind, rows, ingest, stored, copies, bulkSecs, loadPeak, hwm: mem.hwm };
+    agent.destroy();
+    return { kind, rows, ingest, stored, copies, bulkSecs, loadPeak, hwm: mem.hwm, floor };
   } finally {
     clearInterval(sampler);
     await srv.stop();
@@ -210,6 +228,7 @@ for (const kind of STORES) results.push(await bench(kind));
 const f = (x) => x.toFixed(2);
 for (const r of results) {
   console.log(`\n### ${r.kind}: ${r.stored} events in the database (${r.copies} bulk copies in ${r.bulkSecs.toFixed(0)} s), server RSS peak ${r.hwm.toFixed(0)} MB (loading through the API: ${r.loadPeak.toFixed(0)} MB)\n`);
+  console.log(`GET /health (the client and HTTP alone): ${f(r.floor.p50)} / ${f(r.floor.p99)} (${f(r.floor.max)}) ms\n`);
   console.log('| events in period | current_usage p50 / p99 (max) ms | preview p50 / p99 (max) ms | RSS peak MB |');
   console.log('|---|---|---|---|');
   for (const x of r.rows)

@@ -6,6 +6,7 @@
 #include "webhooks.hpp"
 #include "portal_auth.hpp"
 #include "progressive.hpp"
+#include "timing.hpp"
 #include "tariff/decimal.hpp"
 #include "tariff/json.hpp"
 
@@ -151,6 +152,7 @@ Reply App::dispatch(const HttpRequest& request) {
     if (!std::regex_match(request.path, m, route.pattern)) continue;
     path_matched = true;
     if (route.method != request.method) continue;
+    timing::mark("route");
     const int64_t now = options_.fixed_now_us ? *options_.fixed_now_us : clock_now_us();
     Context ctx{store_, ids_, options_, request, {}, now, format_iso(now)};
     for (size_t i = 1; i < m.size(); ++i) ctx.params.push_back(m[i].str());

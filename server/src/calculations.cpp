@@ -24,6 +24,7 @@
 #include "snapshots.hpp"
 #include "usage.hpp"
 #include "serializers.hpp"
+#include "timing.hpp"
 #include "tariff/engine.hpp"
 
 namespace tariff::server {
@@ -86,7 +87,25 @@ ordered_json snapshot_catalog(Transaction& tx) {
   return c;
 }
 
+// The documents build_snapshot reads, announced at once (PostgreSQL: one round trip).
+void prefetch_snapshot(Transaction& tx, const SnapshotScope& scope) {
+  Prefetch p;
+  p.gets.emplace_back("organization", "default");
+  if (!scope.catalog)
+    for (const char* k : {"tax", "billable_metric", "plan", "coupon"})
+      p.lists.push_back(DocumentQuery{k, std::nullopt, std::nullopt, 0, -1});
+  if (scope.customer) {
+    p.gets.emplace_back("customer", *scope.customer);
+    for (const char* k : {"subscription", "applied_coupon", "wallet", "invoice", "credit_note"})
+      p.lists.push_back(DocumentQuery{k, *scope.customer, std::nullopt, 0, -1});
+  }
+  if (scope.aggregates)
+    for (const auto& id : scope.subscription_ids) p.gets.emplace_back("usage_zone", id);
+  tx.prefetch(p);
+}
+
 ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& scope) {
+  prefetch_snapshot(tx, scope);
   ordered_json snap;
   snap["now"] = ctx.now;
   {
@@ -126,6 +145,7 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     if (string_or(w, "status", "") == "active") snap["wallets"].push_back(w);
   }
   add_billing_history(tx, ext, snap);  // billing.cpp: issued invoices, available credit notes
+  timing::mark("docs");
 
   // Events per external subscription id, each with its own window.
   std::map<std::string, std::optional<int64_t>> windows;
@@ -168,6 +188,7 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
       }
     }
   }
+  timing::mark("plan");
   for (const auto& [id, from] : windows) {
     if (plan && add_usage(tx, *plan, id, from, snap, scope.aggregates_text)) continue;
     EventQuery q;
@@ -175,6 +196,7 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
     q.from_us = from;
     for (const auto& e : tx.events(q).items) snap["events"].push_back(parse_stored(e.body));
   }
+  timing::mark("usage");
   return snap;
 }
 
@@ -195,7 +217,11 @@ std::string snapshot_text(ordered_json& snap, const std::string& aggregates_text
 namespace {
 
 Reply run_engine(Operation op, ordered_json& snapshot, const std::string& aggregates_text = {}) {
-  const Result r = run(op, snapshot_text(snapshot, aggregates_text));
+  timing::mark("calc");
+  const std::string text = snapshot_text(snapshot, aggregates_text);
+  timing::mark("text");
+  const Result r = run(op, text);
+  timing::mark("engine");
   return Reply{r.status, r.body};
 }
 
@@ -206,7 +232,7 @@ Reply run_engine(Operation op, ordered_json& snapshot, const std::string& aggreg
 // never saved, created now), each stored subscription as its own endpoint answers it, a
 // subscription the preview builds (new customer, plan change) from the engine's fields.
 // Everything the engine computed is passed on as it is.
-Reply preview_reply(Context& ctx, Reply engine, const json& request,
+Reply preview_reply(Context& ctx, Transaction& tx, Reply engine, const json& request,
                     const std::optional<std::string>& customer) {
   if (engine.status != 200) return engine;
   // The engine's answer: integers and decimal strings, and rates as JSON numbers, which a
@@ -216,7 +242,15 @@ Reply preview_reply(Context& ctx, Reply engine, const json& request,
   if (it == doc.end() || !it->is_array() || it->size() != 1)
     throw std::runtime_error("preview: expected exactly one invoice");
   ordered_json invoice = std::move((*it)[0]);
-  ctx.store.transact(Store::Mode::read, [&](Transaction& tx) {
+  [&] {
+    Prefetch p;  // what the serializers below read
+    p.gets.emplace_back("organization", "default");
+    p.lists.push_back(DocumentQuery{"plan", std::nullopt, std::nullopt, 0, -1});
+    if (customer) {
+      p.gets.emplace_back("customer", *customer);
+      p.lists.push_back(DocumentQuery{"subscription", *customer, std::nullopt, 0, -1});
+    }
+    tx.prefetch(p);
     std::optional<ordered_json> stored;
     if (customer) stored = load_doc(tx, "customer", *customer);
     ordered_json c = stored ? *stored : ordered_json::object();
@@ -252,10 +286,12 @@ Reply preview_reply(Context& ctx, Reply engine, const json& request,
       if (!stored && c.contains("timezone") && c["timezone"].is_string()) zone = c["timezone"].get<std::string>();
       s = serialize_subscription(*match, tx, ctx.now_us, zone);
     }
-  });
+  }();
   ordered_json out;
   out["invoice"] = std::move(invoice);
-  return json_reply(out);
+  Reply reply = json_reply(out);
+  timing::mark("reply");
+  return reply;
 }
 
 bool has_subscription(const ordered_json& snap, const std::string& external_id) {
@@ -301,8 +337,16 @@ Reply preview(Context& ctx) {
       ext = e->get<std::string>();
   ordered_json snap;
   std::string aggregates;
+  // In the read transaction, the engine runs and the reply is serialised from what the
+  // snapshot read (no second transaction); after a write transaction (a due transition was
+  // written) the engine runs outside it and the reply reads in a transaction of its own.
+  std::optional<Reply> reply;
+  bool first = true;
   read_then_write(ctx.store, [&](Transaction& tx) {
+    const bool read_only = first;  // read_then_write: read first, write only when refused
+    first = false;
     aggregates.clear();
+    prefetch_snapshot(tx, SnapshotScope{ext, ids, true});
     if (ext && !tx.get("customer", *ext)) {
       if (!ids.empty()) throw not_found("customer");
       ext.reset();  // an unknown customer previews as a new one
@@ -314,9 +358,14 @@ Reply preview(Context& ctx) {
     scope.aggregates = !(body.contains("customer") && body["customer"].is_object() && body["customer"].contains("timezone"));
     scope.aggregates_text = &aggregates;
     snap = build_snapshot(ctx, tx, scope);
+    snap["request"] = to_ordered(body);
+    if (read_only) reply = preview_reply(ctx, tx, run_engine(Operation::preview, snap, aggregates), body, ext);
   });
-  snap["request"] = to_ordered(body);
-  return preview_reply(ctx, run_engine(Operation::preview, snap, aggregates), body, ext);
+  if (reply) return *reply;
+  Reply engine = run_engine(Operation::preview, snap, aggregates);
+  ctx.store.transact(Store::Mode::read,
+                     [&](Transaction& tx) { reply = preview_reply(ctx, tx, std::move(engine), body, ext); });
+  return *reply;
 }
 
 Reply estimate_fees(Context& ctx) {

@@ -31,6 +31,7 @@
 #include <chrono>
 
 #include "app.hpp"
+#include "timing.hpp"
 #include "billing.hpp"
 #include "webhooks.hpp"
 
@@ -246,6 +247,9 @@ int main(int argc, char** argv) {
   svr.set_payload_max_length(cli.options.max_body_bytes);
   svr.set_tcp_nodelay(true);        // small JSON replies: no Nagle + delayed-ACK stalls
   svr.set_keep_alive_timeout(1);    // idle keep-alive connections hold up a stop for <= 1 s
+  // A client's connection serves many requests (httplib's default closes it after 5): no new
+  // TCP connection, accept and thread hand-off every fifth call.
+  svr.set_keep_alive_max_count(100000);
   svr.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
   svr.set_file_extension_and_mimetype_mapping("wasm", "application/wasm");
   svr.set_file_extension_and_mimetype_mapping("json", "application/json");
@@ -265,7 +269,9 @@ int main(int argc, char** argv) {
       res.set_content(error_body(e), "application/json");
       return;
     }
+    timing::begin();
     write(app.handle(to_request(req)), res);
+    if (timing::enabled()) res.set_header("Server-Timing", timing::header());
   };
   svr.Get(".*", handler);
   svr.Post(".*", handler);
@@ -312,14 +318,21 @@ int main(int argc, char** argv) {
   if (demo)
     std::cerr << "tariff-server: demo mode: GET /demo/snapshot serves customer data without a key, "
                  "to loopback clients only\n";
+  static std::atomic<bool> listened{false};  // static: outlives main's locals for the detached thread
   std::thread stopper([&svr, sigs] {
     int sig = 0;
     sigwait(&sigs, &sig);
-    svr.stop();
+    // A signal right after "listening" may come before listen_after_bind() runs, when stop()
+    // does nothing: again until it returns.
+    while (!listened) {
+      svr.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   });
   stopper.detach();
   std::cout << "listening on http://" << cli.host << ":" << port << std::endl;
   svr.listen_after_bind();
+  listened = true;
   stopping = true;
   ticker.join();
   courier.join();

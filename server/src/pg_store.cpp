@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <functional>
 #include <climits>
 #include <cstdint>
 #include <map>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "store.hpp"
+#include "timing.hpp"
 
 namespace tariff::server {
 namespace {
@@ -109,9 +111,129 @@ class Conn {
 
   bool ok() const { return PQstatus(c_) == CONNECTION_OK; }
 
-  Result exec(const std::string& sql) { return check(PQexec(c_, sql.c_str()), sql); }
+  Result exec(const std::string& sql) {
+    timing::statement();
+    if (!pending_begin_.empty()) {  // one simple query for both
+      const std::string both = pending_begin_ + "; " + sql;
+      pending_begin_.clear();
+      return check(PQexec(c_, both.c_str()), both);
+    }
+    return check(PQexec(c_, sql.c_str()), sql);
+  }
+
+  // A read transaction's BEGIN is sent with its first statement (one round trip for both); a
+  // transaction that ran no statement sends neither BEGIN nor COMMIT.
+  void defer_begin(std::string sql) { pending_begin_ = std::move(sql); }
+  // False when the deferred BEGIN was never sent (nothing to end).
+  bool began() {
+    if (pending_begin_.empty()) return true;
+    pending_begin_.clear();
+    return false;
+  }
+
+  // Sends COMMIT without waiting for its answer (a read-only transaction's: nothing to make
+  // durable); settle() reads the answer before the connection's next use.
+  void commit_async() {
+    timing::statement();
+    if (!PQsendQuery(c_, "COMMIT")) throw std::runtime_error(std::string("postgresql: ") + PQerrorMessage(c_));
+    unsettled_ = true;
+  }
+  // Reads the answers still due (commit_async); throws if one failed.
+  void settle() {
+    if (!unsettled_) return;
+    unsettled_ = false;
+    std::string error;
+    while (PGresult* r = PQgetResult(c_)) {
+      const auto st = PQresultStatus(r);
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && error.empty()) error = PQresultErrorMessage(r);
+      PQclear(r);
+    }
+    if (!error.empty() || PQstatus(c_) != CONNECTION_OK)
+      throw std::runtime_error("postgresql: " + (error.empty() ? std::string(PQerrorMessage(c_)) : error));
+  }
+
+  // Several prepared statements in one round trip (libpq's pipeline mode), with the deferred
+  // BEGIN if any; one Result each, in order. Throws on the first failure (the transaction is
+  // then aborted, as after any failed statement).
+  std::vector<Result> pipeline(const std::vector<std::pair<std::string, std::vector<Param>>>& stmts) {
+    timing::statement();
+    if (PQenterPipelineMode(c_) != 1) throw std::runtime_error(std::string("postgresql: ") + PQerrorMessage(c_));
+    std::string error;
+    // What each answer is: 'b' BEGIN, 'p' a PREPARE, 'q' a query.
+    std::vector<char> expect;
+    std::vector<std::pair<std::string, std::string>> preparing;  // sql, name
+    const auto sent = [&](int ok) {
+      if (!ok && error.empty()) error = PQerrorMessage(c_);
+    };
+    if (!pending_begin_.empty()) {
+      sent(PQsendQueryParams(c_, pending_begin_.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+      expect.push_back('b');
+      pending_begin_.clear();
+    }
+    std::vector<std::string> names;
+    for (const auto& [sql, params] : stmts) {
+      auto it = prepared_.find(sql);
+      std::string name;
+      if (it != prepared_.end()) {
+        name = it->second;
+      } else {
+        name = "s" + std::to_string(prepared_.size() + preparing.size());
+        for (const auto& [psql, pname] : preparing)
+          if (psql == sql) name = pname;
+        if (std::none_of(preparing.begin(), preparing.end(), [&](const auto& x) { return x.first == sql; })) {
+          sent(PQsendPrepare(c_, name.c_str(), sql.c_str(), 0, nullptr));
+          expect.push_back('p');
+          preparing.emplace_back(sql, name);
+        }
+      }
+      std::vector<const char*> values;
+      std::vector<int> lengths;
+      for (const auto& p : params) {
+        values.push_back(p ? p->data() : nullptr);
+        lengths.push_back(p ? static_cast<int>(p->size()) : 0);
+      }
+      sent(PQsendQueryPrepared(c_, name.c_str(), static_cast<int>(params.size()), values.data(), lengths.data(),
+                               nullptr, 0));
+      expect.push_back('q');
+    }
+    sent(PQpipelineSync(c_));
+    std::vector<Result> out;
+    out.reserve(stmts.size());
+    size_t prep = 0;
+    for (const char e : expect) {
+      PGresult* r = PQgetResult(c_);
+      const auto st = PQresultStatus(r);
+      const bool good = r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+      if (!good && error.empty()) error = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
+      if (e == 'p' && good) prepared_.emplace(preparing[prep].first, preparing[prep].second);
+      if (e == 'p') ++prep;
+      if (e == 'q') out.emplace_back(r);
+      else PQclear(r);
+      if (r) {
+        while (PGresult* extra = PQgetResult(c_)) PQclear(extra);  // the NULL that ends each answer
+      }
+    }
+    for (;;) {  // up to the sync point
+      PGresult* r = PQgetResult(c_);
+      if (!r) {
+        if (PQstatus(c_) != CONNECTION_OK) break;
+        continue;
+      }
+      const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+    PQexitPipelineMode(c_);
+    if (!error.empty()) {
+      while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
+      throw std::runtime_error("postgresql: " + error + " (pipeline of " + std::to_string(stmts.size()) + ")");
+    }
+    return out;
+  }
 
   Result run(const std::string& sql, const std::vector<Param>& params) {
+    if (!pending_begin_.empty()) return std::move(pipeline({{sql, params}})[0]);
+    timing::statement();
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
       const std::string name = "s" + std::to_string(prepared_.size());
@@ -131,6 +253,7 @@ class Conn {
 
   // A statement run once (multi-row writes of varying size): not prepared.
   Result run_once(const std::string& sql, const std::vector<std::string>& params) {
+    timing::statement();
     std::vector<const char*> values;
     std::vector<int> lengths;
     for (const auto& p : params) {
@@ -154,6 +277,8 @@ class Conn {
 
   PGconn* c_;
   std::map<std::string, std::string> prepared_;  // SQL text -> statement name
+  std::string pending_begin_;                    // a read transaction's BEGIN, not sent yet
+  bool unsettled_ = false;                       // a COMMIT's answer not read yet
 };
 
 std::string num(int64_t v) { return std::to_string(v); }
@@ -167,6 +292,10 @@ void append_array_item(std::string& out, const std::string& v) {
   }
   out += '"';
 }
+
+constexpr const char* kGet = "SELECT owner, ref, body FROM docs WHERE kind = $1 AND key = $2";
+constexpr const char* kRange =
+    "SELECT key, owner, ref, body FROM docs WHERE kind = $1 AND key >= $2 AND key < $3 ORDER BY key";
 
 class PgTransaction final : public Transaction {
  public:
@@ -183,7 +312,15 @@ class PgTransaction final : public Transaction {
   std::optional<Document> get(std::string_view kind, std::string_view key) override {
     const auto k = std::make_pair(std::string(kind), std::string(key));
     if (auto it = got_.find(k); it != got_.end()) return it->second;
-    auto r = c_.run("SELECT owner, ref, body FROM docs WHERE kind = $1 AND key = $2", {k.first, k.second});
+    if (auto all = listed_.find(list_memo(DocumentQuery{k.first, std::nullopt, std::nullopt, 0, -1}));
+        all != listed_.end()) {  // every document of the kind is known
+      std::optional<Document> d;
+      for (const auto& x : all->second.items)
+        if (x.key == k.second) d = x;
+      got_.emplace(k, d);
+      return d;
+    }
+    auto r = c_.run(kGet, {k.first, k.second});
     std::optional<Document> d;
     if (r.rows() > 0) d = Document{k.first, k.second, r.text(0, 0), r.text(0, 1), r.text(0, 2)};
     got_.emplace(k, d);
@@ -221,6 +358,7 @@ class PgTransaction final : public Transaction {
   void put(const Document& d) override {
     require_write();
     forget_lists(d.kind);
+    forget_ranges(d.kind);
     got_[{d.kind, d.key}] = d;
     puts_.push_back(d);
     if (puts_.size() >= kMaxRows) flush();
@@ -230,6 +368,7 @@ class PgTransaction final : public Transaction {
     require_write();
     flush();
     forget(std::string(kind));
+    forget_ranges(std::string(kind));
     const bool removed =
         c_.run("DELETE FROM docs WHERE kind = $1 AND key = $2", {std::string(kind), std::string(key)}).affected() > 0;
     got_[{std::string(kind), std::string(key)}] = std::nullopt;
@@ -281,13 +420,108 @@ class PgTransaction final : public Transaction {
   }
 
   DocumentPage list(const DocumentQuery& q) override {
-    const std::string memo = q.kind + '\x1f' + (q.owner ? "o" + *q.owner : "-") + '\x1f' +
-                             (q.ref ? "r" + *q.ref : "-") + '\x1f' + num(q.offset) + '\x1f' + num(q.limit);
+    const std::string memo = list_memo(q);
     if (auto it = listed_.find(memo); it != listed_.end()) return it->second;
     flush();
     DocumentPage page = list_uncached(q);
     listed_.emplace(memo, page);
     return page;
+  }
+
+  // An unpaged list's statement (as list_uncached sends it).
+  static std::pair<std::string, std::vector<Param>> list_statement(const DocumentQuery& q) {
+    std::string where = "kind = $1";
+    std::vector<Param> params{q.kind};
+    if (q.owner) {
+      params.push_back(*q.owner);
+      where += " AND owner = $" + num(static_cast<int64_t>(params.size()));
+    }
+    if (q.ref) {
+      params.push_back(*q.ref);
+      where += " AND ref = $" + num(static_cast<int64_t>(params.size()));
+    }
+    const auto n = static_cast<int64_t>(params.size());
+    params.push_back(Param());
+    params.push_back(num(0));
+    return {"SELECT key, owner, ref, body FROM docs WHERE " + where + " ORDER BY seq LIMIT $" + num(n + 1) +
+                "::bigint OFFSET $" + num(n + 2) + "::bigint",
+            params};
+  }
+
+  // An unpaged events query of one subscription (as events() sends it).
+  static std::pair<std::string, std::vector<Param>> events_statement(const EventQuery& q) {
+    std::vector<Param> params;
+    std::string where = "TRUE";
+    auto add = [&](const std::string& cond, std::string v) {
+      params.push_back(std::move(v));
+      where += " AND " + cond + " $" + num(static_cast<int64_t>(params.size()));
+    };
+    add("external_subscription_id =", q.external_subscription_ids.at(0));
+    if (q.from_us) add("ts_us >=", num(*q.from_us));
+    if (q.to_us) add("ts_us <", num(*q.to_us));
+    if (q.code) add("code =", *q.code);
+    const auto n = static_cast<int64_t>(params.size());
+    params.push_back(Param());
+    params.push_back(num(0));
+    return {"SELECT external_subscription_id, transaction_id, code, ts_us, body FROM events WHERE " + where +
+                " ORDER BY ts_us, seq LIMIT $" + num(n + 1) + "::bigint OFFSET $" + num(n + 2) + "::bigint",
+            params};
+  }
+
+  // Every announced read not known yet, in one round trip (with a read transaction's BEGIN).
+  void prefetch(const Prefetch& p) override {
+    std::vector<std::pair<std::string, std::vector<Param>>> stmts;
+    std::vector<std::function<void(const Result&)>> take;
+    std::set<std::string> asked;  // memo keys, each asked once
+    const auto full_list = [&](const std::string& kind) {
+      const std::string m = list_memo(DocumentQuery{kind, std::nullopt, std::nullopt, 0, -1});
+      return listed_.count(m) > 0 || asked.count("l" + m) > 0;
+    };
+    for (const auto& q : p.lists) {
+      if (q.offset != 0 || q.limit != -1) continue;
+      const std::string m = list_memo(q);
+      if (listed_.count(m) || !asked.insert("l" + m).second) continue;
+      stmts.push_back(list_statement(q));
+      take.push_back([this, q, m](const Result& r) {
+        DocumentPage page;
+        for (int i = 0; i < r.rows(); ++i)
+          page.items.push_back(Document{q.kind, r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)});
+        page.total = r.rows();
+        listed_.emplace(m, std::move(page));
+      });
+    }
+    for (const auto& [kind, key] : p.gets) {
+      const auto k = std::make_pair(kind, key);
+      if (got_.count(k) || full_list(kind) || !asked.insert("g" + kind + '\x1f' + key).second) continue;
+      stmts.push_back({kGet, {kind, key}});
+      take.push_back([this, k](const Result& r) {
+        std::optional<Document> d;
+        if (r.rows() > 0) d = Document{k.first, k.second, r.text(0, 0), r.text(0, 1), r.text(0, 2)};
+        got_.emplace(k, std::move(d));
+      });
+    }
+    for (const auto& [kind, from, to] : p.ranges) {
+      const std::string m = kind + '\x1f' + from + '\x1f' + to;
+      if (ranged_.count(m) || !asked.insert("r" + m).second) continue;
+      stmts.push_back({kRange, {kind, from, to}});
+      take.push_back([this, m, kind = kind](const Result& r) { ranged_.emplace(m, range_rows(kind, r)); });
+    }
+    for (const auto& q : p.events) {
+      const std::string m = events_memo(q);
+      if (m.empty() || evented_.count(m) || !asked.insert("e" + m).second) continue;
+      stmts.push_back(events_statement(q));
+      take.push_back([this, m](const Result& r) {
+        std::vector<EventRecord> items;
+        items.reserve(static_cast<size_t>(r.rows()));
+        for (int i = 0; i < r.rows(); ++i)
+          items.push_back(EventRecord{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3), r.text(i, 4)});
+        evented_.emplace(m, std::move(items));
+      });
+    }
+    if (stmts.empty()) return;
+    flush();
+    auto results = c_.pipeline(stmts);
+    for (size_t i = 0; i < results.size(); ++i) take[i](results[i]);
   }
 
   DocumentPage list_uncached(const DocumentQuery& q) {
@@ -327,9 +561,14 @@ class PgTransaction final : public Transaction {
 
   // Keys compare in byte order: docs.key is COLLATE "C", so the (kind, key) index serves it.
   std::vector<Document> range(std::string_view kind, std::string_view from, std::string_view to) override {
+    const std::string memo = std::string(kind) + '\x1f' + std::string(from) + '\x1f' + std::string(to);
+    if (auto it = ranged_.find(memo); it != ranged_.end()) return it->second;
     flush();
-    auto r = c_.run("SELECT key, owner, ref, body FROM docs WHERE kind = $1 AND key >= $2 AND key < $3 ORDER BY key",
-                    {std::string(kind), std::string(from), std::string(to)});
+    auto r = c_.run(kRange, {std::string(kind), std::string(from), std::string(to)});
+    return range_rows(kind, r);
+  }
+
+  std::vector<Document> range_rows(std::string_view kind, const Result& r) {
     std::vector<Document> out;
     out.reserve(static_cast<size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i)
@@ -339,6 +578,7 @@ class PgTransaction final : public Transaction {
 
   bool insert_event(const EventRecord& e) override {
     require_write();
+    evented_.clear();
     auto key = std::make_pair(e.external_subscription_id, e.transaction_id);
     if (inserted_.count(key)) return false;
     if (absent_.erase(key)) {  // seen absent under the write lock: the insert cannot conflict
@@ -413,6 +653,12 @@ class PgTransaction final : public Transaction {
   // As the SQLite store: one subscription at a time (each by timestamp, then arrival), in the
   // order the ids are given; an empty list = every event.
   EventPage events(const EventQuery& q) override {
+    if (auto it = evented_.find(events_memo(q)); it != evented_.end()) {
+      EventPage page;
+      page.items = it->second;
+      page.total = static_cast<int64_t>(page.items.size());
+      return page;
+    }
     flush();
     EventPage page;
     std::vector<std::optional<std::string>> subs;
@@ -466,6 +712,20 @@ class PgTransaction final : public Transaction {
     for (auto it = got_.lower_bound({kind, ""}); it != got_.end() && it->first.first == kind;) it = got_.erase(it);
     forget_lists(kind);
   }
+  void forget_ranges(const std::string& kind) {
+    for (auto it = ranged_.lower_bound(kind + '\x1f'); it != ranged_.end() && it->first.rfind(kind + '\x1f', 0) == 0;)
+      it = ranged_.erase(it);
+  }
+  static std::string list_memo(const DocumentQuery& q) {
+    return q.kind + '\x1f' + (q.owner ? "o" + *q.owner : "-") + '\x1f' + (q.ref ? "r" + *q.ref : "-") + '\x1f' +
+           num(q.offset) + '\x1f' + num(q.limit);
+  }
+  // "" for a query prefetch() does not serve (paged, or not one subscription).
+  static std::string events_memo(const EventQuery& q) {
+    if (q.external_subscription_ids.size() != 1 || q.offset > 0 || q.limit >= 0) return "";
+    return q.external_subscription_ids[0] + '\x1f' + (q.from_us ? num(*q.from_us) : "-") + '\x1f' +
+           (q.to_us ? num(*q.to_us) : "-") + '\x1f' + (q.code ? "c" + *q.code : "-");
+  }
   void forget_lists(const std::string& kind) {
     for (auto it = listed_.lower_bound(kind + '\x1f'); it != listed_.end() && it->first.rfind(kind + '\x1f', 0) == 0;)
       it = listed_.erase(it);
@@ -474,6 +734,8 @@ class PgTransaction final : public Transaction {
   bool writable_;
   std::map<std::pair<std::string, std::string>, std::optional<Document>> got_;
   std::map<std::string, DocumentPage> listed_;  // kind \x1f owner \x1f ref \x1f offset \x1f limit
+  std::map<std::string, std::vector<Document>> ranged_;     // kind \x1f from \x1f to (prefetched or read)
+  std::map<std::string, std::vector<EventRecord>> evented_;  // events_memo(): prefetched
   std::vector<Document> puts_;                   // deferred, in order
   std::vector<EventRecord> inserts_;             // deferred, each in absent_ when deferred
   std::set<std::pair<std::string, std::string>> absent_, inserted_;  // events, by (subscription, transaction)
@@ -494,14 +756,19 @@ class PgStore final : public Store {
         c->exec(std::string("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(") + kWriteLock +
                 ")");  // one round trip
       } else {
-        c->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        c->defer_begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");  // sent with the first statement
       }
       PgTransaction tx(*c, mode == Mode::write);
       fn(tx);
       tx.flush();
-      c->exec("COMMIT");
+      timing::mark("tx");
+      if (mode == Mode::write) c->exec("COMMIT");
+      else if (c->began()) c->commit_async();  // a snapshot's end: nothing to wait for
+      timing::mark("commit");
     } catch (...) {
-      if (c->ok()) {
+      if (!c->began()) {
+        // Nothing was sent: nothing to roll back.
+      } else if (c->ok()) {
         try {
           c->exec("ROLLBACK");
         } catch (...) {
@@ -544,13 +811,21 @@ class PgStore final : public Store {
 
  private:
   std::unique_ptr<Conn> acquire() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      while (!idle_.empty()) {
-        auto c = std::move(idle_.back());
+    for (;;) {
+      std::unique_ptr<Conn> c;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (idle_.empty()) break;
+        c = std::move(idle_.back());
         idle_.pop_back();
-        if (c->ok()) return c;
       }
+      if (!c->ok()) continue;
+      try {
+        c->settle();  // the last read transaction's COMMIT
+      } catch (const std::exception&) {
+        continue;  // not reused
+      }
+      return c;
     }
     return std::make_unique<Conn>(conninfo_);
   }

@@ -37,6 +37,9 @@ ordered_json snapshot_catalog(Transaction& tx);
 // The JSON text of `snap` with `aggregates_text` (from SnapshotScope) as its usage_aggregates.
 std::string snapshot_text(ordered_json& snap, const std::string& aggregates_text);
 
+// Announces the reads build_snapshot(scope) makes first (Transaction::prefetch).
+void prefetch_snapshot(Transaction& tx, const SnapshotScope& scope);
+
 // Throws not_found("customer") when scope.customer is not stored. Due transitions are
 // written: in a read transaction that throws std::logic_error (redo it in a write one).
 ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& scope);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "store.hpp"
+#include "timing.hpp"
 
 namespace tariff::server {
 namespace {
@@ -109,6 +110,7 @@ struct Conn {
   std::map<std::string, sqlite3_stmt*> cache;  // keyed by SQL text; used under mu
 
   Stmt prepare(const char* sql) {
+    timing::statement();
     auto it = cache.find(sql);
     if (it == cache.end()) {
       sqlite3_stmt* s = nullptr;
@@ -172,6 +174,7 @@ class SqliteStore final : public Store {
     std::unique_lock<std::mutex> lock(c.mu, std::adopt_lock);
     // BEGIN and COMMIT as cached statements: not parsed again for every transaction.
     c.prepare(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN").row();
+    timing::mark("begin");
     SqliteTransaction tx(c, mode == Mode::write);
     try {
       fn(tx);
@@ -285,7 +288,8 @@ DocumentPage SqliteTransaction::list(const DocumentQuery& q) {
   if (q.owner) where += " AND owner = ?2";
   if (q.ref) where += " AND ref = ?3";
   DocumentPage page;
-  {
+  const bool paged = q.offset > 0 || q.limit >= 0;
+  if (paged) {  // unpaged, the total is the rows' count
     auto c = store_.prepare(("SELECT count(*) FROM docs WHERE " + where).c_str());
     c.text(1, q.kind);
     if (q.owner) c.text(2, *q.owner);
@@ -301,6 +305,7 @@ DocumentPage SqliteTransaction::list(const DocumentQuery& q) {
   while (s.row())
     page.items.push_back(Document{q.kind, s.col_text(0), s.col_text(1), s.col_text(2),
                                   s.col_text(3)});
+  if (!paged) page.total = static_cast<int64_t>(page.items.size());
   return page;
 }
 

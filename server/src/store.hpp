@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -71,9 +72,23 @@ struct EventPage {
   int64_t total = 0;
 };
 
+// Reads a transaction is about to make, announced together (Transaction::prefetch): a store
+// whose every statement is a round trip sends them at once and answers the calls that follow
+// from what it read. Only unpaged lists and events of one subscription are announced.
+struct Prefetch {
+  std::vector<std::pair<std::string, std::string>> gets;                  // kind, key
+  std::vector<DocumentQuery> lists;                                       // offset 0, limit -1
+  std::vector<std::tuple<std::string, std::string, std::string>> ranges;  // kind, key_from, key_to
+  std::vector<EventQuery> events;                                         // one subscription, unpaged
+  bool empty() const { return gets.empty() && lists.empty() && ranges.empty() && events.empty(); }
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
+  // A hint, never needed for correctness: the reads `p` names will follow (PostgreSQL: one
+  // round trip for them all instead of one each; SQLite: nothing, its reads are local).
+  virtual void prefetch(const Prefetch& p) { (void)p; }
   virtual std::optional<Document> get(std::string_view kind, std::string_view key) = 0;
   // get() of each key of `kind`, in one go (PostgreSQL: one round trip).
   virtual std::vector<std::optional<Document>> get_many(std::string_view kind, const std::vector<std::string>& keys) {

@@ -318,7 +318,22 @@ bool add_usage(Transaction& tx, const usage::Plan& plan, const std::string& id, 
   // Whole local days where every event of the subscription went into the days of the zone the
   // calculation uses, and no edge falls; the quarter-hours of the other days.
   const auto zone = tx.get("usage_zone", id);
-  if (zone && zone->body == plan.zone) {
+  const bool by_day = zone && zone->body == plan.zone;
+  {  // the reads below (but the days read as quarter-hours), at once
+    Prefetch p;
+    if (by_day) {
+      const std::string zp = prefix + plan.zone + '\x1f';
+      p.ranges.emplace_back("usage_day", zp + bucket_text(std::max<int64_t>(0, from_bucket - 25LL * 3600 * 1000000)),
+                            zp + '\x7f');
+    } else {
+      p.ranges.emplace_back("usage", prefix + bucket_text(from_bucket), prefix + '\x7f');
+    }
+    for (const auto& code : raw) p.events.push_back(EventQuery{{id}, from_us, std::nullopt, code});
+    for (const int64_t b : edges)
+      if (b + usage::kBucketUs > from_bucket) p.events.push_back(EventQuery{{id}, b, b + usage::kBucketUs, std::nullopt});
+    tx.prefetch(p);
+  }
+  if (by_day) {
     const std::string zp = prefix + plan.zone + '\x1f';
     const int64_t day_from = std::max<int64_t>(0, from_bucket - 25LL * 3600 * 1000000);
     std::vector<Document> day_docs = tx.range("usage_day", zp + bucket_text(day_from), zp + '\x7f');
