@@ -46,13 +46,21 @@ class JsonText {
 
   void begin_object() { open('{'); }
   void begin_array() { open('['); }
-  void begin_object(const char* k) { key(k), begin_object(); }
-  void begin_array(const char* k) { key(k), begin_array(); }
+  template <std::size_t N>
+  void begin_object(const char (&k)[N]) {
+    key(k), begin_object();
+  }
+  template <std::size_t N>
+  void begin_array(const char (&k)[N]) {
+    key(k), begin_array();
+  }
   void end_object() { put('}'), comma_ = true; }
   void end_array() { put(']'), comma_ = true; }
-  // A key is a name written in the code: plain ASCII, nothing to escape (debug builds check).
-  void key(const char* k) {
-    const std::size_t n = std::strlen(k);
+  // A key is a name written in the code (a literal): plain ASCII, nothing to escape (debug
+  // builds check), its length known when compiled.
+  template <std::size_t N>
+  void key(const char (&k)[N]) {
+    constexpr std::size_t n = N - 1;
     assert(std::none_of(k, k + n, [](char c) { return c < 0x20 || c == '"' || c == '\\' || (c & 0x80); }));
     char* q = room(n + 4);
     if (comma_) *q++ = ',';
@@ -80,8 +88,8 @@ class JsonText {
   void value(const std::string* s) { s ? value(*s) : value(nullptr); }
   void value(const std::optional<std::string>& s) { value(s ? &*s : nullptr); }
   void value(const ojson& v) { sep(), tree(v); }
-  template <class T>
-  void field(const char* k, T&& v) {
+  template <std::size_t N, class T>
+  void field(const char (&k)[N], T&& v) {
     key(k);
     value(std::forward<T>(v));
   }

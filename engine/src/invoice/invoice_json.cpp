@@ -120,8 +120,8 @@ void write_item(W& w, const InvoiceFee& f) {
 }
 
 // A decimal as Ruby's BigDecimal#to_s prints it, a JSON string.
-template <class W>
-void dec(W& w, const char* key, const Decimal& d) {
+template <class W, std::size_t N>
+void dec(W& w, const char (&key)[N], const Decimal& d) {
   w.field(key, d.to_string());
 }
 
@@ -194,7 +194,7 @@ void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* c
 template <class W>
 void write_subscription(W& w, const BilledSubscription& b, const Customer* customer, Instant now) {
   const Subscription& sub = *b.sub;
-  auto instant = [&](const char* key, const std::optional<Instant>& t) {
+  auto instant = [&](const auto& key, const std::optional<Instant>& t) {
     if (t) w.field(key, format_instant(*t));
     else w.field(key, nullptr);
   };
@@ -253,12 +253,12 @@ void write_subscription(W& w, const BilledSubscription& b, const Customer* custo
 template <class W>
 void write_customer(W& w, const PreviewContext& ctx, const Customer* stored, Instant now) {
   const ojson& c = ctx.customer;
-  auto field = [&](const char* k) {
+  auto field = [&](const auto& k) {
     const auto it = c.find(k);
     if (it != c.end()) w.field(k, *it);
     else w.field(k, nullptr);
   };
-  auto created = [&](const char* k) {
+  auto created = [&](const auto& k) {
     if (stored) w.field(k, nullptr);
     else w.field(k, format_instant(now));
   };
