@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,13 @@ struct PosixRule {
 
   static std::optional<PosixRule> parse(std::string_view rule);
   std::chrono::seconds offset(Instant t) const;
+
+ private:
+  // offset()'s memo: the change instants (UTC seconds; start, end) of years y − 1, y, y + 1 for
+  // the year y last asked about — a billing run asks about the same year again and again. A
+  // rule, like the snapshot it belongs to, is used by one thread at a time.
+  mutable int memo_year_ = std::numeric_limits<int>::min();
+  mutable int64_t memo_[3][2] = {};
 };
 
 class TimeZone {  // value type, cheap to copy

@@ -15,7 +15,7 @@ using ojson = nlohmann::ordered_json;
 
 // Length of the well-formed UTF-8 sequence starting at s[i] (Unicode Table 3-7: no overlong
 // forms, no surrogates, nothing above U+10FFFF), or 0 when it is not one.
-std::size_t utf8_sequence(const std::string& s, std::size_t i) {
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   const auto at = [&](std::size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
   const auto cont = [](unsigned c, unsigned lo = 0x80, unsigned hi = 0xBF) { return c >= lo && c <= hi; };
   const unsigned b = at(i);
@@ -50,35 +50,12 @@ bool any_special(std::uint64_t w) {
           has_zero(w ^ (ones * '\\'))) != 0;
 }
 
-// The text so far in a string used as a buffer: grown by doubling, written through a
-// pointer, cut to its length at the end.
-class Writer {
- public:
-  explicit Writer(std::string& out) : out_(out), len_(out.size()) {}
-  ~Writer() { out_.resize(len_); }
-  Writer(const Writer&) = delete;
-  Writer& operator=(const Writer&) = delete;
+// raw_json()'s mark on a binary value.
+constexpr std::uint8_t kRawSubtype = 0x7a;
 
-  char* room(std::size_t n) {  // at least n bytes writable at the end
-    if (out_.size() - len_ < n) out_.resize(std::max({out_.size() * 2, len_ + n, std::size_t{4096}}));
-    return &out_[len_];
-  }
-  void done(const char* end) { len_ = static_cast<std::size_t>(end - out_.data()); }
-  void put(const char* text, std::size_t n) {
-    std::memcpy(room(n), text, n);
-    len_ += n;
-  }
-  void put(char c) { *room(1) = c, ++len_; }
+}  // namespace
 
-  void value(const ojson& v);
-  void string(const std::string& s);
-
- private:
-  std::string& out_;
-  std::size_t len_;
-};
-
-void Writer::string(const std::string& s) {
+void JsonText::string(std::string_view s) {
   static const char hex[] = "0123456789abcdef";
   const char* src = s.data();
   const std::size_t n = s.size();
@@ -96,7 +73,7 @@ void Writer::string(const std::string& s) {
     if (kByteClass[c] == non_ascii) {
       const std::size_t len = utf8_sequence(s, i);
       if (len == 0) {
-        ojson(s).dump();  // throws nlohmann's type_error 316 for this string
+        ojson(std::string(s)).dump();  // throws nlohmann's type_error 316 for this string
         throw std::logic_error("json_write: invalid UTF-8 accepted by dump()");
       }
       std::memcpy(q, src + i, len);
@@ -124,7 +101,7 @@ void Writer::string(const std::string& s) {
   done(q);
 }
 
-void Writer::value(const ojson& v) {
+void JsonText::tree(const ojson& v) {
   switch (v.type()) {
     case ojson::value_t::object: {
       put('{');
@@ -134,7 +111,7 @@ void Writer::value(const ojson& v) {
         first = false;
         string(key);
         put(':');
-        this->value(value);
+        tree(value);
       }
       put('}');
       return;
@@ -145,7 +122,7 @@ void Writer::value(const ojson& v) {
       for (const auto& item : v.get_ref<const ojson::array_t&>()) {
         if (!first) put(',');
         first = false;
-        value(item);
+        tree(item);
       }
       put(']');
       return;
@@ -163,14 +140,14 @@ void Writer::value(const ojson& v) {
       done(std::to_chars(q, q + 24, v.get<std::uint64_t>()).ptr);
       return;
     }
-    case ojson::value_t::number_float: {
-      const double d = v.get<double>();
-      if (!std::isfinite(d)) return put("null", 4);
-      char* q = room(64);
-      done(nlohmann::detail::to_chars(q, q + 64, d));  // nlohmann's own shortest round trip
-      return;
-    }
+    case ojson::value_t::number_float: number(v.get<double>()); return;
     case ojson::value_t::binary:
+      if (v.get_binary().has_subtype() && v.get_binary().subtype() == kRawSubtype) {
+        const auto& bytes = v.get_binary();
+        put(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        return;
+      }
+      [[fallthrough]];
     case ojson::value_t::discarded: {
       const std::string text = v.dump();
       put(text.data(), text.size());
@@ -179,9 +156,21 @@ void Writer::value(const ojson& v) {
   }
 }
 
-}  // namespace
+void JsonText::number(double d) {
+  if (!std::isfinite(d)) return put("null", 4);
+  char* q = room(64);
+  done(nlohmann::detail::to_chars(q, q + 64, d));  // nlohmann's own shortest round trip
+}
 
-void write_json(const ojson& v, std::string& out) { Writer(out).value(v); }
+void JsonText::grow(std::size_t n) {
+  out_.resize(std::max({out_.capacity(), out_.size() * 2, len_ + n, std::size_t{4096}}));  // what was reserved, at once
+}
+
+ojson raw_json(std::string_view text) {
+  return ojson::binary(std::vector<std::uint8_t>(text.begin(), text.end()), kRawSubtype);
+}
+
+void write_json(const ojson& v, std::string& out) { JsonText(out).tree(v); }
 
 std::string write_json(const ojson& v) {
   std::string out;

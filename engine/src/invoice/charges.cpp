@@ -57,7 +57,7 @@ InvoiceFee from_charge_fee(const Subscription& sub, ChargeFee&& cf, const Window
   f.events_count = cf.agg.events_count;
   f.unit_amount_cents = cf.unit_amount_cents;
   f.precise_unit_amount = cf.precise_unit_amount;
-  f.amount_details = cf.model.amount_details;
+  f.amount_details = std::move(cf.model.amount_details);
   f.pricing_unit_details = std::move(cf.pricing_unit_details);
   if (cf.agg.usage.prorated) {
     f.explain_prorated_period_days = w.charges_duration_days > 0 ? w.charges_duration_days : 1;

@@ -1,28 +1,36 @@
 // The invoice's JSON (SEMANTICS §12): Lago's Invoice, Fee and Subscription objects as the
 // preview endpoint serializes them, with null ids. Decimal strings print as Ruby BigDecimal
 // does ("2.0"); precise amounts are in major units (precise cents / subunit).
+//
+// Each shape is written once, as a template over the writer (core/json_object.hpp): built as
+// a tree for the operations that change what they built (bill's invoices, estimate_fees'
+// fees), or written straight to text (compare_plans), the same bytes either way.
 #include <cstdlib>
 
 #include "core/json_object.hpp"
+#include "core/json_write.hpp"
 #include "invoice/explain.hpp"
+#include "invoice/pipeline.hpp"
 #include "invoice/preview.hpp"
 
 namespace tariff {
 namespace {
 
 ojson null_or(const std::optional<std::string>& v) { return v ? ojson(*v) : ojson(nullptr); }
-ojson dec(const Decimal& d) { return d.to_string(); }
-
-}  // namespace
 
 // Lago's API types tax rates as JSON numbers (a float column). The rate is display only, never
 // used in arithmetic here: its exact decimal text is turned into the nearest double, which
 // prints back as the same text ("20.0", "2.5") for any rate of up to 15 significant digits.
-ojson rate_json(const Decimal& rate) { return std::strtod(rate.to_string().c_str(), nullptr); }
+double rate_number(const Decimal& rate) { return std::strtod(rate.to_string().c_str(), nullptr); }
+
+}  // namespace
+
+ojson rate_json(const Decimal& rate) { return rate_number(rate); }
 
 namespace {
 
-ojson id_or_null(const std::string& id) { return id.empty() ? ojson(nullptr) : ojson(id); }
+// An id, null when empty.
+const std::string* id(const std::string& v) { return v.empty() ? nullptr : &v; }
 
 // Lago's ChargeFilter#display_name: the filter's invoice_display_name if present, else its
 // values in order, a key standing for "all its values" (__ALL_FILTER_VALUES__), joined ", ".
@@ -44,60 +52,365 @@ std::string filter_display_name(const ChargeFilter& f) {
 }
 
 // Lago's Fee#item_* (app/models/fee.rb): what the fee is for, by kind.
-ojson item_json(const InvoiceFee& f) {
+template <class W>
+void write_item(W& w, const InvoiceFee& f) {
   const Plan& plan = *f.sub->plan;
-  ojson code, name, display_name;
-  ojson filters = nullptr, filter_name = nullptr, grouped_by = ojson::object();
-  ojson item_id = nullptr;
+  const std::string *code = nullptr, *name = nullptr, *display_name = nullptr;
+  const std::string* item_id = nullptr;
+  const char* display_literal = nullptr;  // Lago's default name of a commitment fee
   const char* item_type = "Subscription";
   switch (f.kind) {
     case FeeKind::subscription:
     case FeeKind::commitment:  // neither charge, add-on nor credit: the subscription's plan
-      code = plan.code;
-      name = plan.name;
+      code = &plan.code;
+      name = &plan.name;
       if (f.kind == FeeKind::commitment) {
         const auto& mc = *plan.minimum_commitment;
-        display_name = mc.invoice_display_name ? *mc.invoice_display_name : std::string("Minimum commitment");
+        if (mc.invoice_display_name) display_name = &*mc.invoice_display_name;
+        else display_literal = "Minimum commitment";
       } else {
-        display_name = plan.invoice_display_name ? *plan.invoice_display_name : plan.name;
+        display_name = plan.invoice_display_name ? &*plan.invoice_display_name : &plan.name;
       }
-      item_id = id_or_null(f.sub->lago_id);
+      item_id = id(f.sub->lago_id);
       break;
     case FeeKind::charge: {
       const BillableMetric& m = *f.charge->metric;
-      code = m.code;
-      name = m.name;
-      display_name = f.charge->invoice_display_name ? *f.charge->invoice_display_name : m.name;
-      if (f.filter) {
-        filters = ojson::object();
-        for (const auto& [k, v] : f.filter->raw_values) filters[k] = v;
-        filter_name = filter_display_name(*f.filter);
-      }
-      for (const auto& [k, v] : f.grouped_by) grouped_by[k] = null_or(v);
-      item_id = id_or_null(m.lago_id);
+      code = &m.code;
+      name = &m.name;
+      display_name = f.charge->invoice_display_name ? &*f.charge->invoice_display_name : &m.name;
+      item_id = id(m.lago_id);
       item_type = "BillableMetric";
       break;
     }
     case FeeKind::fixed_charge:
-      code = f.fixed->add_on_code;
-      name = f.fixed->add_on_name.empty() ? f.fixed->add_on_code : f.fixed->add_on_name;
-      display_name = f.fixed->invoice_display_name ? ojson(*f.fixed->invoice_display_name) : name;
-      item_id = id_or_null(f.fixed->add_on_id);  // Fee#item_id: fixed_charge_add_on.id
+      code = &f.fixed->add_on_code;
+      name = f.fixed->add_on_name.empty() ? &f.fixed->add_on_code : &f.fixed->add_on_name;
+      display_name = f.fixed->invoice_display_name ? &*f.fixed->invoice_display_name : name;
+      item_id = id(f.fixed->add_on_id);  // Fee#item_id: fixed_charge_add_on.id
       item_type = "AddOn";
       break;
   }
-  JsonObject item(10);
-  item.add("type", fee_kind_name(f.kind))
-      .add("code", std::move(code))
-      .add("name", std::move(name))
-      .add("invoice_display_name", std::move(display_name))
-      .add("description", nullptr)
-      .add("filters", std::move(filters))
-      .add("filter_invoice_display_name", std::move(filter_name))
-      .add("lago_item_id", std::move(item_id))
-      .add("item_type", item_type)
-      .add("grouped_by", std::move(grouped_by));
-  return item.take();
+  w.begin_object();
+  w.field("type", fee_kind_name(f.kind));
+  w.field("code", *code);
+  w.field("name", *name);
+  if (display_literal) w.field("invoice_display_name", display_literal);
+  else w.field("invoice_display_name", *display_name);
+  w.field("description", nullptr);
+  if (f.kind == FeeKind::charge && f.filter) {
+    ojson filters = ojson::object();
+    for (const auto& [k, v] : f.filter->raw_values) filters[k] = v;
+    w.field("filters", std::move(filters));
+    w.field("filter_invoice_display_name", filter_display_name(*f.filter));
+  } else {
+    w.field("filters", nullptr);
+    w.field("filter_invoice_display_name", nullptr);
+  }
+  w.field("lago_item_id", item_id);
+  w.field("item_type", item_type);
+  if (f.kind == FeeKind::charge && !f.grouped_by.empty()) {
+    ojson grouped_by = ojson::object();
+    for (const auto& [k, v] : f.grouped_by) grouped_by[k] = null_or(v);
+    w.field("grouped_by", std::move(grouped_by));
+  } else {
+    w.begin_object("grouped_by");
+    w.end_object();
+  }
+  w.end_object();
+}
+
+// A decimal as Ruby's BigDecimal#to_s prints it, a JSON string.
+template <class W, std::size_t N>
+void dec(W& w, const char (&key)[N], const Decimal& d) {
+  w.field(key, d.to_string());
+}
+
+// Lago's V1::FeeSerializer, with the fields Lago's OpenAPI document gives a Fee. A preview's
+// fees are never saved: their own ids, invoice id and times are null. Lago leaves
+// events_count unset on subscription, commitment and fixed-charge fees, and
+// total_aggregated_units on subscription and commitment fees: null, as Lago sends them.
+template <class W>
+void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* customer, bool explain) {
+  const Decimal sub_total_precise = f.precise_amount_cents - f.precise_coupons_amount_cents;
+  const bool charge = f.kind == FeeKind::charge;
+  const bool plan_fee = f.kind == FeeKind::subscription || f.kind == FeeKind::commitment;
+  const std::string_view currency = cur.code;
+  w.begin_object();
+  w.field("lago_id", nullptr);
+  w.field("lago_charge_id", charge && f.charge ? id(f.charge->lago_id) : nullptr);
+  w.field("lago_charge_filter_id", nullptr);
+  w.field("lago_fixed_charge_id", f.kind == FeeKind::fixed_charge && f.fixed ? id(f.fixed->lago_id) : nullptr);
+  w.field("lago_invoice_id", nullptr);
+  w.field("lago_true_up_fee_id", nullptr);
+  w.field("lago_true_up_parent_fee_id", nullptr);
+  w.field("lago_subscription_id", id(f.sub->lago_id));
+  w.field("external_subscription_id", id(f.sub->external_id));
+  w.field("lago_customer_id", customer ? id(customer->lago_id) : nullptr);
+  w.field("external_customer_id", customer ? id(customer->external_id) : nullptr);
+  w.key("item");
+  write_item(w, f);
+  w.field("pay_in_advance", f.pay_in_advance);
+  w.field("invoiceable", f.invoiceable);
+  w.field("amount_cents", f.amount_cents);
+  w.field("amount_currency", currency);
+  dec(w, "precise_amount", cur.from_cents(f.precise_amount_cents));
+  dec(w, "precise_total_amount", cur.from_cents(f.precise_amount_cents + f.fee_taxes.precise));
+  w.field("taxes_amount_cents", f.fee_taxes.amount_cents);
+  dec(w, "taxes_precise_amount", cur.from_cents(f.fee_taxes.precise));
+  w.field("taxes_rate", rate_number(f.fee_taxes.rate));
+  if (plan_fee) w.field("total_aggregated_units", nullptr);
+  else dec(w, "total_aggregated_units", f.total_aggregated_units);
+  w.field("total_amount_cents", add_cents(f.amount_cents, f.fee_taxes.amount_cents));
+  w.field("total_amount_currency", currency);
+  dec(w, "units", f.units);
+  w.field("description", nullptr);
+  dec(w, "precise_unit_amount", f.precise_unit_amount);
+  dec(w, "precise_coupons_amount_cents", f.precise_coupons_amount_cents);
+  w.field("sub_total_excluding_taxes_amount_cents", to_cents(f.base_cents()));
+  dec(w, "sub_total_excluding_taxes_precise_amount_cents", sub_total_precise);
+  if (charge) w.field("events_count", f.events_count);
+  else w.field("events_count", nullptr);
+  w.field("payment_status", "pending");
+  w.field("created_at", nullptr);
+  w.field("succeeded_at", nullptr);
+  w.field("failed_at", nullptr);
+  w.field("refunded_at", nullptr);
+  w.field("amount_details", f.amount_details);
+  w.field("self_billed", false);
+  // Lago sends null without a pricing unit; its document allows an object only: left out.
+  if (f.pricing_unit_details) w.field("pricing_unit_details", *f.pricing_unit_details);
+  w.field("from_date", format_instant(f.from));
+  w.field("to_date", format_instant(f.to));
+  if (charge && f.pay_in_advance) w.field("event_transaction_id", nullptr);
+  if (explain) w.field("explanation", explain_fee(f, cur));
+  w.end_object();
+}
+
+// Lago's V1::SubscriptionSerializer, with what a snapshot knows: its ids, the plan's amount,
+// the current billing period as Lago's DatesService gives it (current-usage mode at
+// max(now, started_at); none before the subscription started), Lago's defaults for what a
+// snapshot does not carry (no trial end, no plan-change links, termination invoice
+// "generate"). The server answers its stored subscriptions with its own serializer.
+template <class W>
+void write_subscription(W& w, const BilledSubscription& b, const Customer* customer, Instant now) {
+  const Subscription& sub = *b.sub;
+  auto instant = [&](const auto& key, const std::optional<Instant>& t) {
+    if (t) w.field(key, format_instant(*t));
+    else w.field(key, nullptr);
+  };
+  const char* status = "active";
+  switch (sub.status) {
+    case SubscriptionStatus::active: status = "active"; break;
+    case SubscriptionStatus::pending: status = "pending"; break;
+    case SubscriptionStatus::terminated: status = "terminated"; break;
+    case SubscriptionStatus::canceled: status = "canceled"; break;
+  }
+  std::optional<Instant> from, to;
+  if (sub.started_at) {
+    const Windows win = current_usage_windows(b.dates, std::max(now, *sub.started_at));
+    if (win.charges_billed) {
+      from = win.charges_from;
+      to = win.charges_to;
+    }
+  }
+  w.begin_object();
+  w.field("lago_id", id(sub.lago_id));
+  w.field("external_id", id(sub.external_id));
+  w.field("lago_customer_id", customer ? id(customer->lago_id) : nullptr);
+  w.field("external_customer_id", customer ? id(customer->external_id) : nullptr);
+  w.field("name", id(sub.name));
+  w.field("plan_code", sub.plan_code);
+  w.field("plan_amount_cents", sub.plan->amount_cents);
+  w.field("plan_amount_currency", std::string_view(sub.plan->currency.code));
+  w.field("status", status);
+  w.field("billing_time", sub.billing_time == BillingTime::anniversary ? "anniversary" : "calendar");
+  w.field("subscription_at", format_instant(sub.subscription_at));
+  if (sub.started_at) {  // iso8601(3)
+    const auto ms = std::chrono::floor<std::chrono::milliseconds>(*sub.started_at);
+    w.field("started_at", date::format("%FT%TZ", ms));
+  } else {
+    w.field("started_at", nullptr);
+  }
+  w.field("trial_ended_at", nullptr);
+  instant("ending_at", sub.ending_at);
+  instant("terminated_at", sub.terminated_at);
+  w.field("canceled_at", nullptr);
+  w.field("created_at", format_instant(sub.created_at.value_or(sub.subscription_at)));
+  w.field("previous_plan_code", nullptr);
+  w.field("next_plan_code", nullptr);
+  w.field("downgrade_plan_date", nullptr);
+  instant("current_billing_period_started_at", from);
+  instant("current_billing_period_ending_at", to);
+  w.field("on_termination_credit_note", nullptr);
+  w.field("on_termination_invoice", "generate");
+  w.end_object();
+}
+
+// Lago's V1::CustomerSerializer (the plain customer an invoice embeds), from the preview's
+// customer: its ids and the fields the request or snapshot give; what a snapshot does not
+// hold (sequential id, slug, creation time of a stored customer) is null. A new customer is
+// created now, as Lago's preview builds it.
+template <class W>
+void write_customer(W& w, const PreviewContext& ctx, const Customer* stored, Instant now) {
+  const ojson& c = ctx.customer;
+  auto field = [&](const auto& k) {
+    const auto it = c.find(k);
+    if (it != c.end()) w.field(k, *it);
+    else w.field(k, nullptr);
+  };
+  auto created = [&](const auto& k) {
+    if (stored) w.field(k, nullptr);
+    else w.field(k, format_instant(now));
+  };
+  w.begin_object();
+  w.field("lago_id", stored ? id(stored->lago_id) : nullptr);
+  field("external_id");
+  w.field("account_type", "customer");
+  field("name");
+  w.field("firstname", nullptr);
+  w.field("lastname", nullptr);
+  w.field("customer_type", nullptr);
+  w.field("sequential_id", nullptr);
+  w.field("slug", nullptr);
+  created("created_at");
+  created("updated_at");
+  field("currency");
+  field("timezone");
+  w.field("applicable_timezone", ctx.tz.name());
+  w.field("net_payment_term", ctx.net_payment_term);
+  w.field("finalize_zero_amount_invoice", "inherit");
+  w.begin_object("billing_configuration");
+  w.field("invoice_grace_period", ctx.grace_period);
+  w.field("subscription_invoice_issuing_date_anchor", nullptr);
+  w.field("subscription_invoice_issuing_date_adjustment", nullptr);
+  w.end_object();
+  w.field("skip_invoice_custom_sections", false);
+  w.begin_array("metadata");
+  w.end_array();
+  w.begin_array("integration_customers");
+  w.end_array();
+  w.end_object();
+}
+
+// Lago's CreditSerializer: the item (the coupon, the credit note, the progressive billing
+// invoice) and the invoice it is on.
+template <class W>
+void begin_credit(W& w, int64_t amount_cents, std::string_view currency, bool before_taxes) {
+  w.begin_object();
+  w.field("lago_id", nullptr);
+  w.field("amount_cents", amount_cents);
+  w.field("amount_currency", currency);
+  w.field("before_taxes", before_taxes);
+  w.begin_object("item");
+}
+template <class W>
+void end_credit(W& w) {
+  w.end_object();  // item
+  w.begin_object("invoice");
+  w.field("lago_id", nullptr);
+  w.field("payment_status", "pending");
+  w.end_object();
+  w.end_object();
+}
+
+template <class W>
+void write_invoice(W& w, const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& c,
+                   const char* invoice_type) {
+  const Currency& cur = ctx.currency;
+  const std::string_view currency = cur.code;
+  w.begin_object();
+  w.field("lago_id", nullptr);
+  w.field("billing_entity_code", nullptr);
+  w.field("sequential_id", nullptr);
+  w.field("number", nullptr);
+  w.field("issuing_date", format_date(ctx.issuing_date));
+  w.field("payment_due_date", format_date(ctx.issuing_date + date::days{ctx.net_payment_term}));
+  w.field("net_payment_term", ctx.net_payment_term);
+  w.field("invoice_type", invoice_type);
+  w.field("status", c.draft ? "draft" : "finalized");
+  w.field("payment_status", "pending");
+  w.field("currency", currency);
+  w.field("version_number", 4);
+  w.field("fees_amount_cents", c.fees_amount);
+  w.field("coupons_amount_cents", c.coupons_amount);
+  w.field("credit_notes_amount_cents", c.credit_notes_amount);
+  w.field("prepaid_credit_amount_cents", c.prepaid);
+  w.field("progressive_billing_credit_amount_cents", c.progressive_amount);
+  w.field("sub_total_excluding_taxes_amount_cents", c.sub_total_excluding);
+  w.field("taxes_amount_cents", c.taxes.amount_cents);
+  w.field("sub_total_including_taxes_amount_cents", c.sub_total_including);
+  w.field("total_amount_cents", c.total);
+  w.field("total_due_amount_cents", c.total);
+  // Lago builds its invoice with created_at and updated_at = now.
+  const std::string now = format_instant(s.now);
+  w.field("created_at", now);
+  w.field("updated_at", now);
+  const Customer* customer = s.customer ? &*s.customer : nullptr;
+  w.key("customer");
+  write_customer(w, ctx, ctx.existing_customer ? customer : nullptr, s.now);
+
+  w.begin_array("subscriptions");
+  for (const auto& b : ctx.billed) write_subscription(w, b, customer, s.now);
+  w.end_array();
+
+  w.begin_array("fees");
+  for (const auto& f : c.fees) write_fee(w, f, cur, customer, s.explain);
+  w.end_array();
+
+  w.begin_array("credits");
+  for (const auto& p : c.progressive) {  // Lago's CreditSerializer for a progressive billing invoice
+    begin_credit(w, p.amount_cents, currency, true);
+    w.field("lago_item_id", id(p.invoice->lago_id));
+    w.field("type", "invoice");
+    w.field("code", id(p.invoice->number));
+    w.field("name", id(p.invoice->number));
+    end_credit(w);
+  }
+  for (const auto& cc : c.coupons) {
+    const std::string* coupon_id = cc.applied ? id(cc.applied->lago_coupon_id) : nullptr;
+    if (!coupon_id)
+      if (const Coupon* def = s.find_coupon(cc.code)) coupon_id = id(def->lago_id);
+    begin_credit(w, cc.amount_cents, currency, true);
+    w.field("lago_item_id", coupon_id);
+    w.field("type", "coupon");
+    w.field("code", cc.code);
+    w.field("name", cc.name);
+    end_credit(w);
+  }
+  for (const auto& n : c.notes) {
+    begin_credit(w, n.amount_cents, currency, false);
+    w.field("lago_item_id", n.note ? id(n.note->lago_id) : nullptr);
+    w.field("type", "credit_note");
+    w.field("code", id(n.code));
+    end_credit(w);
+  }
+  w.end_array();
+
+  w.begin_array("applied_taxes");
+  for (const auto& a : c.taxes.applied) {
+    w.begin_object();
+    w.field("lago_id", nullptr);
+    w.field("lago_invoice_id", nullptr);
+    w.field("lago_tax_id", id(a.tax->lago_id));
+    w.field("tax_description", nullptr);
+    w.field("created_at", nullptr);
+    w.field("tax_code", a.tax->code);
+    w.field("tax_name", a.tax->name);
+    w.field("tax_rate", rate_number(a.tax->rate));
+    w.field("amount_currency", currency);
+    w.field("amount_cents", a.amount_cents);
+    w.field("fees_amount_cents", a.fees_amount_cents);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
+template <class F>
+ojson tree(F&& write) {
+  JsonTree w;
+  write(w);
+  return w.take();
 }
 
 }  // namespace
@@ -116,150 +429,26 @@ std::string InvoiceFee::metric_code() const {
   return kind == FeeKind::charge && charge && charge->metric ? charge->metric->code : std::string();
 }
 
-// Lago's V1::FeeSerializer, with the fields Lago's OpenAPI document gives a Fee. A preview's
-// fees are never saved: their own ids, invoice id and times are null. Lago leaves
-// events_count unset on subscription, commitment and fixed-charge fees, and
-// total_aggregated_units on subscription and commitment fees: null, as Lago sends them.
+
 ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* customer, bool explain) {
-  const Decimal sub_total_precise = f.precise_amount_cents - f.precise_coupons_amount_cents;
-  const bool charge = f.kind == FeeKind::charge;
-  const bool plan_fee = f.kind == FeeKind::subscription || f.kind == FeeKind::commitment;
-  JsonObject o(52);
-  o.add("lago_id", nullptr);
-  o.add("lago_charge_id", charge && f.charge ? id_or_null(f.charge->lago_id) : ojson(nullptr));
-  o.add("lago_charge_filter_id", nullptr);
-  o.add("lago_fixed_charge_id", f.kind == FeeKind::fixed_charge && f.fixed ? id_or_null(f.fixed->lago_id) : ojson(nullptr));
-  o.add("lago_invoice_id", nullptr);
-  o.add("lago_true_up_fee_id", nullptr);
-  o.add("lago_true_up_parent_fee_id", nullptr);
-  o.add("lago_subscription_id", id_or_null(f.sub->lago_id));
-  o.add("external_subscription_id", id_or_null(f.sub->external_id));
-  o.add("lago_customer_id", customer ? id_or_null(customer->lago_id) : ojson(nullptr));
-  o.add("external_customer_id", customer ? id_or_null(customer->external_id) : ojson(nullptr));
-  o.add("item", item_json(f));
-  o.add("pay_in_advance", f.pay_in_advance);
-  o.add("invoiceable", f.invoiceable);
-  o.add("amount_cents", f.amount_cents);
-  o.add("amount_currency", std::string(cur.code));
-  o.add("precise_amount", dec(cur.from_cents(f.precise_amount_cents)));
-  o.add("precise_total_amount", dec(cur.from_cents(f.precise_amount_cents + f.fee_taxes.precise)));
-  o.add("taxes_amount_cents", f.fee_taxes.amount_cents);
-  o.add("taxes_precise_amount", dec(cur.from_cents(f.fee_taxes.precise)));
-  o.add("taxes_rate", rate_json(f.fee_taxes.rate));
-  o.add("total_aggregated_units", plan_fee ? ojson(nullptr) : dec(f.total_aggregated_units));
-  o.add("total_amount_cents", add_cents(f.amount_cents, f.fee_taxes.amount_cents));
-  o.add("total_amount_currency", std::string(cur.code));
-  o.add("units", dec(f.units));
-  o.add("description", nullptr);
-  o.add("precise_unit_amount", dec(f.precise_unit_amount));
-  o.add("precise_coupons_amount_cents", dec(f.precise_coupons_amount_cents));
-  o.add("sub_total_excluding_taxes_amount_cents", to_cents(f.base_cents()));
-  o.add("sub_total_excluding_taxes_precise_amount_cents", dec(sub_total_precise));
-  o.add("events_count", charge ? ojson(f.events_count) : ojson(nullptr));
-  o.add("payment_status", "pending");
-  o.add("created_at", nullptr);
-  o.add("succeeded_at", nullptr);
-  o.add("failed_at", nullptr);
-  o.add("refunded_at", nullptr);
-  o.add("amount_details", f.amount_details);
-  o.add("self_billed", false);
-  // Lago sends null without a pricing unit; its document allows an object only: left out.
-  if (f.pricing_unit_details) o.add("pricing_unit_details", *f.pricing_unit_details);
-  o.add("from_date", format_instant(f.from));
-  o.add("to_date", format_instant(f.to));
-  if (charge && f.pay_in_advance) o.add("event_transaction_id", nullptr);
-  if (explain) o.add("explanation", explain_fee(f, cur));
-  return o.take();
+  return tree([&](JsonTree& w) { write_fee(w, f, cur, customer, explain); });
 }
 
-// Lago's V1::SubscriptionSerializer, with what a snapshot knows: its ids, the plan's amount,
-// the current billing period as Lago's DatesService gives it (current-usage mode at
-// max(now, started_at); none before the subscription started), Lago's defaults for what a
-// snapshot does not carry (no trial end, no plan-change links, termination invoice
-// "generate"). The server answers its stored subscriptions with its own serializer.
 ojson subscription_json(const BilledSubscription& b, const Customer* customer, Instant now) {
-  const Subscription& sub = *b.sub;
-  auto instant = [](const std::optional<Instant>& t) { return t ? ojson(format_instant(*t)) : ojson(nullptr); };
-  const char* status = "active";
-  switch (sub.status) {
-    case SubscriptionStatus::active: status = "active"; break;
-    case SubscriptionStatus::pending: status = "pending"; break;
-    case SubscriptionStatus::terminated: status = "terminated"; break;
-    case SubscriptionStatus::canceled: status = "canceled"; break;
-  }
-  ojson from = nullptr, to = nullptr;
-  if (sub.started_at) {
-    const Windows w = current_usage_windows(b.dates, std::max(now, *sub.started_at));
-    if (w.charges_billed) {
-      from = format_instant(w.charges_from);
-      to = format_instant(w.charges_to);
-    }
-  }
-  ojson started = nullptr;
-  if (sub.started_at) {  // iso8601(3)
-    const auto ms = std::chrono::floor<std::chrono::milliseconds>(*sub.started_at);
-    started = date::format("%FT%TZ", ms);
-  }
-  JsonObject o(24);
-  o.add("lago_id", id_or_null(sub.lago_id));
-  o.add("external_id", id_or_null(sub.external_id));
-  o.add("lago_customer_id", customer ? id_or_null(customer->lago_id) : ojson(nullptr));
-  o.add("external_customer_id", customer ? id_or_null(customer->external_id) : ojson(nullptr));
-  o.add("name", sub.name.empty() ? ojson(nullptr) : ojson(sub.name));
-  o.add("plan_code", sub.plan_code);
-  o.add("plan_amount_cents", sub.plan->amount_cents);
-  o.add("plan_amount_currency", std::string(sub.plan->currency.code));
-  o.add("status", status);
-  o.add("billing_time", sub.billing_time == BillingTime::anniversary ? "anniversary" : "calendar");
-  o.add("subscription_at", format_instant(sub.subscription_at));
-  o.add("started_at", std::move(started));
-  o.add("trial_ended_at", nullptr);
-  o.add("ending_at", instant(sub.ending_at));
-  o.add("terminated_at", instant(sub.terminated_at));
-  o.add("canceled_at", nullptr);
-  o.add("created_at", format_instant(sub.created_at.value_or(sub.subscription_at)));
-  o.add("previous_plan_code", nullptr);
-  o.add("next_plan_code", nullptr);
-  o.add("downgrade_plan_date", nullptr);
-  o.add("current_billing_period_started_at", std::move(from));
-  o.add("current_billing_period_ending_at", std::move(to));
-  o.add("on_termination_credit_note", nullptr);
-  o.add("on_termination_invoice", "generate");
-  return o.take();
+  return tree([&](JsonTree& w) { write_subscription(w, b, customer, now); });
 }
 
-// Lago's V1::CustomerSerializer (the plain customer an invoice embeds), from the preview's
-// customer: its ids and the fields the request or snapshot give; what a snapshot does not
-// hold (sequential id, slug, creation time of a stored customer) is null. A new customer is
-// created now, as Lago's preview builds it.
 ojson customer_json(const PreviewContext& ctx, const Customer* stored, Instant now) {
-  const ojson& c = ctx.customer;
-  auto field = [&](const char* k) { return c.contains(k) ? c.at(k) : ojson(nullptr); };
-  JsonObject o(19);
-  o.add("lago_id", stored ? id_or_null(stored->lago_id) : ojson(nullptr));
-  o.add("external_id", field("external_id"));
-  o.add("account_type", "customer");
-  o.add("name", field("name"));
-  o.add("firstname", nullptr);
-  o.add("lastname", nullptr);
-  o.add("customer_type", nullptr);
-  o.add("sequential_id", nullptr);
-  o.add("slug", nullptr);
-  const ojson created = stored ? ojson(nullptr) : ojson(format_instant(now));
-  o.add("created_at", created);
-  o.add("updated_at", created);
-  o.add("currency", field("currency"));
-  o.add("timezone", field("timezone"));
-  o.add("applicable_timezone", ctx.tz.name());
-  o.add("net_payment_term", ctx.net_payment_term);
-  o.add("finalize_zero_amount_invoice", "inherit");
-  o.add("billing_configuration", {{"invoice_grace_period", ctx.grace_period},
-                                  {"subscription_invoice_issuing_date_anchor", nullptr},
-                                  {"subscription_invoice_issuing_date_adjustment", nullptr}});
-  o.add("skip_invoice_custom_sections", false);
-  o.add("metadata", ojson::array());
-  o.add("integration_customers", ojson::array());
-  return o.take();
+  return tree([&](JsonTree& w) { write_customer(w, ctx, stored, now); });
+}
+
+ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& inv, const char* invoice_type) {
+  return tree([&](JsonTree& w) { write_invoice(w, s, ctx, inv, invoice_type); });
+}
+
+void write_invoice_json(JsonText& w, const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& inv,
+                        const char* invoice_type) {
+  write_invoice(w, s, ctx, inv, invoice_type);
 }
 
 }  // namespace tariff

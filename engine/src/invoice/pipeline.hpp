@@ -53,7 +53,11 @@ ComputedInvoice compute_invoice(const Snapshot& s, const PreviewContext& ctx, Pr
 ComputedInvoice price_invoice(const Snapshot& s, const PreviewContext& ctx, std::vector<InvoiceFee> fees,
                               PriceOptions options = {});
 
-// Lago's Invoice object (ids, sequential_id and number null: the caller assigns them).
+// Lago's Invoice object (ids, sequential_id and number null: the caller assigns them), as a
+// tree, or written straight to text (the same bytes; invoice/invoice_json.cpp).
 ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& inv, const char* invoice_type = "subscription");
+class JsonText;
+void write_invoice_json(JsonText& out, const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& inv,
+                        const char* invoice_type = "subscription");
 
 }  // namespace tariff

@@ -17,6 +17,7 @@
 //   projected units 10 × 31 / 10 = 31 → 49 + 31 = 80
 #include <algorithm>
 
+#include "core/json_write.hpp"
 #include "invoice/pipeline.hpp"
 #include "metering/shared_aggregation.hpp"
 #include "operations/operations.hpp"
@@ -68,9 +69,9 @@ std::vector<const Plan*> plans_to_compare(const Snapshot& s, const Subscription&
 }
 
 struct Priced {
-  std::string code;
+  const std::string* code = nullptr;
   int64_t total = 0, projected = 0;
-  ojson invoice;
+  std::string invoice;  // its JSON text
 };
 
 // projected_usage's ratio: elapsed days / period days over the charges window, in [0, 1].
@@ -82,7 +83,8 @@ Ratio projection_ratio(const Windows& w, const TimeZone& tz, Instant now) {
   return Ratio(Decimal(std::clamp<int64_t>(elapsed, 0, total)), Decimal(total));
 }
 
-Priced price_on(Snapshot& s, size_t index, const Subscription& original, const Plan& plan, AggregationCache& cache) {
+Priced price_on(Snapshot& s, size_t index, const Subscription& original, const Plan& plan, AggregationCache& cache,
+                size_t size_hint) {
   Subscription& sub = s.subscriptions[index];
   sub = original;
   sub.plan = &plan;
@@ -113,7 +115,13 @@ Priced price_on(Snapshot& s, size_t index, const Subscription& original, const P
   }
   const ComputedInvoice inv = price_invoice(s, ctx, std::move(fees));
   const ComputedInvoice proj = price_invoice(s, ctx, std::move(projected));
-  return Priced{plan.code, inv.total, proj.total, invoice_json(s, ctx, inv)};
+  Priced out{&plan.code, inv.total, proj.total, {}};
+  out.invoice.reserve(size_hint);
+  {
+    JsonText w(out.invoice);
+    write_invoice_json(w, s, ctx, inv);
+  }
+  return out;
 }
 
 }  // namespace
@@ -138,22 +146,36 @@ ordered_json compare_plans(json& doc) {
   AggregationCache cache;
   std::vector<Priced> priced;
   priced.reserve(plans.size());
-  for (const Plan* p : plans) priced.push_back(price_on(s, index, original, *p, cache));
-  std::stable_sort(priced.begin(), priced.end(), [](const Priced& a, const Priced& b) {
-    return a.projected != b.projected ? a.projected < b.projected : a.code < b.code;
-  });
-  ordered_json list = ordered_json::array();
-  for (auto& p : priced) {
-    ordered_json row;
-    row["plan_code"] = p.code;
-    row["total_amount_cents"] = p.total;
-    row["projected_total_amount_cents"] = p.projected;
-    row["invoice"] = std::move(p.invoice);
-    list.push_back(std::move(row));
+  size_t size = 0;  // the invoices are alike: each takes about the size of the one before
+  for (const Plan* p : plans) {
+    priced.push_back(price_on(s, index, original, *p, cache, size + size / 8));
+    size = priced.back().invoice.size();
   }
-  ordered_json out;
-  out["plans"] = std::move(list);
-  return out;
+  std::stable_sort(priced.begin(), priced.end(), [](const Priced& a, const Priced& b) {
+    return a.projected != b.projected ? a.projected < b.projected : *a.code < *b.code;
+  });
+  // Written as text: the invoices are, and nothing reads this document back.
+  std::string text;
+  size_t total = 32;
+  for (const auto& p : priced) total += p.invoice.size() + p.code->size() + 128;
+  text.reserve(total);
+  {
+    JsonText w(text);
+    w.begin_object();
+    w.begin_array("plans");
+    for (const auto& p : priced) {
+      w.begin_object();
+      w.field("plan_code", *p.code);
+      w.field("total_amount_cents", p.total);
+      w.field("projected_total_amount_cents", p.projected);
+      w.key("invoice");
+      w.raw(p.invoice);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  return raw_json(text);
 }
 
 }  // namespace ops

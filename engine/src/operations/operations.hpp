@@ -15,6 +15,7 @@ ordered_json preview(json& snapshot);
 ordered_json estimate_fees(json& snapshot);
 ordered_json bill(json& snapshot);  // docs/billing.md
 ordered_json lifetime_usage(json& snapshot);  // docs/progressive_billing.md
+// Its document is written as text already: a raw_json() value (core/json_write.hpp), for write_json.
 ordered_json compare_plans(json& snapshot);  // docs/compare_plans.md
 
 }  // namespace tariff::ops

@@ -158,12 +158,19 @@ std::chrono::seconds PosixRule::offset(Instant t) const {
   const date::year y = date::year_month_day{date::floor<date::days>(ts + seconds{std_offset})}.year();
   // The latest change at or before t decides; at equal instants a start wins (zones in DST
   // all year write "0/0,J365/25": each year's end coincides with the next year's start).
+  if (memo_year_ != static_cast<int>(y)) {
+    for (int k = -1; k <= 1; ++k) {
+      const date::year yy = y + date::years{k};
+      memo_[k + 1][0] = change_instant(dst_start, yy, std_offset).time_since_epoch().count();
+      memo_[k + 1][1] = change_instant(dst_end, yy, dst_offset).time_since_epoch().count();
+    }
+    memo_year_ = static_cast<int>(y);
+  }
   bool found = false, in_dst = false;
   date::sys_seconds best{};
   for (int k = -1; k <= 1; ++k) {
-    const date::year yy = y + date::years{k};
-    const auto start = change_instant(dst_start, yy, std_offset);
-    const auto end = change_instant(dst_end, yy, dst_offset);
+    const date::sys_seconds start{seconds{memo_[k + 1][0]}};
+    const date::sys_seconds end{seconds{memo_[k + 1][1]}};
     if (end <= ts && (!found || end > best)) found = true, best = end, in_dst = false;
     if (start <= ts && (!found || start >= best)) found = true, best = start, in_dst = true;
   }
