@@ -180,6 +180,18 @@ struct FastLiteral {
   bool usable = false;  // false: the fast path gives up on it
 };
 
+// The fast path's result: a number, or text viewed in place (a literal, the event's code, a
+// property string) or, for concat(), written into `buffer` (into `spill` past kBuffer bytes).
+// No allocation unless a concat() result is longer than kBuffer or prints a number.
+struct FastOut {
+  static constexpr std::size_t kBuffer = 64;
+  bool is_number = true;
+  Decimal number;
+  std::string_view text;  // when !is_number
+  std::string spill;
+  char buffer[kBuffer];
+};
+
 }  // namespace detail
 
 class Expression {
@@ -205,8 +217,16 @@ class Expression {
   bool evaluate_fast(const EventFields& event, Result& out) const;
   // The same, as evaluate_to_text's text.
   bool evaluate_fast(const EventFields& event, std::string& out) const;
+  // The fast path straight into an event's stored result (metering/expression_apply): a
+  // number in out.value, or text of at most StoredResult::kMaxText bytes in out.text; longer
+  // text in `long_text`. out.field is left to the caller. given_up: the exact path must run
+  // (out unspecified).
+  enum class Stored : uint8_t { given_up, number, short_text, long_text };
+  Stored evaluate_stored(const EventFields& event, StoredResult& out, std::string& long_text) const;
   // numbers_ as fast_numbers_ (parse() calls it once the program is compiled).
   void prepare_fast_literals();
+  // Whether the program reads event.timestamp (else EventFields::timestamp is not read).
+  bool uses_timestamp() const { return uses_timestamp_; }
 
   const std::string& source() const { return source_; }
 
@@ -218,6 +238,9 @@ class Expression {
   std::vector<detail::FastLiteral> fast_numbers_;  // numbers_ for the fast path (expression_fast.cpp)
   std::vector<std::string> texts_;
   std::size_t max_stack_ = 0;
+  bool uses_timestamp_ = false;
+
+  bool fast_core(const EventFields& event, detail::FastOut& out) const;  // expression_fast.cpp
 };
 
 }  // namespace tariff::expr

@@ -71,6 +71,7 @@ class Compiler {
   // Emits one instruction; `pops` values consumed, one pushed.
   void emit(Op op, uint32_t arg, std::size_t pops) {
     out_.program_.push_back(Instruction{op, arg});
+    if (op == Op::event_timestamp) out_.uses_timestamp_ = true;
     depth_now_ = depth_now_ - pops + 1;
     out_.max_stack_ = std::max(out_.max_stack_, depth_now_);
   }

@@ -6,11 +6,17 @@
 
 namespace tariff {
 
-bool apply_expression(const BillableMetric& m, Event& e, Arena& arena) {
-  const int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(e.timestamp.time_since_epoch()).count();
+namespace {
+
+int64_t unix_seconds(const Event& e) {
+  return std::chrono::duration_cast<std::chrono::seconds>(e.timestamp.time_since_epoch()).count();
+}
+
+// The exact path (expression_eval.cpp), when the fast one gives up: Lago's result or error.
+bool apply_exact(const BillableMetric& m, const expr::EventFields& fields, Event& e, Arena& arena) {
   expr::Result r;
   try {
-    r = m.expression->evaluate_result(expr::EventFields{e.code, seconds, nullptr, &e.properties});
+    r = m.expression->evaluate_result(fields);
   } catch (const std::exception&) {
     return false;
   }
@@ -28,6 +34,28 @@ bool apply_expression(const BillableMetric& m, Event& e, Arena& arena) {
     e.properties = with_property(e.properties, m.field_name, r.text, arena);
   }
   return true;
+}
+
+}  // namespace
+
+bool apply_expression(const BillableMetric& m, Event& e, Arena& arena) {
+  const expr::Expression& x = *m.expression;
+  const expr::EventFields fields{e.code, x.uses_timestamp() ? unix_seconds(e) : 0, nullptr, &e.properties};
+  // The fast path writes the result in place; nothing is allocated unless the text is long.
+  std::string long_text;
+  switch (x.evaluate_stored(fields, e.expression_result, long_text)) {
+    case expr::Expression::Stored::number:
+    case expr::Expression::Stored::short_text:
+      e.expression_result.field = &m.field_name;
+      return true;
+    case expr::Expression::Stored::long_text:
+      e.expression_result.field = nullptr;
+      e.properties = with_property(e.properties, m.field_name, long_text, arena);
+      return true;
+    case expr::Expression::Stored::given_up:
+      break;
+  }
+  return apply_exact(m, fields, e, arena);
 }
 
 }  // namespace tariff

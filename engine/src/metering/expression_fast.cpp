@@ -8,9 +8,11 @@
 // concat() anywhere but last. Giving up costs nothing but the work done so far: the
 // caller then runs the exact path, which produces the same result or Lago's error.
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "money/u128.hpp"
+#include "snapshot/event_store.hpp"
 #include "tariff/expression.hpp"
 
 namespace tariff::expr {
@@ -119,7 +121,20 @@ Read read_plain(std::string_view s, F& out) {
   return make(out, acc, neg, fraction) ? Read::number : Read::give_up;
 }
 
+// Whether bigdecimal could read `s` as a number at all: every number starts with a digit, a
+// sign or a point (parse_number's grammar), so "eu" or "" is text without parsing.
+bool may_be_number(std::string_view s) {
+  if (s.empty()) return false;
+  const char c = s[0];
+  return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
+}
+
 Read load_string(std::string_view s, F& out) {
+  if (!may_be_number(s)) {
+    out.is_text = true;
+    out.text = s;
+    return Read::text;
+  }
   const Read r = read_plain(s, out);
   if (r != Read::give_up) return r;
   Num n;
@@ -144,6 +159,43 @@ bool load_property(const PropertyValue& v, F& out) {
     return make(out, mag, i < 0, 0);
   }
   return false;  // floats, unsigned beyond int64, booleans, null, arrays, objects
+}
+
+// A snapshot event's property `key`: the list holds each key once. Lengths and first bytes
+// are compared before the bytes themselves (a library call in WebAssembly).
+const Property* find_flat(const PropertyList& list, const std::string& key) {
+  const std::size_t n = key.size();
+  const char* const k = key.data();
+  for (const Property& p : list) {
+    if (p.key_size != n || (n != 0 && p.key_data[0] != k[0])) continue;
+    std::size_t i = 1;
+    while (i < n && p.key_data[i] == k[i]) ++i;
+    if (i >= n) return &p;
+  }
+  return nullptr;
+}
+
+// A flat property as the exact path reads it (read_property): a string as load_string, an
+// integer ([-]digits, as the exact JSON reader keeps it) as its digits; anything else (JSON
+// booleans, null, objects, arrays) is left to the exact path.
+bool load_flat(const Property& p, F& out) {
+  switch (p.kind()) {
+    case PropertyKind::string:
+      return load_string(p.text(), out) != Read::give_up;
+    case PropertyKind::integer:
+      return read_plain(p.text(), out) == Read::number;
+    default:
+      return false;
+  }
+}
+
+// Short copies without a library call (WebAssembly's memcpy is one).
+void copy_small(char* to, std::string_view from) {
+  if (from.size() > 16) {
+    std::memcpy(to, from.data(), from.size());
+    return;
+  }
+  for (std::size_t i = 0; i < from.size(); ++i) to[i] = from[i];
 }
 
 // a ± b at the larger scale (b's sign already flipped for a subtraction).
@@ -260,24 +312,55 @@ void Expression::prepare_fast_literals() {
 }
 
 bool Expression::evaluate_fast(const EventFields& event, std::string& out) const {
-  Result r;
-  if (!evaluate_fast(event, r)) return false;
+  detail::FastOut r;
+  if (!fast_core(event, r)) return false;
   if (r.is_number) {
     out = detail::ruby_text(r.number);
   } else {
-    out = std::move(r.text);
+    out.assign(r.text.data(), r.text.size());
   }
   return true;
 }
 
 bool Expression::evaluate_fast(const EventFields& event, Result& out) const {
+  detail::FastOut r;
+  if (!fast_core(event, r)) return false;
+  out.is_number = r.is_number;
+  if (r.is_number) {
+    out.number = r.number;
+  } else {
+    out.text.assign(r.text.data(), r.text.size());
+  }
+  return true;
+}
+
+Expression::Stored Expression::evaluate_stored(const EventFields& event, StoredResult& out,
+                                               std::string& long_text) const {
+  detail::FastOut r;
+  if (!fast_core(event, r)) return Stored::given_up;
+  if (r.is_number) {
+    out.text_size = -1;
+    out.value = r.number;
+    return Stored::number;
+  }
+  if (r.text.size() <= StoredResult::kMaxText) {
+    out.text_size = static_cast<int8_t>(r.text.size());
+    copy_small(out.text, r.text);
+    return Stored::short_text;
+  }
+  long_text.assign(r.text.data(), r.text.size());
+  return Stored::long_text;
+}
+
+bool Expression::fast_core(const EventFields& event, detail::FastOut& out) const {
   constexpr std::size_t kSlots = 8;
-  std::string scratch;  // a property's text when it is neither a string nor a number (unused)
   if (max_stack_ > kSlots) return false;
   F stack[kSlots];
   std::size_t top = 0;
-  for (std::size_t pc = 0; pc < program_.size(); ++pc) {
-    const Instruction& ins = program_[pc];
+  const Instruction* const program = program_.data();
+  const std::size_t size = program_.size();
+  for (std::size_t pc = 0; pc < size; ++pc) {
+    const Instruction& ins = program[pc];
     switch (ins.op) {
       case Op::push_number: {
         const detail::FastLiteral& n = fast_numbers_[ins.arg];
@@ -305,8 +388,14 @@ bool Expression::evaluate_fast(const EventFields& event, Result& out) const {
         break;
       }
       case Op::property: {
-        PropertyValue v;
-        if (!read_property(event, texts_[ins.arg], v, scratch) || !load_property(v, stack[top++])) return false;
+        if (event.flat_properties) {  // a snapshot event: its own list, read in place
+          const Property* p = find_flat(*event.flat_properties, texts_[ins.arg]);
+          if (p == nullptr || !load_flat(*p, stack[top++])) return false;
+        } else {
+          PropertyValue v;
+          std::string scratch;  // a property's text when it is neither a string nor a number (unused)
+          if (!read_property(event, texts_[ins.arg], v, scratch) || !load_property(v, stack[top++])) return false;
+        }
         break;
       }
       case Op::negate: {
@@ -383,17 +472,30 @@ bool Expression::evaluate_fast(const EventFields& event, Result& out) const {
         break;
       }
       case Op::concat: {
-        if (pc + 1 != program_.size()) return false;  // only as the result: no owned text
-        const std::size_t base = top - ins.arg;
-        out.is_number = false;
-        out.text.clear();
-        for (std::size_t i = base; i < top; ++i) {
-          if (stack[i].is_text) {
-            out.text += stack[i].text;
-          } else {
-            out.text += detail::format_number(to_num(stack[i]));
+        if (pc + 1 != size) return false;  // only as the result: no owned text on the stack
+        // Joined straight into out.buffer; past its size, into out.spill.
+        std::size_t n = 0;
+        bool spilled = false;
+        for (std::size_t i = top - ins.arg; i < top; ++i) {
+          std::string printed;
+          std::string_view piece = stack[i].text;
+          if (!stack[i].is_text) {
+            printed = detail::format_number(to_num(stack[i]));
+            piece = printed;
           }
+          if (!spilled && piece.size() <= detail::FastOut::kBuffer - n) {
+            copy_small(out.buffer + n, piece);
+            n += piece.size();
+            continue;
+          }
+          if (!spilled) {
+            out.spill.assign(out.buffer, n);
+            spilled = true;
+          }
+          out.spill.append(piece.data(), piece.size());
         }
+        out.is_number = false;
+        out.text = spilled ? std::string_view(out.spill) : std::string_view(out.buffer, n);
         return true;
       }
     }
@@ -401,7 +503,7 @@ bool Expression::evaluate_fast(const EventFields& event, Result& out) const {
   const F& result = stack[0];
   if (result.is_text) {
     out.is_number = false;
-    out.text.assign(result.text.data(), result.text.size());
+    out.text = result.text;
   } else {
     out.is_number = true;
     out.number = to_num(result).value;
