@@ -71,11 +71,15 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     }
   }
 
-  // After 1024 events: room for as many more as the rest of the text holds at their size.
+  // After 1024 events: room for as many more as the rest of the text holds at their size, in
+  // the events vector and in the arena (one allocation each).
   void reserve_estimate(const char* array_begin) {
     const size_t per = static_cast<size_t>(p_ - array_begin) / 1024 + 1;
     const size_t more = static_cast<size_t>(end_ - p_) / per;
-    out_.events.reserve(1024 + more + more / 32 + 16);
+    const size_t room = 1024 + more + more / 32 + 16;
+    out_.events.reserve(room);
+    const size_t arena_per = out_.arena->used() / 1024 + 1;
+    if (more > 1024) out_.arena->reserve(arena_per * (more + more / 32 + 16));
   }
 
   // A string after its opening quote: a view into the text, or unescaped into the arena.
