@@ -1,13 +1,10 @@
 // Events (CONTRACT §1): typed, de-duplicated by (external_subscription_id, transaction_id),
 // the metric's expression applied (§2.7), sorted by timestamp with ties in input order.
 #include <algorithm>
-#include <climits>
 #include <cstdint>
 #include <cstring>
-#include <numeric>
 #include <stdexcept>
 #include <string_view>
-#include <unordered_set>
 
 #include "metering/expression_apply.hpp"
 #include "snapshot/reader.hpp"
@@ -21,9 +18,9 @@ constexpr size_t kMaxEvents = 2000000;
 
 // Sorting by (timestamp, order) — a stable sort by timestamp, as `order` grows along the
 // vector — without chasing 128-byte events at random through a large vector: the events are
-// first dealt in place into buckets of about a thousand consecutive timestamps each (American
-// flag sort: each bucket's next slot fetched ahead), then each bucket, now a few hundred
-// kilobytes, is sorted on its own.
+// first dealt in place into buckets of consecutive timestamps, one or two thousand events each
+// (American flag sort: each bucket's next slot fetched ahead), then each bucket, now a few
+// hundred kilobytes, is sorted on its own.
 
 void prefetch_event(const Event* e) {
 #if defined(__GNUC__)
