@@ -85,7 +85,7 @@ class SnapshotReader : public json_detail::ExactReader<json> {
   // A string after its opening quote: a view into the text, or unescaped into the arena.
   bool text(std::string_view& out) {
     const char* run = p_;
-    while (p_ != end_ && json_detail::kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+    p_ = json_detail::skip_plain(p_, end_);
     if (p_ != end_ && *p_ == '"') {
       out = std::string_view(run, static_cast<size_t>(p_ - run));
       ++p_;
@@ -101,7 +101,7 @@ class SnapshotReader : public json_detail::ExactReader<json> {
   // A key of the event object, plain ASCII only (anything else: the general path).
   bool plain_key(std::string_view& out) {
     const char* run = p_;
-    while (p_ != end_ && json_detail::kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+    p_ = json_detail::skip_plain(p_, end_);
     if (p_ == end_ || *p_ != '"') return false;
     out = std::string_view(run, static_cast<size_t>(p_ - run));
     ++p_;
