@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,24 @@ struct PlainBytes {
   }
 };
 constexpr PlainBytes kPlain{};
+
+// The first byte at or after `p` that is not plain (see PlainBytes), or `end`: eight bytes at
+// a time (a byte is flagged when it is '"', '\\', below 0x20 or from 0x80; the lowest flag is
+// always a true one), then byte by byte.
+inline const char* skip_plain(const char* p, const char* end) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  while (end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    const uint64_t quote = w ^ (kOnes * '"'), slash = w ^ (kOnes * '\\');
+    const uint64_t flags = (((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) |
+                            ((w - kOnes * 0x20) & ~w) | w) & kHigh;
+    if (flags) return p + __builtin_ctzll(flags) / 8;
+    p += 8;
+  }
+  while (p != end && kPlain.plain[static_cast<unsigned char>(*p)]) ++p;
+  return p;
+}
 
 // `json` is nlohmann::json or nlohmann::ordered_json (the caller's key order kept).
 template <class json>
@@ -173,7 +192,7 @@ class ExactReader {
   bool string(std::string& out) {
     {  // common case: plain ASCII up to the closing quote, built in one go
       const char* run = p_;
-      while (p_ != end_ && kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+      p_ = skip_plain(p_, end_);
       if (p_ != end_ && *p_ == '"' && out.empty()) {
         out = std::string(run, p_);
         ++p_;
@@ -184,7 +203,7 @@ class ExactReader {
     while (true) {
       // Runs of plain ASCII are copied at once.
       const char* run = p_;
-      while (p_ != end_ && kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+      p_ = skip_plain(p_, end_);
       out.append(run, p_);
       if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_);

@@ -24,17 +24,21 @@ class Arena {
   void* allocate(size_t bytes, size_t align = alignof(std::max_align_t)) {
     size_t at = (used_ + align - 1) & ~(align - 1);
     if (!block_ || at + bytes > size_) {
-      const size_t want = bytes + align > next_ ? bytes + align : next_;
-      blocks_.emplace_back(new char[want]);
-      block_ = blocks_.back().get();
-      size_ = want;
-      used_ = 0;
+      grow(bytes + align > next_ ? bytes + align : next_);
       at = (reinterpret_cast<uintptr_t>(block_) % align) ? align - reinterpret_cast<uintptr_t>(block_) % align : 0;
       if (next_ < (size_t{8} << 20)) next_ *= 2;
     }
     used_ = at + bytes;
     return block_ + at;
   }
+  // Room for `bytes` more in one block (one allocation for a snapshot's expected size, instead
+  // of chunks growing one after another).
+  void reserve(size_t bytes) {
+    if (block_ && size_ - used_ >= bytes) return;
+    grow(bytes);
+  }
+  // Bytes handed out so far (alignment included), over every block.
+  size_t used() const { return before_ + used_; }
   std::string_view text(std::string_view s) {
     if (s.empty()) return {};
     char* p = static_cast<char*>(allocate(s.size(), 1));
@@ -49,7 +53,15 @@ class Arena {
  private:
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* block_ = nullptr;
-  size_t size_ = 0, used_ = 0, next_ = 64 * 1024;
+  size_t size_ = 0, used_ = 0, before_ = 0, next_ = 64 * 1024;
+
+  void grow(size_t want) {
+    blocks_.emplace_back(new char[want]);
+    before_ += used_;
+    block_ = blocks_.back().get();
+    size_ = want;
+    used_ = 0;
+  }
 };
 
 // How the exact JSON reader (tariff/json.hpp) types a value: an integer that fits 64 bits is a

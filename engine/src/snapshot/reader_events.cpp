@@ -71,17 +71,21 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     }
   }
 
-  // After 1024 events: room for as many more as the rest of the text holds at their size.
+  // After 1024 events: room for as many more as the rest of the text holds at their size, in
+  // the events vector and in the arena (one allocation each).
   void reserve_estimate(const char* array_begin) {
     const size_t per = static_cast<size_t>(p_ - array_begin) / 1024 + 1;
     const size_t more = static_cast<size_t>(end_ - p_) / per;
-    out_.events.reserve(1024 + more + more / 32 + 16);
+    const size_t room = 1024 + more + more / 32 + 16;
+    out_.events.reserve(room);
+    const size_t arena_per = out_.arena->used() / 1024 + 1;
+    if (more > 1024) out_.arena->reserve(arena_per * (more + more / 32 + 16));
   }
 
   // A string after its opening quote: a view into the text, or unescaped into the arena.
   bool text(std::string_view& out) {
     const char* run = p_;
-    while (p_ != end_ && json_detail::kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+    p_ = json_detail::skip_plain(p_, end_);
     if (p_ != end_ && *p_ == '"') {
       out = std::string_view(run, static_cast<size_t>(p_ - run));
       ++p_;
@@ -97,7 +101,7 @@ class SnapshotReader : public json_detail::ExactReader<json> {
   // A key of the event object, plain ASCII only (anything else: the general path).
   bool plain_key(std::string_view& out) {
     const char* run = p_;
-    while (p_ != end_ && json_detail::kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
+    p_ = json_detail::skip_plain(p_, end_);
     if (p_ == end_ || *p_ != '"') return false;
     out = std::string_view(run, static_cast<size_t>(p_ - run));
     ++p_;
