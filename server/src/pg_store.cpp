@@ -595,6 +595,50 @@ class PgTransaction final : public Transaction {
     return stored;
   }
 
+  // Every event or none, without looking them up first: one multi-row INSERT … ON CONFLICT DO
+  // NOTHING RETURNING seq per request (prepared: a batch of one size is the same statement)
+  // under the write lock, the unique index being the check; on a conflict (fewer rows than
+  // given) the rows it did insert are deleted again. A key this transaction already holds, or
+  // given twice, is refused without a statement.
+  bool insert_all_events(const std::vector<EventRecord>& events) override {
+    require_write();
+    std::set<std::pair<std::string, std::string>> keys;
+    for (const auto& e : events) {
+      auto key = std::make_pair(e.external_subscription_id, e.transaction_id);
+      if (inserted_.count(key) || !keys.insert(std::move(key)).second) return false;
+    }
+    std::vector<std::string> seqs;
+    bool all = true;
+    for (size_t from = 0; from < events.size() && all; from += kMaxRows) {
+      const size_t to = std::min(events.size(), from + kMaxRows);
+      std::vector<Param> params;
+      params.reserve((to - from) * 5);
+      std::string sql = "INSERT INTO events(external_subscription_id, transaction_id, code, ts_us, body) VALUES ";
+      for (size_t i = from; i < to; ++i) {
+        const auto& e = events[i];
+        sql += values_row(params.size(), 5) + (i + 1 < to ? "," : "");
+        params.insert(params.end(), {e.external_subscription_id, e.transaction_id, e.code, num(e.timestamp_us), e.body});
+      }
+      sql += " ON CONFLICT DO NOTHING RETURNING seq";
+      auto r = c_.run(sql, params);
+      for (int i = 0; i < r.rows(); ++i) seqs.push_back(r.text(i, 0));
+      all = r.rows() == static_cast<int>(to - from);
+    }
+    if (!all) {
+      if (!seqs.empty()) {
+        std::string arr = "{";
+        for (size_t i = 0; i < seqs.size(); ++i) arr += (i ? "," : "") + seqs[i];
+        c_.run("DELETE FROM events WHERE seq = ANY($1::bigint[])", {arr + "}"});
+      }
+      return false;
+    }
+    for (const auto& key : keys) {
+      absent_.erase(key);
+      inserted_.insert(key);
+    }
+    return true;
+  }
+
   bool has_event(std::string_view sub, std::string_view tx) override {
     auto key = std::make_pair(std::string(sub), std::string(tx));
     if (inserted_.count(key)) return true;
