@@ -196,7 +196,8 @@ class Conn {
                                nullptr, 0));
       expect.push_back('q');
     }
-    sent(PQpipelineSync(c_));
+    const bool synced = PQpipelineSync(c_) == 1;
+    sent(synced);
     std::vector<Result> out;
     out.reserve(stmts.size());
     size_t prep = 0;
@@ -213,7 +214,7 @@ class Conn {
         while (PGresult* extra = PQgetResult(c_)) PQclear(extra);  // the NULL that ends each answer
       }
     }
-    for (;;) {  // up to the sync point
+    while (synced) {  // up to the sync point
       PGresult* r = PQgetResult(c_);
       if (!r) {
         if (PQstatus(c_) != CONNECTION_OK) break;
