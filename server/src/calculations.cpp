@@ -166,12 +166,23 @@ ordered_json build_snapshot(Context& ctx, Transaction& tx, const SnapshotScope& 
   std::optional<usage::Plan> plan;
   if (scope.aggregates && !windows.empty()) {
     // What usage::plan reads (not the billing history, wallets or applied coupons).
-    ordered_json planned;
-    for (const char* k : {"now", "organization", "taxes", "billable_metrics", "plans", "coupons", "customer", "subscriptions"})
-      planned[k] = snap[k];
-    if (scope.request) planned["request"] = *scope.request;
-    plan = usage::plan(planned.dump());
+    // The text planned.dump() would give, written from the snapshot's members (no copy of them).
+    static const char* kPlanned[] = {"now", "organization", "taxes", "billable_metrics", "plans", "coupons", "customer", "subscriptions"};
+    std::string text = "{";
+    for (const char* k : kPlanned) {
+      if (text.size() > 1) text += ',';
+      text += '"';
+      text += k;
+      text += "\":";
+      text += snap[k].dump();
+    }
+    if (scope.request) text += ",\"request\":" + scope.request->dump();
+    text += '}';
+    plan = usage::plan(text);
     if (plan && scope.proposed_plan) {
+      ordered_json planned;
+      for (const char* k : kPlanned) planned[k] = snap[k];
+      if (scope.request) planned["request"] = *scope.request;
       const std::string code = string_or(*scope.proposed_plan, "code", "");
       for (auto& p : planned["plans"])
         if (string_or(p, "code", "") == code) p = *scope.proposed_plan;
