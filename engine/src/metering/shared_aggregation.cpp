@@ -1,20 +1,27 @@
 #include "metering/shared_aggregation.hpp"
 
+#include <charconv>
 #include <cstdint>
 
 namespace tariff {
 namespace {
 
 // Keys are length-prefixed fields, so no two different field lists make the same key.
+// Numbers in decimal, written where they go (no string made for each).
 void put(std::string& key, std::string_view field) {
-  key += std::to_string(field.size());
+  char size[24];
+  key.append(size, std::to_chars(size, size + sizeof size, field.size()).ptr);
   key += ':';
   key += field;
 }
-void put(std::string& key, int64_t n) { put(key, std::to_string(n)); }
+void put(std::string& key, int64_t n) {
+  char text[24];
+  put(key, std::string_view(text, static_cast<size_t>(std::to_chars(text, text + sizeof text, n).ptr - text)));
+}
 
 std::string events_key(const std::string& sub_id, const BillableMetric& m, const AggregationWindow& w) {
   std::string key;
+  key.reserve(256);
   put(key, sub_id);
   put(key, static_cast<int64_t>(reinterpret_cast<std::uintptr_t>(&m)));  // one definition, one object
   put(key, static_cast<int64_t>(w.from.time_since_epoch().count()));

@@ -10,6 +10,7 @@
 #include "core/guard.hpp"
 #include "core/json_exact.hpp"
 #include "invoice/pipeline.hpp"
+#include "snapshot/reader_events.hpp"
 #include "tariff/decimal.hpp"
 
 namespace tariff {
@@ -105,8 +106,10 @@ PlanChangeParse parse_plan_change(std::string_view json_text) {
 ImpactOutcome price_change(std::string_view snapshot_json, const PlanChange& change) {
   ImpactOutcome out;
   try {
+    // The events read straight into typed events, as every operation reads them (core/engine.cpp).
+    ScannedEvents events;
     json doc;
-    if (auto e = read_snapshot_document(snapshot_json, doc)) {
+    if (auto e = read_snapshot_document(snapshot_json, doc, &events)) {
       out.error = *e;
       return out;
     }
