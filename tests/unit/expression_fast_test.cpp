@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <initializer_list>
+#include <tuple>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "snapshot/event_store.hpp"
 #include "tariff/expression.hpp"
 
 namespace {
@@ -167,6 +171,83 @@ TEST(ExpressionFast, TypedResults) {
   EXPECT_THROW(div.evaluate_result(ev.fields()), ExpressionError);
 }
 
+// A snapshot event's own properties (the flat list the reader builds), read in place by the
+// fast path, and the result written straight into the event's StoredResult.
+struct Flat {
+  tariff::Arena arena;
+  tariff::PropertyList list;
+  std::string code = "calls";
+  Flat(std::initializer_list<std::tuple<const char*, tariff::PropertyKind, const char*>> props) {
+    tariff::Property* p = arena.array<tariff::Property>(props.size());
+    std::size_t i = 0;
+    for (const auto& [k, kind, v] : props) p[i++].set(arena.text(k), kind, arena.text(v));
+    list = tariff::PropertyList(p, static_cast<uint32_t>(props.size()));
+  }
+  EventFields fields() const { return EventFields{code, 0, nullptr, &list}; }
+};
+constexpr auto kString = tariff::PropertyKind::string;
+constexpr auto kInteger = tariff::PropertyKind::integer;
+using Stored = Expression::Stored;
+
+// The text a stored result holds (short text in place, long text handed back), or "" and
+// the outcome when it is a number or the fast path gave up.
+std::pair<Stored, std::string> stored(const std::string& src, const Flat& f, Decimal* number = nullptr) {
+  tariff::expr::StoredResult out;
+  std::string long_text;
+  const Stored s = Expression::parse(src).evaluate_stored(f.fields(), out, long_text);
+  if (s == Stored::short_text) return {s, std::string(out.text_view())};
+  if (s == Stored::long_text) return {s, long_text};
+  if (s == Stored::number && number) *number = out.value;
+  return {s, ""};
+}
+
+TEST(ExpressionFast, FlatPropertiesStoredInPlace) {
+  const Flat f{{"duration", kString, "125.5"}, {"a", kInteger, "-12"}, {"region", kString, "eu"},
+               {"zeros", kString, "007"}, {"signed", kString, "+1.50"}, {"id", kString, "1a"},
+               {"empty", kString, ""}, {"dash", kString, "-eu"}, {"b", kInteger, "3"}};
+  // "eu" + "-" + "calls": 8 bytes, kept in place.
+  EXPECT_EQ(stored("concat(event.properties.region, '-', event.code)", f),
+            std::make_pair(Stored::short_text, std::string("eu-calls")));
+  // bigdecimal reads "007" as 7 and "+1.50" as 1.50 (scale 2): concat prints "7" and "1.50".
+  EXPECT_EQ(stored("concat(event.properties.zeros, '/', event.properties.signed)", f).second, "7/1.50");
+  // Text that starts like a number ("1a", "-eu") or is empty stays text as given.
+  EXPECT_EQ(stored("concat(event.properties.id, event.properties.dash, event.properties.empty, '!')", f).second,
+            "1a-eu!");
+  // JSON integers in place: −12 × 3 + 1 = −35; 125.5 / 60 = 2.091666… → round 2: 2.09.
+  Decimal n;
+  EXPECT_EQ(stored("event.properties.a * event.properties.b + 1", f, &n).first, Stored::number);
+  EXPECT_EQ(n, Decimal(-35));
+  EXPECT_EQ(stored("round(event.properties.duration / 60, 2)", f, &n).first, Stored::number);
+  EXPECT_EQ(n, Decimal::parse("2.09").value());
+  // A number inside concat: −12 × 1.5 = −18.0 (scale 0 + 1) prints "-18.0".
+  EXPECT_EQ(stored("concat(event.properties.a * 1.5, 'x')", f).second, "-18.0x");
+  // Past 16 bytes the text is handed back whole: "eu-calls-eu-calls" is 17.
+  EXPECT_EQ(stored("concat(event.properties.region, '-', event.code, '-', event.properties.region, '-', event.code)", f),
+            std::make_pair(Stored::long_text, std::string("eu-calls-eu-calls")));
+  // Past the 64-byte buffer: 4 × 20 letters = 80 bytes, all of them kept.
+  const std::string twenty(20, 'w');
+  const std::string src = "concat('" + twenty + "', '" + twenty + "', '" + twenty + "', '" + twenty + "')";
+  EXPECT_EQ(stored(src, f), std::make_pair(Stored::long_text, std::string(80, 'w')));
+  // Text in arithmetic, a missing property: no fast answer (the exact path reports the error).
+  EXPECT_EQ(stored("event.properties.region * 2", f).first, Stored::given_up);
+  EXPECT_EQ(stored("event.properties.missing + 1", f).first, Stored::given_up);
+}
+
+TEST(ExpressionFast, FlatIntegerBeyondTheFastPath) {
+  // 18446744073709551615 (2^64 − 1, 20 digits) is a JSON integer beyond the fast path's 19
+  // digits: the exact path adds 1 → 18446744073709551616.
+  const Flat f{{"a", kInteger, "18446744073709551615"}};
+  EXPECT_EQ(stored("event.properties.a + 1", f).first, Stored::given_up);
+  const tariff::expr::Result r = Expression::parse("event.properties.a + 1").evaluate_result(f.fields());
+  EXPECT_EQ(r.number, Decimal::parse("18446744073709551616").value());
+}
+
+TEST(ExpressionFast, TimestampReadOnlyWhenUsed) {
+  EXPECT_TRUE(Expression::parse("event.timestamp / 60").uses_timestamp());
+  EXPECT_TRUE(Expression::parse("concat(event.code, event.timestamp)").uses_timestamp());
+  EXPECT_FALSE(Expression::parse("concat(event.properties.region, '-', event.code)").uses_timestamp());
+}
+
 // Both paths on the same inputs: wherever the fast path answers, it answers exactly what
 // the exact path (evaluate) does; where the exact path fails, the fast path gives up.
 TEST(ExpressionFast, SameAsTheExactPath) {
@@ -215,6 +296,49 @@ TEST(ExpressionFast, SameAsTheExactPath) {
   }
   // Most of these inputs are plain decimals: the fast path answers the bulk of them.
   EXPECT_GT(answered, 5000);
+}
+
+// The same comparison on a snapshot event's flat properties (strings, and JSON integers as
+// the reader keeps them), through evaluate_stored as a metric stores its result.
+TEST(ExpressionFast, FlatSameAsTheExactPath) {
+  const std::vector<std::pair<tariff::PropertyKind, std::string>> values = {
+      {kString, "0"}, {kString, "-0"}, {kString, "1.50"}, {kString, "-2.25"}, {kString, "60"},
+      {kString, "007"}, {kString, "+4"}, {kString, ".5"}, {kString, "5."}, {kString, "1e3"},
+      {kString, "1_000"}, {kString, "eu"}, {kString, ""}, {kString, "1a"}, {kString, "-eu"},
+      {kString, " 5"}, {kString, "99999999999999999999"}, {kInteger, "42"}, {kInteger, "-17"},
+      {kInteger, "0"}, {kInteger, "18446744073709551615"}};
+  const std::vector<std::string> sources = {
+      "event.properties.a * event.properties.b + 1", "round(event.properties.a / event.properties.b, 2)",
+      "concat(event.properties.a, '-', event.properties.b, '-', event.code)", "event.properties.a - event.properties.b",
+      "concat(event.properties.a * event.properties.b)", "greatest(event.properties.a, event.properties.b)"};
+  int answered = 0;
+  for (const std::string& src : sources) {
+    const Expression e = Expression::parse(src);
+    for (const auto& a : values) {
+      for (const auto& b : values) {
+        const Flat f{{"a", a.first, a.second.c_str()}, {"b", b.first, b.second.c_str()}};
+        std::string exact;
+        bool exact_ok = true;
+        try {
+          const tariff::expr::Value v = e.evaluate(f.fields());
+          exact = v.is_number() ? tariff::expr::detail::ruby_text(v.number()) : v.text();
+        } catch (const ExpressionError&) {
+          exact_ok = false;
+        }
+        tariff::expr::StoredResult out;
+        std::string long_text;
+        const Stored s = e.evaluate_stored(f.fields(), out, long_text);
+        if (s == Stored::given_up) continue;
+        ++answered;
+        const std::string got = s == Stored::number       ? tariff::expr::detail::ruby_text(out.value)
+                                : s == Stored::short_text ? std::string(out.text_view())
+                                                          : long_text;
+        EXPECT_TRUE(exact_ok) << src << " a=" << a.second << " b=" << b.second;
+        EXPECT_EQ(got, exact) << src << " a=" << a.second << " b=" << b.second;
+      }
+    }
+  }
+  EXPECT_GT(answered, 1000);
 }
 
 }  // namespace

@@ -36,7 +36,10 @@
 // no tree walk; numbers, property strings and literals are read in place, so only concat()
 // results allocate. evaluate_result() tries the fast path first (expression_fast.cpp: 64/128-bit
 // mantissas, literals converted at parse time) and falls back to the exact one; a metric keeps
-// the result typed on its event (StoredResult), never re-parsing its text.
+// the result typed on its event (StoredResult), never re-parsing its text. Per snapshot event,
+// evaluate_stored() runs the fast path on the event's own flat properties and writes the
+// result straight into its StoredResult (concat() joins into a fixed buffer): no allocation,
+// no exception, for every result of at most 16 bytes of text or any number in range.
 #pragma once
 
 #include <cstdint>

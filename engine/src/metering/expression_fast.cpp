@@ -45,6 +45,21 @@ struct F {
   std::string_view text;
 };
 
+// a · b for 64-bit operands. WebAssembly has no 64×64→128 multiplication: the compiler calls
+// its 128×128 routine (__multi3, result through memory); four 32-bit products are cheaper.
+inline uint128 mul64(uint64_t a, uint64_t b) {
+#if defined(__wasm__)
+  const uint64_t al = static_cast<uint32_t>(a), ah = a >> 32, bl = static_cast<uint32_t>(b), bh = b >> 32;
+  const uint64_t p0 = al * bl, p1 = al * bh, p2 = ah * bl, p3 = ah * bh;
+  const uint64_t mid = (p0 >> 32) + static_cast<uint32_t>(p1) + static_cast<uint32_t>(p2);
+  const uint64_t lo = (mid << 32) | static_cast<uint32_t>(p0);
+  const uint64_t hi = p3 + (p1 >> 32) + (p2 >> 32) + (mid >> 32);
+  return (static_cast<uint128>(hi) << 64) | lo;
+#else
+  return static_cast<uint128>(a) * b;
+#endif
+}
+
 // Values below 10^20 in magnitude at a scale of 0..18: always within Decimal's range, so
 // the exact path computes the same value without overflow.
 bool in_range(const F& f) { return f.scale >= 0 && f.scale <= 18 && f.mag < kPow10.v[20 + f.scale]; }
@@ -70,7 +85,9 @@ bool from_num(const Num& n, F& out) {
 }
 
 Num to_num(const F& f) {
-  const int128 raw = static_cast<int128>(f.mag * kPow10.v[18 - f.scale]);
+  // Below 10^20 · 10^18 < 2^127: the product fits; one 64-bit factor (10^k, k <= 18) always.
+  const uint64_t p = static_cast<uint64_t>(kPow10.v[18 - f.scale]);
+  const int128 raw = static_cast<int128>((f.mag >> 64) == 0 ? mul64(static_cast<uint64_t>(f.mag), p) : f.mag * p);
   return Num{Decimal::from_raw(f.neg ? -raw : raw), f.scale};
 }
 
@@ -86,8 +103,13 @@ bool scale_up(uint128 mag, int k, uint128& out) {
   }
   if (mag > kPow10.max_factor[k]) return false;
   // Both below 2^32 (10^k for k <= 9): one 64-bit multiplication, no 128-bit library call.
-  out = (mag >> 32) == 0 && k <= 9 ? static_cast<uint128>(static_cast<uint64_t>(mag) * static_cast<uint64_t>(kPow10.v[k]))
-                                   : mag * kPow10.v[k];
+  if ((mag >> 32) == 0 && k <= 9) {
+    out = static_cast<uint64_t>(mag) * static_cast<uint64_t>(kPow10.v[k]);
+  } else if ((mag >> 64) == 0 && k <= 19) {
+    out = mul64(static_cast<uint64_t>(mag), static_cast<uint64_t>(kPow10.v[k]));
+  } else {
+    out = mag * kPow10.v[k];
+  }
   return true;
 }
 
@@ -220,7 +242,7 @@ bool multiply(uint128 a, uint128 b, uint128& out) {
   if (a < b) std::swap(a, b);  // b is the smaller
   if ((b >> 64) != 0) return false;
   if ((a >> 64) == 0) {
-    out = a * b;
+    out = mul64(static_cast<uint64_t>(a), static_cast<uint64_t>(b));
     return true;
   }
   const uint128 high = (a >> 64) * b, low = static_cast<uint128>(static_cast<uint64_t>(a)) * b;
