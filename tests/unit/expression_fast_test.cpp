@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "snapshot/event_store.hpp"
+#include "core/event_store.hpp"
 #include "tariff/expression.hpp"
 
 namespace {

@@ -54,7 +54,7 @@
 #include "tariff/decimal.hpp"
 
 namespace tariff {
-class PropertyList;  // engine-internal (snapshot/event_store.hpp)
+class PropertyList;  // engine-internal (core/event_store.hpp)
 }  // namespace tariff
 
 namespace tariff::expr {
@@ -220,7 +220,7 @@ class Expression {
   bool evaluate_fast(const EventFields& event, Result& out) const;
   // The same, as evaluate_to_text's text.
   bool evaluate_fast(const EventFields& event, std::string& out) const;
-  // The fast path straight into an event's stored result (metering/expression_apply): a
+  // The fast path straight into an event's stored result (snapshot/expression_apply): a
   // number in out.value, or text of at most StoredResult::kMaxText bytes in out.text; longer
   // text in `long_text`. out.field is left to the caller. given_up: the exact path must run
   // (out unspecified).

@@ -11,7 +11,7 @@
 #include "snapshot/reader.hpp"
 #include "tariff/error.hpp"
 #include "metering/aggregation.hpp"
-#include "metering/expression_apply.hpp"
+#include "snapshot/expression_apply.hpp"
 #include "usage/subscription_dates.hpp"
 #include "usage/taxes.hpp"
 

@@ -15,7 +15,7 @@
 
 #include "invoice/preview.hpp"
 #include "usage/taxes.hpp"
-#include "metering/expression_apply.hpp"
+#include "snapshot/expression_apply.hpp"
 #include "operations/operations.hpp"
 #include "snapshot/aggregates.hpp"
 #include "snapshot/reader.hpp"

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "metering/expression_apply.hpp"
+#include "snapshot/expression_apply.hpp"
 #include "snapshot/reader.hpp"
 #include "snapshot/reader_events.hpp"
 #include "snapshot/snapshot.hpp"

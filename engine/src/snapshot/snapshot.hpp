@@ -21,7 +21,7 @@
 #include "tariff/decimal.hpp"
 #include "tariff/expression.hpp"
 #include "tariff/time.hpp"
-#include "snapshot/event_store.hpp"
+#include "core/event_store.hpp"
 #include "snapshot/history.hpp"
 #include "snapshot/inputs.hpp"
 #include "snapshot/issued_invoices.hpp"
@@ -193,7 +193,7 @@ struct Event {
   const Decimal* precise_total_amount_cents = nullptr;  // null when absent
   size_t order = 0;  // ingestion order (input order)
   const UsageAggregate* aggregate = nullptr;  // set: this entry stands for an aggregate
-  expr::StoredResult expression_result;  // its metric's expression's numeric result (metering/expression_apply)
+  expr::StoredResult expression_result;  // its metric's expression's numeric result (snapshot/expression_apply)
 };
 
 struct Organization {

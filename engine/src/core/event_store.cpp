@@ -1,5 +1,5 @@
-// Event properties: conversions to and from the exact reader's JSON (snapshot/event_store.hpp).
-#include "snapshot/event_store.hpp"
+// Event properties: conversions to and from the exact reader's JSON (core/event_store.hpp).
+#include "core/event_store.hpp"
 
 #include <algorithm>
 #include <string>

@@ -1,8 +1,8 @@
-#include "metering/expression_apply.hpp"
+#include "snapshot/expression_apply.hpp"
 
 #include <chrono>
 
-#include "snapshot/event_store.hpp"
+#include "core/event_store.hpp"
 
 namespace tariff {
 

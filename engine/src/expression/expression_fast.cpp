@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "money/u128.hpp"
-#include "snapshot/event_store.hpp"
+#include "core/event_store.hpp"
 #include "tariff/expression.hpp"
 
 namespace tariff::expr {
