@@ -126,9 +126,10 @@ class Conn {
         name = it->second;
       } else {
         name = "s" + std::to_string(prepared_.size() + preparing.size());
+        bool queued = false;  // prepared earlier in this same pipeline
         for (const auto& [psql, pname] : preparing)
-          if (psql == sql) name = pname;
-        if (std::none_of(preparing.begin(), preparing.end(), [&](const auto& x) { return x.first == sql; })) {
+          if (psql == sql) name = pname, queued = true;
+        if (!queued) {
           sent(PQsendPrepare(c_, name.c_str(), sql.c_str(), 0, nullptr));
           expect.push_back('p');
           preparing.emplace_back(sql, name);
