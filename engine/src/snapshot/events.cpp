@@ -157,7 +157,8 @@ bool apply_expression(Snapshot& s, const std::vector<const BillableMetric*>& com
   return true;
 }
 
-// A hash of an event's (external_subscription_id, transaction_id), eight bytes at a time.
+// A hash of an event's (external_subscription_id, transaction_id), or of
+// (external_subscription_id, code), eight bytes at a time.
 uint64_t mix(uint64_t h, std::string_view s) {
   constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
   size_t i = 0;
@@ -334,6 +335,57 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
   }
   if (general) general->clear();
   sort_events(evs);
+}
+
+EventRange Snapshot::events_of(std::string_view sub, std::string_view code) const {
+  EventIndex& ix = event_index;
+  if (!ix.built || ix.built_for != events.data() || ix.built_size != events.size()) {
+    // One pass: each event's group (found or added), counted; then the positions dealt out.
+    const size_t n = events.size();
+    size_t cap = 16;
+    while (cap < 2 * n + 2) cap *= 2;
+    ix.slots.assign(cap, 0);
+    ix.groups.clear();
+    ix.positions.assign(n, 0);
+    std::vector<uint32_t> group_of(n);
+    for (size_t k = 0; k < n; ++k) {
+      const Event& e = events[k];
+      const uint64_t h = pair_hash(e.external_subscription_id, e.code);
+      for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+        uint32_t& slot = ix.slots[i];
+        if (slot == 0) {
+          ix.groups.push_back({e.external_subscription_id, e.code, h, 0, 0});
+          slot = static_cast<uint32_t>(ix.groups.size());
+        }
+        EventIndex::Group& g = ix.groups[slot - 1];
+        if (g.hash == h && g.code == e.code && g.external_subscription_id == e.external_subscription_id) {
+          group_of[k] = slot - 1;
+          ++g.end;
+          break;
+        }
+      }
+    }
+    uint32_t at = 0;
+    for (EventIndex::Group& g : ix.groups) {
+      g.begin = at;
+      at += g.end;
+      g.end = g.begin;  // the next free place while dealing
+    }
+    for (size_t k = 0; k < n; ++k) ix.positions[ix.groups[group_of[k]].end++] = static_cast<uint32_t>(k);
+    ix.built_for = events.data();
+    ix.built_size = n;
+    ix.built = true;
+  }
+  if (ix.groups.empty()) return {};
+  const size_t cap = ix.slots.size();
+  const uint64_t h = pair_hash(sub, code);
+  for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+    const uint32_t slot = ix.slots[i];
+    if (slot == 0) return {};
+    const EventIndex::Group& g = ix.groups[slot - 1];
+    if (g.hash == h && g.code == code && g.external_subscription_id == sub)
+      return {ix.positions.data() + g.begin, ix.positions.data() + g.end};
+  }
 }
 
 }  // namespace tariff
