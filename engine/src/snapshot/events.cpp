@@ -199,6 +199,21 @@ uint64_t key_mix(uint64_t h, std::string_view s) {
   h = (h ^ w ^ (static_cast<uint64_t>(n) << 56)) * kMul;
   return h ^ (h >> 32);
 }
+// a == b, a word at a time (the last one overlapping) rather than through memcmp.
+bool same_text(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n < 8) return a == b;
+  uint64_t x, y;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return false;
+  }
+  std::memcpy(&x, a.data() + n - 8, 8);
+  std::memcpy(&y, b.data() + n - 8, 8);
+  return x == y;
+}
 uint64_t key_hash(std::string_view sub, std::string_view code) {
   uint64_t h = key_mix(key_mix(0x243F6A8885A308D3ULL, sub), code);
   h ^= h >> 33;
@@ -387,7 +402,7 @@ EventRange Snapshot::events_of(std::string_view sub, std::string_view code) cons
           break;
         }
         const EventIndex::Group& g = ix.groups[slot - 1];
-        if (g.hash == h && g.code == e.code && g.external_subscription_id == e.external_subscription_id) {
+        if (g.hash == h && same_text(g.code, e.code) && same_text(g.external_subscription_id, e.external_subscription_id)) {
           found = slot;
           break;
         }
@@ -423,7 +438,7 @@ EventRange Snapshot::events_of(std::string_view sub, std::string_view code) cons
     const uint32_t slot = ix.slots[i];
     if (slot == 0) return {};
     const EventIndex::Group& g = ix.groups[slot - 1];
-    if (g.hash == h && g.code == code && g.external_subscription_id == sub)
+    if (g.hash == h && same_text(g.code, code) && same_text(g.external_subscription_id, sub))
       return {ix.positions.data() + g.begin, ix.positions.data() + g.end};
   }
 }
