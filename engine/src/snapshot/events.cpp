@@ -179,6 +179,48 @@ uint64_t pair_hash(std::string_view sub, std::string_view tx) {
   return h ^ (h >> 33);
 }
 
+// A hash of (external_subscription_id, code) for Snapshot::events_of(): the same mixing, the
+// last partial word of a string of eight bytes or more loaded overlapping (no library call).
+uint64_t key_mix(uint64_t h, std::string_view s) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  const char* p = s.data();
+  const size_t n = s.size();
+  uint64_t w;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  w = 0;
+  if (i < n && n >= 8) std::memcpy(&w, p + n - 8, 8);
+  else
+    for (; i < n; ++i) w |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * (i & 7));
+  h = (h ^ w ^ (static_cast<uint64_t>(n) << 56)) * kMul;
+  return h ^ (h >> 32);
+}
+// a == b, a word at a time (the last one overlapping) rather than through memcmp.
+bool same_text(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n < 8) return a == b;
+  uint64_t x, y;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return false;
+  }
+  std::memcpy(&x, a.data() + n - 8, 8);
+  std::memcpy(&y, b.data() + n - 8, 8);
+  return x == y;
+}
+uint64_t key_hash(std::string_view sub, std::string_view code) {
+  uint64_t h = key_mix(key_mix(0x243F6A8885A308D3ULL, sub), code);
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 33);
+}
+
 // (external_subscription_id, transaction_id) of the events kept so far: open addressing over
 // their positions (8 bytes a slot, sized once for every event), the strings compared in place.
 class SeenPairs {
@@ -334,6 +376,71 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
   }
   if (general) general->clear();
   sort_events(evs);
+}
+
+EventRange Snapshot::events_of(std::string_view sub, std::string_view code) const {
+  EventIndex& ix = event_index;
+  if (!ix.built || ix.built_for != events.data() || ix.built_size != events.size()) {
+    // One pass: each event's group (found or added), counted; then the positions dealt out.
+    // The table grows with the groups (few: subscriptions × codes), not with the events.
+    const size_t n = events.size();
+    size_t cap = 64;
+    ix.slots.assign(cap, 0);
+    ix.groups.clear();
+    ix.positions.assign(n, 0);
+    std::vector<uint32_t> group_of(n);
+    for (size_t k = 0; k < n; ++k) {
+      const Event& e = events[k];
+      const uint64_t h = key_hash(e.external_subscription_id, e.code);
+      uint32_t found = 0;
+      for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+        const uint32_t slot = ix.slots[i];
+        if (slot == 0) {
+          ix.groups.push_back({e.external_subscription_id, e.code, h, 0, 0});
+          found = static_cast<uint32_t>(ix.groups.size());
+          ix.slots[i] = found;
+          break;
+        }
+        const EventIndex::Group& g = ix.groups[slot - 1];
+        if (g.hash == h && same_text(g.code, e.code) && same_text(g.external_subscription_id, e.external_subscription_id)) {
+          found = slot;
+          break;
+        }
+      }
+      group_of[k] = found - 1;
+      ++ix.groups[found - 1].end;
+      if (ix.groups.size() * 2 > cap) {  // at most half full
+        cap *= 2;
+        ix.slots.assign(cap, 0);
+        for (size_t g = 0; g < ix.groups.size(); ++g)
+          for (size_t i = ix.groups[g].hash & (cap - 1);; i = (i + 1) & (cap - 1))
+            if (ix.slots[i] == 0) {
+              ix.slots[i] = static_cast<uint32_t>(g + 1);
+              break;
+            }
+      }
+    }
+    uint32_t at = 0;
+    for (EventIndex::Group& g : ix.groups) {
+      g.begin = at;
+      at += g.end;
+      g.end = g.begin;  // the next free place while dealing
+    }
+    for (size_t k = 0; k < n; ++k) ix.positions[ix.groups[group_of[k]].end++] = static_cast<uint32_t>(k);
+    ix.built_for = events.data();
+    ix.built_size = n;
+    ix.built = true;
+  }
+  if (ix.groups.empty()) return {};
+  const size_t cap = ix.slots.size();
+  const uint64_t h = key_hash(sub, code);
+  for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+    const uint32_t slot = ix.slots[i];
+    if (slot == 0) return {};
+    const EventIndex::Group& g = ix.groups[slot - 1];
+    if (g.hash == h && same_text(g.code, code) && same_text(g.external_subscription_id, sub))
+      return {ix.positions.data() + g.begin, ix.positions.data() + g.end};
+  }
 }
 
 }  // namespace tariff

@@ -8,10 +8,12 @@
 // for the Snapshot's lifetime (Snapshot is move-only for that reason).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -196,6 +198,33 @@ struct Event {
   expr::StoredResult expression_result;  // its metric's expression's numeric result (snapshot/expression_apply)
 };
 
+// The positions in Snapshot::events of one (external_subscription_id, code), in event order
+// (timestamp, then input order): Snapshot::events_of().
+struct EventRange {
+  const uint32_t* first = nullptr;
+  const uint32_t* last = nullptr;
+  const uint32_t* begin() const { return first; }
+  const uint32_t* end() const { return last; }
+  size_t size() const { return static_cast<size_t>(last - first); }
+};
+
+// Snapshot::events_of()'s index, built on first use in one pass over the events
+// (snapshot/events.cpp): each (external_subscription_id, code) is a group found by open
+// addressing; `positions` holds every event's position, grouped, each group in event order.
+struct EventIndex {
+  struct Group {
+    std::string_view external_subscription_id, code;
+    uint64_t hash = 0;
+    uint32_t begin = 0, end = 0;  // its positions: positions[begin, end)
+  };
+  std::vector<uint32_t> slots;  // a group's number + 1, 0 when empty; a power of two
+  std::vector<Group> groups;
+  std::vector<uint32_t> positions;
+  const Event* built_for = nullptr;  // events.data() and size() it was built for
+  size_t built_size = 0;
+  bool built = false;
+};
+
 struct Organization {
   TimeZone timezone = TimeZone::utc();
   std::optional<Currency> default_currency;
@@ -235,6 +264,7 @@ struct Snapshot {
   std::optional<EstimateRequest> estimate_request;
   json raw;                   // {"request": ...} as given
   bool explain = false;       // request.explain: fees carry an explanation (docs/explain.md)
+  mutable EventIndex event_index;  // events_of()'s (single-threaded per snapshot)
 
   const json& request() const;
   const Plan* find_plan(const std::string& code) const;
@@ -244,6 +274,9 @@ struct Snapshot {
   // same external id, status pending, linked by next_plan_code / previous_plan_code.
   const Subscription* next_subscription(const Subscription& sub) const;
   const BillableMetric* find_metric(std::string_view code) const;
+  // Positions in `events` of the entries of one subscription and metric code, in the order of
+  // `events` (index built on first use: `events` must not change while calculating).
+  EventRange events_of(std::string_view external_subscription_id, std::string_view code) const;
   // Customer timezone, else organization's, else UTC.
   const TimeZone& timezone() const;
 };
