@@ -23,6 +23,7 @@
 #include "serializers.hpp"
 #include "usage.hpp"
 #include "webhooks.hpp"
+#include "tariff/json.hpp"
 
 namespace tariff::server {
 namespace {
@@ -48,18 +49,6 @@ std::string format_iso_ms(int64_t us) {
   return buf;
 }
 
-// A JSON string, as nlohmann's dump() writes it, appended: quoted as it is when nothing needs
-// escaping.
-void put_string(std::string& out, const std::string& s) {
-  for (const char ch : s)
-    if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20) {
-      out += json(s).dump();
-      return;
-    }
-  out += '"';
-  out += s;
-  out += '"';
-}
 
 // format_iso_ms(us), quoted, appended; digits written by hand (years 0..9999, else the general way).
 void put_iso_ms(std::string& out, int64_t us) {
@@ -101,11 +90,11 @@ EventRecord make_record(Context& ctx, std::string tx_id, std::string code, std::
   std::string body;
   body.reserve(256 + props.size());
   body += "{\"lago_id\":";
-  put_string(body, ctx.ids.uuid());
+  append_json_string(body, ctx.ids.uuid());
   body += ",\"transaction_id\":";
-  put_string(body, tx_id);
+  append_json_string(body, tx_id);
   body += ",\"lago_customer_id\":null,\"code\":";
-  put_string(body, code);
+  append_json_string(body, code);
   body += ",\"timestamp\":";
   put_iso_ms(body, ts);
   body += ",\"precise_total_amount_cents\":";
@@ -113,9 +102,9 @@ EventRecord make_record(Context& ctx, std::string tx_id, std::string code, std::
   body += ",\"properties\":";
   body += props;
   body += ",\"lago_subscription_id\":null,\"external_subscription_id\":";
-  put_string(body, sub);
+  append_json_string(body, sub);
   body += ",\"created_at\":";
-  put_string(body, ctx.now);
+  append_json_string(body, ctx.now);
   body += '}';
   return EventRecord{std::move(sub), std::move(tx_id), std::move(code), ts, std::move(body)};
 }

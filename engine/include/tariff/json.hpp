@@ -9,6 +9,7 @@
 // Anything malformed or nested deeper than kMaxJsonDepth yields a discarded value.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -21,5 +22,9 @@ constexpr int kMaxJsonDepth = 64;
 nlohmann::json parse_json_exact(std::string_view text);
 // The same, keeping the document's key order (for documents stored and served back).
 nlohmann::ordered_json parse_ordered_json_exact(std::string_view text);
+
+// Appends `s` as a JSON string, quoted and escaped byte for byte as nlohmann's dump() writes it
+// (the engine's own writer): for documents written as text without a tree.
+void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace tariff

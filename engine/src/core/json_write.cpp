@@ -1,5 +1,7 @@
 #include "core/json_write.hpp"
 
+#include "tariff/json.hpp"
+
 #include <array>
 #include <algorithm>
 #include <charconv>
@@ -171,6 +173,8 @@ ojson raw_json(std::string_view text) {
 }
 
 void write_json(const ojson& v, std::string& out) { JsonText(out).tree(v); }
+
+void append_json_string(std::string& out, std::string_view s) { JsonText(out).value(s); }
 
 std::string write_json(const ojson& v) {
   std::string out;

@@ -50,17 +50,6 @@ std::string bucket_text(int64_t us) {
 
 namespace {
 
-// A JSON string as nlohmann's dump() writes it (quoted as it is when nothing needs escaping).
-void put_string(std::string& out, const std::string& s) {
-  for (const char ch : s)
-    if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20) {
-      out += json(s).dump();
-      return;
-    }
-  out += '"';
-  out += s;
-  out += '"';
-}
 
 void put_int(std::string& out, int64_t v) {
   char buf[24];
@@ -92,11 +81,11 @@ std::string Aggregate::text() const {
   out += "{\"bucket_us\":";
   put_int(out, bucket_us);
   out += ",\"code\":";
-  put_string(out, code);
+  append_json_string(out, code);
   out += ",\"count\":";
   put_int(out, count);
   out += ",\"external_subscription_id\":";
-  put_string(out, external_subscription_id);
+  append_json_string(out, external_subscription_id);
   out += ",\"first_us\":";
   put_int(out, first_us);
   out += ",\"last_us\":";
@@ -108,7 +97,7 @@ std::string Aggregate::text() const {
   out += ",\"max\":";
   put_decimal(out, max);
   out += ",\"metric\":";
-  put_string(out, metric);
+  append_json_string(out, metric);
   out += ",\"precise_total_amount_cents\":";
   put_decimal(out, precise_total_amount_cents);
   out += ",\"precise_total_amount_cents_places\":";
