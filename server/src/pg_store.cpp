@@ -222,10 +222,10 @@ class PgTransaction final : public Transaction {
     return page;
   }
 
-  // An unpaged list's statement (as list_uncached sends it).
-  static std::pair<std::string, std::vector<Param>> list_statement(const DocumentQuery& q) {
+  // A document list's WHERE clause and its parameters (kind, then owner and ref when given).
+  static std::string list_where(const DocumentQuery& q, std::vector<Param>& params) {
     std::string where = "kind = $1";
-    std::vector<Param> params{q.kind};
+    params.push_back(q.kind);
     if (q.owner) {
       params.push_back(*q.owner);
       where += " AND owner = $" + num(static_cast<int64_t>(params.size()));
@@ -234,6 +234,13 @@ class PgTransaction final : public Transaction {
       params.push_back(*q.ref);
       where += " AND ref = $" + num(static_cast<int64_t>(params.size()));
     }
+    return where;
+  }
+
+  // An unpaged list's statement (as list_uncached sends it).
+  static std::pair<std::string, std::vector<Param>> list_statement(const DocumentQuery& q) {
+    std::vector<Param> params;
+    const std::string where = list_where(q, params);
     const auto n = static_cast<int64_t>(params.size());
     params.push_back(Param());
     params.push_back(num(0));
@@ -319,16 +326,8 @@ class PgTransaction final : public Transaction {
   }
 
   DocumentPage list_uncached(const DocumentQuery& q) {
-    std::string where = "kind = $1";
-    std::vector<Param> params{q.kind};
-    if (q.owner) {
-      params.push_back(*q.owner);
-      where += " AND owner = $" + num(static_cast<int64_t>(params.size()));
-    }
-    if (q.ref) {
-      params.push_back(*q.ref);
-      where += " AND ref = $" + num(static_cast<int64_t>(params.size()));
-    }
+    std::vector<Param> params;
+    const std::string where = list_where(q, params);
     // One round trip: unpaged, the total is the rows' count; paged, count(*) OVER () gives it
     // beside the rows (a separate count only for a page past the end).
     const bool paged = q.offset > 0 || q.limit >= 0;
