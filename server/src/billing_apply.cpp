@@ -59,6 +59,19 @@ std::string invoice_number(Transaction& tx, int64_t customer_seq, int64_t invoic
 
 // ---- applying one bill result ---------------------------------------------------------------
 
+// Lago's Fee::AppliedTax records of a fee: ids derived by the engine from the fee's and the tax
+// code (stable across a draft's refreshes), on this fee, created now (an id or a time already
+// given is kept: a regrouped fee's).
+void stamp_fee_taxes(ordered_json& taxes, const std::string& fee_id, const std::string& now) {
+  if (!taxes.is_array()) return;
+  for (auto& t : taxes) {
+    if (!t.is_object()) continue;
+    if (!t["lago_id"].is_string()) t["lago_id"] = derived_applied_tax_id(fee_id, string_or(t, "tax_code", ""));
+    t["lago_fee_id"] = fee_id;
+    if (t.value("created_at", ordered_json(nullptr)).is_null()) t["created_at"] = now;
+  }
+}
+
 std::optional<ordered_json> find_sub(Transaction& tx, const std::string& customer, const std::string& external_id,
                                      const std::string& plan_code) {
   std::optional<ordered_json> live, any;
@@ -156,13 +169,7 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
       if (!f["lago_id"].is_string()) f["lago_id"] = env.ids.uuid();  // a regrouped fee keeps its id
       f["lago_invoice_id"] = a.invoice_id;
       f["payment_status"] = invoice["payment_status"];  // an invoice's fees follow its payment status
-      if (auto ap = f.find("applied_taxes"); ap != f.end() && ap->is_array())
-        for (auto& t : *ap) {  // Lago's Fee::AppliedTax: its own id (the engine's, from the fee's and the tax code)
-          if (!t["lago_id"].is_string())
-            t["lago_id"] = derived_applied_tax_id(f["lago_id"].get<std::string>(), string_or(t, "tax_code", ""));
-          t["lago_fee_id"] = f["lago_id"];
-          if (t.value("created_at", ordered_json(nullptr)).is_null()) t["created_at"] = now;
-        }
+      if (auto ap = f.find("applied_taxes"); ap != f.end()) stamp_fee_taxes(*ap, f["lago_id"].get<std::string>(), now);
     }
     for (auto& c : invoice["credits"]) {  // Lago's Credit records, on this invoice
       c["lago_id"] = env.ids.uuid();
@@ -382,17 +389,28 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
         webhooks::credit_note_created(context_at(env, at), tx, d.key);
       }
     }
-    // GET /fees: every fee by its id; an invoiced fee is read from its invoice ("ref"), a
-    // regrouped one (already a fee of its own) now names its invoice.
-    for (const auto& f : invoice["fees"]) {
+    // GET /fees: every fee by its id; an invoiced fee is read from its invoice ("ref"), with
+    // its taxes (the engine's fee_applied_taxes, in the invoice's fee order: Lago prints them
+    // with the fee, not in the invoice's fees); a regrouped one (already a fee of its own, its
+    // taxes applied at its creation) now names its invoice.
+    const ordered_json fee_taxes = out.contains("fee_applied_taxes") && out["fee_applied_taxes"].is_array() &&
+                                           !out["fee_applied_taxes"].empty()
+                                       ? out["fee_applied_taxes"][0]
+                                       : ordered_json::array();
+    for (size_t i = 0; i < invoice["fees"].size(); ++i) {
+      const ordered_json& f = invoice["fees"][i];
       const std::string id = f["lago_id"].get<std::string>();
       if (auto own = load_doc(tx, "fee", id)) {
         (*own)["lago_invoice_id"] = a.invoice_id;
         (*own)["updated_at"] = now;
         save_doc(tx, "fee", id, *own, customer_ext, string_or(*own, "external_subscription_id", ""));
       } else {
-        save_doc(tx, "fee", id, ordered_json{{"ref_invoice", a.invoice_id}}, customer_ext,
-                 string_or(f, "external_subscription_id", ""));
+        ordered_json ref{{"ref_invoice", a.invoice_id}};
+        if (i < fee_taxes.size() && fee_taxes[i].is_array()) {
+          ref["applied_taxes"] = fee_taxes[i];
+          stamp_fee_taxes(ref["applied_taxes"], id, now);
+        }
+        save_doc(tx, "fee", id, ref, customer_ext, string_or(f, "external_subscription_id", ""));
       }
     }
   }
@@ -405,12 +423,7 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     f["updated_at"] = now;
     if (f["lago_subscription_id"].is_null() && !job.sub_lago_id.empty()) f["lago_subscription_id"] = job.sub_lago_id;
     if (f["lago_customer_id"].is_null()) f["lago_customer_id"] = customer.value("lago_id", ordered_json(nullptr));
-    if (auto ap = f.find("applied_taxes"); ap != f.end() && ap->is_array())
-      for (auto& t : *ap) {
-        t["lago_id"] = derived_applied_tax_id(f["lago_id"].get<std::string>(), string_or(t, "tax_code", ""));
-        t["lago_fee_id"] = f["lago_id"];
-        t["created_at"] = now;
-      }
+    if (auto ap = f.find("applied_taxes"); ap != f.end()) stamp_fee_taxes(*ap, f["lago_id"].get<std::string>(), now);
     save_doc(tx, "fee", f["lago_id"].get<std::string>(), f, customer_ext, job.external_id);
   }
 

@@ -27,6 +27,7 @@ std::optional<ordered_json> fee_view(Transaction& tx, const std::string& id, ord
                                      std::map<std::string, ordered_json>& invoices) {
   if (doc.contains("ref_invoice")) {
     const std::string inv_id = string_or(doc, "ref_invoice", "");
+    const ordered_json taxes = doc.value("applied_taxes", ordered_json(nullptr));  // stored beside the invoice
     auto it = invoices.find(inv_id);
     if (it == invoices.end()) {
       auto d = tx.get("invoice", inv_id);
@@ -39,6 +40,7 @@ std::optional<ordered_json> fee_view(Transaction& tx, const std::string& id, ord
       if (string_or(f, "lago_id", "") == id) hit = f;
     if (!hit) return std::nullopt;
     doc = *hit;
+    if (taxes.is_array()) doc["applied_taxes"] = taxes;
     doc["lago_invoice_id"] = inv["lago_id"];
     doc["payment_status"] = inv.value("payment_status", ordered_json("pending"));
     doc["created_at"] = inv.value("created_at", ordered_json(nullptr));

@@ -269,8 +269,10 @@ ordered_json bill(json& doc) {
     issue = !inv.fees.empty() && ctx.billed.front().sub->plan->pay_in_advance;
   ordered_json invoices = ordered_json::array();
   ordered_json subs = ordered_json::array();
+  ordered_json fee_taxes = ordered_json::array();
   if (issue) {
     invoices.push_back(invoice_json(s, ctx, inv));
+    fee_taxes.push_back(invoice_fee_taxes(inv, ctx.currency));
     for (const auto& b : ctx.billed) subs.push_back(invoice_subscription(b));
   }
   // A draft's deadline (Lago's CreateGeneratingService#expected_finalization_date: the local day
@@ -281,6 +283,7 @@ ordered_json bill(json& doc) {
                            {"finalize_at", format_instant(Instant{date::sys_days{expected.time_since_epoch()}})}};
   }
   out["invoices"] = std::move(invoices);
+  out["fee_applied_taxes"] = std::move(fee_taxes);
   out["invoice_subscriptions"] = std::move(subs);
   out["already_billed"] = std::move(already);
   ojson changes = issue ? state_changes(s, ctx, inv, ids, req.billing_at)

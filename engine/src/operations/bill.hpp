@@ -62,6 +62,12 @@ InputIds read_input_ids(const nlohmann::json& doc);
 nlohmann::ordered_json state_changes(const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& inv,
                                      const InputIds& ids, Instant billing_at);
 
+// Lago's Fee::AppliedTax rows of one fee (bill_fee_taxes.cpp), ids null: the caller assigns
+// them. invoice_fee_taxes: one list per fee of the invoice, in the invoice's fee order (the
+// result's fee_applied_taxes[i] for invoices[i]).
+nlohmann::ordered_json fee_applied_taxes(const InvoiceFee& f, const Currency& cur);
+nlohmann::ordered_json invoice_fee_taxes(const ComputedInvoice& inv, const Currency& cur);
+
 // in_advance_charge: the invoice of one event (bill_in_advance.cpp). `original` is the snapshot
 // document as received (taken apart: the estimate is computed over it).
 nlohmann::ordered_json in_advance_charge(nlohmann::json& original, Snapshot& s, const Request& req,

@@ -77,21 +77,7 @@ ojson standalone_fee(const Snapshot& s, InvoiceFee f, const Event& ev) {
   f.fee_taxes = fee_taxes(f.base_cents(), f.taxes);
   ojson o = fee_json(f, cur, s.customer ? &*s.customer : nullptr);
   o["event_transaction_id"] = ev.transaction_id;
-  ojson applied = ojson::array();
-  for (const Tax* t : f.taxes) {
-    const FeeTaxes one = fee_taxes(f.base_cents(), TaxList{t});
-    applied.push_back({{"lago_id", nullptr},
-                       {"lago_fee_id", nullptr},
-                       {"lago_tax_id", t->lago_id.empty() ? ojson(nullptr) : ojson(t->lago_id)},
-                       {"tax_name", t->name},
-                       {"tax_code", t->code},
-                       {"tax_rate", rate_json(t->rate)},
-                       {"tax_description", nullptr},
-                       {"amount_cents", one.amount_cents},
-                       {"amount_currency", std::string(cur.code)},
-                       {"created_at", nullptr}});
-  }
-  o["applied_taxes"] = std::move(applied);
+  o["applied_taxes"] = fee_applied_taxes(f, cur);
   return o;
 }
 
@@ -200,6 +186,8 @@ ojson in_advance_charge(json& original, Snapshot& s, const Request& req, const I
   ojson invoice = invoice_json(s, ctx, inv);
   for (size_t i = 0; i < inv.fees.size(); ++i) invoice["fees"][i]["event_transaction_id"] = ev.transaction_id;
   out["invoices"].push_back(std::move(invoice));
+  out["fee_applied_taxes"] = ojson::array();
+  out["fee_applied_taxes"].push_back(invoice_fee_taxes(inv, ctx.currency));
   // Lago's CreatePayInAdvanceChargeService: the invoice subscription carries the charge's
   // boundaries as both its period and its charges period.
   is["plan_code"] = sub->plan_code;

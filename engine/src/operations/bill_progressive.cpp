@@ -137,6 +137,8 @@ ojson progressive_billing(Snapshot& s, const InputIds& ids) {
                        {"usage_threshold", usage_threshold_json(*t)}});
   invoice["applied_usage_thresholds"] = std::move(applied);
   out["invoices"].push_back(std::move(invoice));
+  out["fee_applied_taxes"] = ojson::array();
+  out["fee_applied_taxes"].push_back(invoice_fee_taxes(inv, ctx.currency));
 
   const Windows& w = ctx.billed.front().windows;
   ojson is;
