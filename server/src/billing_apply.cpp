@@ -252,13 +252,8 @@ Applied apply(Env& env, Transaction& tx, const Job& job, const std::string& cust
     if (!t["lago_wallet_id"].is_string()) continue;
     t["lago_id"] = env.ids.uuid();
     consumed["wallet_transactions"].push_back(t["lago_id"]);
+    // The record is the engine's (rules::wallet_transaction_json): only its ids are the server's.
     t["lago_invoice_id"] = a.issued ? ordered_json(a.invoice_id) : ordered_json(nullptr);
-    for (const char* k : {"lago_credit_note_id", "lago_voided_invoice_id", "remaining_amount_cents",
-                          "remaining_credit_amount", "failed_at", "name", "payment_method"})
-      if (!t.contains(k)) t[k] = nullptr;
-    if (!t.contains("priority")) t["priority"] = 50;
-    if (!t.contains("invoice_requires_successful_payment")) t["invoice_requires_successful_payment"] = false;
-    if (!t.contains("metadata")) t["metadata"] = ordered_json::array();
     save_doc(tx, "wallet_transaction", t["lago_id"].get<std::string>(), t, t["lago_wallet_id"].get<std::string>());
     webhooks::wallet_transaction_created(context_at(env, at), tx, t["lago_id"].get<std::string>());
   }

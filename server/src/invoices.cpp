@@ -249,27 +249,17 @@ void recredit_wallet(Context& ctx, Transaction& tx, const ordered_json& debit, c
   (*wallet)["ongoing_balance_cents"] = r.wallet.balance_cents;
   (*wallet)["consumed_credits"] = r.wallet.consumed_credits.to_string();
   save_doc(tx, "wallet", wallet_id, *wallet, string_or(*wallet, "external_customer_id", ""));
-  ordered_json t;
-  t["lago_id"] = ctx.ids.uuid();
-  t["lago_wallet_id"] = wallet_id;
-  t["lago_invoice_id"] = nullptr;
-  t["lago_credit_note_id"] = nullptr;
-  t["lago_voided_invoice_id"] = invoice_id;
-  t["status"] = "settled";
-  t["transaction_status"] = "granted";
-  t["transaction_type"] = "inbound";
-  t["source"] = "manual";
-  t["amount"] = r.amount.to_string();
-  t["amount_cents"] = r.amount_cents;
-  t["credit_amount"] = r.credit_amount.to_string();
-  t["currency"] = wallet->value("currency", ordered_json(nullptr));
-  t["settled_at"] = ctx.now;
-  t["created_at"] = ctx.now;
-  for (const char* k : {"remaining_amount_cents", "remaining_credit_amount", "failed_at", "name", "payment_method"})
-    t[k] = nullptr;
-  t["priority"] = 50;
-  t["invoice_requires_successful_payment"] = false;
-  t["metadata"] = ordered_json::array();
+  rules::WalletTransactionRecord rec;
+  rec.lago_id = ctx.ids.uuid();
+  rec.lago_wallet_id = wallet_id;
+  rec.lago_voided_invoice_id = invoice_id;
+  rec.inbound = true;
+  rec.amount = r.amount;
+  rec.amount_cents = r.amount_cents;
+  rec.credit_amount = r.credit_amount;
+  rec.currency = before.currency;
+  rec.at = ctx.now;
+  const ordered_json t = rules::wallet_transaction_json(rec);
   save_doc(tx, "wallet_transaction", t["lago_id"].get<std::string>(), t, wallet_id);
   // WalletTransactions::CreateFromParamsService: wallet_transaction.created.
   webhooks::wallet_transaction_created(ctx, tx, t["lago_id"].get<std::string>(), &*wallet);

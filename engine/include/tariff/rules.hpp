@@ -141,6 +141,22 @@ struct VoidRecredit {
 };
 Checked<VoidRecredit> void_recredit(const Decimal& debited_credits, const WalletState& wallet);
 
+// A settled wallet transaction of billing as `bill` reports it (changes.wallet_transactions)
+// and the server stores it (Lago's WalletTransaction, every field its API prints): an outbound
+// invoiced one for a wallet debit, an inbound granted one for a voided invoice's recredit
+// (WalletTransactions::RecreditService). source manual, priority 50, no metadata; settled and
+// created at `at`. Ids are the caller's (null where not known yet).
+struct WalletTransactionRecord {
+  nlohmann::ordered_json lago_id, lago_wallet_id, lago_invoice_id, lago_voided_invoice_id;  // null by default
+  bool inbound = false;   // inbound granted, else outbound invoiced
+  Decimal amount;         // currency units
+  int64_t amount_cents = 0;
+  Decimal credit_amount;  // credits
+  std::string currency;
+  std::string at;         // ISO 8601
+};
+nlohmann::ordered_json wallet_transaction_json(const WalletTransactionRecord& t);
+
 // A draft invoice's draft credit note when the draft is refreshed or finalized (Lago's
 // CreditNotes::RefreshDraftService, ApplyTaxesService, AdjustAmountsWithRoundingService): each
 // item keeps its share of the credited fee, item × new fee amount / old fee amount (5 decimals;

@@ -10,15 +10,12 @@
 // balance − consumed, consumed at 0. The termination credit becomes a new credit note on the
 // subscription's last advance fee, credited first to this invoice.
 #include "operations/bill.hpp"
+#include "tariff/rules.hpp"
 
 namespace tariff::billing {
 namespace {
 
 using ojson = nlohmann::ordered_json;
-
-ojson money_text(const Currency& cur, int64_t cents) {
-  return cur.from_cents(Decimal(cents)).to_string();
-}
 
 const char* frequency_name(CouponFrequency f) {
   switch (f) {
@@ -95,21 +92,14 @@ ojson state_changes(const Snapshot& s, const PreviewContext& ctx, const Computed
     o["debited_amount_cents"] = d.amount_cents;
     o["debited_credits"] = debited_credits.to_string();
     wallets.push_back(std::move(o));
-    ojson t;
-    t["lago_id"] = nullptr;
-    t["lago_wallet_id"] = id;
-    t["lago_invoice_id"] = nullptr;
-    t["transaction_type"] = "outbound";
-    t["transaction_status"] = "invoiced";
-    t["status"] = "settled";
-    t["source"] = "manual";
-    t["amount"] = money_text(wc, d.amount_cents);
-    t["amount_cents"] = d.amount_cents;
-    t["credit_amount"] = debited_credits.to_string();
-    t["currency"] = std::string(wc.code);
-    t["settled_at"] = format_instant(billing_at);
-    t["created_at"] = format_instant(billing_at);
-    transactions.push_back(std::move(t));
+    rules::WalletTransactionRecord t;
+    t.lago_wallet_id = id;
+    t.amount = wc.from_cents(Decimal(d.amount_cents));
+    t.amount_cents = d.amount_cents;
+    t.credit_amount = debited_credits;
+    t.currency = std::string(wc.code);
+    t.at = format_instant(billing_at);
+    transactions.push_back(rules::wallet_transaction_json(t));
   }
   changes["wallets"] = std::move(wallets);
   changes["wallet_transactions"] = std::move(transactions);
