@@ -145,6 +145,20 @@ export async function waitFor(fn, ms = 8000, step = 100) {
   }
 }
 
+// Polls until every usage-threshold check the clock owes has run: each queued check
+// (progressive_check) leaves the store in the transaction of its job, with its invoice or
+// none. For asserting that a tick issued nothing, without sleeping for ticks. Fails after `ms`,
+// naming how many are still queued.
+export async function progressiveChecksRun(db, ms = 30000) {
+  const left = () => {
+    const r = sqlQuery(db.path ?? db, "SELECT count(*) FROM docs WHERE kind = 'progressive_check'");
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const done = await waitFor(async () => left() === '0', ms);
+  assert.ok(done, `usage-threshold checks still queued after ${ms} ms: ${left()}`);
+}
+
 // One request; resolves {status, body (parsed JSON or null), text, headers}. The response is
 // checked against Lago's OpenAPI document for its path, method and status (openapi.mjs):
 // a response Lago would not give throws, failing the test that made the request.

@@ -42,7 +42,7 @@
 //                        wallet_transaction.created, invoice.voided
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call, ok } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, ok, progressiveChecksRun } from '../../server/testing/harness.mjs';
 import { startReceiver, serverKeys, verify, waitFor } from './server_webhooks_receiver.mjs';
 
 const T = {
@@ -170,8 +170,9 @@ test('T2: the clock finalizes a draft and its credit note (credit_note.created a
     const more = Array.from({ length: 5 }, (_, i) => ({ transaction_id: `q${i}`, external_subscription_id: 'sub_p', code: 'calls',
       timestamp: '2024-03-04T12:00:00Z' }));
     await ok(base, 'POST', '/api/v1/events/batch', { events: more });
-    // The check runs on the next tick and passes no threshold: still one invoice for cust_p.
-    await new Promise((r) => setTimeout(r, 2500));
+    // The check runs on the next tick and passes no threshold: still one invoice for cust_p
+    // once the check has left the queue (polled).
+    await progressiveChecksRun(db);
     assert.equal((await ok(base, 'GET', '/api/v1/invoices?external_customer_id=cust_p')).invoices.length, 1);
     // The preview of March's invoice already deducts the progressive invoice (tariff's decision,
     // docs/decisions.md): 1000 + 30 × 100 = 4000 − 2500 = 1500, the invoice T3 issues.

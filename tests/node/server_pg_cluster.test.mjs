@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startServer, tempDb, call, serverBin, sqlQuery, ok } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, serverBin, sqlQuery, ok, waitFor } from '../../server/testing/harness.mjs';
 
 const dbs = [];
 after(() => { for (const d of dbs) d.remove(); });
@@ -40,9 +40,23 @@ test('two servers billing on their clocks: every invoice issued once, numbers un
     startServer({ db: db.path, args: ['--now', '2024-04-01T00:00:00Z', '--rate-limit', '0'] }),
     startServer({ db: db.path, args: ['--now', '2024-04-01T00:00:00Z', '--rate-limit', '0'] }),
   ]);
+  // One `tariff-server bill` run on the same store: {code, out} (out: its JSON summary).
+  const run = (at) => new Promise((done) => {
+    const c = spawn(serverBin, ['bill', '--db', db.path, '--at', at], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout.on('data', (d) => { out += d; });
+    c.on('exit', (code) => done({ code, out: JSON.parse(out || '{}') }));
+  });
   try {
-    // Two more ticks of each: nothing is due any more, nothing is issued again.
-    await new Promise((r) => setTimeout(r, 2500));
+    // Every invoice due is issued (polled: one server bills before it listens, the other may
+    // find the lock taken and bill on its clock's tick) ...
+    const count = (kind) => sql(db, `SELECT count(*) FROM docs WHERE kind = '${kind}'`);
+    const issued = await waitFor(async () => count('invoice') === String(4 * N) && count('job') === String(4 * N), 30000);
+    assert.ok(issued, `after 30 s: ${count('invoice')} invoices and ${count('job')} jobs, expected ${4 * N} of each`);
+    // ... and nothing is due any more: a billing run at the same instant, beside both servers'
+    // clocks, finds every job in the ledger and issues nothing again.
+    const again = await run('2024-04-01T00:00:00Z');
+    assert.deepEqual([again.code, again.out.invoices], [0, 0]);
     assert.equal(sql(db, "SELECT count(*) FROM docs WHERE kind = 'invoice'"), String(4 * N));
     assert.equal(sql(db, "SELECT count(DISTINCT json_extract(body, '$.number')) FROM docs WHERE kind = 'invoice'"), String(4 * N));
     assert.equal(sql(db, "SELECT count(*) FROM docs WHERE kind = 'job'"), String(4 * N), 'one ledger row per job');
@@ -54,13 +68,7 @@ test('two servers billing on their clocks: every invoice issued once, numbers un
   } finally { await Promise.all([a.stop(), b.stop()]); }
 
   // Two `bill` runs at once (no turn-taking between them: the write lock and the ledger alone).
-  const run = () => new Promise((done) => {
-    const c = spawn(serverBin, ['bill', '--db', db.path, '--at', '2024-06-01T00:00:00Z'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    c.stdout.on('data', (d) => { out += d; });
-    c.on('exit', (code) => done({ code, out: JSON.parse(out || '{}') }));
-  });
-  const [x, y] = await Promise.all([run(), run()]);
+  const [x, y] = await Promise.all([run('2024-06-01T00:00:00Z'), run('2024-06-01T00:00:00Z')]);
   assert.deepEqual([x.code, y.code], [0, 0]);
   assert.equal(x.out.invoices + y.out.invoices, 2 * N, '05-01 and 06-01 per customer, shared by the runs');
   assert.equal(sql(db, "SELECT count(*) FROM docs WHERE kind = 'invoice'"), String(6 * N));

@@ -29,7 +29,7 @@
 //                   10000 → 14000 % 5000 = 4000; 1000 + 4000 ≥ 5000 → progressive: 1000.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, tempDb, call, ok, serverAt, waitFor } from '../../server/testing/harness.mjs';
+import { startServer, tempDb, call, ok, serverAt, waitFor, progressiveChecksRun } from '../../server/testing/harness.mjs';
 
 const T0 = '2024-03-01T00:00:00Z';
 const T1 = '2024-03-10T12:00:00Z';
@@ -54,8 +54,9 @@ async function invoicesOf(base, customer) {
 const summary = (invs) => invs.map((i) => [i.invoice_type, i.issuing_date, i.fees_amount_cents,
   i.progressive_billing_credit_amount_cents, i.total_amount_cents]);
 const count = (base, customer, n) => waitFor(async () => { const v = await invoicesOf(base, customer); return v.length === n && v; });
-// A tick that issued nothing: the check has run once the queue is empty; wait two ticks.
-const settle = () => new Promise((r) => setTimeout(r, 2500));
+// A tick that issued nothing: the check has run once its queue is empty (polled, the check
+// leaves the queue in its job's transaction). `on`: the store (default the shared one).
+const settle = (on = db) => progressiveChecksRun(on);
 
 test('T0: thresholds stored on the plan and the subscription, refused as Lago refuses them', async () => {
   await withServer(T0, async (base) => {
@@ -222,7 +223,7 @@ test('SIGKILL around the threshold check: the progressive invoice exists exactly
     try {
       const inv = await count(srv.base, 'cust_k', 1);
       assert.deepEqual(summary(inv), [['progressive_billing', '2024-03-10', 1500, 0, 1500]]);
-      await settle();
+      await settle(db2);
       assert.equal((await invoicesOf(srv.base, 'cust_k')).length, 1);
     } finally { await srv.stop(); }
   } finally { db2.remove(); }
