@@ -1,6 +1,7 @@
-// The PostgreSQL store's connection (pg_store.cpp only): libpq statements, prepared once per
-// connection; several sent in one round trip (pipeline mode); a read transaction's BEGIN
-// deferred to its first statement and its COMMIT's answer read at the connection's next use.
+// The PostgreSQL store's connection (pg_store.cpp, pg_transaction.cpp, pg_events.cpp only):
+// libpq statements, prepared once per connection; several sent in one round trip (pipeline
+// mode); a read transaction's BEGIN deferred to its first statement and its COMMIT's answer
+// read at the connection's next use.
 #pragma once
 
 #include <libpq-fe.h>
