@@ -8,7 +8,7 @@
 // customer's usage. No framework; the engine does all the billing — snapshot.mjs builds its
 // inputs, render.mjs draws its answers. window.portalSources keeps, per answer shown, the input
 // it was computed from (the browser test replays each through the native CLI).
-import { bindTariff, TariffError } from '../build-wasm/tariff-core.mjs';
+import { bindTariff, instantiate, TariffError } from '../build-wasm/tariff-core.mjs';
 import { formatMoney } from './money.mjs';
 import { activeSubscription, compareSnapshot, couponCredits, couponReason, findCoupon, isCounting,
   metricsOfPlan, normalizeUsage, planByCode, previewSnapshot, seriesSnapshots, usageSnapshot } from './snapshot.mjs';
@@ -18,15 +18,28 @@ import { $, clearInvoice, el, num, renderCompare, renderCoupons, renderHistory, 
 
 const WASM_DIR = new URL('../build-wasm/', import.meta.url);
 
+// The engine as the package's browser entry makes it (node/browser.mjs): tariff.wasm compiled
+// while it downloads (WebAssembly.compileStreaming: the server sends it as application/wasm,
+// which also lets the browser keep the compiled code in its cache for the next page load),
+// then instantiated from that Module (core.mjs's instantiate) — and again from it, without
+// compiling, when the engine renews an instance whose memory grew.
+async function compileWasm(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`tariff.wasm: HTTP ${response.status}`);
+  const type = response.headers.get('content-type') ?? '';
+  if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
 async function loadEngine() {
-  const [{ default: factory }, bytes] = await Promise.all([
+  const [{ default: factory }, module] = await Promise.all([
     import(new URL('tariff.mjs', WASM_DIR).href),
-    fetch(new URL('tariff.wasm', WASM_DIR)).then((r) => {
-      if (!r.ok) throw new Error(`tariff.wasm: HTTP ${r.status}`);
-      return r.arrayBuffer();
-    }),
+    compileWasm(new URL('tariff.wasm', WASM_DIR)),
   ]);
-  return bindTariff(await factory({ wasmBinary: new Uint8Array(bytes) }), TariffError);
+  const renew = () => instantiate(factory, module);
+  return bindTariff(await renew(), TariffError, { renew });
 }
 
 /** The customer a portal token names (its payload is signed, not secret). */
