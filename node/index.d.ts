@@ -425,12 +425,15 @@ export interface WalletChange {
   debited_credits: DecimalString;
 }
 
+/** Lago's WalletTransaction as the engine writes it (rules::wallet_transaction_json). */
 export interface WalletTransactionOut {
-  lago_id: null;
+  lago_id: string | null;
   lago_wallet_id: string | null;
-  lago_invoice_id: null;
-  transaction_type: 'outbound';
-  transaction_status: 'invoiced';
+  lago_invoice_id: string | null;
+  lago_credit_note_id: null;
+  lago_voided_invoice_id: string | null;
+  transaction_type: 'outbound' | 'inbound';
+  transaction_status: 'invoiced' | 'granted';
   status: 'settled';
   source: 'manual';
   amount: DecimalString;
@@ -439,6 +442,28 @@ export interface WalletTransactionOut {
   currency: Currency;
   settled_at: Timestamp;
   created_at: Timestamp;
+  remaining_amount_cents: null;
+  remaining_credit_amount: null;
+  failed_at: null;
+  name: null;
+  payment_method: null;
+  priority: number;
+  invoice_requires_successful_payment: boolean;
+  metadata: unknown[];
+}
+
+/** Lago's Fee::AppliedTax of one invoice fee (GET /fees prints them; ids null until stored). */
+export interface FeeAppliedTax {
+  lago_id: string | null;
+  lago_fee_id: string | null;
+  lago_tax_id: string | null;
+  tax_name: string;
+  tax_code: string;
+  tax_rate: number;
+  tax_description: string | null;
+  amount_cents: number;
+  amount_currency: Currency;
+  created_at: Timestamp | null;
 }
 
 /** A credit note consumed by the invoice, or created by a termination (lago_id null). */
@@ -474,6 +499,8 @@ export interface SubscriptionChange {
 export interface BillResult {
   /** 0 or 1 invoice; lago_id, sequential_id and number are null (the server assigns them). */
   invoices: Invoice[];
+  /** Per invoice, per fee (in the invoice's fee order): the fee's applied taxes. */
+  fee_applied_taxes: FeeAppliedTax[][][];
   /** in_advance_charge: fees of non-invoiceable charges, created without an invoice. */
   fees?: Fee[];
   invoice_subscriptions: InvoiceSubscription[];
