@@ -119,13 +119,7 @@ void write_item(W& w, const InvoiceFee& f) {
   w.end_object();
 }
 
-// A decimal as Ruby's BigDecimal#to_s prints it, a JSON string.
-template <class W, std::size_t N>
-void dec(W& w, const char (&key)[N], const Decimal& d) {
-  w.field(key, d.to_string());
-}
-
-// Lago's V1::FeeSerializer, with the fields Lago's OpenAPI document gives a Fee. A preview's
+// Lago's V1::FeeSerializer (decimals as Ruby's BigDecimal#to_s prints them, JSON strings), with the fields Lago's OpenAPI document gives a Fee. A preview's
 // fees are never saved: their own ids, invoice id and times are null. Lago leaves
 // events_count unset on subscription, commitment and fixed-charge fees, and
 // total_aggregated_units on subscription and commitment fees: null, as Lago sends them.
@@ -153,21 +147,21 @@ void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* c
   w.field("invoiceable", f.invoiceable);
   w.field("amount_cents", f.amount_cents);
   w.field("amount_currency", currency);
-  dec(w, "precise_amount", cur.from_cents(f.precise_amount_cents));
-  dec(w, "precise_total_amount", cur.from_cents(f.precise_amount_cents + f.fee_taxes.precise));
+  w.field("precise_amount", cur.from_cents(f.precise_amount_cents));
+  w.field("precise_total_amount", cur.from_cents(f.precise_amount_cents + f.fee_taxes.precise));
   w.field("taxes_amount_cents", f.fee_taxes.amount_cents);
-  dec(w, "taxes_precise_amount", cur.from_cents(f.fee_taxes.precise));
+  w.field("taxes_precise_amount", cur.from_cents(f.fee_taxes.precise));
   w.field("taxes_rate", rate_number(f.fee_taxes.rate));
   if (plan_fee) w.field("total_aggregated_units", nullptr);
-  else dec(w, "total_aggregated_units", f.total_aggregated_units);
+  else w.field("total_aggregated_units", f.total_aggregated_units);
   w.field("total_amount_cents", add_cents(f.amount_cents, f.fee_taxes.amount_cents));
   w.field("total_amount_currency", currency);
-  dec(w, "units", f.units);
+  w.field("units", f.units);
   w.field("description", nullptr);
-  dec(w, "precise_unit_amount", f.precise_unit_amount);
-  dec(w, "precise_coupons_amount_cents", f.precise_coupons_amount_cents);
+  w.field("precise_unit_amount", f.precise_unit_amount);
+  w.field("precise_coupons_amount_cents", f.precise_coupons_amount_cents);
   w.field("sub_total_excluding_taxes_amount_cents", to_cents(f.base_cents()));
-  dec(w, "sub_total_excluding_taxes_precise_amount_cents", sub_total_precise);
+  w.field("sub_total_excluding_taxes_precise_amount_cents", sub_total_precise);
   if (charge) w.field("events_count", f.events_count);
   else w.field("events_count", nullptr);
   w.field("payment_status", "pending");
