@@ -21,13 +21,36 @@ ojson null_or(const std::optional<std::string>& v) { return v ? ojson(*v) : ojso
 // Lago's API types tax rates as JSON numbers (a float column). The rate is display only, never
 // used in arithmetic here: its exact decimal text is turned into the nearest double, which
 // prints back as the same text ("20.0", "2.5") for any rate of up to 15 significant digits.
-double rate_number(const Decimal& rate) { return std::strtod(rate.to_string().c_str(), nullptr); }
+// A whole rate below 2^53 is that integer's double exactly (what strtod gives for its text).
+double rate_number(const Decimal& rate) {
+  static_assert(Decimal::kScale == 18, "10^18 per unit");
+  constexpr int128 kUnit = 1000000000000000000;
+  const int128 raw = rate.raw();
+  if (raw % kUnit == 0 && raw / kUnit < (int128(1) << 53) && raw / kUnit > -(int128(1) << 53))
+    return static_cast<double>(static_cast<int64_t>(raw / kUnit));
+  char text[kDecimalChars + 1];
+  *decimal_chars(text, rate) = '\0';
+  return std::strtod(text, nullptr);
+}
 
 }  // namespace
 
 ojson rate_json(const Decimal& rate) { return rate_number(rate); }
 
 namespace {
+
+// Ruby's iso8601(3): "2024-03-05T10:20:30.123Z" (milliseconds, floored); format_instant's
+// text with the milliseconds put in, date::format's (a stream) for a year outside 0–9999.
+std::string iso8601_ms(Instant t) {
+  const auto ms = std::chrono::floor<std::chrono::milliseconds>(t);
+  std::string text = format_instant(t);
+  if (text.size() != 20 || text[0] == '-' || text[4] != '-') return date::format("%FT%TZ", ms);
+  const auto part = static_cast<int>((ms.time_since_epoch().count() % 1000 + 1000) % 1000);
+  const char digits[] = {'.', static_cast<char>('0' + part / 100), static_cast<char>('0' + part / 10 % 10),
+                         static_cast<char>('0' + part % 10)};
+  text.insert(19, digits, sizeof digits);
+  return text;
+}
 
 // An id, null when empty.
 const std::string* id(const std::string& v) { return v.empty() ? nullptr : &v; }
@@ -219,9 +242,8 @@ void write_subscription(W& w, const BilledSubscription& b, const Customer* custo
   w.field("status", status);
   w.field("billing_time", sub.billing_time == BillingTime::anniversary ? "anniversary" : "calendar");
   w.field("subscription_at", format_instant(sub.subscription_at));
-  if (sub.started_at) {  // iso8601(3)
-    const auto ms = std::chrono::floor<std::chrono::milliseconds>(*sub.started_at);
-    w.field("started_at", date::format("%FT%TZ", ms));
+  if (sub.started_at) {
+    w.field("started_at", iso8601_ms(*sub.started_at));
   } else {
     w.field("started_at", nullptr);
   }
