@@ -87,7 +87,11 @@ TEST(JsonWrite, Floats) {
     std::memcpy(&d, &bits, sizeof d);
     expect_same(ojson(d));
     expect_same(ojson(static_cast<double>(static_cast<std::int64_t>(bits) % 100000000) / 10000.0));
+    // Whole numbers of every size, around the 10^15 where the plain digits end.
+    expect_same(ojson(static_cast<double>(static_cast<std::int64_t>(bits) >> (bits % 63))));
   }
+  for (double d : {999999999999999.0, 1e15, 1e15 + 2, -999999999999999.0, -1e15, 1e16, 9007199254740992.0, -20.0, 1e14})
+    expect_same(ojson(d));
 }
 
 TEST(JsonWrite, EveryAsciiByte) {
@@ -259,5 +263,23 @@ TEST(JsonWrite, DecimalText) {
     std::string out;
     tariff::JsonText(out).value(d);
     ASSERT_EQ(out, ojson(reference_decimal(raw)).dump());
+  }
+}
+
+TEST(JsonWrite, DivideSmall) {
+  using tariff::Decimal;
+  // Half away from zero at the 18th decimal: 0.000000000000000150 / 100 → 0.000000000000000002.
+  EXPECT_EQ(tariff::divide_small(Decimal::from_raw(150), 100).raw(), 2);
+  EXPECT_EQ(tariff::divide_small(Decimal::from_raw(-150), 100).raw(), -2);
+  EXPECT_EQ(tariff::divide_small(Decimal::from_raw(149), 100).raw(), 1);
+  EXPECT_EQ(tariff::divide_small(*Decimal::parse("1234.5"), 100).to_string(), "12.345");
+  EXPECT_EQ(tariff::divide_small(*Decimal::parse("1"), 3).to_string(), "0.333333333333333333");
+  EXPECT_EQ(tariff::divide_small(*Decimal::parse("2"), 3).to_string(), "0.666666666666666667");
+  std::mt19937_64 rng(12);
+  for (int i = 0; i < 20000; ++i) {
+    tariff::uint128 v = (tariff::uint128(rng()) << 64 | rng()) >> (2 + rng() % 126);
+    const Decimal d = Decimal::from_raw(rng() % 2 ? static_cast<tariff::int128>(v) : -static_cast<tariff::int128>(v));
+    const std::uint32_t divisor = i % 3 == 0 ? 100 : i % 3 == 1 ? 5 : static_cast<std::uint32_t>(1 + rng() % 0xFFFFFFFFu);
+    ASSERT_EQ(tariff::divide_small(d, divisor).raw(), (d / Decimal(static_cast<long long>(divisor))).raw());
   }
 }

@@ -81,17 +81,28 @@ char* chunk_digits(char* q, std::uint32_t v) {
 
 constexpr std::uint32_t kChunk = 1000000000u;  // 10^9
 
-// Divides the 128-bit number in 32-bit limbs (most significant first) by 10^9 in place;
-// returns the remainder. One 64-by-32-bit division per limb that is not a leading zero.
-std::uint32_t divide_chunk(std::uint32_t (&l)[4]) {
+// Divides the 128-bit number in 32-bit limbs (most significant first) by d in place; returns
+// the remainder. One 64-by-32-bit division per limb that is not a leading zero.
+template <std::uint32_t D = 0>
+std::uint32_t divide_limbs(std::uint32_t (&l)[4], std::uint32_t d = D) {
+  if (D != 0) d = D;  // a constant: the compiler divides by multiplying
   std::uint64_t rem = 0;
   for (auto& limb : l) {
     const std::uint64_t cur = (rem << 32) | limb;
     if (cur == 0) continue;
-    limb = static_cast<std::uint32_t>(cur / kChunk);
-    rem = cur % kChunk;
+    limb = static_cast<std::uint32_t>(cur / d);
+    rem = cur % d;
   }
   return static_cast<std::uint32_t>(rem);
+}
+std::uint32_t divide_chunk(std::uint32_t (&l)[4]) { return divide_limbs<kChunk>(l); }
+
+void to_limbs(uint128 mag, std::uint32_t (&l)[4]) {
+  l[0] = static_cast<std::uint32_t>(mag >> 96), l[1] = static_cast<std::uint32_t>(mag >> 64);
+  l[2] = static_cast<std::uint32_t>(mag >> 32), l[3] = static_cast<std::uint32_t>(mag);
+}
+uint128 from_limbs(const std::uint32_t (&l)[4]) {
+  return uint128(l[0]) << 96 | uint128(l[1]) << 64 | uint128(l[2]) << 32 | l[3];
 }
 
 // raw_json()'s mark on a binary value.
@@ -149,8 +160,12 @@ char* decimal_chars(char* q, const Decimal& d) {
   static_assert(Decimal::kScale == 18, "two 9-digit chunks of fraction");
   const int128 raw = d.raw();
   const uint128 mag = raw < 0 ? uint128(0) - static_cast<uint128>(raw) : static_cast<uint128>(raw);
-  std::uint32_t l[4] = {static_cast<std::uint32_t>(mag >> 96), static_cast<std::uint32_t>(mag >> 64),
-                        static_cast<std::uint32_t>(mag >> 32), static_cast<std::uint32_t>(mag)};
+  if (raw == 0) {
+    std::memcpy(q, "0.0", 3);
+    return q + 3;
+  }
+  std::uint32_t l[4];
+  to_limbs(mag, l);
   const std::uint32_t frac_lo = divide_chunk(l), frac_hi = divide_chunk(l);  // 10^-18.., 10^-9..
   if (raw < 0) *q++ = '-';
   // The whole part: 9-digit chunks below its leading one (at most 3 chunks: |d| < 1.7e20).
@@ -169,6 +184,18 @@ char* decimal_chars(char* q, const Decimal& d) {
   else q += 9;
   while (q[-1] == '0') --q;  // a nonzero fraction: its last digit stays
   return q;
+}
+
+Decimal divide_small(const Decimal& d, std::uint32_t divisor) {
+  if (divisor == 0) return d / Decimal(0);  // Decimal's error
+  const int128 raw = d.raw();
+  const uint128 mag = raw < 0 ? uint128(0) - static_cast<uint128>(raw) : static_cast<uint128>(raw);
+  std::uint32_t l[4];
+  to_limbs(mag, l);
+  const std::uint64_t r = divide_limbs(l, divisor);
+  uint128 q = from_limbs(l);
+  if (2 * r >= divisor) q += 1;  // half away from zero
+  return Decimal::from_raw(raw < 0 ? -static_cast<int128>(q) : static_cast<int128>(q));
 }
 
 std::string decimal_text(const Decimal& d) {
@@ -233,6 +260,13 @@ void JsonText::tree(const ojson& v) {
 
 void JsonText::number(double d) {
   if (!std::isfinite(d)) return put("null", 4);
+  // A whole number below 10^15 (a tax rate): nlohmann prints its digits and ".0".
+  if (d == std::trunc(d) && std::fabs(d) < 1e15 && !(d == 0 && std::signbit(d))) {
+    char* q = room(24);
+    q = std::to_chars(q, q + 20, static_cast<std::int64_t>(d)).ptr;
+    std::memcpy(q, ".0", 2);
+    return done(q + 2);
+  }
   char* q = room(64);
   done(nlohmann::detail::to_chars(q, q + 64, d));  // nlohmann's own shortest round trip
 }

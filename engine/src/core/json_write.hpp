@@ -36,6 +36,10 @@ namespace tariff {
 constexpr std::size_t kDecimalChars = 48;
 char* decimal_chars(char* out, const Decimal& d);
 std::string decimal_text(const Decimal& d);  // the same, as a string
+// d / divisor exactly as Decimal's operator/ gives it (half away from zero at the 18th
+// decimal) for a divisor in [1, 2^32): a 32-bit limb division instead of a 256-bit one
+// (cents to major units: from_cents).
+Decimal divide_small(const Decimal& d, std::uint32_t divisor);
 
 void write_json(const nlohmann::ordered_json& value, std::string& out);  // appends to out
 std::string write_json(const nlohmann::ordered_json& value);

@@ -52,6 +52,13 @@ std::string iso8601_ms(Instant t) {
   return text;
 }
 
+// Cents to major units: Currency::from_cents, dividing by the subunit without the 256-bit
+// division (the same result, core/json_write.hpp).
+Decimal major(const Currency& cur, const Decimal& cents) {
+  return cur.subunit_to_unit > 0 ? divide_small(cents, static_cast<std::uint32_t>(cur.subunit_to_unit))
+                                 : cur.from_cents(cents);
+}
+
 // An id, null when empty.
 const std::string* id(const std::string& v) { return v.empty() ? nullptr : &v; }
 
@@ -170,10 +177,10 @@ void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* c
   w.field("invoiceable", f.invoiceable);
   w.field("amount_cents", f.amount_cents);
   w.field("amount_currency", currency);
-  w.field("precise_amount", cur.from_cents(f.precise_amount_cents));
-  w.field("precise_total_amount", cur.from_cents(f.precise_amount_cents + f.fee_taxes.precise));
+  w.field("precise_amount", major(cur, f.precise_amount_cents));
+  w.field("precise_total_amount", major(cur, f.precise_amount_cents + f.fee_taxes.precise));
   w.field("taxes_amount_cents", f.fee_taxes.amount_cents);
-  w.field("taxes_precise_amount", cur.from_cents(f.fee_taxes.precise));
+  w.field("taxes_precise_amount", major(cur, f.fee_taxes.precise));
   w.field("taxes_rate", rate_number(f.fee_taxes.rate));
   if (plan_fee) w.field("total_aggregated_units", nullptr);
   else w.field("total_aggregated_units", f.total_aggregated_units);
