@@ -103,14 +103,18 @@ Priced price_on(Snapshot& s, size_t index, const Subscription& original, const P
 
   const PreviewContext ctx = build_preview_context(s);
   std::vector<InvoiceFee> fees, projected;
+  // The subscription and fixed-charge fees do not depend on usage: the projection copies them.
+  auto also_projected = [&](size_t from) { projected.insert(projected.end(), fees.begin() + from, fees.end()); };
   for (const auto& b : ctx.billed) {
+    size_t from = fees.size();
     add_subscription_fee(s, b, fees);
-    add_subscription_fee(s, b, projected);
+    also_projected(from);
     const ChargeProjection pr{projection_ratio(b.windows, b.dates.tz, s.now), &projected};
     add_charge_fees(s, b, fees, &pr, &cache);
+    from = fees.size();
     add_fixed_charge_fees(s, b, fees);
-    add_fixed_charge_fees(s, b, projected);
-    add_commitment_fee(s, b, fees);
+    also_projected(from);
+    add_commitment_fee(s, b, fees);  // the minimum commitment's fee depends on the fees before it
     add_commitment_fee(s, b, projected);
   }
   const ComputedInvoice inv = price_invoice(s, ctx, std::move(fees));
