@@ -59,6 +59,17 @@ Decimal major(const Currency& cur, const Decimal& cents) {
                                  : cur.from_cents(cents);
 }
 
+// The text of the instant written last (an invoice's fees mostly share their dates).
+struct InstantText {
+  const std::string& of(Instant t) {
+    if (!known || t != at) at = t, text = format_instant(t), known = true;
+    return text;
+  }
+  Instant at{};
+  std::string text;
+  bool known = false;
+};
+
 // An id, null when empty.
 const std::string* id(const std::string& v) { return v.empty() ? nullptr : &v; }
 
@@ -154,7 +165,8 @@ void write_item(W& w, const InvoiceFee& f) {
 // events_count unset on subscription, commitment and fixed-charge fees, and
 // total_aggregated_units on subscription and commitment fees: null, as Lago sends them.
 template <class W>
-void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* customer, bool explain) {
+void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* customer, bool explain,
+               InstantText& from_text, InstantText& to_text) {
   const Decimal sub_total_precise = f.precise_amount_cents - f.precise_coupons_amount_cents;
   const bool charge = f.kind == FeeKind::charge;
   const bool plan_fee = f.kind == FeeKind::subscription || f.kind == FeeKind::commitment;
@@ -190,7 +202,8 @@ void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* c
   w.field("description", nullptr);
   w.field("precise_unit_amount", f.precise_unit_amount);
   w.field("precise_coupons_amount_cents", f.precise_coupons_amount_cents);
-  w.field("sub_total_excluding_taxes_amount_cents", to_cents(f.base_cents()));
+  w.field("sub_total_excluding_taxes_amount_cents",
+          f.precise_coupons_amount_cents.is_zero() ? f.amount_cents : to_cents(f.base_cents()));
   w.field("sub_total_excluding_taxes_precise_amount_cents", sub_total_precise);
   if (charge) w.field("events_count", f.events_count);
   else w.field("events_count", nullptr);
@@ -203,8 +216,8 @@ void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* c
   w.field("self_billed", false);
   // Lago sends null without a pricing unit; its document allows an object only: left out.
   if (f.pricing_unit_details) w.field("pricing_unit_details", *f.pricing_unit_details);
-  w.field("from_date", format_instant(f.from));
-  w.field("to_date", format_instant(f.to));
+  w.field("from_date", from_text.of(f.from));
+  w.field("to_date", to_text.of(f.to));
   if (charge && f.pay_in_advance) w.field("event_transaction_id", nullptr);
   if (explain) w.field("explanation", explain_fee(f, cur));
   w.end_object();
@@ -338,7 +351,7 @@ void end_credit(W& w) {
 
 template <class W>
 void write_invoice(W& w, const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& c,
-                   const char* invoice_type) {
+                   const char* invoice_type, std::string* customer_text = nullptr) {
   const Currency& cur = ctx.currency;
   const std::string_view currency = cur.code;
   w.begin_object();
@@ -370,14 +383,28 @@ void write_invoice(W& w, const Snapshot& s, const PreviewContext& ctx, const Com
   w.field("updated_at", now);
   const Customer* customer = s.customer ? &*s.customer : nullptr;
   w.key("customer");
-  write_customer(w, ctx, ctx.existing_customer ? customer : nullptr, s.now);
+  const Customer* stored = ctx.existing_customer ? customer : nullptr;
+  if constexpr (std::is_same_v<W, JsonText>) {
+    if (customer_text) {  // written once, then copied
+      if (customer_text->empty()) {
+        JsonText block(*customer_text);
+        write_customer(block, ctx, stored, s.now);
+      }
+      w.raw(*customer_text);
+    } else {
+      write_customer(w, ctx, stored, s.now);
+    }
+  } else {
+    write_customer(w, ctx, stored, s.now);
+  }
 
   w.begin_array("subscriptions");
   for (const auto& b : ctx.billed) write_subscription(w, b, customer, s.now);
   w.end_array();
 
   w.begin_array("fees");
-  for (const auto& f : c.fees) write_fee(w, f, cur, customer, s.explain);
+  InstantText from_text, to_text;
+  for (const auto& f : c.fees) write_fee(w, f, cur, customer, s.explain, from_text, to_text);
   w.end_array();
 
   w.begin_array("credits");
@@ -454,7 +481,8 @@ std::string InvoiceFee::metric_code() const {
 
 
 ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* customer, bool explain) {
-  return tree([&](JsonTree& w) { write_fee(w, f, cur, customer, explain); });
+  InstantText from_text, to_text;
+  return tree([&](JsonTree& w) { write_fee(w, f, cur, customer, explain, from_text, to_text); });
 }
 
 ojson subscription_json(const BilledSubscription& b, const Customer* customer, Instant now) {
@@ -470,8 +498,8 @@ ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedI
 }
 
 void write_invoice_json(JsonText& w, const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& inv,
-                        const char* invoice_type) {
-  write_invoice(w, s, ctx, inv, invoice_type);
+                        const char* invoice_type, std::string* customer_text) {
+  write_invoice(w, s, ctx, inv, invoice_type, customer_text);
 }
 
 }  // namespace tariff

@@ -83,8 +83,9 @@ Ratio projection_ratio(const Windows& w, const TimeZone& tz, Instant now) {
   return Ratio(Decimal(std::clamp<int64_t>(elapsed, 0, total)), Decimal(total));
 }
 
+// `customer_text`: the invoices' customer block, the same for every plan (written once).
 Priced price_on(Snapshot& s, size_t index, const Subscription& original, const Plan& plan, AggregationCache& cache,
-                size_t size_hint) {
+                size_t size_hint, std::string& customer_text) {
   Subscription& sub = s.subscriptions[index];
   sub = original;
   sub.plan = &plan;
@@ -123,7 +124,7 @@ Priced price_on(Snapshot& s, size_t index, const Subscription& original, const P
   out.invoice.reserve(size_hint);
   {
     JsonText w(out.invoice);
-    write_invoice_json(w, s, ctx, inv);
+    write_invoice_json(w, s, ctx, inv, "subscription", &customer_text);
   }
   return out;
 }
@@ -151,8 +152,9 @@ ordered_json compare_plans(json& doc) {
   std::vector<Priced> priced;
   priced.reserve(plans.size());
   size_t size = 0;  // the invoices are alike: each takes about the size of the one before
+  std::string customer_text;
   for (const Plan* p : plans) {
-    priced.push_back(price_on(s, index, original, *p, cache, size + size / 8));
+    priced.push_back(price_on(s, index, original, *p, cache, size + size / 8, customer_text));
     size = priced.back().invoice.size();
   }
   std::stable_sort(priced.begin(), priced.end(), [](const Priced& a, const Priced& b) {
