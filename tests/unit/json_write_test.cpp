@@ -87,7 +87,11 @@ TEST(JsonWrite, Floats) {
     std::memcpy(&d, &bits, sizeof d);
     expect_same(ojson(d));
     expect_same(ojson(static_cast<double>(static_cast<std::int64_t>(bits) % 100000000) / 10000.0));
+    // Whole numbers of every size, around the 10^15 where the plain digits end.
+    expect_same(ojson(static_cast<double>(static_cast<std::int64_t>(bits) >> (bits % 63))));
   }
+  for (double d : {999999999999999.0, 1e15, 1e15 + 2, -999999999999999.0, -1e15, 1e16, 9007199254740992.0, -20.0, 1e14})
+    expect_same(ojson(d));
 }
 
 TEST(JsonWrite, EveryAsciiByte) {
@@ -207,3 +211,75 @@ TEST(JsonWrite, EveryGoldenOutput) {
 }
 
 }  // namespace
+
+namespace {
+
+// Ruby's BigDecimal#to_s text of raw × 10^-18, the slow way: one digit per division by 10.
+std::string reference_decimal(tariff::int128 raw) {
+  tariff::uint128 mag = raw < 0 ? tariff::uint128(0) - static_cast<tariff::uint128>(raw) : static_cast<tariff::uint128>(raw);
+  std::string digits;
+  for (; mag != 0; mag /= 10) digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(mag % 10)));
+  if (digits.size() < 19) digits.insert(0, 19 - digits.size(), '0');
+  std::string whole = digits.substr(0, digits.size() - 18), frac = digits.substr(digits.size() - 18);
+  while (frac.size() > 1 && frac.back() == '0') frac.pop_back();
+  return (raw < 0 ? "-" : "") + whole + "." + frac;
+}
+
+}  // namespace
+
+TEST(JsonWrite, DecimalText) {
+  using tariff::Decimal;
+  const auto text = [](const char* s) { return tariff::decimal_text(*Decimal::parse(s)); };
+  EXPECT_EQ(text("0"), "0.0");
+  EXPECT_EQ(text("2"), "2.0");
+  EXPECT_EQ(text("-0.5"), "-0.5");
+  EXPECT_EQ(text("1012.345"), "1012.345");
+  EXPECT_EQ(text("0.000000000000000001"), "0.000000000000000001");
+  EXPECT_EQ(text("0.000000001"), "0.000000001");
+  EXPECT_EQ(text("0.100000000000000001"), "0.100000000000000001");
+  EXPECT_EQ(text("999999999.999999999999999999"), "999999999.999999999999999999");
+  EXPECT_EQ(text("1000000000"), "1000000000.0");
+  EXPECT_EQ(text("4294967296.25"), "4294967296.25");
+  EXPECT_EQ(text("-18446744073709551616.000000000000000001"), "-18446744073709551616.000000000000000001");
+  EXPECT_EQ(text("123456789012345678901"), "123456789012345678901.0");
+  // Every power of 2 and of 10 within range, ± 1 ulp, and random magnitudes of every length.
+  std::vector<tariff::int128> raws;
+  for (int b = 0; b < 127; ++b) {
+    const tariff::int128 p = tariff::int128(1) << b;
+    for (tariff::int128 v : {p - 1, p, p + 1}) raws.push_back(v), raws.push_back(-v);
+  }
+  for (tariff::int128 p = 1, i = 0; i < 38; ++i, p *= 10)
+    for (tariff::int128 v : {p - 1, p, p + 1}) raws.push_back(v), raws.push_back(-v);
+  raws.push_back(std::numeric_limits<tariff::int128>::max());
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 20000; ++i) {
+    tariff::uint128 v = (tariff::uint128(rng()) << 64 | rng()) >> (1 + rng() % 127);
+    raws.push_back(rng() % 2 ? static_cast<tariff::int128>(v) : -static_cast<tariff::int128>(v));
+  }
+  for (tariff::int128 raw : raws) {
+    const Decimal d = Decimal::from_raw(raw);
+    ASSERT_EQ(tariff::decimal_text(d), reference_decimal(raw));
+    ASSERT_EQ(d.to_string(), reference_decimal(raw));
+    std::string out;
+    tariff::JsonText(out).value(d);
+    ASSERT_EQ(out, ojson(reference_decimal(raw)).dump());
+  }
+}
+
+TEST(JsonWrite, DivideSmall) {
+  using tariff::Decimal;
+  // Half away from zero at the 18th decimal: 0.000000000000000150 / 100 → 0.000000000000000002.
+  EXPECT_EQ(tariff::divide_small(Decimal::from_raw(150), 100).raw(), 2);
+  EXPECT_EQ(tariff::divide_small(Decimal::from_raw(-150), 100).raw(), -2);
+  EXPECT_EQ(tariff::divide_small(Decimal::from_raw(149), 100).raw(), 1);
+  EXPECT_EQ(tariff::divide_small(*Decimal::parse("1234.5"), 100).to_string(), "12.345");
+  EXPECT_EQ(tariff::divide_small(*Decimal::parse("1"), 3).to_string(), "0.333333333333333333");
+  EXPECT_EQ(tariff::divide_small(*Decimal::parse("2"), 3).to_string(), "0.666666666666666667");
+  std::mt19937_64 rng(12);
+  for (int i = 0; i < 20000; ++i) {
+    tariff::uint128 v = (tariff::uint128(rng()) << 64 | rng()) >> (2 + rng() % 126);
+    const Decimal d = Decimal::from_raw(rng() % 2 ? static_cast<tariff::int128>(v) : -static_cast<tariff::int128>(v));
+    const std::uint32_t divisor = i % 3 == 0 ? 100 : i % 3 == 1 ? 5 : static_cast<std::uint32_t>(1 + rng() % 0xFFFFFFFFu);
+    ASSERT_EQ(tariff::divide_small(d, divisor).raw(), (d / Decimal(static_cast<long long>(divisor))).raw());
+  }
+}

@@ -7,6 +7,7 @@
 //   w.field("lago_id", nullptr);          // null
 //   w.field("amount_cents", int64_t{5});  // integers, bool, strings, double, an ojson subtree
 //   w.field("item_id", id);               // const std::string*: null when nullptr
+//   w.field("units", decimal);            // a Decimal: its to_string() text
 //   w.begin_object("item"); ... w.end_object();
 //   w.begin_array("fees"); w.value(...); ... w.end_array();
 //   w.end_object();
@@ -25,6 +26,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "tariff/decimal.hpp"
 
 namespace tariff {
 
@@ -53,6 +56,7 @@ class JsonTree {
   void value(const std::string* s) { s ? put(ojson(*s)) : put(ojson(nullptr)); }
   void value(const std::optional<std::string>& s) { value(s ? &*s : nullptr); }
   void value(const ojson& v) { put(v); }
+  void value(const Decimal& d) { put(ojson(d.to_string())); }  // its text, a JSON string
   void value(ojson&& v) { put(std::move(v)); }
   template <class T>
   void field(const char* k, T&& v) {

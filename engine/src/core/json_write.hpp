@@ -24,7 +24,22 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tariff/decimal.hpp"
+
 namespace tariff {
+
+// A decimal's text as Decimal::to_string() gives it (Ruby's BigDecimal#to_s: "2.0",
+// "-1012.345", trailing zeros dropped, one kept), written at `out`, which has room for
+// kDecimalChars bytes; returns the end. No allocation and no division by 10 per digit: the
+// magnitude is cut into 9-digit chunks (a division of 32-bit limbs by 10^9 each) and every
+// chunk printed two digits at a time.
+constexpr std::size_t kDecimalChars = 48;
+char* decimal_chars(char* out, const Decimal& d);
+std::string decimal_text(const Decimal& d);  // the same, as a string
+// d / divisor exactly as Decimal's operator/ gives it (half away from zero at the 18th
+// decimal) for a divisor in [1, 2^32): a 32-bit limb division instead of a 256-bit one
+// (cents to major units: from_cents).
+Decimal divide_small(const Decimal& d, std::uint32_t divisor);
 
 void write_json(const nlohmann::ordered_json& value, std::string& out);  // appends to out
 std::string write_json(const nlohmann::ordered_json& value);
@@ -88,6 +103,14 @@ class JsonText {
   void value(const std::string* s) { s ? value(*s) : value(nullptr); }
   void value(const std::optional<std::string>& s) { value(s ? &*s : nullptr); }
   void value(const ojson& v) { sep(), tree(v); }
+  void value(const Decimal& d) {  // its text, a JSON string
+    sep();
+    char* q = room(kDecimalChars + 2);
+    *q++ = '"';
+    q = decimal_chars(q, d);
+    *q++ = '"';
+    done(q);
+  }
   template <std::size_t N, class T>
   void field(const char (&k)[N], T&& v) {
     key(k);

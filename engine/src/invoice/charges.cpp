@@ -138,14 +138,42 @@ std::optional<InvoiceFee> true_up(const Subscription& sub, const Charge& c, cons
   return t;
 }
 
-// The charge's fees with usage projected to the period end (projected_usage's rule).
+// What an invoice's amounts read of a fee (compare_plans' projected invoice is priced, never
+// written): no amount_details, group keys or per-event usage, which only its JSON shows.
+ChargeFee totals_only(const ChargeFee& f) {
+  ChargeFee o;
+  o.charge = f.charge;
+  o.filter = f.filter;
+  o.has_filters = f.has_filters;
+  o.grouped = f.grouped;
+  o.agg.units = f.agg.units;
+  o.agg.total_aggregated_units = f.agg.total_aggregated_units;
+  o.agg.events_count = f.agg.events_count;
+  o.agg.current_units = f.agg.current_units;
+  o.model.amount = f.model.amount;
+  o.model.unit_amount = f.model.unit_amount;
+  o.model.zeroed = f.model.zeroed;
+  o.units = f.units;
+  o.amount = f.amount;
+  o.amount_cents = f.amount_cents;
+  o.precise_amount_cents = f.precise_amount_cents;
+  o.unit_amount_cents = f.unit_amount_cents;
+  o.precise_unit_amount = f.precise_unit_amount;
+  o.pricing_unit_details = f.pricing_unit_details;
+  return o;
+}
+
+// The charge's fees with usage projected to the period end (projected_usage's rule), for
+// their amounts only (totals_only).
 std::vector<ChargeFee> projected_fees(const std::vector<ChargeFee>& fees, const Charge& c, const Ratio& ratio,
                                       const Currency& cur) {
-  std::vector<ChargeFee> out = fees;
-  if (c.metric->recurring) return out;
-  for (auto& f : out) {
+  std::vector<ChargeFee> out;
+  out.reserve(fees.size());
+  for (const ChargeFee& src : fees) {
+    ChargeFee& f = out.emplace_back(totals_only(src));
+    if (c.metric->recurring) continue;
     const ChargeProperties& props = f.filter ? f.filter->properties : c.properties;
-    const ProjectedCharge pc = project_charge(props, f.agg.usage, ratio);
+    const ProjectedCharge pc = project_charge(props, src.agg.usage, ratio);
     f.model.amount = pc.amount;
     f.model.unit_amount = charge_models::per_unit(pc.amount, pc.units);
     f.units = pc.units;

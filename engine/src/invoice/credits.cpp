@@ -17,6 +17,7 @@
 // Wallets (§10.2): by priority then creation; caps per (fee type, metric) of fees with a
 // non-zero sub-total; each wallet pays the keys it may pay, min(key, wallet, invoice left).
 #include <algorithm>
+#include <string_view>
 
 #include "invoice/pipeline.hpp"
 
@@ -113,17 +114,19 @@ int64_t apply_wallets(const Snapshot& s, const PreviewContext& ctx, const std::v
     if (!w.active || w.currency.code != ctx.currency.code || w.balance_cents <= 0) continue;
     wallets.push_back(Entry{w.balance_cents, &w});
   }
+  if (wallets.empty()) return 0;
   std::stable_sort(wallets.begin(), wallets.end(), [](const Entry& a, const Entry& b) {
     return a.w->priority != b.w->priority ? a.w->priority < b.w->priority : a.w->created_at < b.w->created_at;
   });
 
   // Caps per (fee type, metric): what each kind of fee adds to the total after tax.
-  struct Key { std::string type, metric; Decimal cap; int64_t left = 0; };
+  struct Key { std::string_view type, metric; Decimal cap; int64_t left = 0; };
   std::vector<Key> keys;
   for (const auto& f : fees) {
     if (f.base_cents().is_zero()) continue;
-    const std::string type = fee_kind_name(f.kind);
-    const std::string metric = f.metric_code();
+    const std::string_view type = fee_kind_name(f.kind);
+    const std::string_view metric =
+        f.kind == FeeKind::charge && f.charge && f.charge->metric ? std::string_view(f.charge->metric->code) : std::string_view();
     auto it = std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.type == type && k.metric == metric; });
     if (it == keys.end()) {
       keys.push_back(Key{type, metric, Decimal(), 0});

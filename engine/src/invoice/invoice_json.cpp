@@ -21,13 +21,54 @@ ojson null_or(const std::optional<std::string>& v) { return v ? ojson(*v) : ojso
 // Lago's API types tax rates as JSON numbers (a float column). The rate is display only, never
 // used in arithmetic here: its exact decimal text is turned into the nearest double, which
 // prints back as the same text ("20.0", "2.5") for any rate of up to 15 significant digits.
-double rate_number(const Decimal& rate) { return std::strtod(rate.to_string().c_str(), nullptr); }
+// A whole rate below 2^53 is that integer's double exactly (what strtod gives for its text).
+double rate_number(const Decimal& rate) {
+  static_assert(Decimal::kScale == 18, "10^18 per unit");
+  constexpr int128 kUnit = 1000000000000000000;
+  const int128 raw = rate.raw();
+  if (raw % kUnit == 0 && raw / kUnit < (int128(1) << 53) && raw / kUnit > -(int128(1) << 53))
+    return static_cast<double>(static_cast<int64_t>(raw / kUnit));
+  char text[kDecimalChars + 1];
+  *decimal_chars(text, rate) = '\0';
+  return std::strtod(text, nullptr);
+}
 
 }  // namespace
 
 ojson rate_json(const Decimal& rate) { return rate_number(rate); }
 
 namespace {
+
+// Ruby's iso8601(3): "2024-03-05T10:20:30.123Z" (milliseconds, floored); format_instant's
+// text with the milliseconds put in, date::format's (a stream) for a year outside 0–9999.
+std::string iso8601_ms(Instant t) {
+  const auto ms = std::chrono::floor<std::chrono::milliseconds>(t);
+  std::string text = format_instant(t);
+  if (text.size() != 20 || text[0] == '-' || text[4] != '-') return date::format("%FT%TZ", ms);
+  const auto part = static_cast<int>((ms.time_since_epoch().count() % 1000 + 1000) % 1000);
+  const char digits[] = {'.', static_cast<char>('0' + part / 100), static_cast<char>('0' + part / 10 % 10),
+                         static_cast<char>('0' + part % 10)};
+  text.insert(19, digits, sizeof digits);
+  return text;
+}
+
+// Cents to major units: Currency::from_cents, dividing by the subunit without the 256-bit
+// division (the same result, core/json_write.hpp).
+Decimal major(const Currency& cur, const Decimal& cents) {
+  return cur.subunit_to_unit > 0 ? divide_small(cents, static_cast<std::uint32_t>(cur.subunit_to_unit))
+                                 : cur.from_cents(cents);
+}
+
+// The text of the instant written last (an invoice's fees mostly share their dates).
+struct InstantText {
+  const std::string& of(Instant t) {
+    if (!known || t != at) at = t, text = format_instant(t), known = true;
+    return text;
+  }
+  Instant at{};
+  std::string text;
+  bool known = false;
+};
 
 // An id, null when empty.
 const std::string* id(const std::string& v) { return v.empty() ? nullptr : &v; }
@@ -119,18 +160,13 @@ void write_item(W& w, const InvoiceFee& f) {
   w.end_object();
 }
 
-// A decimal as Ruby's BigDecimal#to_s prints it, a JSON string.
-template <class W, std::size_t N>
-void dec(W& w, const char (&key)[N], const Decimal& d) {
-  w.field(key, d.to_string());
-}
-
-// Lago's V1::FeeSerializer, with the fields Lago's OpenAPI document gives a Fee. A preview's
+// Lago's V1::FeeSerializer (decimals as Ruby's BigDecimal#to_s prints them, JSON strings), with the fields Lago's OpenAPI document gives a Fee. A preview's
 // fees are never saved: their own ids, invoice id and times are null. Lago leaves
 // events_count unset on subscription, commitment and fixed-charge fees, and
 // total_aggregated_units on subscription and commitment fees: null, as Lago sends them.
 template <class W>
-void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* customer, bool explain) {
+void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* customer, bool explain,
+               InstantText& from_text, InstantText& to_text) {
   const Decimal sub_total_precise = f.precise_amount_cents - f.precise_coupons_amount_cents;
   const bool charge = f.kind == FeeKind::charge;
   const bool plan_fee = f.kind == FeeKind::subscription || f.kind == FeeKind::commitment;
@@ -153,21 +189,22 @@ void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* c
   w.field("invoiceable", f.invoiceable);
   w.field("amount_cents", f.amount_cents);
   w.field("amount_currency", currency);
-  dec(w, "precise_amount", cur.from_cents(f.precise_amount_cents));
-  dec(w, "precise_total_amount", cur.from_cents(f.precise_amount_cents + f.fee_taxes.precise));
+  w.field("precise_amount", major(cur, f.precise_amount_cents));
+  w.field("precise_total_amount", major(cur, f.precise_amount_cents + f.fee_taxes.precise));
   w.field("taxes_amount_cents", f.fee_taxes.amount_cents);
-  dec(w, "taxes_precise_amount", cur.from_cents(f.fee_taxes.precise));
+  w.field("taxes_precise_amount", major(cur, f.fee_taxes.precise));
   w.field("taxes_rate", rate_number(f.fee_taxes.rate));
   if (plan_fee) w.field("total_aggregated_units", nullptr);
-  else dec(w, "total_aggregated_units", f.total_aggregated_units);
+  else w.field("total_aggregated_units", f.total_aggregated_units);
   w.field("total_amount_cents", add_cents(f.amount_cents, f.fee_taxes.amount_cents));
   w.field("total_amount_currency", currency);
-  dec(w, "units", f.units);
+  w.field("units", f.units);
   w.field("description", nullptr);
-  dec(w, "precise_unit_amount", f.precise_unit_amount);
-  dec(w, "precise_coupons_amount_cents", f.precise_coupons_amount_cents);
-  w.field("sub_total_excluding_taxes_amount_cents", to_cents(f.base_cents()));
-  dec(w, "sub_total_excluding_taxes_precise_amount_cents", sub_total_precise);
+  w.field("precise_unit_amount", f.precise_unit_amount);
+  w.field("precise_coupons_amount_cents", f.precise_coupons_amount_cents);
+  w.field("sub_total_excluding_taxes_amount_cents",
+          f.precise_coupons_amount_cents.is_zero() ? f.amount_cents : to_cents(f.base_cents()));
+  w.field("sub_total_excluding_taxes_precise_amount_cents", sub_total_precise);
   if (charge) w.field("events_count", f.events_count);
   else w.field("events_count", nullptr);
   w.field("payment_status", "pending");
@@ -179,8 +216,8 @@ void write_fee(W& w, const InvoiceFee& f, const Currency& cur, const Customer* c
   w.field("self_billed", false);
   // Lago sends null without a pricing unit; its document allows an object only: left out.
   if (f.pricing_unit_details) w.field("pricing_unit_details", *f.pricing_unit_details);
-  w.field("from_date", format_instant(f.from));
-  w.field("to_date", format_instant(f.to));
+  w.field("from_date", from_text.of(f.from));
+  w.field("to_date", to_text.of(f.to));
   if (charge && f.pay_in_advance) w.field("event_transaction_id", nullptr);
   if (explain) w.field("explanation", explain_fee(f, cur));
   w.end_object();
@@ -225,9 +262,8 @@ void write_subscription(W& w, const BilledSubscription& b, const Customer* custo
   w.field("status", status);
   w.field("billing_time", sub.billing_time == BillingTime::anniversary ? "anniversary" : "calendar");
   w.field("subscription_at", format_instant(sub.subscription_at));
-  if (sub.started_at) {  // iso8601(3)
-    const auto ms = std::chrono::floor<std::chrono::milliseconds>(*sub.started_at);
-    w.field("started_at", date::format("%FT%TZ", ms));
+  if (sub.started_at) {
+    w.field("started_at", iso8601_ms(*sub.started_at));
   } else {
     w.field("started_at", nullptr);
   }
@@ -315,7 +351,7 @@ void end_credit(W& w) {
 
 template <class W>
 void write_invoice(W& w, const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& c,
-                   const char* invoice_type) {
+                   const char* invoice_type, std::string* customer_text = nullptr) {
   const Currency& cur = ctx.currency;
   const std::string_view currency = cur.code;
   w.begin_object();
@@ -347,14 +383,28 @@ void write_invoice(W& w, const Snapshot& s, const PreviewContext& ctx, const Com
   w.field("updated_at", now);
   const Customer* customer = s.customer ? &*s.customer : nullptr;
   w.key("customer");
-  write_customer(w, ctx, ctx.existing_customer ? customer : nullptr, s.now);
+  const Customer* stored = ctx.existing_customer ? customer : nullptr;
+  if constexpr (std::is_same_v<W, JsonText>) {
+    if (customer_text) {  // written once, then copied
+      if (customer_text->empty()) {
+        JsonText block(*customer_text);
+        write_customer(block, ctx, stored, s.now);
+      }
+      w.raw(*customer_text);
+    } else {
+      write_customer(w, ctx, stored, s.now);
+    }
+  } else {
+    write_customer(w, ctx, stored, s.now);
+  }
 
   w.begin_array("subscriptions");
   for (const auto& b : ctx.billed) write_subscription(w, b, customer, s.now);
   w.end_array();
 
   w.begin_array("fees");
-  for (const auto& f : c.fees) write_fee(w, f, cur, customer, s.explain);
+  InstantText from_text, to_text;
+  for (const auto& f : c.fees) write_fee(w, f, cur, customer, s.explain, from_text, to_text);
   w.end_array();
 
   w.begin_array("credits");
@@ -431,7 +481,8 @@ std::string InvoiceFee::metric_code() const {
 
 
 ojson fee_json(const InvoiceFee& f, const Currency& cur, const Customer* customer, bool explain) {
-  return tree([&](JsonTree& w) { write_fee(w, f, cur, customer, explain); });
+  InstantText from_text, to_text;
+  return tree([&](JsonTree& w) { write_fee(w, f, cur, customer, explain, from_text, to_text); });
 }
 
 ojson subscription_json(const BilledSubscription& b, const Customer* customer, Instant now) {
@@ -447,8 +498,8 @@ ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedI
 }
 
 void write_invoice_json(JsonText& w, const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& inv,
-                        const char* invoice_type) {
-  write_invoice(w, s, ctx, inv, invoice_type);
+                        const char* invoice_type, std::string* customer_text) {
+  write_invoice(w, s, ctx, inv, invoice_type, customer_text);
 }
 
 }  // namespace tariff

@@ -54,10 +54,12 @@ ComputedInvoice price_invoice(const Snapshot& s, const PreviewContext& ctx, std:
                               PriceOptions options = {});
 
 // Lago's Invoice object (ids, sequential_id and number null: the caller assigns them), as a
-// tree, or written straight to text (the same bytes; invoice/invoice_json.cpp).
+// tree, or written straight to text (the same bytes; invoice/invoice_json.cpp). `customer_text`
+// (invoices of one customer, as compare_plans writes them): the customer block's text, written
+// into it when empty, else copied from it.
 ojson invoice_json(const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& inv, const char* invoice_type = "subscription");
 class JsonText;
 void write_invoice_json(JsonText& out, const Snapshot& s, const PreviewContext& ctx, const ComputedInvoice& inv,
-                        const char* invoice_type = "subscription");
+                        const char* invoice_type = "subscription", std::string* customer_text = nullptr);
 
 }  // namespace tariff

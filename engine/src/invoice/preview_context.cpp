@@ -32,9 +32,14 @@ class Builder {
     return d;
   }
 
-  // Local day after the current period of `sub` (its next billing day).
+  // Local day after the current period of `sub` (its next billing day), worked out once per
+  // subscription (a projection asks several times).
   date::local_days next_billing_day(const Subscription& sub) const {
-    return tariff::next_billing_day(dates_of(sub), s_.now);
+    for (const auto& [known, day] : next_days_)
+      if (known == &sub) return day;
+    const date::local_days day = tariff::next_billing_day(dates_of(sub), s_.now);
+    next_days_.emplace_back(&sub, day);
+    return day;
   }
 
   Subscription* own(Subscription copy) {
@@ -133,6 +138,8 @@ class Builder {
       set_customer_from_snapshot();
       return;
     }
+    // Subscriptions are the snapshot customer's: with_subscriptions sets all of it from there.
+    if (!request().external_ids.empty()) return;
     const Organization& org = s_.organization;
     ctx_.tz = rc.timezone.value_or(org.timezone);
     ctx_.grace_period = rc.invoice_grace_period.value_or(org.invoice_grace_period);
@@ -221,10 +228,11 @@ class Builder {
     ctx_.net_payment_term = c.net_payment_term.value_or(org.net_payment_term);
     anchor_ = c.issuing_date_anchor.value_or(org.issuing_date_anchor);
     adjustment_ = c.issuing_date_adjustment.value_or(org.issuing_date_adjustment);
-    ctx_.customer = {{"external_id", c.external_id},
-                     {"name", c.name.empty() ? ojson(nullptr) : ojson(c.name)},
-                     {"currency", c.currency ? ojson(std::string(c.currency->code)) : ojson(nullptr)},
-                     {"timezone", c.timezone ? ojson(c.timezone->name()) : ojson(nullptr)}};
+    ojson& out = ctx_.customer = ojson::object();  // four keys, built in place
+    out["external_id"] = c.external_id;
+    out["name"] = c.name.empty() ? ojson(nullptr) : ojson(c.name);
+    out["currency"] = c.currency ? ojson(std::string(c.currency->code)) : ojson(nullptr);
+    out["timezone"] = c.timezone ? ojson(c.timezone->name()) : ojson(nullptr);
   }
 
   void termination(const Subscription& sub, Instant at) {
@@ -363,6 +371,7 @@ class Builder {
  private:
   const Snapshot& s_;
   PreviewContext& ctx_;
+  mutable std::vector<std::pair<const Subscription*, date::local_days>> next_days_;
   IssuingDateAnchor anchor_ = IssuingDateAnchor::next_period_start;
   IssuingDateAdjustment adjustment_ = IssuingDateAdjustment::align_with_finalization_date;
 };

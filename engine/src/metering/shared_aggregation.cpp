@@ -1,22 +1,22 @@
 #include "metering/shared_aggregation.hpp"
 
-#include <charconv>
 #include <cstdint>
+#include <cstring>
 
 namespace tariff {
 namespace {
 
-// Keys are length-prefixed fields, so no two different field lists make the same key.
-// Numbers in decimal, written where they go (no string made for each).
-void put(std::string& key, std::string_view field) {
-  char size[24];
-  key.append(size, std::to_chars(size, size + sizeof size, field.size()).ptr);
-  key += ':';
-  key += field;
-}
+// Keys are fields of a known width — a number as its 8 bytes, a text as its length's 8 bytes
+// then its bytes — so no two different field lists make the same key. A key is only compared
+// with keys built here, in the same process: the bytes' order does not matter.
 void put(std::string& key, int64_t n) {
-  char text[24];
-  put(key, std::string_view(text, static_cast<size_t>(std::to_chars(text, text + sizeof text, n).ptr - text)));
+  char bytes[sizeof n];
+  std::memcpy(bytes, &n, sizeof n);
+  key.append(bytes, sizeof bytes);
+}
+void put(std::string& key, std::string_view field) {
+  put(key, static_cast<int64_t>(field.size()));
+  key.append(field.data(), field.size());
 }
 
 std::string events_key(const std::string& sub_id, const BillableMetric& m, const AggregationWindow& w) {

@@ -83,8 +83,9 @@ Ratio projection_ratio(const Windows& w, const TimeZone& tz, Instant now) {
   return Ratio(Decimal(std::clamp<int64_t>(elapsed, 0, total)), Decimal(total));
 }
 
+// `customer_text`: the invoices' customer block, the same for every plan (written once).
 Priced price_on(Snapshot& s, size_t index, const Subscription& original, const Plan& plan, AggregationCache& cache,
-                size_t size_hint) {
+                size_t size_hint, std::string& customer_text) {
   Subscription& sub = s.subscriptions[index];
   sub = original;
   sub.plan = &plan;
@@ -103,14 +104,18 @@ Priced price_on(Snapshot& s, size_t index, const Subscription& original, const P
 
   const PreviewContext ctx = build_preview_context(s);
   std::vector<InvoiceFee> fees, projected;
+  // The subscription and fixed-charge fees do not depend on usage: the projection copies them.
+  auto also_projected = [&](size_t from) { projected.insert(projected.end(), fees.begin() + from, fees.end()); };
   for (const auto& b : ctx.billed) {
+    size_t from = fees.size();
     add_subscription_fee(s, b, fees);
-    add_subscription_fee(s, b, projected);
+    also_projected(from);
     const ChargeProjection pr{projection_ratio(b.windows, b.dates.tz, s.now), &projected};
     add_charge_fees(s, b, fees, &pr, &cache);
+    from = fees.size();
     add_fixed_charge_fees(s, b, fees);
-    add_fixed_charge_fees(s, b, projected);
-    add_commitment_fee(s, b, fees);
+    also_projected(from);
+    add_commitment_fee(s, b, fees);  // the minimum commitment's fee depends on the fees before it
     add_commitment_fee(s, b, projected);
   }
   const ComputedInvoice inv = price_invoice(s, ctx, std::move(fees));
@@ -119,7 +124,7 @@ Priced price_on(Snapshot& s, size_t index, const Subscription& original, const P
   out.invoice.reserve(size_hint);
   {
     JsonText w(out.invoice);
-    write_invoice_json(w, s, ctx, inv);
+    write_invoice_json(w, s, ctx, inv, "subscription", &customer_text);
   }
   return out;
 }
@@ -147,8 +152,9 @@ ordered_json compare_plans(json& doc) {
   std::vector<Priced> priced;
   priced.reserve(plans.size());
   size_t size = 0;  // the invoices are alike: each takes about the size of the one before
+  std::string customer_text;
   for (const Plan* p : plans) {
-    priced.push_back(price_on(s, index, original, *p, cache, size + size / 8));
+    priced.push_back(price_on(s, index, original, *p, cache, size + size / 8, customer_text));
     size = priced.back().invoice.size();
   }
   std::stable_sort(priced.begin(), priced.end(), [](const Priced& a, const Priced& b) {
