@@ -101,21 +101,10 @@ Exclusion excludes(const ChargeFilter& f, size_t fi, const ChargeFilter& g, size
   return Exclusion::none;  // overlapping: G's values minus F's cannot be in F's bucket (quirk)
 }
 
-// Events an entry stands for: 1, or an aggregate's count.
-int64_t weight(const Event* e) { return e->aggregate ? e->aggregate->count : 1; }
-int64_t total_weight(const std::vector<const Event*>& evs) {
-  int64_t n = 0;
-  for (const Event* e : evs) n = add_cents(n, weight(e));
-  return n;
-}
 bool any_aggregate(const std::vector<const Event*>& evs) {
   for (const Event* e : evs)
     if (e->aggregate) return true;
   return false;
-}
-// An entry's value: the event's (numeric, selected) or the aggregate's sum.
-Decimal value_of(const Event* e, const BillableMetric& m) {
-  return e->aggregate ? e->aggregate->sum : *event_value(*e, m.field_name);
 }
 // The last of `evs` by (timestamp, arrival): an aggregate by its last event's. Raw events and
 // aggregates of one subscription and code never share a quarter-hour, so never tie.
@@ -128,6 +117,73 @@ const Event* last_entry(const std::vector<const Event*>& evs) {
   for (const Event* e : evs)
     if (!best || key(best) < key(e)) best = e;
   return best;
+}
+
+// An event's value for `field` (§2.1): 0 when absent or not numeric, 1 numeric (in `out`), 2
+// numeric text beyond what can be billed exactly (refused where it is used).
+int parse_value(const Event& e, const std::string& field, Decimal& out) {
+  // An expression's number: what its text (ruby_text, always numeric) parses back to.
+  if (e.expression_result.holds(field) && e.expression_result.is_number()) {
+    out = e.expression_result.value;
+    return 1;
+  }
+  std::string scratch;
+  auto t = event_property_view(e, field, scratch);
+  if (!t || !numeric_text(*t)) return 0;
+  auto v = t->size() <= 60 ? Decimal::parse(*t) : std::nullopt;
+  if (!v) return 2;
+  out = *v;
+  return 1;
+}
+
+// A numeric value beyond ±1.7e20 cannot be billed exactly: refuse, never guess.
+[[noreturn]] void refuse_value(const Event& e, const std::string& field) {
+  throw Failure(Error::validation("events[" + std::to_string(e.order) + "].properties." + field, "value_is_invalid"));
+}
+
+// The values event_values() parsed, read for one metric field: state() of an event is
+// parse_value()'s answer, or −1 when none was parsed for it (not the snapshot's, or parsed
+// for another field): the caller parses it then.
+class CachedValues {
+ public:
+  CachedValues(const EventIndex* ix, const std::string& field)
+      : ix_(ix && ix->values.built && !ix->values.value.empty() ? ix : nullptr), field_(field) {}
+  int state(const Event* e, const Decimal*& value) {
+    if (!ix_) return -1;
+    const uintptr_t base = reinterpret_cast<uintptr_t>(ix_->built_for), p = reinterpret_cast<uintptr_t>(e);
+    if (p < base || (p - base) % sizeof(Event) != 0) return -1;
+    const size_t k = (p - base) / sizeof(Event);
+    if (k >= ix_->built_size) return -1;
+    const uint32_t g = ix_->group_of[k];
+    if (g != group_) {
+      group_ = g;
+      const BillableMetric* m = ix_->values.metric[g];
+      serves_ = m && m->field_name == field_;
+    }
+    if (!serves_) return -1;
+    value = &ix_->values.value[k];
+    return ix_->values.state[k];
+  }
+  // The value of an event that has one (selected by select_events).
+  Decimal value(const Event* e) {
+    const Decimal* v = nullptr;
+    switch (state(e, v)) {
+      case 1: return *v;
+      case 2: refuse_value(*e, field_);
+      default: return *event_value(*e, field_);
+    }
+  }
+
+ private:
+  const EventIndex* ix_;
+  const std::string& field_;
+  uint32_t group_ = UINT32_MAX;
+  bool serves_ = false;
+};
+
+// An entry's value: the event's (numeric, selected) or the aggregate's sum.
+Decimal value_of(const Event* e, CachedValues& values) {
+  return e->aggregate ? e->aggregate->sum : values.value(e);
 }
 
 // 86 400-second days between local dates, as whole days.
@@ -150,16 +206,43 @@ std::optional<std::string> event_property_text(const Event& e, const std::string
 }
 
 std::optional<Decimal> event_value(const Event& e, const std::string& field_name) {
-  // An expression's number: what its text (ruby_text, always numeric) parses back to.
-  if (e.expression_result.holds(field_name) && e.expression_result.is_number()) return e.expression_result.value;
-  std::string scratch;
-  auto t = event_property_view(e, field_name, scratch);
-  if (!t || !numeric_text(*t)) return std::nullopt;
-  auto v = t->size() <= 60 ? Decimal::parse(*t) : std::nullopt;
-  // A numeric value beyond ±1.7e20 cannot be billed exactly: refuse, never guess.
-  if (!v) throw Failure(Error::validation("events[" + std::to_string(e.order) + "].properties." + field_name,
-                                           "value_is_invalid"));
-  return v;
+  Decimal v;
+  switch (parse_value(e, field_name, v)) {
+    case 1: return v;
+    case 2: refuse_value(e, field_name);
+    default: return std::nullopt;
+  }
+}
+
+const EventIndex& event_values(const Snapshot& s) {
+  EventIndex& ix = s.indexed_events();
+  EventIndex::Values& v = ix.values;
+  if (v.built) return ix;
+  v.metric.assign(ix.groups.size(), nullptr);
+  bool any = false;
+  for (size_t g = 0; g < ix.groups.size(); ++g) {
+    const BillableMetric* m = s.find_metric(ix.groups[g].code);
+    if (m && needs_value(m->aggregation)) v.metric[g] = m, any = true;
+  }
+  if (any) {
+    const size_t n = s.events.size();
+    v.value.assign(n, Decimal());
+    v.state.assign(n, 0);
+    const uint32_t* walk = ix.in_input_order.data();
+    constexpr size_t kAhead = 16;  // events fetched this many ahead (scattered in sorted order)
+    for (size_t i = 0; i < n; ++i) {
+#if defined(__GNUC__)
+      if (i + kAhead < n) __builtin_prefetch(&s.events[walk[i + kAhead]]);
+#endif
+      const size_t k = walk[i];
+      const BillableMetric* m = v.metric[ix.group_of[k]];
+      const Event& e = s.events[k];
+      if (!m || e.aggregate) continue;  // an aggregate's values are its own
+      v.state[k] = static_cast<uint8_t>(parse_value(e, m->field_name, v.value[k]));
+    }
+  }
+  v.built = true;
+  return ix;
 }
 
 std::vector<const Event*> select_events(const Snapshot& s, std::string_view sub_id, const BillableMetric& m,
@@ -169,6 +252,8 @@ std::vector<const Event*> select_events(const Snapshot& s, std::string_view sub_
   const bool all_history = unbounded_history(m);
   const std::string fingerprint = s.usage_aggregates.empty() ? std::string() : metric_fingerprint(m);
   // The subscription's events of this code, in timestamp order (snapshot/events.cpp).
+  const bool valued = needs_value(m.aggregation);
+  CachedValues values(valued ? &event_values(s) : nullptr, m.field_name);
   const EventRange mine = s.events_of(sub_id, m.code);
   const uint32_t* it = mine.begin();
   // Without aggregates, the events before the window are skipped unchecked: start at the first
@@ -192,7 +277,12 @@ std::vector<const Event*> select_events(const Snapshot& s, std::string_view sub_
       continue;
     }
     if (!all_history && e.timestamp < from) continue;
-    if (needs_value(m.aggregation) && !event_value(e, m.field_name)) continue;
+    if (valued) {
+      const Decimal* v = nullptr;
+      const int state = values.state(&e, v);
+      if (state == 2) refuse_value(e, m.field_name);
+      if (state == 0 || (state < 0 && !event_value(e, m.field_name))) continue;
+    }
     out.push_back(&e);
   }
   return out;
@@ -343,18 +433,18 @@ Counts unique_count(const BillableMetric& m, const std::vector<const Event*>& ev
 
 // §2.6 time-weighted sum.
 Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& evs, const AggregationWindow& w,
-                    std::vector<Decimal>* deltas_out) {
+                    CachedValues& values) {
   Decimal initial;
   std::vector<std::pair<Instant, Decimal>> rows;
   const Instant from = std::chrono::floor<std::chrono::milliseconds>(w.from);
   for (const Event* e : evs) {
-    const Decimal v = *event_value(*e, m.field_name);
+    if (e->aggregate) break;  // with aggregates: the sum regrouped below
+    const Decimal v = values.value(e);
     if (e->timestamp < from) {
       if (m.recurring) initial += v;
       continue;
     }
     rows.emplace_back(e->timestamp, v);
-    deltas_out->push_back(v);
   }
   const Instant end = std::chrono::ceil<std::chrono::seconds>(w.to);
   const uint64_t period_us = static_cast<uint64_t>(w.charges_duration > 0 ? w.charges_duration : 1) * 86400ULL * 1000000ULL;
@@ -365,7 +455,7 @@ Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& ev
     Decimal initial_a, total;
     ProductSum sum;
     for (const Event* e : evs) {
-      const Decimal v = value_of(e, m);
+      const Decimal v = value_of(e, values);
       if (e->timestamp < from) {
         if (m.recurring) initial_a += v;
         continue;
@@ -415,14 +505,29 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
   ChargeUsage& u = out.usage;
   u.aggregation = aggregation_kind(m.aggregation);
   const Instant from = std::chrono::floor<std::chrono::milliseconds>(w.from);
+  CachedValues values(w.values, m.field_name);
+  // One pass: the entries inside the window, the events both stand for (an overflow reported
+  // as the sums in turn would), and whether any carries a precise amount.
   std::vector<const Event*> in_window;
-  for (const Event* e : evs)
-    if (e->timestamp >= from) in_window.push_back(e);
+  in_window.reserve(evs.size());
+  int64_t all_weight = 0, window_weight = 0;
+  bool all_overflow = false, window_overflow = false, precise = false;
+  for (const Event* e : evs) {
+    const UsageAggregate* g = e->aggregate;
+    const int64_t n = g ? g->count : 1;
+    all_overflow |= __builtin_add_overflow(all_weight, n, &all_weight);
+    if (e->timestamp < from) continue;
+    in_window.push_back(e);
+    window_overflow |= __builtin_add_overflow(window_weight, n, &window_weight);
+    precise |= g ? g->precise_total_amount_cents.has_value() : e->precise_total_amount_cents != nullptr;
+  }
   // Recurring metrics count every event of their history (no lower bound), as they sum.
   const bool all_history = m.recurring && m.aggregation == Aggregation::sum_agg;
-  out.events_count = all_history ? total_weight(evs) : total_weight(in_window);
-  u.events_count = total_weight(in_window);
+  if ((all_history && all_overflow) || window_overflow) throw DecimalError("cents overflow");  // add_cents'
+  out.events_count = all_history ? all_weight : window_weight;
+  u.events_count = window_weight;
   for (const Event* e : in_window) {
+    if (!precise) break;
     if (const UsageAggregate* g = e->aggregate) {
       if (!g->precise_total_amount_cents) continue;
       // Σ (x / subunit) = (Σ x) / subunit only while each division is exact at 18 places.
@@ -449,8 +554,9 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       Decimal prorated_units;  // Σ v × days
       int64_t full_days = day_count(w.from, w.to, w.tz) - (w.upgraded ? 1 : 0);
       if (full_days < 0) full_days = 0;
+      u.event_values.reserve(in_window.size());
       for (const Event* e : evs) {
-        const Decimal v = value_of(e, m);
+        const Decimal v = value_of(e, values);
         if (e->timestamp < from) {
           carried += v;
           continue;
@@ -483,7 +589,7 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       Decimal best;
       for (const Event* e : in_window) {
         if (e->aggregate && !e->aggregate->max) continue;
-        const Decimal v = e->aggregate ? *e->aggregate->max : *event_value(*e, m.field_name);
+        const Decimal v = e->aggregate ? *e->aggregate->max : values.value(e);
         if (!any || v > best) best = v;
         any = true;
       }
@@ -494,7 +600,7 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       Decimal last;
       if (!in_window.empty()) {
         const Event* e = any_aggregate(in_window) ? last_entry(in_window) : in_window.back();
-        last = e->aggregate ? e->aggregate->latest : *event_value(*e, m.field_name);
+        last = e->aggregate ? e->aggregate->latest : values.value(e);
       }
       if (last.is_negative()) last = Decimal();
       c.units = c.total = c.current = last;
@@ -507,11 +613,9 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       // is the prorated units (2.66667 → 2), not the number of values active now.
       out.events_count = c.units.truncate(0).to_int64();
       break;
-    case Aggregation::weighted_sum_agg: {
-      std::vector<Decimal> deltas;
-      c = weighted_sum(m, evs, w, &deltas);
+    case Aggregation::weighted_sum_agg:
+      c = weighted_sum(m, evs, w, values);
       break;
-    }
   }
   if (m.rounding) {
     c.units = c.units.round(m.rounding_precision, *m.rounding);

@@ -378,59 +378,105 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
   sort_events(evs);
 }
 
-EventRange Snapshot::events_of(std::string_view sub, std::string_view code) const {
-  EventIndex& ix = event_index;
-  if (!ix.built || ix.built_for != events.data() || ix.built_size != events.size()) {
-    // One pass: each event's group (found or added), counted; then the positions dealt out.
-    // The table grows with the groups (few: subscriptions × codes), not with the events.
-    const size_t n = events.size();
-    size_t cap = 64;
-    ix.slots.assign(cap, 0);
-    ix.groups.clear();
-    ix.positions.assign(n, 0);
-    std::vector<uint32_t> group_of(n);
-    for (size_t k = 0; k < n; ++k) {
-      const Event& e = events[k];
-      const uint64_t h = key_hash(e.external_subscription_id, e.code);
-      uint32_t found = 0;
-      for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
-        const uint32_t slot = ix.slots[i];
-        if (slot == 0) {
-          ix.groups.push_back({e.external_subscription_id, e.code, h, 0, 0});
-          found = static_cast<uint32_t>(ix.groups.size());
-          ix.slots[i] = found;
-          break;
-        }
-        const EventIndex::Group& g = ix.groups[slot - 1];
-        if (g.hash == h && same_text(g.code, e.code) && same_text(g.external_subscription_id, e.external_subscription_id)) {
-          found = slot;
-          break;
-        }
-      }
-      group_of[k] = found - 1;
-      ++ix.groups[found - 1].end;
-      if (ix.groups.size() * 2 > cap) {  // at most half full
-        cap *= 2;
-        ix.slots.assign(cap, 0);
-        for (size_t g = 0; g < ix.groups.size(); ++g)
-          for (size_t i = ix.groups[g].hash & (cap - 1);; i = (i + 1) & (cap - 1))
-            if (ix.slots[i] == 0) {
-              ix.slots[i] = static_cast<uint32_t>(g + 1);
-              break;
-            }
-      }
+namespace {
+
+// The positions of `events` by `order` (input order, the order of the text their strings and
+// properties were read from), or in place when orders repeat or are too sparse to invert.
+void input_order(const std::vector<Event>& events, std::vector<uint32_t>& out) {
+  const size_t n = events.size();
+  out.clear();
+  size_t most = 0;
+  for (const Event& e : events) most = std::max(most, static_cast<size_t>(e.order));
+  if (n && most < 4 * n + 1024) {
+    std::vector<uint32_t> at(most + 1, UINT32_MAX);
+    bool unique = true;
+    for (size_t k = 0; k < n && unique; ++k) {
+      uint32_t& slot = at[static_cast<size_t>(events[k].order)];
+      unique = slot == UINT32_MAX;
+      slot = static_cast<uint32_t>(k);
     }
-    uint32_t at = 0;
-    for (EventIndex::Group& g : ix.groups) {
-      g.begin = at;
-      at += g.end;
-      g.end = g.begin;  // the next free place while dealing
+    if (unique) {
+      out.reserve(n);
+      for (uint32_t k : at)
+        if (k != UINT32_MAX) out.push_back(k);
     }
-    for (size_t k = 0; k < n; ++k) ix.positions[ix.groups[group_of[k]].end++] = static_cast<uint32_t>(k);
-    ix.built_for = events.data();
-    ix.built_size = n;
-    ix.built = true;
   }
+  if (out.size() != n) {
+    out.resize(n);
+    for (size_t k = 0; k < n; ++k) out[k] = static_cast<uint32_t>(k);
+  }
+}
+
+void build_index(const std::vector<Event>& events, EventIndex& ix) {
+  // One pass in input order (the strings hashed are then read in the order of the text, not
+  // at random as the sorted events would read them): each event's group, found or added,
+  // counted; then the positions dealt out in event order. The table grows with the groups
+  // (few: subscriptions × codes), not with the events.
+  const size_t n = events.size();
+  size_t cap = 64;
+  ix.slots.assign(cap, 0);
+  ix.groups.clear();
+  ix.positions.assign(n, 0);
+  ix.group_of.assign(n, 0);
+  ix.values = EventIndex::Values();
+  input_order(events, ix.in_input_order);
+  const uint32_t* walk = ix.in_input_order.data();
+  constexpr size_t kAhead = 16;  // events fetched this many ahead (scattered in sorted order)
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) prefetch_event(&events[walk[i + kAhead]]);
+    const size_t k = walk[i];
+    const Event& e = events[k];
+    const uint64_t h = key_hash(e.external_subscription_id, e.code);
+    uint32_t found = 0;
+    for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1)) {
+      const uint32_t slot = ix.slots[j];
+      if (slot == 0) {
+        ix.groups.push_back({e.external_subscription_id, e.code, h, 0, 0});
+        found = static_cast<uint32_t>(ix.groups.size());
+        ix.slots[j] = found;
+        break;
+      }
+      const EventIndex::Group& g = ix.groups[slot - 1];
+      if (g.hash == h && same_text(g.code, e.code) && same_text(g.external_subscription_id, e.external_subscription_id)) {
+        found = slot;
+        break;
+      }
+    }
+    ix.group_of[k] = found - 1;
+    ++ix.groups[found - 1].end;
+    if (ix.groups.size() * 2 > cap) {  // at most half full
+      cap *= 2;
+      ix.slots.assign(cap, 0);
+      for (size_t g = 0; g < ix.groups.size(); ++g)
+        for (size_t j = ix.groups[g].hash & (cap - 1);; j = (j + 1) & (cap - 1))
+          if (ix.slots[j] == 0) {
+            ix.slots[j] = static_cast<uint32_t>(g + 1);
+            break;
+          }
+    }
+  }
+  uint32_t at = 0;
+  for (EventIndex::Group& g : ix.groups) {
+    g.begin = at;
+    at += g.end;
+    g.end = g.begin;  // the next free place while dealing
+  }
+  for (size_t k = 0; k < n; ++k) ix.positions[ix.groups[ix.group_of[k]].end++] = static_cast<uint32_t>(k);
+  ix.built_for = events.data();
+  ix.built_size = n;
+  ix.built = true;
+}
+
+}  // namespace
+
+EventIndex& Snapshot::indexed_events() const {
+  EventIndex& ix = event_index;
+  if (!ix.built || ix.built_for != events.data() || ix.built_size != events.size()) build_index(events, ix);
+  return ix;
+}
+
+EventRange Snapshot::events_of(std::string_view sub, std::string_view code) const {
+  const EventIndex& ix = indexed_events();
   if (ix.groups.empty()) return {};
   const size_t cap = ix.slots.size();
   const uint64_t h = key_hash(sub, code);

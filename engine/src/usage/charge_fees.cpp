@@ -53,11 +53,12 @@ std::vector<ChargeFee> charge_fees(const Snapshot& s, const Subscription& sub, c
   std::vector<AggregatedGroup> own;
   const std::vector<AggregatedGroup>* groups = &own;
   if (cache) {
-    check_aggregates_serve(charge, cache->events(s, sub.external_id, m, w));  // snapshot/aggregates.hpp
+    const auto& events = cache->events(s, sub.external_id, m, w);
+    if (!s.usage_aggregates.empty()) check_aggregates_serve(charge, events);  // snapshot/aggregates.hpp
     groups = &cache->groups(s, sub.external_id, charge, w, prorated, cur);
   } else {
     const auto events = select_events(s, sub.external_id, m, w);
-    check_aggregates_serve(charge, events);
+    if (!s.usage_aggregates.empty()) check_aggregates_serve(charge, events);
     own = aggregate_charge(charge, events, w, prorated, cur);
   }
   for (size_t i = 0; i < groups->size(); ++i) {
