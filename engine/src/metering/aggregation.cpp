@@ -5,28 +5,11 @@
 #include <string_view>
 
 #include "snapshot/aggregates.hpp"
+#include "snapshot/event_value.hpp"
 #include "tariff/error.hpp"
 
 namespace tariff {
 namespace {
-
-bool numeric_text(std::string_view s) {  // ^-?\d+(\.\d+)?$
-  size_t i = 0;
-  if (i < s.size() && s[i] == '-') ++i;
-  const size_t int_start = i;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  if (i == int_start) return false;
-  if (i == s.size()) return true;
-  if (s[i] != '.') return false;
-  const size_t frac_start = ++i;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  return i > frac_start && i == s.size();
-}
-
-bool needs_value(Aggregation a) {
-  return a == Aggregation::sum_agg || a == Aggregation::max_agg || a == Aggregation::latest_agg ||
-         a == Aggregation::weighted_sum_agg;
-}
 
 bool unbounded_history(const BillableMetric& m) {
   return m.recurring && (m.aggregation == Aggregation::sum_agg || m.aggregation == Aggregation::unique_count_agg ||
@@ -34,21 +17,6 @@ bool unbounded_history(const BillableMetric& m) {
 }
 
 Instant floor_ms(Instant t) { return std::chrono::floor<std::chrono::milliseconds>(t); }
-
-// property_text() without copying: a view of the property's text.
-std::optional<std::string_view> property_view(const PropertyList& properties, std::string_view key) {
-  const Property* p = properties.find(key);
-  std::string_view t;
-  if (!p || !p->scalar_text(t)) return std::nullopt;
-  return t;
-}
-
-// property_view of an event's property, its metric's expression result included (§2.7).
-std::optional<std::string_view> event_property_view(const Event& e, const std::string& key, std::string& scratch) {
-  const expr::StoredResult& r = e.expression_result;
-  if (r.holds(key)) return r.is_number() ? std::string_view(scratch = expr::detail::ruby_text(r.value)) : r.text_view();
-  return property_view(e.properties, key);
-}
 
 bool matches(const Event& e, const ChargeFilter& f) {
   std::string scratch;
@@ -119,22 +87,7 @@ const Event* last_entry(const std::vector<const Event*>& evs) {
   return best;
 }
 
-// An event's value for `field` (§2.1): 0 when absent or not numeric, 1 numeric (in `out`), 2
-// numeric text beyond what can be billed exactly (refused where it is used).
-int parse_value(const Event& e, const std::string& field, Decimal& out) {
-  // An expression's number: what its text (ruby_text, always numeric) parses back to.
-  if (e.expression_result.holds(field) && e.expression_result.is_number()) {
-    out = e.expression_result.value;
-    return 1;
-  }
-  std::string scratch;
-  auto t = event_property_view(e, field, scratch);
-  if (!t || !numeric_text(*t)) return 0;
-  auto v = t->size() <= 60 ? Decimal::parse(*t) : std::nullopt;
-  if (!v) return 2;
-  out = *v;
-  return 1;
-}
+int parse_value(const Event& e, const std::string& field, Decimal& out) { return parse_event_value(e, field, out); }
 
 // A numeric value beyond ±1.7e20 cannot be billed exactly: refuse, never guess.
 [[noreturn]] void refuse_value(const Event& e, const std::string& field) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "snapshot/event_value.hpp"
 #include "snapshot/expression_apply.hpp"
 #include "snapshot/reader.hpp"
 #include "snapshot/reader_events.hpp"
@@ -308,6 +309,16 @@ bool read_json_event(json& e, size_t i, Snapshot& s, Reader& r, Event& ev) {
   return true;
 }
 
+// What the index keeps of each event while the events are still in input order, by `order`.
+struct InputOrderIndex {
+  std::vector<uint32_t> group;
+  std::vector<Decimal> value;
+  std::vector<uint8_t> state;
+};
+
+InputOrderIndex index_in_input_order(const Snapshot& s, size_t orders);
+void gather_index(const Snapshot& s, const InputOrderIndex& by_order);
+
 }  // namespace
 
 void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
@@ -375,7 +386,10 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
   evs.resize(kept);
   }
   if (general) general->clear();
+  // Indexed by subscription and code, each value parsed, while the events are in input order.
+  const InputOrderIndex by_order = index_in_input_order(s, given);
   sort_events(evs);
+  gather_index(s, by_order);
 }
 
 namespace {
@@ -407,16 +421,57 @@ void input_order(const std::vector<Event>& events, std::vector<uint32_t>& out) {
   }
 }
 
+// The group of (sub, code) in `ix`, added when new; the table kept at most half full.
+uint32_t group_for(EventIndex& ix, std::string_view sub, std::string_view code) {
+  size_t cap = ix.slots.size();
+  const uint64_t h = key_hash(sub, code);
+  for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1)) {
+    const uint32_t slot = ix.slots[j];
+    if (slot != 0) {
+      const EventIndex::Group& g = ix.groups[slot - 1];
+      if (g.hash == h && same_text(g.code, code) && same_text(g.external_subscription_id, sub)) return slot - 1;
+      continue;
+    }
+    ix.groups.push_back({sub, code, h, 0, 0});
+    ix.slots[j] = static_cast<uint32_t>(ix.groups.size());
+    break;
+  }
+  if (ix.groups.size() * 2 > cap) {
+    cap *= 2;
+    ix.slots.assign(cap, 0);
+    for (size_t g = 0; g < ix.groups.size(); ++g)
+      for (size_t j = ix.groups[g].hash & (cap - 1);; j = (j + 1) & (cap - 1))
+        if (ix.slots[j] == 0) {
+          ix.slots[j] = static_cast<uint32_t>(g + 1);
+          break;
+        }
+  }
+  return static_cast<uint32_t>(ix.groups.size() - 1);
+}
+
+// Each group's positions dealt out in event order, from group_of (the groups counted).
+void deal_positions(const std::vector<Event>& events, EventIndex& ix) {
+  uint32_t at = 0;
+  for (EventIndex::Group& g : ix.groups) {
+    g.begin = at;
+    at += g.end;
+    g.end = g.begin;  // the next free place while dealing
+  }
+  ix.positions.assign(events.size(), 0);
+  for (size_t k = 0; k < events.size(); ++k) ix.positions[ix.groups[ix.group_of[k]].end++] = static_cast<uint32_t>(k);
+  ix.built_for = events.data();
+  ix.built_size = events.size();
+  ix.built = true;
+}
+
+// The index of events that changed since they were read (usage aggregates added): one pass in
+// input order (the strings hashed then read in the order of the text, not at random as the
+// sorted events would read them). The table grows with the groups (few: subscriptions ×
+// codes), not with the events.
 void build_index(const std::vector<Event>& events, EventIndex& ix) {
-  // One pass in input order (the strings hashed are then read in the order of the text, not
-  // at random as the sorted events would read them): each event's group, found or added,
-  // counted; then the positions dealt out in event order. The table grows with the groups
-  // (few: subscriptions × codes), not with the events.
   const size_t n = events.size();
-  size_t cap = 64;
-  ix.slots.assign(cap, 0);
+  ix.slots.assign(64, 0);
   ix.groups.clear();
-  ix.positions.assign(n, 0);
   ix.group_of.assign(n, 0);
   ix.values = EventIndex::Values();
   input_order(events, ix.in_input_order);
@@ -425,46 +480,72 @@ void build_index(const std::vector<Event>& events, EventIndex& ix) {
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n) prefetch_event(&events[walk[i + kAhead]]);
     const size_t k = walk[i];
-    const Event& e = events[k];
-    const uint64_t h = key_hash(e.external_subscription_id, e.code);
-    uint32_t found = 0;
-    for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1)) {
-      const uint32_t slot = ix.slots[j];
-      if (slot == 0) {
-        ix.groups.push_back({e.external_subscription_id, e.code, h, 0, 0});
-        found = static_cast<uint32_t>(ix.groups.size());
-        ix.slots[j] = found;
-        break;
-      }
-      const EventIndex::Group& g = ix.groups[slot - 1];
-      if (g.hash == h && same_text(g.code, e.code) && same_text(g.external_subscription_id, e.external_subscription_id)) {
-        found = slot;
-        break;
-      }
+    const uint32_t g = group_for(ix, events[k].external_subscription_id, events[k].code);
+    ix.group_of[k] = g;
+    ++ix.groups[g].end;
+  }
+  deal_positions(events, ix);
+}
+
+// The index and each event's value for its code's metric field, read in input order before
+// the events are sorted (their strings and properties then read in the order of the text).
+InputOrderIndex index_in_input_order(const Snapshot& s, size_t orders) {
+  const std::vector<Event>& evs = s.events;
+  EventIndex& ix = s.event_index;
+  ix = EventIndex();
+  ix.slots.assign(64, 0);
+  InputOrderIndex by_order;
+  by_order.group.assign(orders, 0);
+  bool valued = false;
+  for (const BillableMetric& m : s.billable_metrics) valued = valued || needs_value(m.aggregation);
+  if (valued) {
+    by_order.value.assign(orders, Decimal());
+    by_order.state.assign(orders, 0);
+  }
+  for (const Event& e : evs) {
+    const uint32_t g = group_for(ix, e.external_subscription_id, e.code);
+    if (g == ix.values.metric.size()) {  // a new group: the metric whose field it reads
+      const BillableMetric* m = s.find_metric(e.code);
+      ix.values.metric.push_back(m && needs_value(m->aggregation) ? m : nullptr);
     }
-    ix.group_of[k] = found - 1;
-    ++ix.groups[found - 1].end;
-    if (ix.groups.size() * 2 > cap) {  // at most half full
-      cap *= 2;
-      ix.slots.assign(cap, 0);
-      for (size_t g = 0; g < ix.groups.size(); ++g)
-        for (size_t j = ix.groups[g].hash & (cap - 1);; j = (j + 1) & (cap - 1))
-          if (ix.slots[j] == 0) {
-            ix.slots[j] = static_cast<uint32_t>(g + 1);
-            break;
-          }
+    const size_t o = static_cast<size_t>(e.order);
+    by_order.group[o] = g;
+    ++ix.groups[g].end;
+    if (const BillableMetric* m = ix.values.metric[g])
+      by_order.state[o] = static_cast<uint8_t>(parse_event_value(e, m->field_name, by_order.value[o]));
+  }
+  return by_order;
+}
+
+// The sorted events' groups and values gathered from what index_in_input_order() kept.
+void gather_index(const Snapshot& s, const InputOrderIndex& by_order) {
+  const std::vector<Event>& evs = s.events;
+  EventIndex& ix = s.event_index;
+  const size_t n = evs.size();
+  const bool valued = !by_order.value.empty();
+  ix.group_of.resize(n);
+  if (valued) {
+    ix.values.value.resize(n);
+    ix.values.state.resize(n);
+  }
+  constexpr size_t kAhead = 16;
+  for (size_t k = 0; k < n; ++k) {
+#if defined(__GNUC__)
+    if (k + kAhead < n) {
+      const size_t ahead = static_cast<size_t>(evs[k + kAhead].order);
+      __builtin_prefetch(&by_order.group[ahead]);
+      if (valued) __builtin_prefetch(&by_order.value[ahead]);
+    }
+#endif
+    const size_t o = static_cast<size_t>(evs[k].order);
+    ix.group_of[k] = by_order.group[o];
+    if (valued) {
+      ix.values.value[k] = by_order.value[o];
+      ix.values.state[k] = by_order.state[o];
     }
   }
-  uint32_t at = 0;
-  for (EventIndex::Group& g : ix.groups) {
-    g.begin = at;
-    at += g.end;
-    g.end = g.begin;  // the next free place while dealing
-  }
-  for (size_t k = 0; k < n; ++k) ix.positions[ix.groups[ix.group_of[k]].end++] = static_cast<uint32_t>(k);
-  ix.built_for = events.data();
-  ix.built_size = n;
-  ix.built = true;
+  deal_positions(evs, ix);
+  ix.values.built = true;
 }
 
 }  // namespace
