@@ -87,15 +87,13 @@ const Event* last_entry(const std::vector<const Event*>& evs) {
   return best;
 }
 
-int parse_value(const Event& e, const std::string& field, Decimal& out) { return parse_event_value(e, field, out); }
-
 // A numeric value beyond ±1.7e20 cannot be billed exactly: refuse, never guess.
 [[noreturn]] void refuse_value(const Event& e, const std::string& field) {
   throw Failure(Error::validation("events[" + std::to_string(e.order) + "].properties." + field, "value_is_invalid"));
 }
 
 // The values event_values() parsed, read for one metric field: state() of an event is
-// parse_value()'s answer, or −1 when none was parsed for it (not the snapshot's, or parsed
+// parse_event_value()'s answer, or −1 when none was parsed for it (not the snapshot's, or parsed
 // for another field): the caller parses it then.
 class CachedValues {
  public:
@@ -160,7 +158,7 @@ std::optional<std::string> event_property_text(const Event& e, const std::string
 
 std::optional<Decimal> event_value(const Event& e, const std::string& field_name) {
   Decimal v;
-  switch (parse_value(e, field_name, v)) {
+  switch (parse_event_value(e, field_name, v)) {
     case 1: return v;
     case 2: refuse_value(e, field_name);
     default: return std::nullopt;
@@ -191,7 +189,7 @@ const EventIndex& event_values(const Snapshot& s) {
       const BillableMetric* m = v.metric[ix.group_of[k]];
       const Event& e = s.events[k];
       if (!m || e.aggregate) continue;  // an aggregate's values are its own
-      v.state[k] = static_cast<uint8_t>(parse_value(e, m->field_name, v.value[k]));
+      v.state[k] = static_cast<uint8_t>(parse_event_value(e, m->field_name, v.value[k]));
     }
   }
   v.built = true;
