@@ -92,19 +92,34 @@ const Event* last_entry(const std::vector<const Event*>& evs) {
   throw Failure(Error::validation("events[" + std::to_string(e.order) + "].properties." + field, "value_is_invalid"));
 }
 
-// The values event_values() parsed, read for one metric field: state() of an event is
-// parse_event_value()'s answer, or −1 when none was parsed for it (not the snapshot's, or parsed
-// for another field): the caller parses it then.
-class CachedValues {
+// What the events' index keeps of each event (event_values()), read for one metric field: its
+// value, timestamp, and that it is neither an aggregate nor carries a precise amount, in
+// arrays walked in event order rather than in the events themselves. An event not the
+// index's (npos) is read from the event, as is a value parsed for another field.
+class EventColumns {
  public:
-  CachedValues(const EventIndex* ix, const std::string& field)
-      : ix_(ix && ix->values.built && !ix->values.value.empty() ? ix : nullptr), field_(field) {}
-  int state(const Event* e, const Decimal*& value) {
-    if (!ix_) return -1;
+  static constexpr size_t npos = SIZE_MAX;
+  EventColumns(const EventIndex* ix, const std::string& field) : ix_(ix && ix->built ? ix : nullptr), field_(field) {
+    if (!ix_) return;
+    valued_ = ix_->values.built && !ix_->values.value.empty();
+    timed_ = ix_->timestamps.size() == ix_->built_size;
+    plain_ = timed_ && ix_->plain;
+  }
+  size_t index(const Event* e) const {
+    if (!ix_) return npos;
     const uintptr_t base = reinterpret_cast<uintptr_t>(ix_->built_for), p = reinterpret_cast<uintptr_t>(e);
-    if (p < base || (p - base) % sizeof(Event) != 0) return -1;
+    if (p < base || (p - base) % sizeof(Event) != 0) return npos;
     const size_t k = (p - base) / sizeof(Event);
-    if (k >= ix_->built_size) return -1;
+    return k < ix_->built_size ? k : npos;
+  }
+  Instant timestamp(const Event* e, size_t k) const { return timed_ && k != npos ? ix_->timestamps[k] : e->timestamp; }
+  const UsageAggregate* aggregate(const Event* e, size_t k) const { return plain_ && k != npos ? nullptr : e->aggregate; }
+  const Decimal* precise(const Event* e, size_t k) const {
+    return plain_ && k != npos ? nullptr : e->precise_total_amount_cents;
+  }
+  // parse_event_value()'s answer for the k-th event, −1 when none was parsed for this field.
+  int state(size_t k, const Decimal*& value) {
+    if (!valued_ || k == npos) return -1;
     const uint32_t g = ix_->group_of[k];
     if (g != group_) {
       group_ = g;
@@ -116,26 +131,28 @@ class CachedValues {
     return ix_->values.state[k];
   }
   // The value of an event that has one (selected by select_events).
-  Decimal value(const Event* e) {
+  Decimal value(const Event* e, size_t k) {
     const Decimal* v = nullptr;
-    switch (state(e, v)) {
+    switch (state(k, v)) {
       case 1: return *v;
       case 2: refuse_value(*e, field_);
       default: return *event_value(*e, field_);
     }
   }
+  // An entry's value: the event's (numeric, selected) or the aggregate's sum.
+  bool plain() const { return plain_; }
+  Decimal entry_value(const Event* e, size_t k) {
+    const UsageAggregate* g = aggregate(e, k);
+    return g ? g->sum : value(e, k);
+  }
 
  private:
   const EventIndex* ix_;
   const std::string& field_;
+  bool valued_ = false, timed_ = false, plain_ = false;
   uint32_t group_ = UINT32_MAX;
   bool serves_ = false;
 };
-
-// An entry's value: the event's (numeric, selected) or the aggregate's sum.
-Decimal value_of(const Event* e, CachedValues& values) {
-  return e->aggregate ? e->aggregate->sum : values.value(e);
-}
 
 // 86 400-second days between local dates, as whole days.
 int64_t local_days_between(date::local_days a, date::local_days b) { return (b - a).count(); }
@@ -204,33 +221,36 @@ std::vector<const Event*> select_events(const Snapshot& s, std::string_view sub_
   const std::string fingerprint = s.usage_aggregates.empty() ? std::string() : metric_fingerprint(m);
   // The subscription's events of this code, in timestamp order (snapshot/events.cpp).
   const bool valued = needs_value(m.aggregation);
-  CachedValues values(valued ? &event_values(s) : nullptr, m.field_name);
+  EventColumns values(&event_values(s), m.field_name);
   const EventRange mine = s.events_of(sub_id, m.code);
   const uint32_t* it = mine.begin();
   // Without aggregates, the events before the window are skipped unchecked: start at the first
   // one inside it.
   if (!all_history && s.usage_aggregates.empty())
-    it = std::partition_point(it, mine.end(), [&](uint32_t k) { return s.events[k].timestamp < from; });
+    it = std::partition_point(it, mine.end(), [&](uint32_t k) { return values.timestamp(&s.events[k], k) < from; });
+  const bool scattered = !values.plain();  // the events themselves read: fetched ahead
   for (; it != mine.end(); ++it) {
 #if defined(__GNUC__)
-    if (mine.end() - it > 8) __builtin_prefetch(&s.events[it[8]]);  // scattered: fetched ahead
+    if (scattered && mine.end() - it > 8) __builtin_prefetch(&s.events[it[8]]);
 #endif
-    const Event& e = s.events[*it];
-    if (e.timestamp > w.to) break;  // events are sorted by timestamp
-    if (const UsageAggregate* g = e.aggregate) {
+    const size_t k = *it;
+    const Event& e = s.events[k];
+    const Instant ts = values.timestamp(&e, k);
+    if (ts > w.to) break;  // events are sorted by timestamp
+    if (const UsageAggregate* g = values.aggregate(&e, k)) {
       // Built for another definition of the metric, or across a window boundary (an instant
       // off the quarter-hour grid): its events cannot be told apart here. Refuse.
       if (g->metric != fingerprint) throw Failure(Error::validation("usage_aggregates", "metric_changed"));
       if ((g->first < from && g->last >= from) || g->last > w.to)
         throw Failure(Error::validation("usage_aggregates", "straddles_window"));
-      if (g->count == 0 || (!all_history && e.timestamp < from)) continue;
+      if (g->count == 0 || (!all_history && ts < from)) continue;
       out.push_back(&e);
       continue;
     }
-    if (!all_history && e.timestamp < from) continue;
+    if (!all_history && ts < from) continue;
     if (valued) {
       const Decimal* v = nullptr;
-      const int state = values.state(&e, v);
+      const int state = values.state(k, v);
       if (state == 2) refuse_value(e, m.field_name);
       if (state == 0 || (state < 0 && !event_value(e, m.field_name))) continue;
     }
@@ -384,13 +404,13 @@ Counts unique_count(const BillableMetric& m, const std::vector<const Event*>& ev
 
 // §2.6 time-weighted sum.
 Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& evs, const AggregationWindow& w,
-                    CachedValues& values) {
+                    EventColumns& values) {
   Decimal initial;
   std::vector<std::pair<Instant, Decimal>> rows;
   const Instant from = std::chrono::floor<std::chrono::milliseconds>(w.from);
   for (const Event* e : evs) {
     if (e->aggregate) break;  // with aggregates: the sum regrouped below
-    const Decimal v = values.value(e);
+    const Decimal v = values.value(e, values.index(e));
     if (e->timestamp < from) {
       if (m.recurring) initial += v;
       continue;
@@ -406,7 +426,7 @@ Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& ev
     Decimal initial_a, total;
     ProductSum sum;
     for (const Event* e : evs) {
-      const Decimal v = value_of(e, values);
+      const Decimal v = values.entry_value(e, values.index(e));
       if (e->timestamp < from) {
         if (m.recurring) initial_a += v;
         continue;
@@ -456,7 +476,7 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
   ChargeUsage& u = out.usage;
   u.aggregation = aggregation_kind(m.aggregation);
   const Instant from = std::chrono::floor<std::chrono::milliseconds>(w.from);
-  CachedValues values(w.values, m.field_name);
+  EventColumns values(w.values, m.field_name);
   // One pass: the entries inside the window, the events both stand for (an overflow reported
   // as the sums in turn would), and whether any carries a precise amount.
   std::vector<const Event*> in_window;
@@ -464,13 +484,14 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
   int64_t all_weight = 0, window_weight = 0;
   bool all_overflow = false, window_overflow = false, precise = false;
   for (const Event* e : evs) {
-    const UsageAggregate* g = e->aggregate;
+    const size_t k = values.index(e);
+    const UsageAggregate* g = values.aggregate(e, k);
     const int64_t n = g ? g->count : 1;
     all_overflow |= __builtin_add_overflow(all_weight, n, &all_weight);
-    if (e->timestamp < from) continue;
+    if (values.timestamp(e, k) < from) continue;
     in_window.push_back(e);
     window_overflow |= __builtin_add_overflow(window_weight, n, &window_weight);
-    precise |= g ? g->precise_total_amount_cents.has_value() : e->precise_total_amount_cents != nullptr;
+    precise |= g ? g->precise_total_amount_cents.has_value() : values.precise(e, k) != nullptr;
   }
   // Recurring metrics count every event of their history (no lower bound), as they sum.
   const bool all_history = m.recurring && m.aggregation == Aggregation::sum_agg;
@@ -507,13 +528,14 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       if (full_days < 0) full_days = 0;
       u.event_values.reserve(in_window.size());
       for (const Event* e : evs) {
-        const Decimal v = value_of(e, values);
-        if (e->timestamp < from) {
+        const size_t k = values.index(e);
+        const Decimal v = values.entry_value(e, k);
+        if (values.timestamp(e, k) < from) {
           carried += v;
           continue;
         }
         period += v;
-        if (!e->aggregate) u.event_values.push_back(v);  // per event: refused with aggregates
+        if (!values.aggregate(e, k)) u.event_values.push_back(v);  // per event: refused with aggregates
         if (prorated) {
           if (e->aggregate && w.tz.local_date(e->aggregate->first) != w.tz.local_date(e->aggregate->last))
             throw Failure(Error::validation("usage_aggregates", "straddles_local_day"));
@@ -540,7 +562,7 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       Decimal best;
       for (const Event* e : in_window) {
         if (e->aggregate && !e->aggregate->max) continue;
-        const Decimal v = e->aggregate ? *e->aggregate->max : values.value(e);
+        const Decimal v = e->aggregate ? *e->aggregate->max : values.value(e, values.index(e));
         if (!any || v > best) best = v;
         any = true;
       }
@@ -551,7 +573,7 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       Decimal last;
       if (!in_window.empty()) {
         const Event* e = any_aggregate(in_window) ? last_entry(in_window) : in_window.back();
-        last = e->aggregate ? e->aggregate->latest : values.value(e);
+        last = e->aggregate ? e->aggregate->latest : values.value(e, values.index(e));
       }
       if (last.is_negative()) last = Decimal();
       c.units = c.total = c.current = last;

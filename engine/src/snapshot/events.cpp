@@ -311,9 +311,14 @@ bool read_json_event(json& e, size_t i, Snapshot& s, Reader& r, Event& ev) {
 
 // What the index keeps of each event while the events are still in input order, by `order`.
 struct InputOrderIndex {
-  std::vector<uint32_t> group;
-  std::vector<Decimal> value;
-  std::vector<uint8_t> state;
+  struct Slot {  // one line of memory holds two: gathered with one fetch each
+    Decimal value;
+    uint32_t group = 0;
+    uint8_t state = 0;
+  };
+  std::vector<Slot> slots;
+  bool valued = false;
+  bool precise = false;  // some event carries precise_total_amount_cents
 };
 
 InputOrderIndex index_in_input_order(const Snapshot& s, size_t orders);
@@ -474,6 +479,8 @@ void build_index(const std::vector<Event>& events, EventIndex& ix) {
   ix.groups.clear();
   ix.group_of.assign(n, 0);
   ix.values = EventIndex::Values();
+  ix.timestamps.clear();  // read from the events themselves
+  ix.plain = false;
   input_order(events, ix.in_input_order);
   const uint32_t* walk = ix.in_input_order.data();
   constexpr size_t kAhead = 16;  // events fetched this many ahead (scattered in sorted order)
@@ -495,24 +502,20 @@ InputOrderIndex index_in_input_order(const Snapshot& s, size_t orders) {
   ix = EventIndex();
   ix.slots.assign(64, 0);
   InputOrderIndex by_order;
-  by_order.group.assign(orders, 0);
-  bool valued = false;
-  for (const BillableMetric& m : s.billable_metrics) valued = valued || needs_value(m.aggregation);
-  if (valued) {
-    by_order.value.assign(orders, Decimal());
-    by_order.state.assign(orders, 0);
-  }
+  by_order.slots.resize(orders);
+  for (const BillableMetric& m : s.billable_metrics) by_order.valued = by_order.valued || needs_value(m.aggregation);
   for (const Event& e : evs) {
     const uint32_t g = group_for(ix, e.external_subscription_id, e.code);
     if (g == ix.values.metric.size()) {  // a new group: the metric whose field it reads
       const BillableMetric* m = s.find_metric(e.code);
       ix.values.metric.push_back(m && needs_value(m->aggregation) ? m : nullptr);
     }
-    const size_t o = static_cast<size_t>(e.order);
-    by_order.group[o] = g;
+    by_order.precise = by_order.precise || e.precise_total_amount_cents || e.aggregate;
+    InputOrderIndex::Slot& slot = by_order.slots[static_cast<size_t>(e.order)];
+    slot.group = g;
     ++ix.groups[g].end;
     if (const BillableMetric* m = ix.values.metric[g])
-      by_order.state[o] = static_cast<uint8_t>(parse_event_value(e, m->field_name, by_order.value[o]));
+      slot.state = static_cast<uint8_t>(parse_event_value(e, m->field_name, slot.value));
   }
   return by_order;
 }
@@ -522,8 +525,10 @@ void gather_index(const Snapshot& s, const InputOrderIndex& by_order) {
   const std::vector<Event>& evs = s.events;
   EventIndex& ix = s.event_index;
   const size_t n = evs.size();
-  const bool valued = !by_order.value.empty();
+  const bool valued = by_order.valued;
   ix.group_of.resize(n);
+  ix.timestamps.resize(n);
+  ix.plain = !by_order.precise;
   if (valued) {
     ix.values.value.resize(n);
     ix.values.state.resize(n);
@@ -531,17 +536,14 @@ void gather_index(const Snapshot& s, const InputOrderIndex& by_order) {
   constexpr size_t kAhead = 16;
   for (size_t k = 0; k < n; ++k) {
 #if defined(__GNUC__)
-    if (k + kAhead < n) {
-      const size_t ahead = static_cast<size_t>(evs[k + kAhead].order);
-      __builtin_prefetch(&by_order.group[ahead]);
-      if (valued) __builtin_prefetch(&by_order.value[ahead]);
-    }
+    if (k + kAhead < n) __builtin_prefetch(&by_order.slots[static_cast<size_t>(evs[k + kAhead].order)]);
 #endif
-    const size_t o = static_cast<size_t>(evs[k].order);
-    ix.group_of[k] = by_order.group[o];
+    const InputOrderIndex::Slot& slot = by_order.slots[static_cast<size_t>(evs[k].order)];
+    ix.group_of[k] = slot.group;
+    ix.timestamps[k] = evs[k].timestamp;
     if (valued) {
-      ix.values.value[k] = by_order.value[o];
-      ix.values.state[k] = by_order.state[o];
+      ix.values.value[k] = slot.value;
+      ix.values.state[k] = slot.state;
     }
   }
   deal_positions(evs, ix);

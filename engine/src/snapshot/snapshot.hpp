@@ -222,6 +222,10 @@ struct EventIndex {
   std::vector<uint32_t> positions;
   std::vector<uint32_t> group_of;        // each event's group, by position in `events`
   std::vector<uint32_t> in_input_order;  // the positions by `order`: the order of the events' text
+  // Built while reading (empty otherwise): each event's timestamp, by position, and `plain`
+  // when no event is an aggregate or carries precise_total_amount_cents.
+  std::vector<Instant> timestamps;
+  bool plain = false;
   // Each event's value for the field of its code's metric, parsed once in input order by
   // metering (event_values(), metering/aggregation.hpp); `metric` per group, null: none parsed.
   struct Values {
