@@ -44,9 +44,11 @@ void price_fee(ChargeFee& fee, const Charge* charge, const Currency& cur) {
 }
 
 std::vector<ChargeFee> charge_fees(const Snapshot& s, const Subscription& sub, const Charge& charge,
-                                   const AggregationWindow& w, UsageMode mode, AggregationCache* cache) {
+                                   const AggregationWindow& window, UsageMode mode, AggregationCache* cache) {
   std::vector<ChargeFee> out;
   if (!charge.metric) return out;
+  AggregationWindow w = window;
+  if (!w.values) w.values = &event_values(s);  // the snapshot's events: each value parsed once
   const BillableMetric& m = *charge.metric;
   const Currency& cur = sub.plan->currency;
   const bool prorated = charge.prorated && m.recurring;
