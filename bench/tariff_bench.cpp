@@ -2,6 +2,8 @@
 // bench/inputs/ (events_1k.json, events_10k.json), through the public entry point
 // tariff::run — the same call the CLI and the WASM module make. Names match
 // bench/wasm_bench.mjs ("preview/events_1k") so bench/compare.mjs can divide by name.
+// current_usage/calculation/events_* (1k to 1M, the larger ones from $TARIFF_BENCH_LARGE_INPUTS):
+// the calculation alone on a snapshot read once, ns_per_event per size.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
