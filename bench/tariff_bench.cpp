@@ -2,15 +2,24 @@
 // bench/inputs/ (events_1k.json, events_10k.json), through the public entry point
 // tariff::run — the same call the CLI and the WASM module make. Names match
 // bench/wasm_bench.mjs ("preview/events_1k") so bench/compare.mjs can divide by name.
+// current_usage/calculation/events_* (1k to 1M, the larger ones from $TARIFF_BENCH_LARGE_INPUTS):
+// the calculation alone on a snapshot read once, ns_per_event per size.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "snapshot/reader_events.hpp"
+#include "snapshot/snapshot.hpp"
 #include "tariff/engine.hpp"
 #include "tariff/expression.hpp"
+#include "usage/current_usage.hpp"
+#include "usage/subscription_dates.hpp"
 
 namespace {
 
@@ -57,6 +66,56 @@ void expression_eval(benchmark::State& state, const char* source) {
   }
 }
 
+// current_usage's calculation alone, per size (issue 10 §4: cost per event flat from 1k to
+// 1M events): the snapshot read once (events indexed by subscription and code, each value
+// parsed, as reading does), then every charge aggregated, priced, taxed and written as the
+// operation writes it. The same inputs as current_usage/scale (bench/read_bench.cpp).
+void current_usage_calculation(benchmark::State& state, const std::string& path, int64_t events) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    state.SkipWithError(("cannot open " + path).c_str());
+    return;
+  }
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  const std::string text = ss.str();
+  tariff::ScannedEvents scanned;
+  nlohmann::json doc = tariff::read_snapshot_text(text, scanned);
+  const tariff::Snapshot s = tariff::parse_snapshot(doc, tariff::RequestKind::usage);
+  const tariff::Subscription& sub = tariff::active_subscription_for_request(s);
+  for (auto _ : state) {
+    const tariff::UsageComputation uc = tariff::compute_usage(s, sub);
+    const tariff::Currency& cur = sub.plan->currency;
+    nlohmann::ordered_json u = tariff::usage_head(uc, cur, tariff::usage_totals(s, sub, uc));
+    nlohmann::ordered_json charges = nlohmann::ordered_json::array();
+    for (const auto& pc : uc.charges) charges.push_back(tariff::charge_usage_json(*pc.charge, pc.fees, cur));
+    u["charges_usage"] = std::move(charges);
+    const std::string body = u.dump();
+    benchmark::DoNotOptimize(body.data());
+  }
+  state.counters["ns_per_event"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * static_cast<double>(events) * 1e-9,
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void register_calculation_benchmarks() {
+  std::vector<std::pair<std::string, std::string>> inputs = {
+      {"events_1k", std::string(TARIFF_BENCH_INPUTS) + "/events_1k.json"},
+      {"events_10k", std::string(TARIFF_BENCH_INPUTS) + "/events_10k.json"}};
+  if (const char* large = std::getenv("TARIFF_BENCH_LARGE_INPUTS")) {
+    inputs.emplace_back("events_100k", std::string(large) + "/events_100k.json");
+    inputs.emplace_back("events_1m", std::string(large) + "/events_1m.json");
+  }
+  const int64_t counts[] = {1000, 10000, 100000, 1000000};
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string path = inputs[i].second;
+    const int64_t events = counts[i];
+    benchmark::RegisterBenchmark(("current_usage/calculation/" + inputs[i].first).c_str(),
+                                 [path, events](benchmark::State& st) { current_usage_calculation(st, path, events); })
+        ->Unit(benchmark::kMillisecond);
+  }
+}
+
 }  // namespace
 
 void register_read_benchmarks();  // read_bench.cpp
@@ -70,6 +129,7 @@ void register_all() {
                                  [source](benchmark::State& s) { expression_eval(s, source); });
   }
   register_read_benchmarks();
+  register_calculation_benchmarks();
   const tariff::Operation ops[] = {tariff::Operation::preview, tariff::Operation::current_usage,
                                    tariff::Operation::projected_usage,
                                    tariff::Operation::estimate_fees};

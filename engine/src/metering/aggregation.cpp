@@ -4,29 +4,13 @@
 #include <map>
 #include <string_view>
 
+#include "metering/event_columns.hpp"
 #include "snapshot/aggregates.hpp"
+#include "snapshot/event_value.hpp"
 #include "tariff/error.hpp"
 
 namespace tariff {
 namespace {
-
-bool numeric_text(std::string_view s) {  // ^-?\d+(\.\d+)?$
-  size_t i = 0;
-  if (i < s.size() && s[i] == '-') ++i;
-  const size_t int_start = i;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  if (i == int_start) return false;
-  if (i == s.size()) return true;
-  if (s[i] != '.') return false;
-  const size_t frac_start = ++i;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  return i > frac_start && i == s.size();
-}
-
-bool needs_value(Aggregation a) {
-  return a == Aggregation::sum_agg || a == Aggregation::max_agg || a == Aggregation::latest_agg ||
-         a == Aggregation::weighted_sum_agg;
-}
 
 bool unbounded_history(const BillableMetric& m) {
   return m.recurring && (m.aggregation == Aggregation::sum_agg || m.aggregation == Aggregation::unique_count_agg ||
@@ -34,21 +18,6 @@ bool unbounded_history(const BillableMetric& m) {
 }
 
 Instant floor_ms(Instant t) { return std::chrono::floor<std::chrono::milliseconds>(t); }
-
-// property_text() without copying: a view of the property's text.
-std::optional<std::string_view> property_view(const PropertyList& properties, std::string_view key) {
-  const Property* p = properties.find(key);
-  std::string_view t;
-  if (!p || !p->scalar_text(t)) return std::nullopt;
-  return t;
-}
-
-// property_view of an event's property, its metric's expression result included (§2.7).
-std::optional<std::string_view> event_property_view(const Event& e, const std::string& key, std::string& scratch) {
-  const expr::StoredResult& r = e.expression_result;
-  if (r.holds(key)) return r.is_number() ? std::string_view(scratch = expr::detail::ruby_text(r.value)) : r.text_view();
-  return property_view(e.properties, key);
-}
 
 bool matches(const Event& e, const ChargeFilter& f) {
   std::string scratch;
@@ -101,21 +70,10 @@ Exclusion excludes(const ChargeFilter& f, size_t fi, const ChargeFilter& g, size
   return Exclusion::none;  // overlapping: G's values minus F's cannot be in F's bucket (quirk)
 }
 
-// Events an entry stands for: 1, or an aggregate's count.
-int64_t weight(const Event* e) { return e->aggregate ? e->aggregate->count : 1; }
-int64_t total_weight(const std::vector<const Event*>& evs) {
-  int64_t n = 0;
-  for (const Event* e : evs) n = add_cents(n, weight(e));
-  return n;
-}
 bool any_aggregate(const std::vector<const Event*>& evs) {
   for (const Event* e : evs)
     if (e->aggregate) return true;
   return false;
-}
-// An entry's value: the event's (numeric, selected) or the aggregate's sum.
-Decimal value_of(const Event* e, const BillableMetric& m) {
-  return e->aggregate ? e->aggregate->sum : *event_value(*e, m.field_name);
 }
 // The last of `evs` by (timestamp, arrival): an aggregate by its last event's. Raw events and
 // aggregates of one subscription and code never share a quarter-hour, so never tie.
@@ -150,16 +108,43 @@ std::optional<std::string> event_property_text(const Event& e, const std::string
 }
 
 std::optional<Decimal> event_value(const Event& e, const std::string& field_name) {
-  // An expression's number: what its text (ruby_text, always numeric) parses back to.
-  if (e.expression_result.holds(field_name) && e.expression_result.is_number()) return e.expression_result.value;
-  std::string scratch;
-  auto t = event_property_view(e, field_name, scratch);
-  if (!t || !numeric_text(*t)) return std::nullopt;
-  auto v = t->size() <= 60 ? Decimal::parse(*t) : std::nullopt;
-  // A numeric value beyond ±1.7e20 cannot be billed exactly: refuse, never guess.
-  if (!v) throw Failure(Error::validation("events[" + std::to_string(e.order) + "].properties." + field_name,
-                                           "value_is_invalid"));
-  return v;
+  Decimal v;
+  switch (parse_event_value(e, field_name, v)) {
+    case 1: return v;
+    case 2: refuse_value(e, field_name);
+    default: return std::nullopt;
+  }
+}
+
+const EventIndex& event_values(const Snapshot& s) {
+  EventIndex& ix = s.indexed_events();
+  EventIndex::Values& v = ix.values;
+  if (v.built) return ix;
+  v.metric.assign(ix.groups.size(), nullptr);
+  bool any = false;
+  for (size_t g = 0; g < ix.groups.size(); ++g) {
+    const BillableMetric* m = s.find_metric(ix.groups[g].code);
+    if (m && needs_value(m->aggregation)) v.metric[g] = m, any = true;
+  }
+  if (any) {
+    const size_t n = s.events.size();
+    v.value.assign(n, Decimal());
+    v.state.assign(n, 0);
+    const uint32_t* walk = ix.in_input_order.data();
+    constexpr size_t kAhead = 16;  // events fetched this many ahead (scattered in sorted order)
+    for (size_t i = 0; i < n; ++i) {
+#if defined(__GNUC__)
+      if (i + kAhead < n) __builtin_prefetch(&s.events[walk[i + kAhead]]);
+#endif
+      const size_t k = walk[i];
+      const BillableMetric* m = v.metric[ix.group_of[k]];
+      const Event& e = s.events[k];
+      if (!m || e.aggregate) continue;  // an aggregate's values are its own
+      v.state[k] = static_cast<uint8_t>(parse_event_value(e, m->field_name, v.value[k]));
+    }
+  }
+  v.built = true;
+  return ix;
 }
 
 std::vector<const Event*> select_events(const Snapshot& s, std::string_view sub_id, const BillableMetric& m,
@@ -169,30 +154,40 @@ std::vector<const Event*> select_events(const Snapshot& s, std::string_view sub_
   const bool all_history = unbounded_history(m);
   const std::string fingerprint = s.usage_aggregates.empty() ? std::string() : metric_fingerprint(m);
   // The subscription's events of this code, in timestamp order (snapshot/events.cpp).
+  const bool valued = needs_value(m.aggregation);
+  EventColumns values(&event_values(s), m.field_name);
   const EventRange mine = s.events_of(sub_id, m.code);
   const uint32_t* it = mine.begin();
   // Without aggregates, the events before the window are skipped unchecked: start at the first
   // one inside it.
   if (!all_history && s.usage_aggregates.empty())
-    it = std::partition_point(it, mine.end(), [&](uint32_t k) { return s.events[k].timestamp < from; });
+    it = std::partition_point(it, mine.end(), [&](uint32_t k) { return values.timestamp(&s.events[k], k) < from; });
+  const bool scattered = !values.plain();  // the events themselves read: fetched ahead
   for (; it != mine.end(); ++it) {
 #if defined(__GNUC__)
-    if (mine.end() - it > 8) __builtin_prefetch(&s.events[it[8]]);  // scattered: fetched ahead
+    if (scattered && mine.end() - it > 8) __builtin_prefetch(&s.events[it[8]]);
 #endif
-    const Event& e = s.events[*it];
-    if (e.timestamp > w.to) break;  // events are sorted by timestamp
-    if (const UsageAggregate* g = e.aggregate) {
+    const size_t k = *it;
+    const Event& e = s.events[k];
+    const Instant ts = values.timestamp(&e, k);
+    if (ts > w.to) break;  // events are sorted by timestamp
+    if (const UsageAggregate* g = values.aggregate(&e, k)) {
       // Built for another definition of the metric, or across a window boundary (an instant
       // off the quarter-hour grid): its events cannot be told apart here. Refuse.
       if (g->metric != fingerprint) throw Failure(Error::validation("usage_aggregates", "metric_changed"));
       if ((g->first < from && g->last >= from) || g->last > w.to)
         throw Failure(Error::validation("usage_aggregates", "straddles_window"));
-      if (g->count == 0 || (!all_history && e.timestamp < from)) continue;
+      if (g->count == 0 || (!all_history && ts < from)) continue;
       out.push_back(&e);
       continue;
     }
-    if (!all_history && e.timestamp < from) continue;
-    if (needs_value(m.aggregation) && !event_value(e, m.field_name)) continue;
+    if (!all_history && ts < from) continue;
+    if (valued) {
+      const Decimal* v = nullptr;
+      const int state = values.state(k, v);
+      if (state == 2) refuse_value(e, m.field_name);
+      if (state == 0 || (state < 0 && !event_value(e, m.field_name))) continue;
+    }
     out.push_back(&e);
   }
   return out;
@@ -343,18 +338,18 @@ Counts unique_count(const BillableMetric& m, const std::vector<const Event*>& ev
 
 // §2.6 time-weighted sum.
 Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& evs, const AggregationWindow& w,
-                    std::vector<Decimal>* deltas_out) {
+                    EventColumns& values) {
   Decimal initial;
   std::vector<std::pair<Instant, Decimal>> rows;
   const Instant from = std::chrono::floor<std::chrono::milliseconds>(w.from);
   for (const Event* e : evs) {
-    const Decimal v = *event_value(*e, m.field_name);
+    if (e->aggregate) break;  // with aggregates: the sum regrouped below
+    const Decimal v = values.value(e, values.index(e));
     if (e->timestamp < from) {
       if (m.recurring) initial += v;
       continue;
     }
     rows.emplace_back(e->timestamp, v);
-    deltas_out->push_back(v);
   }
   const Instant end = std::chrono::ceil<std::chrono::seconds>(w.to);
   const uint64_t period_us = static_cast<uint64_t>(w.charges_duration > 0 ? w.charges_duration : 1) * 86400ULL * 1000000ULL;
@@ -365,7 +360,7 @@ Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& ev
     Decimal initial_a, total;
     ProductSum sum;
     for (const Event* e : evs) {
-      const Decimal v = value_of(e, m);
+      const Decimal v = values.entry_value(e, values.index(e));
       if (e->timestamp < from) {
         if (m.recurring) initial_a += v;
         continue;
@@ -415,14 +410,30 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
   ChargeUsage& u = out.usage;
   u.aggregation = aggregation_kind(m.aggregation);
   const Instant from = std::chrono::floor<std::chrono::milliseconds>(w.from);
+  EventColumns values(w.values, m.field_name);
+  // One pass: the entries inside the window, the events both stand for (an overflow reported
+  // as the sums in turn would), and whether any carries a precise amount.
   std::vector<const Event*> in_window;
-  for (const Event* e : evs)
-    if (e->timestamp >= from) in_window.push_back(e);
+  in_window.reserve(evs.size());
+  int64_t all_weight = 0, window_weight = 0;
+  bool all_overflow = false, window_overflow = false, precise = false;
+  for (const Event* e : evs) {
+    const size_t k = values.index(e);
+    const UsageAggregate* g = values.aggregate(e, k);
+    const int64_t n = g ? g->count : 1;
+    all_overflow |= __builtin_add_overflow(all_weight, n, &all_weight);
+    if (values.timestamp(e, k) < from) continue;
+    in_window.push_back(e);
+    window_overflow |= __builtin_add_overflow(window_weight, n, &window_weight);
+    precise |= g ? g->precise_total_amount_cents.has_value() : values.precise(e, k) != nullptr;
+  }
   // Recurring metrics count every event of their history (no lower bound), as they sum.
   const bool all_history = m.recurring && m.aggregation == Aggregation::sum_agg;
-  out.events_count = all_history ? total_weight(evs) : total_weight(in_window);
-  u.events_count = total_weight(in_window);
+  if ((all_history && all_overflow) || window_overflow) throw DecimalError("cents overflow");  // add_cents'
+  out.events_count = all_history ? all_weight : window_weight;
+  u.events_count = window_weight;
   for (const Event* e : in_window) {
+    if (!precise) break;
     if (const UsageAggregate* g = e->aggregate) {
       if (!g->precise_total_amount_cents) continue;
       // Σ (x / subunit) = (Σ x) / subunit only while each division is exact at 18 places.
@@ -449,14 +460,16 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       Decimal prorated_units;  // Σ v × days
       int64_t full_days = day_count(w.from, w.to, w.tz) - (w.upgraded ? 1 : 0);
       if (full_days < 0) full_days = 0;
+      u.event_values.reserve(in_window.size());
       for (const Event* e : evs) {
-        const Decimal v = value_of(e, m);
-        if (e->timestamp < from) {
+        const size_t k = values.index(e);
+        const Decimal v = values.entry_value(e, k);
+        if (values.timestamp(e, k) < from) {
           carried += v;
           continue;
         }
         period += v;
-        if (!e->aggregate) u.event_values.push_back(v);  // per event: refused with aggregates
+        if (!values.aggregate(e, k)) u.event_values.push_back(v);  // per event: refused with aggregates
         if (prorated) {
           if (e->aggregate && w.tz.local_date(e->aggregate->first) != w.tz.local_date(e->aggregate->last))
             throw Failure(Error::validation("usage_aggregates", "straddles_local_day"));
@@ -483,7 +496,7 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       Decimal best;
       for (const Event* e : in_window) {
         if (e->aggregate && !e->aggregate->max) continue;
-        const Decimal v = e->aggregate ? *e->aggregate->max : *event_value(*e, m.field_name);
+        const Decimal v = e->aggregate ? *e->aggregate->max : values.value(e, values.index(e));
         if (!any || v > best) best = v;
         any = true;
       }
@@ -494,7 +507,7 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       Decimal last;
       if (!in_window.empty()) {
         const Event* e = any_aggregate(in_window) ? last_entry(in_window) : in_window.back();
-        last = e->aggregate ? e->aggregate->latest : *event_value(*e, m.field_name);
+        last = e->aggregate ? e->aggregate->latest : values.value(e, values.index(e));
       }
       if (last.is_negative()) last = Decimal();
       c.units = c.total = c.current = last;
@@ -507,11 +520,9 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       // is the prorated units (2.66667 → 2), not the number of values active now.
       out.events_count = c.units.truncate(0).to_int64();
       break;
-    case Aggregation::weighted_sum_agg: {
-      std::vector<Decimal> deltas;
-      c = weighted_sum(m, evs, w, &deltas);
+    case Aggregation::weighted_sum_agg:
+      c = weighted_sum(m, evs, w, values);
       break;
-    }
   }
   if (m.rounding) {
     c.units = c.units.round(m.rounding_precision, *m.rounding);

@@ -19,7 +19,15 @@ struct AggregationWindow {
   int64_t charges_duration = 0;  // days in the full period containing `from`
   bool upgraded = false;         // terminated and upgraded: −1 day in prorated day counts
   TimeZone tz = TimeZone::utc();
+  // The snapshot's parsed event values (event_values(s)) when the events aggregated are that
+  // snapshot's: each value then read there, not parsed again from the event's properties.
+  const EventIndex* values = nullptr;
 };
+
+// Snapshot::indexed_events() with every event's value for the field of its code's metric
+// parsed once (sum, max, latest and weighted sum metrics), in input order: the order of the
+// text the properties are read from, where the sorted events would read it at random.
+const EventIndex& event_values(const Snapshot& s);
 
 // The text of a property as Lago compares it (strings as is, numbers in their JSON form);
 // nullopt when absent or not a scalar.

@@ -220,6 +220,20 @@ struct EventIndex {
   std::vector<uint32_t> slots;  // a group's number + 1, 0 when empty; a power of two
   std::vector<Group> groups;
   std::vector<uint32_t> positions;
+  std::vector<uint32_t> group_of;        // each event's group, by position in `events`
+  std::vector<uint32_t> in_input_order;  // the positions by `order`: the order of the events' text
+  // Built while reading (empty otherwise): each event's timestamp, by position, and `plain`
+  // when no event is an aggregate or carries precise_total_amount_cents.
+  std::vector<Instant> timestamps;
+  bool plain = false;
+  // Each event's value for the field of its code's metric, parsed once in input order by
+  // metering (event_values(), metering/aggregation.hpp); `metric` per group, null: none parsed.
+  struct Values {
+    std::vector<const BillableMetric*> metric;
+    std::vector<Decimal> value;
+    std::vector<uint8_t> state;  // 0 not numeric or absent, 1 numeric, 2 beyond exact billing
+    bool built = false;
+  } values;
   const Event* built_for = nullptr;  // events.data() and size() it was built for
   size_t built_size = 0;
   bool built = false;
@@ -277,6 +291,8 @@ struct Snapshot {
   // Positions in `events` of the entries of one subscription and metric code, in the order of
   // `events` (index built on first use: `events` must not change while calculating).
   EventRange events_of(std::string_view external_subscription_id, std::string_view code) const;
+  // events_of()'s index, built if need be (a cache: mutable through a const snapshot).
+  EventIndex& indexed_events() const;
   // Customer timezone, else organization's, else UTC.
   const TimeZone& timezone() const;
 };

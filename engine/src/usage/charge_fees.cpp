@@ -44,20 +44,23 @@ void price_fee(ChargeFee& fee, const Charge* charge, const Currency& cur) {
 }
 
 std::vector<ChargeFee> charge_fees(const Snapshot& s, const Subscription& sub, const Charge& charge,
-                                   const AggregationWindow& w, UsageMode mode, AggregationCache* cache) {
+                                   const AggregationWindow& window, UsageMode mode, AggregationCache* cache) {
   std::vector<ChargeFee> out;
   if (!charge.metric) return out;
+  AggregationWindow w = window;
+  if (!w.values) w.values = &event_values(s);  // the snapshot's events: each value parsed once
   const BillableMetric& m = *charge.metric;
   const Currency& cur = sub.plan->currency;
   const bool prorated = charge.prorated && m.recurring;
   std::vector<AggregatedGroup> own;
   const std::vector<AggregatedGroup>* groups = &own;
   if (cache) {
-    check_aggregates_serve(charge, cache->events(s, sub.external_id, m, w));  // snapshot/aggregates.hpp
+    const auto& events = cache->events(s, sub.external_id, m, w);
+    if (!s.usage_aggregates.empty()) check_aggregates_serve(charge, events);  // snapshot/aggregates.hpp
     groups = &cache->groups(s, sub.external_id, charge, w, prorated, cur);
   } else {
     const auto events = select_events(s, sub.external_id, m, w);
-    check_aggregates_serve(charge, events);
+    if (!s.usage_aggregates.empty()) check_aggregates_serve(charge, events);
     own = aggregate_charge(charge, events, w, prorated, cur);
   }
   for (size_t i = 0; i < groups->size(); ++i) {

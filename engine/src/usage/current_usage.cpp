@@ -146,6 +146,7 @@ UsageComputation compute_usage(const Snapshot& s, const Subscription& sub) {
   w.to = uc.windows.charges_to;
   w.charges_duration = uc.windows.charges_duration_days;
   w.tz = uc.dates.tz;
+  w.values = &event_values(s);  // each event's value parsed once, for every charge
   uc.window = w;
   std::vector<const Charge*> charges;
   for (const auto& c : sub.plan->charges)
