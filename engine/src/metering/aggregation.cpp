@@ -45,7 +45,7 @@ std::optional<std::string_view> property_view(const PropertyList& properties, st
 
 // property_view of an event's property, its metric's expression result included (§2.7).
 std::optional<std::string_view> event_property_view(const Event& e, const std::string& key, std::string& scratch) {
-  const expr::StoredResult& r = e.expression_result;
+  const expr::StoredResult& r = e.expression_result();
   if (r.holds(key)) return r.is_number() ? std::string_view(scratch = expr::detail::ruby_text(r.value)) : r.text_view();
   return property_view(e.properties, key);
 }
@@ -102,7 +102,7 @@ Exclusion excludes(const ChargeFilter& f, size_t fi, const ChargeFilter& g, size
 }
 
 // Events an entry stands for: 1, or an aggregate's count.
-int64_t weight(const Event* e) { return e->aggregate ? e->aggregate->count : 1; }
+int64_t weight(const Event* e) { return e->aggregate() ? e->aggregate()->count : 1; }
 int64_t total_weight(const std::vector<const Event*>& evs) {
   int64_t n = 0;
   for (const Event* e : evs) n = add_cents(n, weight(e));
@@ -110,19 +110,19 @@ int64_t total_weight(const std::vector<const Event*>& evs) {
 }
 bool any_aggregate(const std::vector<const Event*>& evs) {
   for (const Event* e : evs)
-    if (e->aggregate) return true;
+    if (e->aggregate()) return true;
   return false;
 }
 // An entry's value: the event's (numeric, selected) or the aggregate's sum.
 Decimal value_of(const Event* e, const BillableMetric& m) {
-  return e->aggregate ? e->aggregate->sum : *event_value(*e, m.field_name);
+  return e->aggregate() ? e->aggregate()->sum : *event_value(*e, m.field_name);
 }
 // The last of `evs` by (timestamp, arrival): an aggregate by its last event's. Raw events and
 // aggregates of one subscription and code never share a quarter-hour, so never tie.
 const Event* last_entry(const std::vector<const Event*>& evs) {
   const Event* best = nullptr;
   const auto key = [](const Event* e) {
-    return e->aggregate ? std::make_pair(e->aggregate->last, e->aggregate->latest_sequence)
+    return e->aggregate() ? std::make_pair(e->aggregate()->last, e->aggregate()->latest_sequence)
                         : std::make_pair(e->timestamp, static_cast<int64_t>(e->order));
   };
   for (const Event* e : evs)
@@ -144,14 +144,14 @@ std::optional<std::string> property_text(const PropertyList& properties, std::st
 }
 
 std::optional<std::string> event_property_text(const Event& e, const std::string& key) {
-  const expr::StoredResult& r = e.expression_result;
+  const expr::StoredResult& r = e.expression_result();
   if (r.holds(key)) return r.is_number() ? expr::detail::ruby_text(r.value) : std::string(r.text_view());
   return property_text(e.properties, key);
 }
 
 std::optional<Decimal> event_value(const Event& e, const std::string& field_name) {
   // An expression's number: what its text (ruby_text, always numeric) parses back to.
-  if (e.expression_result.holds(field_name) && e.expression_result.is_number()) return e.expression_result.value;
+  if (e.expression_result().holds(field_name) && e.expression_result().is_number()) return e.expression_result().value;
   std::string scratch;
   auto t = event_property_view(e, field_name, scratch);
   if (!t || !numeric_text(*t)) return std::nullopt;
@@ -181,7 +181,7 @@ std::vector<const Event*> select_events(const Snapshot& s, std::string_view sub_
 #endif
     const Event& e = s.events[*it];
     if (e.timestamp > w.to) break;  // events are sorted by timestamp
-    if (const UsageAggregate* g = e.aggregate) {
+    if (const UsageAggregate* g = e.aggregate()) {
       // Built for another definition of the metric, or across a window boundary (an instant
       // off the quarter-hour grid): its events cannot be told apart here. Refuse.
       if (g->metric != fingerprint) throw Failure(Error::validation("usage_aggregates", "metric_changed"));
@@ -371,7 +371,7 @@ Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& ev
         continue;
       }
       total += v;
-      if (const UsageAggregate* g = e->aggregate) {
+      if (const UsageAggregate* g = e->aggregate()) {
         sum.add(g->sum, us(g->bucket, end));
         sum.add(g->weighted, -1);
       } else {
@@ -423,15 +423,15 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
   out.events_count = all_history ? total_weight(evs) : total_weight(in_window);
   u.events_count = total_weight(in_window);
   for (const Event* e : in_window) {
-    if (const UsageAggregate* g = e->aggregate) {
+    if (const UsageAggregate* g = e->aggregate()) {
       if (!g->precise_total_amount_cents) continue;
       // Σ (x / subunit) = (Σ x) / subunit only while each division is exact at 18 places.
       const int divisor_places = currency.subunit_to_unit == 5 ? 1 : currency.exponent;
       if (g->precise_total_amount_cents_places + divisor_places > Decimal::kScale)
         throw Failure(Error::validation("usage_aggregates", "not_exact"));
       u.dynamic_amount += currency.from_cents(*g->precise_total_amount_cents);
-    } else if (e->precise_total_amount_cents) {
-      u.dynamic_amount += currency.from_cents(*e->precise_total_amount_cents);
+    } else if (e->precise_total_amount_cents()) {
+      u.dynamic_amount += currency.from_cents(*e->precise_total_amount_cents());
     }
   }
 
@@ -456,9 +456,9 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
           continue;
         }
         period += v;
-        if (!e->aggregate) u.event_values.push_back(v);  // per event: refused with aggregates
+        if (!e->aggregate()) u.event_values.push_back(v);  // per event: refused with aggregates
         if (prorated) {
-          if (e->aggregate && w.tz.local_date(e->aggregate->first) != w.tz.local_date(e->aggregate->last))
+          if (e->aggregate() && w.tz.local_date(e->aggregate()->first) != w.tz.local_date(e->aggregate()->last))
             throw Failure(Error::validation("usage_aggregates", "straddles_local_day"));
           const int64_t days = local_days_between(w.tz.local_date(e->timestamp), to_day) + 1;
           const Decimal p = v * Decimal(days);
@@ -482,8 +482,8 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       bool any = false;
       Decimal best;
       for (const Event* e : in_window) {
-        if (e->aggregate && !e->aggregate->max) continue;
-        const Decimal v = e->aggregate ? *e->aggregate->max : *event_value(*e, m.field_name);
+        if (e->aggregate() && !e->aggregate()->max) continue;
+        const Decimal v = e->aggregate() ? *e->aggregate()->max : *event_value(*e, m.field_name);
         if (!any || v > best) best = v;
         any = true;
       }
@@ -494,7 +494,7 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       Decimal last;
       if (!in_window.empty()) {
         const Event* e = any_aggregate(in_window) ? last_entry(in_window) : in_window.back();
-        last = e->aggregate ? e->aggregate->latest : *event_value(*e, m.field_name);
+        last = e->aggregate() ? e->aggregate()->latest : *event_value(*e, m.field_name);
       }
       if (last.is_negative()) last = Decimal();
       c.units = c.total = c.current = last;

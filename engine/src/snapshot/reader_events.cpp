@@ -55,7 +55,7 @@ class SnapshotReader : public json_detail::ExactReader<json> {
       if (i == 1024) reserve_estimate(array_begin);
       out_.events.emplace_back();
       Event& ev = out_.events.back();
-      ev.order = i;
+      ev.order = static_cast<uint32_t>(i);
       const char* start = p_;
       Got g = p_ != end_ && *p_ == '{' ? event(ev) : Got::general;
       if (g == Got::malformed) return false;
@@ -130,7 +130,7 @@ class SnapshotReader : public json_detail::ExactReader<json> {
       std::string_view key;
       if (!plain_key(key) || !colon() || p_ == end_) return Got::general;
       unsigned bit = 0;
-      std::string_view* target = nullptr;
+      EventText* target = nullptr;
       if (key == "transaction_id") bit = kTx, target = &ev.transaction_id;
       else if (key == "external_subscription_id") bit = kSub, target = &ev.external_subscription_id;
       else if (key == "code") bit = kCode, target = &ev.code;
@@ -142,7 +142,9 @@ class SnapshotReader : public json_detail::ExactReader<json> {
       if (target) {
         if (*p_ != '"') return Got::general;
         ++p_;
-        if (!text(*target)) return Got::general;
+        std::string_view t;
+        if (!text(t)) return Got::general;
+        *target = t;
       } else if (bit == kTs) {
         if (*p_ != '"') return Got::general;
         ++p_;
@@ -163,7 +165,7 @@ class SnapshotReader : public json_detail::ExactReader<json> {
         if (!d) return Got::general;
         Decimal* kept = static_cast<Decimal*>(out_.arena->allocate(sizeof(Decimal), alignof(Decimal)));
         *kept = *d;
-        ev.precise_total_amount_cents = kept;
+        ev.extra_in(*out_.arena).precise_total_amount_cents = kept;
       } else {
         json ignored;
         if (!value(ignored, 3)) return Got::malformed;
