@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 
 #include "snapshot/reader_events.hpp"
 #include "snapshot/snapshot.hpp"
+#include "tariff/json.hpp"
 
 namespace {
 
@@ -121,4 +123,51 @@ TEST(SnapshotScale, AMillionEventsReadWhole) {
     if (e.aggregate() || e.expression_result().field) fail("extra");
   }
   EXPECT_EQ(failures, 0u);
+}
+
+// The reader's shortcut for "YYYY-MM-DDTHH:MM:SSZ" gives what the general reading gives:
+// the same instant (worked out here by hand), or the same refusal.
+TEST(SnapshotScale, TimestampsReadFromTheTextAsFromATree) {
+  const std::vector<std::pair<std::string, int64_t>> cases = {
+      {"2024-02-29T23:59:59Z", 1709251199},  // 2024-03-01T00:00:00Z − 1 s
+      {"1970-01-01T00:00:00Z", 0},
+      {"2024-03-01T00:00:00Z", 1709251200},
+      {"2024-03-02T01:02:03Z", 1709251200 + 86400 + 3723},
+      {"2024-03-02T01:02:03.5Z", -2},  // other forms: whatever the general reader says
+      {"2024-03-02T01:02:03+01:00", -2},
+      {"2024-03-02t01:02:03z", -2},
+      {"2023-02-29T00:00:00Z", -1},  // refused
+      {"1969-12-31T23:59:59Z", -1},
+      {"2024-03-01T24:00:00Z", -1},
+      {"2024-03-01T00:60:00Z", -1},
+      {"2024-03-01T00:00:60Z", -1},
+      {"2024-13-01T00:00:00Z", -1},
+      {"2024-00-10T00:00:00Z", -1},
+      {"2024-04-31T00:00:00Z", -1},
+      {"2024-03-0xT00:00:00Z", -1},
+      {"2024/03/01T00:00:00Z", -1},
+  };
+  for (const auto& [ts, want] : cases) {
+    const std::string text = R"({"now":"2024-04-30T00:00:00Z","billable_metrics":[{"code":"calls","name":"Calls",)"
+                             R"("aggregation_type":"count_agg"}],"events":[{"transaction_id":"t","code":"calls",)"
+                             R"("external_subscription_id":"s","timestamp":")" + ts + R"("}]})";
+    std::optional<int64_t> fast, slow;
+    try {
+      tariff::ScannedEvents scanned;
+      nlohmann::json doc = tariff::read_snapshot_text(text, scanned);
+      const tariff::Snapshot s = tariff::parse_snapshot(doc);
+      fast = s.events.at(0).timestamp.time_since_epoch().count();
+    } catch (const std::exception&) {
+    }
+    try {
+      nlohmann::json tree = tariff::parse_json_exact(text);
+      const tariff::Snapshot s = tariff::parse_snapshot(tree);
+      slow = s.events.at(0).timestamp.time_since_epoch().count();
+    } catch (const std::exception&) {
+    }
+    EXPECT_EQ(fast, slow) << ts;
+    if (want >= 0) EXPECT_EQ(fast, std::optional<int64_t>(want * 1000000)) << ts;
+    if (want == -1) EXPECT_FALSE(fast.has_value()) << ts;
+    if (want == -2) EXPECT_TRUE(fast.has_value()) << ts;
+  }
 }

@@ -39,6 +39,8 @@ class SnapshotReader : public json_detail::ExactReader<json> {
   ScannedEvents& out_;
   std::vector<Property> props_;  // one event's, before they go to the arena
   std::string scratch_;
+  char last_date_[10] = {};  // utc_seconds(): the last "YYYY-MM-DD" and its day
+  date::sys_days last_day_{};
 
   enum class Got { ok, general, malformed };
 
@@ -80,6 +82,33 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     out_.events.reserve(room);
     const size_t arena_per = out_.arena->used() / 1024 + 1;
     if (more > 1024) out_.arena->reserve(arena_per * (more + more / 32 + 16));
+  }
+
+  // parse_instant()'s result for the usual form "YYYY-MM-DDTHH:MM:SSZ" (a valid one, from
+  // 1970), without its general reader; the day of the last date seen kept. False: any other
+  // text, for parse_instant() to read (or refuse).
+  bool utc_seconds(std::string_view t, Instant& out) {
+    if (t.size() != 20) return false;
+    const char* c = t.data();
+    int v[14];
+    static constexpr int kDigit[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+    for (int k = 0; k < 14; ++k) {
+      v[k] = c[kDigit[k]] - '0';
+      if (v[k] < 0 || v[k] > 9) return false;
+    }
+    if (c[4] != '-' || c[7] != '-' || c[10] != 'T' || c[13] != ':' || c[16] != ':' || c[19] != 'Z') return false;
+    const int hh = v[8] * 10 + v[9], mm = v[10] * 10 + v[11], ss = v[12] * 10 + v[13];
+    if (hh > 23 || mm > 59 || ss > 59) return false;
+    if (std::memcmp(c, last_date_, 10) != 0) {
+      const int y = ((v[0] * 10 + v[1]) * 10 + v[2]) * 10 + v[3];
+      const unsigned m = static_cast<unsigned>(v[4] * 10 + v[5]), d = static_cast<unsigned>(v[6] * 10 + v[7]);
+      const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
+      if (y < 1970 || !ymd.ok()) return false;
+      last_day_ = date::sys_days{ymd};
+      std::memcpy(last_date_, c, 10);
+    }
+    out = Instant{last_day_} + std::chrono::seconds{hh * 3600 + mm * 60 + ss};
+    return true;
   }
 
   // A string after its opening quote: a view into the text, or unescaped into the arena.
@@ -150,9 +179,11 @@ class SnapshotReader : public json_detail::ExactReader<json> {
         ++p_;
         std::string_view t;
         if (!text(t) || t.size() > 64) return Got::general;
-        const auto at = parse_instant(t);
-        if (!at) return Got::general;
-        ev.timestamp = *at;
+        if (!utc_seconds(t, ev.timestamp)) {
+          const auto at = parse_instant(t);
+          if (!at) return Got::general;
+          ev.timestamp = *at;
+        }
       } else if (bit == kProps) {
         if (*p_ != '{') return Got::general;
         const Got g = properties(ev);
