@@ -133,7 +133,10 @@ TEST(SnapshotScale, TimestampsReadFromTheTextAsFromATree) {
       {"1970-01-01T00:00:00Z", 0},
       {"2024-03-01T00:00:00Z", 1709251200},
       {"2024-03-02T01:02:03Z", 1709251200 + 86400 + 3723},
-      {"2024-03-02T01:02:03.5Z", -2},  // other forms: whatever the general reader says
+      {"2024-03-02T01:02:03.5Z", -3},  // + 0.5 s
+      {"2024-03-02T01:02:03.123456789Z", -4},  // + 0.123456 s (past µs: dropped)
+      {"2024-03-02T01:02:03.Z", -1},
+      {"2024-03-02T01:02:03.5", -2},  // other forms: whatever the general reader says
       {"2024-03-02T01:02:03+01:00", -2},
       {"2024-03-02t01:02:03z", -2},
       {"2023-02-29T00:00:00Z", -1},  // refused
@@ -169,5 +172,8 @@ TEST(SnapshotScale, TimestampsReadFromTheTextAsFromATree) {
     if (want >= 0) EXPECT_EQ(fast, std::optional<int64_t>(want * 1000000)) << ts;
     if (want == -1) EXPECT_FALSE(fast.has_value()) << ts;
     if (want == -2) EXPECT_TRUE(fast.has_value()) << ts;
+    const int64_t base = (1709251200 + 86400 + 3723) * int64_t{1000000};
+    if (want == -3) EXPECT_EQ(fast, std::optional<int64_t>(base + 500000)) << ts;
+    if (want == -4) EXPECT_EQ(fast, std::optional<int64_t>(base + 123456)) << ts;
   }
 }
