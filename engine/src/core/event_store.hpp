@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -97,6 +98,31 @@ struct Property {
   }
 };
 
+// A string of an event (a view into the snapshot text or its arena): a string_view in 12
+// bytes instead of 16 (its size in 32 bits, 4-byte aligned), so that events stay small.
+#pragma pack(push, 4)
+class EventText {
+ public:
+  EventText() = default;
+  EventText(std::string_view s) : data_(s.data()), size_(static_cast<uint32_t>(s.size())) {}
+  operator std::string_view() const { return {data_, size_}; }
+  std::string_view view() const { return {data_, size_}; }
+  const char* data() const { return data_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  friend bool operator==(EventText a, EventText b) { return a.view() == b.view(); }
+  friend bool operator==(EventText a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(std::string_view a, EventText b) { return a == b.view(); }
+  friend bool operator!=(EventText a, EventText b) { return a.view() != b.view(); }
+  friend bool operator!=(EventText a, std::string_view b) { return a.view() != b; }
+  friend bool operator!=(std::string_view a, EventText b) { return a != b.view(); }
+  friend bool operator<(EventText a, EventText b) { return a.view() < b.view(); }
+
+ private:
+  const char* data_ = nullptr;
+  uint32_t size_ = 0;
+};
+
 // An event's properties, each key once (a repeated key: the last one given).
 class PropertyList {
  public:
@@ -118,6 +144,7 @@ class PropertyList {
   const Property* items_ = nullptr;
   uint32_t n_ = 0;
 };
+#pragma pack(pop)
 
 // Properties copied into `arena` from a JSON object (non-objects give none).
 PropertyList properties_from_json(const nlohmann::json& object, Arena& arena);

@@ -72,7 +72,7 @@ Exclusion excludes(const ChargeFilter& f, size_t fi, const ChargeFilter& g, size
 
 bool any_aggregate(const std::vector<const Event*>& evs) {
   for (const Event* e : evs)
-    if (e->aggregate) return true;
+    if (e->aggregate()) return true;
   return false;
 }
 // The last of `evs` by (timestamp, arrival): an aggregate by its last event's. Raw events and
@@ -80,7 +80,7 @@ bool any_aggregate(const std::vector<const Event*>& evs) {
 const Event* last_entry(const std::vector<const Event*>& evs) {
   const Event* best = nullptr;
   const auto key = [](const Event* e) {
-    return e->aggregate ? std::make_pair(e->aggregate->last, e->aggregate->latest_sequence)
+    return e->aggregate() ? std::make_pair(e->aggregate()->last, e->aggregate()->latest_sequence)
                         : std::make_pair(e->timestamp, static_cast<int64_t>(e->order));
   };
   for (const Event* e : evs)
@@ -102,7 +102,7 @@ std::optional<std::string> property_text(const PropertyList& properties, std::st
 }
 
 std::optional<std::string> event_property_text(const Event& e, const std::string& key) {
-  const expr::StoredResult& r = e.expression_result;
+  const expr::StoredResult& r = e.expression_result();
   if (r.holds(key)) return r.is_number() ? expr::detail::ruby_text(r.value) : std::string(r.text_view());
   return property_text(e.properties, key);
 }
@@ -139,7 +139,7 @@ const EventIndex& event_values(const Snapshot& s) {
       const size_t k = walk[i];
       const BillableMetric* m = v.metric[ix.group_of[k]];
       const Event& e = s.events[k];
-      if (!m || e.aggregate) continue;  // an aggregate's values are its own
+      if (!m || e.aggregate()) continue;  // an aggregate's values are its own
       v.state[k] = static_cast<uint8_t>(parse_event_value(e, m->field_name, v.value[k]));
     }
   }
@@ -343,7 +343,7 @@ Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& ev
   std::vector<std::pair<Instant, Decimal>> rows;
   const Instant from = std::chrono::floor<std::chrono::milliseconds>(w.from);
   for (const Event* e : evs) {
-    if (e->aggregate) break;  // with aggregates: the sum regrouped below
+    if (e->aggregate()) break;  // with aggregates: the sum regrouped below
     const Decimal v = values.value(e, values.index(e));
     if (e->timestamp < from) {
       if (m.recurring) initial += v;
@@ -366,7 +366,7 @@ Counts weighted_sum(const BillableMetric& m, const std::vector<const Event*>& ev
         continue;
       }
       total += v;
-      if (const UsageAggregate* g = e->aggregate) {
+      if (const UsageAggregate* g = e->aggregate()) {
         sum.add(g->sum, us(g->bucket, end));
         sum.add(g->weighted, -1);
       } else {
@@ -434,15 +434,15 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
   u.events_count = window_weight;
   for (const Event* e : in_window) {
     if (!precise) break;
-    if (const UsageAggregate* g = e->aggregate) {
+    if (const UsageAggregate* g = e->aggregate()) {
       if (!g->precise_total_amount_cents) continue;
       // Σ (x / subunit) = (Σ x) / subunit only while each division is exact at 18 places.
       const int divisor_places = currency.subunit_to_unit == 5 ? 1 : currency.exponent;
       if (g->precise_total_amount_cents_places + divisor_places > Decimal::kScale)
         throw Failure(Error::validation("usage_aggregates", "not_exact"));
       u.dynamic_amount += currency.from_cents(*g->precise_total_amount_cents);
-    } else if (e->precise_total_amount_cents) {
-      u.dynamic_amount += currency.from_cents(*e->precise_total_amount_cents);
+    } else if (e->precise_total_amount_cents()) {
+      u.dynamic_amount += currency.from_cents(*e->precise_total_amount_cents());
     }
   }
 
@@ -471,7 +471,7 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
         period += v;
         if (!values.aggregate(e, k)) u.event_values.push_back(v);  // per event: refused with aggregates
         if (prorated) {
-          if (e->aggregate && w.tz.local_date(e->aggregate->first) != w.tz.local_date(e->aggregate->last))
+          if (e->aggregate() && w.tz.local_date(e->aggregate()->first) != w.tz.local_date(e->aggregate()->last))
             throw Failure(Error::validation("usage_aggregates", "straddles_local_day"));
           const int64_t days = local_days_between(w.tz.local_date(e->timestamp), to_day) + 1;
           const Decimal p = v * Decimal(days);
@@ -495,8 +495,8 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       bool any = false;
       Decimal best;
       for (const Event* e : in_window) {
-        if (e->aggregate && !e->aggregate->max) continue;
-        const Decimal v = e->aggregate ? *e->aggregate->max : values.value(e, values.index(e));
+        if (e->aggregate() && !e->aggregate()->max) continue;
+        const Decimal v = e->aggregate() ? *e->aggregate()->max : values.value(e, values.index(e));
         if (!any || v > best) best = v;
         any = true;
       }
@@ -507,7 +507,7 @@ AggregatedUsage aggregate(const BillableMetric& m, const std::vector<const Event
       Decimal last;
       if (!in_window.empty()) {
         const Event* e = any_aggregate(in_window) ? last_entry(in_window) : in_window.back();
-        last = e->aggregate ? e->aggregate->latest : values.value(e, values.index(e));
+        last = e->aggregate() ? e->aggregate()->latest : values.value(e, values.index(e));
       }
       if (last.is_negative()) last = Decimal();
       c.units = c.total = c.current = last;

@@ -36,9 +36,9 @@ class EventColumns {
     return k < ix_->built_size ? k : npos;
   }
   Instant timestamp(const Event* e, size_t k) const { return timed_ && k != npos ? ix_->timestamps[k] : e->timestamp; }
-  const UsageAggregate* aggregate(const Event* e, size_t k) const { return plain_ && k != npos ? nullptr : e->aggregate; }
+  const UsageAggregate* aggregate(const Event* e, size_t k) const { return plain_ && k != npos ? nullptr : e->aggregate(); }
   const Decimal* precise(const Event* e, size_t k) const {
-    return plain_ && k != npos ? nullptr : e->precise_total_amount_cents;
+    return plain_ && k != npos ? nullptr : e->precise_total_amount_cents();
   }
   // parse_event_value()'s answer for the k-th event, −1 when none was parsed for this field.
   int state(size_t k, const Decimal*& value) {

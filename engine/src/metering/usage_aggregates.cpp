@@ -183,14 +183,14 @@ std::optional<std::vector<Contribution>> contributions(std::string_view text, in
   out.reserve(s.events.size());
   std::map<const BillableMetric*, std::string> fingerprints;  // one per metric, not per event
   for (const Event& e : s.events) {
-    if (e.aggregate) continue;
+    if (e.aggregate()) continue;
     const BillableMetric* m = s.find_metric(e.code);
     auto fi = fingerprints.find(m);
     if (fi == fingerprints.end()) fi = fingerprints.emplace(m, m ? metric_fingerprint(*m) : std::string()).first;
     const int64_t ts = us_of(e.timestamp);
     const int64_t bucket = floor_bucket(ts);
     json props = e.properties.to_json();
-    if (const std::string* field = e.expression_result.field)  // as Lago's event holds it (§2.7)
+    if (const std::string* field = e.expression_result().field)  // as Lago's event holds it (§2.7)
       props[*field] = *event_property_text(e, *field);
     std::optional<Decimal> v;
     const bool valued = m && value_metric(*m);
@@ -228,9 +228,9 @@ std::optional<std::vector<Contribution>> contributions(std::string_view text, in
       a.weighted = Decimal();
       a.metric = "!overflow";
     }
-    if (counted && e.precise_total_amount_cents) {
-      a.precise_total_amount_cents = *e.precise_total_amount_cents;
-      a.precise_total_amount_cents_places = places_of(*e.precise_total_amount_cents);
+    if (counted && e.precise_total_amount_cents()) {
+      a.precise_total_amount_cents = *e.precise_total_amount_cents();
+      a.precise_total_amount_cents_places = places_of(*e.precise_total_amount_cents());
     }
     a.properties = props.dump();
     c.key = c.external_subscription_id + '\x1f' + bucket_text(bucket) + '\x1f' + c.code + '\x1f' + a.metric + '\x1f' +

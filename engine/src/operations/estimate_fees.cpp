@@ -116,7 +116,7 @@ ojson estimate_fee(const Snapshot& s, const Subscription& sub, const Charge& c, 
   after.units = before.usage.units + delta;
   after.events_count += 1;
   if (m.aggregation == Aggregation::sum_agg) after.event_values.push_back(*event_value(ev, m.field_name));
-  if (ev.precise_total_amount_cents) after.dynamic_amount += cur.from_cents(*ev.precise_total_amount_cents);
+  if (ev.precise_total_amount_cents()) after.dynamic_amount += cur.from_cents(*ev.precise_total_amount_cents());
   ChargeUsage base = before.usage;
   base.exclude_event = true;
   const ChargeAmount with_event = compute_charge(props, after);
@@ -193,7 +193,7 @@ ordered_json estimate_fees(json& doc) {
   ev.timestamp = s.now;
   std::optional<Decimal> precise;
   if (Reader::has(e, "precise_total_amount_cents")) precise = r.decimal(e, "precise_total_amount_cents", "event");
-  if (precise) ev.precise_total_amount_cents = &*precise;
+  if (precise) ev.extra_in(arena).precise_total_amount_cents = &*precise;
   errors.throw_if_any();
 
   const BillableMetric* m = s.find_metric(code);

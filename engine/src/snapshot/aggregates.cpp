@@ -86,7 +86,7 @@ void parse_usage_aggregates(json& d, Snapshot& s, Reader& r) {
         }
         ev.properties = properties_from_json(*props, *s.arena);
       }
-      ev.order = s.events.size() + s.usage_aggregates.size();
+      ev.order = static_cast<uint32_t>(s.events.size() + s.usage_aggregates.size());
       s.usage_aggregates.push_back(std::move(g));
       ids.emplace_back(*sub, *code);
       s.events.push_back(std::move(ev));  // pointer set below, once the vector is complete
@@ -94,7 +94,7 @@ void parse_usage_aggregates(json& d, Snapshot& s, Reader& r) {
   }
   // Point the aggregate entries (the tail of s.events) at their aggregates.
   const size_t raw_count = s.events.size() - s.usage_aggregates.size();
-  for (size_t k = 0; k < s.usage_aggregates.size(); ++k) s.events[raw_count + k].aggregate = &s.usage_aggregates[k];
+  for (size_t k = 0; k < s.usage_aggregates.size(); ++k) s.events[raw_count + k].extra_in(*s.arena).aggregate = &s.usage_aggregates[k];
   // A raw event inside an aggregated quarter-hour of the same subscription and code would be
   // counted twice or out of order: refuse.
   // Per (subscription, code), the quarter-hours its aggregates cover as disjoint sorted
@@ -156,7 +156,7 @@ bool aggregates_serve(const Charge& c) {
 
 void check_aggregates_serve(const Charge& c, const std::vector<const Event*>& events) {
   for (const Event* e : events) {
-    if (!e->aggregate) continue;
+    if (!e->aggregate()) continue;
     if (!aggregates_serve(c)) throw Failure(Error::validation("usage_aggregates", "not_supported_by_charge"));
     return;
   }

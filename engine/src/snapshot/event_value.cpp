@@ -28,15 +28,15 @@ std::optional<std::string_view> property_view(const PropertyList& properties, st
 }
 
 std::optional<std::string_view> event_property_view(const Event& e, const std::string& key, std::string& scratch) {
-  const expr::StoredResult& r = e.expression_result;
+  const expr::StoredResult& r = e.expression_result();
   if (r.holds(key)) return r.is_number() ? std::string_view(scratch = expr::detail::ruby_text(r.value)) : r.text_view();
   return property_view(e.properties, key);
 }
 
 int parse_event_value(const Event& e, const std::string& field, Decimal& out) {
   // An expression's number: what its text (ruby_text, always numeric) parses back to.
-  if (e.expression_result.holds(field) && e.expression_result.is_number()) {
-    out = e.expression_result.value;
+  if (e.expression_result().holds(field) && e.expression_result().is_number()) {
+    out = e.expression_result().value;
     return 1;
   }
   std::string scratch;

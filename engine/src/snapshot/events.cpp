@@ -68,7 +68,7 @@ void sort_bucket(Event* evs, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     if (i && sorted) sorted = before(evs[i - 1], evs[i]);
     lo = std::min(lo, ticks(evs[i])), hi = std::max(hi, ticks(evs[i]));
-    first = std::min(first, evs[i].order), last = std::max(last, evs[i].order);
+    first = std::min<size_t>(first, evs[i].order), last = std::max<size_t>(last, evs[i].order);
   }
   if (sorted) return;
   int time_bits = 0, order_bits = 0;
@@ -287,7 +287,7 @@ bool read_json_event(json& e, size_t i, Snapshot& s, Reader& r, Event& ev) {
   if (!e.is_object()) { r.add(p, "value_is_invalid"); return false; }
   Arena& arena = *s.arena;
   ev = Event();
-  ev.order = i;
+  ev.order = static_cast<uint32_t>(i);
   ev.transaction_id = arena.text(r.string(e, "transaction_id", p).value_or(""));
   ev.external_subscription_id = arena.text(r.string(e, "external_subscription_id", p).value_or(""));
   ev.code = arena.text(r.string(e, "code", p, true).value_or(""));
@@ -303,7 +303,7 @@ bool read_json_event(json& e, size_t i, Snapshot& s, Reader& r, Event& ev) {
     if (auto d = r.decimal(e, "precise_total_amount_cents", p)) {
       Decimal* kept = static_cast<Decimal*>(arena.allocate(sizeof(Decimal), alignof(Decimal)));
       *kept = *d;
-      ev.precise_total_amount_cents = kept;
+      ev.extra_in(arena).precise_total_amount_cents = kept;
     }
   }
   return true;
@@ -510,7 +510,7 @@ InputOrderIndex index_in_input_order(const Snapshot& s, size_t orders) {
       const BillableMetric* m = s.find_metric(e.code);
       ix.values.metric.push_back(m && needs_value(m->aggregation) ? m : nullptr);
     }
-    by_order.precise = by_order.precise || e.precise_total_amount_cents || e.aggregate;
+    by_order.precise = by_order.precise || e.precise_total_amount_cents() || e.aggregate();
     InputOrderIndex::Slot& slot = by_order.slots[static_cast<size_t>(e.order)];
     slot.group = g;
     ++ix.groups[g].end;

@@ -13,14 +13,14 @@ int64_t unix_seconds(const Event& e) {
 }
 
 // The exact path (expression_eval.cpp), when the fast one gives up: Lago's result or error.
-bool apply_exact(const BillableMetric& m, const expr::EventFields& fields, Event& e, Arena& arena) {
+bool apply_exact(const BillableMetric& m, const expr::EventFields& fields, Event& e, expr::StoredResult& out,
+                 Arena& arena) {
   expr::Result r;
   try {
     r = m.expression->evaluate_result(fields);
   } catch (const std::exception&) {
     return false;
   }
-  expr::StoredResult& out = e.expression_result;
   if (r.is_number) {
     out.field = &m.field_name;
     out.text_size = -1;
@@ -43,19 +43,20 @@ bool apply_expression(const BillableMetric& m, Event& e, Arena& arena) {
   const expr::EventFields fields{e.code, x.uses_timestamp() ? unix_seconds(e) : 0, nullptr, &e.properties};
   // The fast path writes the result in place; nothing is allocated unless the text is long.
   std::string long_text;
-  switch (x.evaluate_stored(fields, e.expression_result, long_text)) {
+  expr::StoredResult& out = e.extra_in(arena).expression_result;
+  switch (x.evaluate_stored(fields, out, long_text)) {
     case expr::Expression::Stored::number:
     case expr::Expression::Stored::short_text:
-      e.expression_result.field = &m.field_name;
+      out.field = &m.field_name;
       return true;
     case expr::Expression::Stored::long_text:
-      e.expression_result.field = nullptr;
+      out.field = nullptr;
       e.properties = with_property(e.properties, m.field_name, long_text, arena);
       return true;
     case expr::Expression::Stored::given_up:
       break;
   }
-  return apply_exact(m, fields, e, arena);
+  return apply_exact(m, fields, e, out, arena);
 }
 
 }  // namespace tariff

@@ -14,6 +14,12 @@ namespace {
 using json = nlohmann::json;
 constexpr uint8_t kMarkerSubtype = 0x7E;
 
+// key == word, the word's size known when compiling (no library call).
+template <size_t N>
+bool is(std::string_view key, const char (&word)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), word, N - 1) == 0;
+}
+
 class SnapshotReader : public json_detail::ExactReader<json> {
  public:
   SnapshotReader(std::string_view text, ScannedEvents& out)
@@ -39,6 +45,8 @@ class SnapshotReader : public json_detail::ExactReader<json> {
   ScannedEvents& out_;
   std::vector<Property> props_;  // one event's, before they go to the arena
   std::string scratch_;
+  char last_date_[10] = {};  // utc_seconds(): the last "YYYY-MM-DD" and its day
+  date::sys_days last_day_{};
 
   enum class Got { ok, general, malformed };
 
@@ -52,10 +60,10 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     }
     while (true) {
       const size_t i = out_.events.size();
-      if (i == 1024) reserve_estimate(array_begin);
+      if (i == 16 || i == 1024) reserve_estimate(array_begin, i);
       out_.events.emplace_back();
       Event& ev = out_.events.back();
-      ev.order = i;
+      ev.order = static_cast<uint32_t>(i);
       const char* start = p_;
       Got g = p_ != end_ && *p_ == '{' ? event(ev) : Got::general;
       if (g == Got::malformed) return false;
@@ -71,15 +79,54 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     }
   }
 
-  // After 1024 events: room for as many more as the rest of the text holds at their size, in
-  // the events vector and in the arena (one allocation each).
-  void reserve_estimate(const char* array_begin) {
-    const size_t per = static_cast<size_t>(p_ - array_begin) / 1024 + 1;
+  // After 16 events, then after 1024: room for as many more as the rest of the text holds at
+  // their size, in the events vector (and, after 1024, in the arena): one allocation each.
+  void reserve_estimate(const char* array_begin, size_t read) {
+    const size_t per = static_cast<size_t>(p_ - array_begin) / read + 1;
     const size_t more = static_cast<size_t>(end_ - p_) / per;
-    const size_t room = 1024 + more + more / 32 + 16;
+    const size_t room = read + more + more / 32 + 16;
     out_.events.reserve(room);
-    const size_t arena_per = out_.arena->used() / 1024 + 1;
+    if (read < 1024) return;
+    const size_t arena_per = out_.arena->used() / read + 1;
     if (more > 1024) out_.arena->reserve(arena_per * (more + more / 32 + 16));
+  }
+
+  // parse_instant()'s result for the usual form "YYYY-MM-DDTHH:MM:SS[.f]Z" (a valid one, from
+  // 1970), without its general reader; the day of the last date seen kept. False: any other
+  // text, for parse_instant() to read (or refuse).
+  bool utc_seconds(std::string_view t, Instant& out) {
+    if (t.size() < 20) return false;
+    const char* c = t.data();
+    int v[14];
+    static constexpr int kDigit[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+    for (int k = 0; k < 14; ++k) {
+      v[k] = c[kDigit[k]] - '0';
+      if (v[k] < 0 || v[k] > 9) return false;
+    }
+    if (c[4] != '-' || c[7] != '-' || c[10] != 'T' || c[13] != ':' || c[16] != ':') return false;
+    // Fraction: ".d+" (microseconds, digits past the sixth ignored), as parse_instant reads it.
+    int64_t us = 0;
+    size_t i = 19;
+    if (c[i] == '.') {
+      int n = 0;
+      for (++i; i < t.size() && c[i] >= '0' && c[i] <= '9'; ++i, ++n)
+        if (n < 6) us = us * 10 + (c[i] - '0');
+      if (n == 0) return false;
+      for (; n < 6; ++n) us *= 10;
+    }
+    if (i + 1 != t.size() || c[i] != 'Z') return false;
+    const int hh = v[8] * 10 + v[9], mm = v[10] * 10 + v[11], ss = v[12] * 10 + v[13];
+    if (hh > 23 || mm > 59 || ss > 59) return false;
+    if (std::memcmp(c, last_date_, 10) != 0) {
+      const int y = ((v[0] * 10 + v[1]) * 10 + v[2]) * 10 + v[3];
+      const unsigned m = static_cast<unsigned>(v[4] * 10 + v[5]), d = static_cast<unsigned>(v[6] * 10 + v[7]);
+      const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
+      if (y < 1970 || !ymd.ok()) return false;
+      last_day_ = date::sys_days{ymd};
+      std::memcpy(last_date_, c, 10);
+    }
+    out = Instant{last_day_} + std::chrono::seconds{hh * 3600 + mm * 60 + ss} + std::chrono::microseconds{us};
+    return true;
   }
 
   // A string after its opening quote: a view into the text, or unescaped into the arena.
@@ -130,27 +177,31 @@ class SnapshotReader : public json_detail::ExactReader<json> {
       std::string_view key;
       if (!plain_key(key) || !colon() || p_ == end_) return Got::general;
       unsigned bit = 0;
-      std::string_view* target = nullptr;
-      if (key == "transaction_id") bit = kTx, target = &ev.transaction_id;
-      else if (key == "external_subscription_id") bit = kSub, target = &ev.external_subscription_id;
-      else if (key == "code") bit = kCode, target = &ev.code;
-      else if (key == "timestamp") bit = kTs;
-      else if (key == "properties") bit = kProps;
-      else if (key == "precise_total_amount_cents") bit = kPrecise;
+      EventText* target = nullptr;
+      if (is(key, "transaction_id")) bit = kTx, target = &ev.transaction_id;
+      else if (is(key, "external_subscription_id")) bit = kSub, target = &ev.external_subscription_id;
+      else if (is(key, "code")) bit = kCode, target = &ev.code;
+      else if (is(key, "timestamp")) bit = kTs;
+      else if (is(key, "properties")) bit = kProps;
+      else if (is(key, "precise_total_amount_cents")) bit = kPrecise;
       if (seen & bit) return Got::general;
       seen |= bit;
       if (target) {
         if (*p_ != '"') return Got::general;
         ++p_;
-        if (!text(*target)) return Got::general;
+        std::string_view t;
+        if (!text(t)) return Got::general;
+        *target = t;
       } else if (bit == kTs) {
         if (*p_ != '"') return Got::general;
         ++p_;
         std::string_view t;
         if (!text(t) || t.size() > 64) return Got::general;
-        const auto at = parse_instant(t);
-        if (!at) return Got::general;
-        ev.timestamp = *at;
+        if (!utc_seconds(t, ev.timestamp)) {
+          const auto at = parse_instant(t);
+          if (!at) return Got::general;
+          ev.timestamp = *at;
+        }
       } else if (bit == kProps) {
         if (*p_ != '{') return Got::general;
         const Got g = properties(ev);
@@ -163,7 +214,7 @@ class SnapshotReader : public json_detail::ExactReader<json> {
         if (!d) return Got::general;
         Decimal* kept = static_cast<Decimal*>(out_.arena->allocate(sizeof(Decimal), alignof(Decimal)));
         *kept = *d;
-        ev.precise_total_amount_cents = kept;
+        ev.extra_in(*out_.arena).precise_total_amount_cents = kept;
       } else {
         json ignored;
         if (!value(ignored, 3)) return Got::malformed;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -186,17 +187,45 @@ struct UsageAggregate {
   int precise_total_amount_cents_places = 0;          // most decimals among them
 };
 
+// What few events carry beyond their fields, kept apart (in the snapshot's arena) so that an
+// Event stays small: an aggregate entry's aggregate, precise_total_amount_cents, and the
+// result of the event's metric's expression (snapshot/expression_apply).
+struct EventExtra {
+  const UsageAggregate* aggregate = nullptr;            // set: the entry stands for an aggregate
+  const Decimal* precise_total_amount_cents = nullptr;  // null when absent
+  expr::StoredResult expression_result;                 // field null: none
+};
+
 // An event: its strings are views into the snapshot text or the snapshot's arena (they live
 // as long as the Snapshot and the text it was read from), its properties a flat list there.
+// 72 bytes (48 in WASM): strings as pointer + 32-bit size, the rare parts behind `extra`.
 struct Event {
-  std::string_view transaction_id, external_subscription_id, code;
   Instant timestamp{};
+  const EventExtra* extra = nullptr;  // null: none of them (the accessors below)
   PropertyList properties;
-  const Decimal* precise_total_amount_cents = nullptr;  // null when absent
-  size_t order = 0;  // ingestion order (input order)
-  const UsageAggregate* aggregate = nullptr;  // set: this entry stands for an aggregate
-  expr::StoredResult expression_result;  // its metric's expression's numeric result (snapshot/expression_apply)
+  EventText transaction_id, external_subscription_id, code;
+  uint32_t order = 0;  // ingestion order (input order)
+
+  const UsageAggregate* aggregate() const { return extra ? extra->aggregate : nullptr; }
+  const Decimal* precise_total_amount_cents() const { return extra ? extra->precise_total_amount_cents : nullptr; }
+  // Its metric's expression's result (field null when none).
+  const expr::StoredResult& expression_result() const { return extra ? extra->expression_result : no_result(); }
+  // The extra part, made in `arena` (copied from the current one) the first time it is changed.
+  EventExtra& extra_in(Arena& arena) {
+    EventExtra* x = static_cast<EventExtra*>(arena.allocate(sizeof(EventExtra), alignof(EventExtra)));
+    new (x) EventExtra(extra ? *extra : EventExtra());
+    extra = x;
+    return *x;
+  }
+
+ private:
+  static const expr::StoredResult& no_result() {
+    static const expr::StoredResult none;
+    return none;
+  }
 };
+
+static_assert(sizeof(void*) != 8 || sizeof(Event) == 72, "Event: 72 bytes on 64-bit targets");
 
 // The positions in Snapshot::events of one (external_subscription_id, code), in event order
 // (timestamp, then input order): Snapshot::events_of().
