@@ -322,7 +322,7 @@ struct InputOrderIndex {
 };
 
 InputOrderIndex index_in_input_order(const Snapshot& s, size_t orders);
-void gather_index(const Snapshot& s, const InputOrderIndex& by_order);
+void gather_index(const Snapshot& s, InputOrderIndex& by_order);
 
 }  // namespace
 
@@ -392,7 +392,7 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
   }
   if (general) general->clear();
   // Indexed by subscription and code, each value parsed, while the events are in input order.
-  const InputOrderIndex by_order = index_in_input_order(s, given);
+  InputOrderIndex by_order = index_in_input_order(s, given);
   sort_events(evs);
   gather_index(s, by_order);
 }
@@ -525,7 +525,7 @@ InputOrderIndex index_in_input_order(const Snapshot& s, size_t orders) {
 }
 
 // The sorted events' groups and values gathered from what index_in_input_order() kept.
-void gather_index(const Snapshot& s, const InputOrderIndex& by_order) {
+void gather_index(const Snapshot& s, InputOrderIndex& by_order) {
   const std::vector<Event>& evs = s.events;
   EventIndex& ix = s.event_index;
   const size_t n = evs.size();
@@ -550,6 +550,7 @@ void gather_index(const Snapshot& s, const InputOrderIndex& by_order) {
       ix.values.state[k] = slot.state;
     }
   }
+  std::vector<InputOrderIndex::Slot>().swap(by_order.slots);  // freed before the positions are dealt (peak memory)
   deal_positions(evs, ix);
   ix.values.built = true;
 }
