@@ -161,8 +161,9 @@ for (const x of EXPRESSIONS.filter((e) => !only || only.has(e.name))) {
   // machine's load over a round cancels out); a round's difference is the mean of the two
   // expression runs minus the mean of the two base runs. The per-event cost is the median of
   // the rounds' differences; the quartiles say how noisy it is. A median at or below zero,
-  // or a lower quartile at or below zero, is noise rather than a measurement: it is reported
-  // as it is (signed), flagged, and no ratio is claimed from it.
+  // a lower quartile at or below zero, or quartiles further apart than the median is noise
+  // rather than a measurement: it is reported as it is (signed), flagged, and no ratio is
+  // claimed from it.
   let tExpr = Infinity, tBase = Infinity;
   const diffs = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -177,7 +178,7 @@ for (const x of EXPRESSIONS.filter((e) => !only || only.has(e.name))) {
   diffs.sort((p, q) => p - q);
   const q = (f) => diffs[Math.min(diffs.length - 1, Math.floor(f * diffs.length))];
   const tariffNs = q(0.5);
-  const noisy = !(tariffNs > 0) || !(q(0.25) > 0);
+  const noisy = !(tariffNs > 0) || !(q(0.25) > 0) || q(0.75) - q(0.25) > tariffNs;
   rows.push({ name: x.name, source: x.source, events: N, units: units(a), rounds: ROUNDS,
     lago_expression_ns_per_event: evalOnly, tariff_wasm_direct_ns_per_event: directNs,
     direct_ratio: directNs > 0 ? evalOnly / directNs : null, tariff_wasm_ns_per_event: tariffNs,
@@ -195,6 +196,6 @@ for (const r of rows) {
   console.log(`| \`${r.source}\` | ${r.lago_expression_ns_per_event.toFixed(0)} | ` +
     `${r.tariff_wasm_direct_ns_per_event.toFixed(1)} | ${r.direct_ratio === null ? 'noise (difference ≤ 0)' : r.direct_ratio.toFixed(1) + '×'} | ` +
     `${r.tariff_wasm_ns_per_event.toFixed(0)} | ` +
-    `${lo.toFixed(0)}–${hi.toFixed(0)} | ${r.noisy ? 'noise (difference ≤ 0 in a quartile): rerun on an idle machine' : r.ratio.toFixed(1) + '×'} |`);
+    `${lo.toFixed(0)}–${hi.toFixed(0)} | ${r.noisy ? 'noise (a quartile ≤ 0, or quartiles wider than the median): rerun on an idle machine' : r.ratio.toFixed(1) + '×'} |`);
 }
 console.log(JSON.stringify({ events: N, rows }, null, 2));
