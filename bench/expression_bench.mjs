@@ -14,13 +14,20 @@
 // Exactness: the same events with the metric's own aggregation (sum or unique count) must give
 // the usage of a snapshot whose events carry lago-expression's results under field_name
 // (the metric without expression): the run fails otherwise. Times are this process's CPU
-// time. Best of --repeat (5) rounds for lago-expression; for tariff, the median difference
-// of 3 × that many alternated pairs.
-//   node bench/expression_bench.mjs [--wasm-dir build-wasm] [--events 10000] [--repeat 5] [--dump DIR] [--only arith,nested]
-import { readFileSync, writeFileSync } from 'node:fs';
+// time. Best of --repeat (5) rounds for lago-expression; for tariff, the median of --rounds
+// (31) differences, each from four runs in the order base, expression, expression, base,
+// with the quartiles beside it; a difference that is not above zero is reported as noise,
+// signed, never clamped, and gets no ratio.
+// Direct (the headline ratio): build-wasm/tariff_expression_bench.mjs (bindings/wasm/
+// expression_bench.cpp, built with `cmake --build build-wasm --target tariff_expression_bench`)
+// applies the expression to the snapshot's N events --reps (50) times in one call, exactly as
+// reading a snapshot applies it; minus the same call applying it 0 times, divided by reps × N.
+//   node bench/expression_bench.mjs [--wasm-dir build-wasm] [--events 10000] [--repeat 5] [--rounds 31] [--reps 50]
+//     [--dump DIR] [--only arith,nested]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTariff } from '../node/index.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +36,8 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
 const wasmDir = args['wasm-dir'] ?? process.env.TARIFF_WASM_DIR ?? join(HERE, '..', 'build-wasm');
 const N = Number(args.events ?? 10000);
 const REPEAT = Number(args.repeat ?? 5);
+const ROUNDS = Number(args.rounds ?? 31);
+const REPS = Number(args.reps ?? 50);
 
 // lago-expression is built for bundlers (it imports its .wasm as a module): instantiate it here.
 async function lagoExpression() {
@@ -90,6 +99,14 @@ function best1(fn) {
 
 const lago = await lagoExpression();
 const tariff = await createTariff({ wasmDir });
+// The direct measurement's module (bindings/wasm/expression_bench.cpp): same engine, same flags.
+const benchJs = join(wasmDir, 'tariff_expression_bench.mjs');
+if (!existsSync(benchJs)) {
+  console.error(`${benchJs} is missing: cmake --build ${wasmDir} --target tariff_expression_bench`);
+  process.exit(1);
+}
+const direct = await (await import(pathToFileURL(benchJs).href)).default(
+  { wasmBinary: readFileSync(join(wasmDir, 'tariff_expression_bench.wasm')) });
 const rows = [];
 const only = args.only ? new Set(args.only.split(',')) : null;  // --only arith,nested
 for (const x of EXPRESSIONS.filter((e) => !only || only.has(e.name))) {
@@ -128,28 +145,57 @@ for (const x of EXPRESSIONS.filter((e) => !only || only.has(e.name))) {
   const d = tariff.run('current_usage', timedBase);
   if (c.status !== 200 || d.status !== 200 || units(c) !== `${N}.0` || units(d) !== `${N}.0`)
     throw new Error(`${x.name}: count ${c.status} ${units(c)}, without expression ${d.status} ${units(d)}`);
-  // Alternated, best of each: on a shared machine both sides see the same load.
-  // The per-event cost is the median of the paired differences (one run of each, back to
-  // back): steadier under load than the difference of two minima.
+  // Direct: the expression applied REPS times to each of the N events of the snapshot in one
+  // call, minus the same call applying it 0 times (reading the snapshot alone), alternated;
+  // best of each over --repeat rounds after a warm-up round.
+  if (direct.applyExpressions(withExpr, 1) !== N) throw new Error(`${x.name}: direct module did not apply ${N} events`);
+  let dAll = Infinity, dNone = Infinity;
+  for (let r = 0; r <= REPEAT; r++) {
+    const n0 = best1(() => direct.applyExpressions(withExpr, 0));
+    const n1 = best1(() => direct.applyExpressions(withExpr, REPS));
+    if (r > 0) { dNone = Math.min(dNone, n0); dAll = Math.min(dAll, n1); }
+  }
+  const directNs = (dAll - dNone) / (REPS * N);
+
+  // Rounds of four runs in the order base, expression, expression, base (a drift in the
+  // machine's load over a round cancels out); a round's difference is the mean of the two
+  // expression runs minus the mean of the two base runs. The per-event cost is the median of
+  // the rounds' differences; the quartiles say how noisy it is. A median at or below zero,
+  // a lower quartile at or below zero, or quartiles further apart than the median is noise
+  // rather than a measurement: it is reported as it is (signed), flagged, and no ratio is
+  // claimed from it.
   let tExpr = Infinity, tBase = Infinity;
   const diffs = [];
-  for (let r = 0; r < 3 * REPEAT; r++) {
-    const e = best1(() => tariff.run('current_usage', timedExpr));
-    const b = best1(() => tariff.run('current_usage', timedBase));
-    tExpr = Math.min(tExpr, e);
-    tBase = Math.min(tBase, b);
-    diffs.push(e - b);
+  for (let r = 0; r < ROUNDS; r++) {
+    const b1 = best1(() => tariff.run('current_usage', timedBase));
+    const e1 = best1(() => tariff.run('current_usage', timedExpr));
+    const e2 = best1(() => tariff.run('current_usage', timedExpr));
+    const b2 = best1(() => tariff.run('current_usage', timedBase));
+    tExpr = Math.min(tExpr, e1, e2);
+    tBase = Math.min(tBase, b1, b2);
+    diffs.push((e1 + e2 - b1 - b2) / 2 / N);
   }
   diffs.sort((p, q) => p - q);
-  const tariffNs = Math.max(diffs[diffs.length >> 1], 1) / N;
-  rows.push({ name: x.name, source: x.source, events: N, units: units(a),
-    lago_expression_ns_per_event: evalOnly, tariff_wasm_ns_per_event: tariffNs,
+  const q = (f) => diffs[Math.min(diffs.length - 1, Math.floor(f * diffs.length))];
+  const tariffNs = q(0.5);
+  const noisy = !(tariffNs > 0) || !(q(0.25) > 0) || q(0.75) - q(0.25) > tariffNs;
+  rows.push({ name: x.name, source: x.source, events: N, units: units(a), rounds: ROUNDS,
+    lago_expression_ns_per_event: evalOnly, tariff_wasm_direct_ns_per_event: directNs,
+    direct_ratio: directNs > 0 ? evalOnly / directNs : null, tariff_wasm_ns_per_event: tariffNs,
+    tariff_wasm_ns_per_event_quartiles: [q(0.25), q(0.75)],
+    tariff_wasm_ns_per_event_min_minus_min: (tExpr - tBase) / N,
     tariff_wasm_current_usage_ms: tExpr / 1e6, tariff_wasm_current_usage_without_expression_ms: tBase / 1e6,
-    ratio: evalOnly / tariffNs });
+    noisy, ratio: noisy ? null : evalOnly / tariffNs });
 }
 
-console.log('| expression | lago-expression (ns/event) | tariff WASM (ns/event) | ratio |');
-console.log('|---|---|---|---|');
-for (const r of rows)
-  console.log(`| \`${r.source}\` | ${r.lago_expression_ns_per_event.toFixed(0)} | ${r.tariff_wasm_ns_per_event.toFixed(0)} | ${r.ratio.toFixed(1)}× |`);
+console.log('| expression | lago-expression (ns/event) | tariff WASM, direct (ns/event) | ratio | ' +
+  'tariff WASM, in current_usage (ns/event) | quartiles | ratio |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  const [lo, hi] = r.tariff_wasm_ns_per_event_quartiles;
+  console.log(`| \`${r.source}\` | ${r.lago_expression_ns_per_event.toFixed(0)} | ` +
+    `${r.tariff_wasm_direct_ns_per_event.toFixed(1)} | ${r.direct_ratio === null ? 'noise (difference ≤ 0)' : r.direct_ratio.toFixed(1) + '×'} | ` +
+    `${r.tariff_wasm_ns_per_event.toFixed(0)} | ` +
+    `${lo.toFixed(0)}–${hi.toFixed(0)} | ${r.noisy ? 'noise (a quartile ≤ 0, or quartiles wider than the median): rerun on an idle machine' : r.ratio.toFixed(1) + '×'} |`);
+}
 console.log(JSON.stringify({ events: N, rows }, null, 2));

@@ -6,8 +6,8 @@
 //   a time at any alignment (WebAssembly loads need no alignment), and equal ranges of 4 bytes
 //   or more without a byte loop.
 // - libc's memcpy hands every copy of 512 bytes or more to JavaScript (HEAPU8.copyWithin) and
-//   copies the rest in a loop; here up to 16 bytes take at most two loads and two stores, and
-//   anything longer one memory.copy / memory.fill instruction (this file is compiled with
+//   copies the rest in a loop; here up to 16 bytes take at most two loads and two stores, up
+//   to 64 at most eight of each, and anything longer one memory.copy / memory.fill instruction (this file is compiled with
 //   -mbulk-memory: Node 12.5+, Chromium 75+, Firefox 79+, Safari 15+).
 // Same results as the C standard says (memcmp: the sign of the first differing byte pair).
 #include <cstddef>
@@ -60,6 +60,26 @@ inline void copy_small(unsigned char* d, const unsigned char* s, std::size_t n) 
   }
 }
 
+// 16 < n <= 64 bytes: the first and last 16 (n <= 32) or 32 (n <= 64) bytes in 8-byte words,
+// every load before any store (overlapping ranges are fine). V8 runs memory.copy out of line,
+// which costs more than these few loads and stores for the mid-sized strings (property
+// values, member names) a calculation copies most.
+inline void copy_medium(unsigned char* d, const unsigned char* s, std::size_t n) {
+  if (n <= 32) {
+    const auto a = load64(s), b = load64(s + 8), c = load64(s + n - 16), e = load64(s + n - 8);
+    store(d, a);
+    store(d + 8, b);
+    store(d + n - 16, c);
+    store(d + n - 8, e);
+    return;
+  }
+  std::uint64_t w[8];
+  for (int i = 0; i < 4; ++i) w[i] = load64(s + 8 * i);
+  for (int i = 0; i < 4; ++i) w[4 + i] = load64(s + n - 32 + 8 * i);
+  for (int i = 0; i < 4; ++i) store(d + 8 * i, w[i]);
+  for (int i = 0; i < 4; ++i) store(d + n - 32 + 8 * i, w[4 + i]);
+}
+
 }  // namespace
 
 extern "C" {
@@ -89,6 +109,8 @@ int bcmp(const void* a, const void* b, std::size_t n) { return memcmp(a, b, n); 
 void* memmove(void* d, const void* s, std::size_t n) {
   if (n <= kSmall) {
     copy_small(static_cast<unsigned char*>(d), static_cast<const unsigned char*>(s), n);
+  } else if (n <= 64) {
+    copy_medium(static_cast<unsigned char*>(d), static_cast<const unsigned char*>(s), n);
   } else {
     __builtin_memmove(d, s, n);  // memory.copy (defined for overlapping ranges)
   }

@@ -29,24 +29,27 @@ using U256 = std::array<uint64_t, 4>;
 U256 mul_128(uint128 a, uint128 b) {
   const uint64_t a0 = static_cast<uint64_t>(a), a1 = static_cast<uint64_t>(a >> 64);
   const uint64_t b0 = static_cast<uint64_t>(b), b1 = static_cast<uint64_t>(b >> 64);
-  U256 r{0, 0, 0, 0};
-  const uint64_t as[2] = {a0, a1};
-  const uint64_t bs[2] = {b0, b1};
-  for (int i = 0; i < 2; ++i) {
+  // Schoolbook on 64-bit limbs; the products of a zero limb (most magnitudes times 10^18
+  // have one) are skipped. Each partial product through u128::mul_64x64.
+  const uint128 p00 = u128::mul_64x64(a0, b0);
+  U256 r{static_cast<uint64_t>(p00), static_cast<uint64_t>(p00 >> 64), 0, 0};
+  const auto add_at = [&r](int k, uint128 p) {  // r += p · 2^(64k), k = 1 or 2
     uint64_t carry = 0;
-    for (int j = 0; j < 2; ++j) {
-      uint128 t = static_cast<uint128>(as[i]) * bs[j] + r[i + j] + carry;
-      r[i + j] = static_cast<uint64_t>(t);
-      carry = static_cast<uint64_t>(t >> 64);
+    const uint64_t lo = static_cast<uint64_t>(p), hi = static_cast<uint64_t>(p >> 64);
+    r[k] += lo;
+    carry = r[k] < lo;
+    r[k + 1] += hi;
+    const uint64_t c1 = r[k + 1] < hi;
+    r[k + 1] += carry;
+    carry = c1 + (r[k + 1] < carry);
+    for (int i = k + 2; carry != 0 && i < 4; ++i) {
+      r[i] += carry;
+      carry = r[i] < carry;
     }
-    int k = i + 2;
-    while (carry != 0 && k < 4) {
-      uint128 t = static_cast<uint128>(r[k]) + carry;
-      r[k] = static_cast<uint64_t>(t);
-      carry = static_cast<uint64_t>(t >> 64);
-      ++k;
-    }
-  }
+  };
+  if (b1 != 0) add_at(1, u128::mul_64x64(a0, b1));
+  if (a1 != 0) add_at(1, u128::mul_64x64(a1, b0));
+  if (a1 != 0 && b1 != 0) add_at(2, u128::mul_64x64(a1, b1));
   return r;
 }
 
@@ -102,11 +105,7 @@ void shift_right(U256& n, int k) {  // 0 < k < 256
   }
 }
 
-uint128 pow10_u(int n) {
-  uint128 v = 1;
-  for (int i = 0; i < n; ++i) v *= 10;
-  return v;
-}
+uint128 pow10_u(int n) { return u128::kPow10Table.pow[n]; }  // 0 <= n <= 38
 
 }  // namespace
 
@@ -156,7 +155,9 @@ std::optional<Decimal> Decimal::parse(std::string_view s) {
   if (i != s.size() || (int_digits == 0 && frac_digits == 0)) return std::nullopt;
   for (size_t k = frac_digits; k < static_cast<size_t>(kScale); ++k) frac *= 10;  // < 10^18
   if (int_part > kMaxMagnitude / kUnit) return std::nullopt;
-  uint128 mag = (int_part == 0 ? 0 : int_part * kUnit) + frac;
+  uint128 mag = (int_part == 0 ? 0
+                 : (int_part >> 64) == 0 ? u128::mul_64x64(static_cast<uint64_t>(int_part), static_cast<uint64_t>(kUnit))
+                                         : int_part * kUnit) + frac;
   if (round_digit >= 5) mag += 1;  // half away from zero on the magnitude
   if (mag > kMaxMagnitude) return std::nullopt;
   return from_raw(negative ? -static_cast<int128>(mag) : static_cast<int128>(mag));
@@ -282,7 +283,7 @@ uint128 div_round(U256 n, uint128 d, bool negative, int places, RoundingMode mod
     if (q == ~static_cast<uint128>(0)) throw DecimalError("decimal overflow");
     q += 1;
   }
-  if (q > u128::div(kMaxMagnitude, step)) throw DecimalError("decimal overflow");
+  if (q > u128::kPow10Table.max_factor[Decimal::kScale - places]) throw DecimalError("decimal overflow");
   return q * step;
 }
 
@@ -379,7 +380,7 @@ Decimal Decimal::round(int places, RoundingMode mode) const {
   if (r == 0) up = false;
   if (up) q += 1;
   // q·step may exceed the range only for values already at the edge.
-  if (q > u128::div(kMaxMagnitude, step)) throw DecimalError("decimal overflow");
+  if (q > u128::kPow10Table.max_factor[drop]) throw DecimalError("decimal overflow");
   return from_raw(signed_from(q * step, negative));
 }
 

@@ -10,6 +10,36 @@
 
 namespace tariff::u128 {
 
+// a · b for 64-bit operands, exactly. WebAssembly has no 64×64→128 multiplication: the
+// compiler calls its 128×128 routine (__multi3, result through memory); four 32-bit
+// products are cheaper there. Natively the one instruction.
+inline uint128 mul_64x64(uint64_t a, uint64_t b) {
+#if defined(__wasm__)
+  const uint64_t al = static_cast<uint32_t>(a), ah = a >> 32, bl = static_cast<uint32_t>(b), bh = b >> 32;
+  const uint64_t p0 = al * bl, p1 = al * bh, p2 = ah * bl, p3 = ah * bh;
+  const uint64_t mid = (p0 >> 32) + static_cast<uint32_t>(p1) + static_cast<uint32_t>(p2);
+  const uint64_t lo = (mid << 32) | static_cast<uint32_t>(p0);
+  const uint64_t hi = p3 + (p1 >> 32) + (p2 >> 32) + (mid >> 32);
+  return (static_cast<uint128>(hi) << 64) | lo;
+#else
+  return static_cast<uint128>(a) * b;
+#endif
+}
+
+// 10^k for k in 0..38, and the largest m with m · 10^k below 2^127 (Decimal's magnitude
+// bound), computed at compile time: no loop, no 128-bit division at run time.
+struct Pow10Table {
+  uint128 pow[39];
+  uint128 max_factor[39];
+  constexpr Pow10Table() : pow(), max_factor() {
+    const uint128 max_magnitude = (static_cast<uint128>(1) << 127) - 1;
+    pow[0] = 1;
+    for (int i = 1; i < 39; ++i) pow[i] = pow[i - 1] * 10;
+    for (int i = 0; i < 39; ++i) max_factor[i] = max_magnitude / pow[i];
+  }
+};
+inline constexpr Pow10Table kPow10Table{};
+
 // (u1:u0) / v for u1 < v (so the quotient fits 64 bits), with 64-bit operations only:
 // Knuth's algorithm D on 32-bit digits (Hacker's Delight, divlu). *r receives the remainder.
 inline uint64_t div_2by1(uint64_t u1, uint64_t u0, uint64_t v, uint64_t* r) {
