@@ -120,6 +120,11 @@ test('T2: March billed; the paid fee regrouped on an advance_charges invoice; th
     assert.deepEqual([adv.issuing_date, adv.status, adv.payment_status, adv.fees_amount_cents, adv.taxes_amount_cents, adv.total_amount_cents],
       ['2024-04-01', 'finalized', 'succeeded', 200, 40, 240]);
     assert.deepEqual(adv.fees.map((f) => f.event_transaction_id), ['e1']);
+    // Lago's InvoiceSerializer prints an invoice's fees without their applied taxes (the fees
+    // API prints them): 200 x 20 % = 40 on GET /fees/{id} only.
+    assert.deepEqual(adv.fees.map((f) => 'applied_taxes' in f), [false]);
+    const advFee = (await ok(base, 'GET', `/api/v1/fees/${adv.fees[0].lago_id}`)).fee;
+    assert.deepEqual(advFee.applied_taxes.map((t) => [t.tax_code, t.amount_cents]), [['vat20', 40]]);
     // Its applied tax (Lago's Invoice::AppliedTax) has an id derived from the invoice and the code.
     assert.deepEqual(adv.applied_taxes.map((t) => [t.tax_code, t.lago_id]), [['vat20', uuid5(`applied_tax/${adv.lago_id}/vat20`)]]);
     assert.deepEqual(adv.billing_periods.map((p) => [p.invoicing_reason, p.charges_from_datetime, p.charges_to_datetime]),

@@ -88,6 +88,7 @@ ojson advance_charges(const StandaloneFees& in, Snapshot& s, const Request& req,
   out["changes"] = {{"applied_coupons", ojson::array()}, {"wallets", ojson::array()},
                     {"wallet_transactions", ojson::array()}, {"credit_notes", ojson::array()},
                     {"subscriptions", ojson::array()}, {"fees", ojson::array()}};
+  out["fee_applied_taxes"] = ojson::array();
 
   // The subscriptions of those external ids, active or terminated; the latest by start.
   std::vector<Subscription*> subs;
@@ -113,6 +114,7 @@ ojson advance_charges(const StandaloneFees& in, Snapshot& s, const Request& req,
   ojson taken = ojson::array();
   int64_t fees_amount = 0, taxes_amount = 0;
   ojson applied = ojson::array();
+  ojson fee_taxes = ojson::array();  // each regrouped fee's own applied taxes, in invoice order
   for (size_t i = 0; i < in.fees.size(); ++i) {
     const json& f = in.fees[i];
     const std::string path = Reader::at("fees", i);
@@ -154,7 +156,16 @@ ojson advance_charges(const StandaloneFees& in, Snapshot& s, const Request& req,
         (*row)["amount_cents"] = add((*row)["amount_cents"].get<int64_t>(), integer(t, "amount_cents", path));
         (*row)["fees_amount_cents"] = add((*row)["fees_amount_cents"].get<int64_t>(), base);
       }
-    fees.push_back(to_ordered(f));
+    // The invoice prints its fees as Lago's InvoiceSerializer does: without their applied taxes
+    // (those stay the fee's own, beside the invoice in fee_applied_taxes).
+    ojson fee = to_ordered(f);
+    ojson own_taxes = ojson::array();
+    if (auto at = fee.find("applied_taxes"); at != fee.end()) {
+      if (at->is_array()) own_taxes = std::move(*at);
+      fee.erase(at);
+    }
+    fee_taxes.push_back(std::move(own_taxes));
+    fees.push_back(std::move(fee));
     taken.push_back(str(f, "lago_id"));
   }
   if (fees.empty()) return out;
@@ -217,6 +228,7 @@ ojson advance_charges(const StandaloneFees& in, Snapshot& s, const Request& req,
   inv["fees"] = std::move(fees);
   inv["applied_taxes"] = std::move(applied);
   out["invoices"].push_back(std::move(inv));
+  out["fee_applied_taxes"].push_back(std::move(fee_taxes));
   out["invoice_subscriptions"].push_back(std::move(is));
   out["changes"]["fees"] = std::move(taken);
   return out;
