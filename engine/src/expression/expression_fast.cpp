@@ -45,20 +45,8 @@ struct F {
   std::string_view text;
 };
 
-// a · b for 64-bit operands. WebAssembly has no 64×64→128 multiplication: the compiler calls
-// its 128×128 routine (__multi3, result through memory); four 32-bit products are cheaper.
-inline uint128 mul64(uint64_t a, uint64_t b) {
-#if defined(__wasm__)
-  const uint64_t al = static_cast<uint32_t>(a), ah = a >> 32, bl = static_cast<uint32_t>(b), bh = b >> 32;
-  const uint64_t p0 = al * bl, p1 = al * bh, p2 = ah * bl, p3 = ah * bh;
-  const uint64_t mid = (p0 >> 32) + static_cast<uint32_t>(p1) + static_cast<uint32_t>(p2);
-  const uint64_t lo = (mid << 32) | static_cast<uint32_t>(p0);
-  const uint64_t hi = p3 + (p1 >> 32) + (p2 >> 32) + (mid >> 32);
-  return (static_cast<uint128>(hi) << 64) | lo;
-#else
-  return static_cast<uint128>(a) * b;
-#endif
-}
+// a · b for 64-bit operands: u128::mul_64x64 (no __multi3 in WebAssembly).
+inline uint128 mul64(uint64_t a, uint64_t b) { return u128::mul_64x64(a, b); }
 
 // Values below 10^20 in magnitude at a scale of 0..18: always within Decimal's range, so
 // the exact path computes the same value without overflow.
