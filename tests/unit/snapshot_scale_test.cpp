@@ -38,7 +38,7 @@ struct Gen {
   bool precise() const { return i % 500 == 7; }     // precise_total_amount_cents
 };
 
-std::string iso(int64_t seconds) {
+std::string scale_iso(int64_t seconds) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "2024-03-%02dT%02d:%02d:%02dZ", static_cast<int>(seconds / 86400 + 1),
                 static_cast<int>(seconds / 3600 % 24), static_cast<int>(seconds / 60 % 60),
@@ -55,7 +55,7 @@ std::string snapshot_text() {
     const Gen g{i};
     if (i) out += ',';
     out += R"({"transaction_id":")" + g.tx() + R"(","external_subscription_id":")" + g.sub() + R"(","code":")" +
-           g.code() + R"(","timestamp":")" + iso(g.seconds()) + R"(","properties":{"v":)" + std::to_string(i % 1000) +
+           g.code() + R"(","timestamp":")" + scale_iso(g.seconds()) + R"(","properties":{"v":)" + std::to_string(i % 1000) +
            R"(,"region":")" + (i % 2 ? "eu" : "us") + '"';
     if (g.escaped()) out += R"(,"note":"a\"b\\c\u00e9","meta":{"k":[1,2]},"flag":true,"none":null)";
     out += '}';
