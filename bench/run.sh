@@ -19,7 +19,7 @@ node bench/compare.mjs build/bench/native.json build/bench/wasm.json
 echo
 node bench/check_impact.mjs   # tariff check / tariff impact throughput (build/bench/check_impact.json)
 echo
-cmake --build "$WASM" --target tariff_expression_bench >/dev/null  # the direct measurement's module
+NODE_PATH=/usr/share/nodejs cmake --build "$WASM" --target tariff_expression_bench >/dev/null  # the direct measurement's module (em++ needs NODE_PATH, TOOLCHAIN.md)
 node bench/expression_bench.mjs --wasm-dir "$WASM" > build/bench/expression.txt  # vs lago-expression
 head -5 build/bench/expression.txt
 echo
