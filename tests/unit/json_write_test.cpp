@@ -229,7 +229,7 @@ std::string reference_decimal(tariff::int128 raw) {
 
 TEST(JsonWrite, DecimalText) {
   using tariff::Decimal;
-  const auto text = [](const char* s) { return tariff::decimal_text(*Decimal::parse(s)); };
+  const auto text = [](const char* s) { return Decimal::parse(s)->to_string(); };
   EXPECT_EQ(text("0"), "0.0");
   EXPECT_EQ(text("2"), "2.0");
   EXPECT_EQ(text("-0.5"), "-0.5");
@@ -258,7 +258,6 @@ TEST(JsonWrite, DecimalText) {
   }
   for (tariff::int128 raw : raws) {
     const Decimal d = Decimal::from_raw(raw);
-    ASSERT_EQ(tariff::decimal_text(d), reference_decimal(raw));
     ASSERT_EQ(d.to_string(), reference_decimal(raw));
     std::string out;
     tariff::JsonText(out).value(d);

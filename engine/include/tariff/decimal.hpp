@@ -13,6 +13,7 @@
 // (BigDecimal's default, Money.rounding_mode); ceil/floor/truncate serve aggregation rules.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -153,5 +154,15 @@ inline Decimal min(const Decimal& a, const Decimal& b) { return b < a ? b : a; }
 inline Decimal max(const Decimal& a, const Decimal& b) { return a < b ? b : a; }
 
 static_assert(sizeof(Decimal) == 16, "Decimal is one 128-bit integer");
+
+// Decimal::to_string()'s text written at `out`, which has room for kDecimalChars bytes;
+// returns the end. No allocation and no division by 10 per digit: the magnitude is cut into
+// 9-digit chunks (a division of 32-bit limbs by 10^9 each), each printed two digits at a time
+// (money/decimal_text.cpp; the JSON writer prints decimals through it).
+constexpr std::size_t kDecimalChars = 48;
+char* decimal_chars(char* out, const Decimal& d);
+// d / divisor exactly as operator/ gives it (half away from zero at the 18th decimal) for a
+// divisor in [1, 2^32): a 32-bit limb division instead of a 256-bit one (cents to major units).
+Decimal divide_small(const Decimal& d, std::uint32_t divisor);
 
 }  // namespace tariff

@@ -28,18 +28,8 @@
 
 namespace tariff {
 
-// A decimal's text as Decimal::to_string() gives it (Ruby's BigDecimal#to_s: "2.0",
-// "-1012.345", trailing zeros dropped, one kept), written at `out`, which has room for
-// kDecimalChars bytes; returns the end. No allocation and no division by 10 per digit: the
-// magnitude is cut into 9-digit chunks (a division of 32-bit limbs by 10^9 each) and every
-// chunk printed two digits at a time.
-constexpr std::size_t kDecimalChars = 48;
-char* decimal_chars(char* out, const Decimal& d);
-std::string decimal_text(const Decimal& d);  // the same, as a string
-// d / divisor exactly as Decimal's operator/ gives it (half away from zero at the 18th
-// decimal) for a divisor in [1, 2^32): a 32-bit limb division instead of a 256-bit one
-// (cents to major units: from_cents).
-Decimal divide_small(const Decimal& d, std::uint32_t divisor);
+// Decimals are written through decimal_chars (tariff/decimal.hpp), Decimal::to_string()'s own
+// writer.
 
 void write_json(const nlohmann::ordered_json& value, std::string& out);  // appends to out
 std::string write_json(const nlohmann::ordered_json& value);

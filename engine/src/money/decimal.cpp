@@ -417,33 +417,6 @@ std::string fraction_digits(uint128 frac) {
 }
 }  // namespace
 
-// Built backwards in one buffer: the fraction's digits without trailing zeros (one kept),
-// the point, the whole part, the sign ("-1012.345", "2.0"). The invoice JSON prints dozens.
-std::string Decimal::to_string() const {
-  const uint128 mag = magnitude(raw_);
-  uint128 frac_part;
-  uint128 whole = u128::divmod(mag, kUnit, &frac_part);
-  char buf[64];
-  char* const end = buf + sizeof buf;
-  char* p = end;
-  uint64_t frac = static_cast<uint64_t>(frac_part);  // < 10^18
-  int digits = kScale;
-  while (digits > 1 && frac % 10 == 0) frac /= 10, --digits;
-  for (int i = 0; i < digits; ++i, frac /= 10) *--p = static_cast<char>('0' + static_cast<int>(frac % 10));
-  *--p = '.';
-  while ((whole >> 64) != 0) {  // 19 digits at a time while above 64 bits
-    uint128 chunk;
-    whole = u128::divmod(whole, 10000000000000000000ULL, &chunk);
-    uint64_t c = static_cast<uint64_t>(chunk);
-    for (int i = 0; i < 19; ++i, c /= 10) *--p = static_cast<char>('0' + static_cast<int>(c % 10));
-  }
-  uint64_t w = static_cast<uint64_t>(whole);
-  do *--p = static_cast<char>('0' + static_cast<int>(w % 10));
-  while ((w /= 10) != 0);
-  if (raw_ < 0) *--p = '-';
-  return std::string(p, end);
-}
-
 std::string Decimal::to_plain() const {
   if (is_integer()) {
     const uint128 mag = magnitude(raw_);
