@@ -102,9 +102,10 @@ std::optional<std::string> property_text(const PropertyList& properties, std::st
 }
 
 std::optional<std::string> event_property_text(const Event& e, const std::string& key) {
-  const expr::StoredResult& r = e.expression_result();
-  if (r.holds(key)) return r.is_number() ? expr::detail::ruby_text(r.value) : std::string(r.text_view());
-  return property_text(e.properties, key);
+  std::string scratch;
+  auto v = event_property_view(e, key, scratch);
+  if (!v) return std::nullopt;
+  return std::string(*v);
 }
 
 std::optional<Decimal> event_value(const Event& e, const std::string& field_name) {
