@@ -37,11 +37,12 @@ std::optional<Decimal> amount_of(const json& v) {
   return d;
 }
 
-// obj[key], or null when absent (a copy: properties are small, and no shared null is needed).
-json field(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
+// obj[key], or null when absent (no copy: a charge's ranges are read in place).
+const json& field(const json& obj, const char* key) {
+  static const json kNull;
+  if (!obj.is_object()) return kNull;
   auto it = obj.find(key);
-  return it == obj.end() ? json() : *it;
+  return it == obj.end() ? kNull : *it;
 }
 
 // Ruby's present?: not nil/false, not an empty/blank string, not an empty array/object.
@@ -95,7 +96,7 @@ class Parser {
   std::vector<ChargeRange> ranges(const char* kind, const char* missing_code,
                                   const char* invalid_code, bool percentage, bool volume) {
     std::vector<ChargeRange> out;
-    const json list = field(props_, kind);
+    const json& list = field(props_, kind);
     if (!present(list)) {
       add(kind, missing_code);
       return out;
@@ -120,8 +121,8 @@ class Parser {
             amount(field(item, "per_unit_amount"), "per_unit_amount", "invalid_amount");
         r.flat_amount = amount(field(item, "flat_amount"), "flat_amount", "invalid_amount");
       }
-      const json from_j = field(item, "from_value");
-      const json to_j = field(item, "to_value");
+      const json& from_j = field(item, "from_value");
+      const json& to_j = field(item, "to_value");
       auto from = number_of(from_j);
       std::optional<Decimal> to;
       bool valid = from.has_value();
@@ -153,8 +154,8 @@ class Parser {
     // pricing_group_keys, or the deprecated grouped_by when pricing_group_keys is blank.
     // Lago's FilterProperties first drops empty strings and renames grouped_by, so errors
     // always name pricing_group_keys; an entry that is not a non-blank string is invalid.
-    const json pgk = field(props_, "pricing_group_keys");
-    const json gb = field(props_, "grouped_by");
+    const json& pgk = field(props_, "pricing_group_keys");
+    const json& gb = field(props_, "grouped_by");
     const json keys = present(pgk) ? pgk : (present(gb) ? gb : json());
     if (!keys.is_null()) {
       bool ok = keys.is_array();
@@ -170,7 +171,7 @@ class Parser {
       else add("pricing_group_keys", "invalid_type");
     }
 
-    const json pres = field(props_, "presentation_group_keys");
+    const json& pres = field(props_, "presentation_group_keys");
     if (!present(pres)) return;
     bool ok = pres.is_array();
     std::vector<std::string> values;
@@ -180,7 +181,7 @@ class Parser {
         bool item_ok = true;
         for (auto it = k.begin(); it != k.end(); ++it)
           if (it.key() != "value" && it.key() != "options") item_ok = false;
-        const json value = field(k, "value");
+        const json& value = field(k, "value");
         const bool value_ok = value.is_string() && present(value);
         if (!value_ok) item_ok = false;
         else values.push_back(value.get<std::string>());
@@ -208,13 +209,13 @@ class Parser {
 void parse_percentage(Parser& ps, const json& p, ChargeProperties& out) {
   out.rate = ps.amount(field(p, "rate"), "rate", "invalid_rate");
 
-  const json fixed = field(p, "fixed_amount");
+  const json& fixed = field(p, "fixed_amount");
   if (!fixed.is_null()) {
     out.fixed_amount = ps.amount(fixed, "fixed_amount", "invalid_fixed_amount");
     out.has_fixed_amount = true;
   }
 
-  const json per_events = field(p, "free_units_per_events");
+  const json& per_events = field(p, "free_units_per_events");
   if (!per_events.is_null()) {
     if (per_events.is_number_integer() && !per_events.is_number_unsigned() &&
         per_events.get<int64_t>() > 0)
@@ -226,14 +227,14 @@ void parse_percentage(Parser& ps, const json& p, ChargeProperties& out) {
       ps.add("free_units_per_events", "invalid_free_units_per_events");
   }
 
-  const json per_total = field(p, "free_units_per_total_aggregation");
+  const json& per_total = field(p, "free_units_per_total_aggregation");
   if (!per_total.is_null())
     out.free_units_per_total_aggregation = ps.amount(
         per_total, "free_units_per_total_aggregation", "invalid_free_units_per_total_aggregation");
 
   // Premium: per-transaction min / max. Blank values count as absent, as in Lago.
-  const json min_j = field(p, "per_transaction_min_amount");
-  const json max_j = field(p, "per_transaction_max_amount");
+  const json& min_j = field(p, "per_transaction_min_amount");
+  const json& max_j = field(p, "per_transaction_max_amount");
   if (present(min_j)) {
     if (auto d = amount_of(min_j)) out.per_transaction_min_amount = d;
     else ps.add("per_transaction_min_amount", "invalid_amount");

@@ -21,6 +21,13 @@ constexpr std::array<std::string_view, 142> kCodes = {
     "SRD", "STD", "SZL", "THB", "TJS", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD",
     "UYU", "UZS", "VND", "VUV", "WST", "XAF", "XCD", "XOF", "XPF", "YER", "ZAR", "ZMW"};
 
+constexpr bool sorted_codes() {
+  for (size_t i = 1; i < kCodes.size(); ++i)
+    if (!(kCodes[i - 1] < kCodes[i])) return false;
+  return true;
+}
+static_assert(sorted_codes(), "kCodes sorted: find_currency() searches it by halves");
+
 constexpr std::array<std::string_view, 18> kExponent0 = {
     "BIF", "CLP", "DJF", "GNF", "HUF", "ISK", "JPY", "KMF", "KRW",
     "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"};
@@ -34,8 +41,8 @@ bool in(const std::array<std::string_view, N>& a, std::string_view c) {
 }  // namespace
 
 std::optional<Currency> find_currency(std::string_view code) {
-  auto it = std::find(kCodes.begin(), kCodes.end(), code);
-  if (it == kCodes.end()) return std::nullopt;
+  auto it = std::lower_bound(kCodes.begin(), kCodes.end(), code);  // sorted
+  if (it == kCodes.end() || *it != code) return std::nullopt;
   Currency c;
   c.code = *it;
   if (in(kExponent0, code)) {

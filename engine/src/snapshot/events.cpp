@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "snapshot/event_sort.hpp"
 #include "snapshot/event_value.hpp"
 #include "snapshot/expression_apply.hpp"
 #include "snapshot/reader.hpp"
@@ -17,140 +18,6 @@ namespace {
 
 constexpr size_t kMaxEvents = 2000000;
 
-// Sorting by (timestamp, order) — a stable sort by timestamp, as `order` grows along the
-// vector — without chasing 128-byte events at random through a large vector: the events are
-// first dealt in place into buckets of consecutive timestamps, one or two thousand events each
-// (American flag sort: each bucket's next slot fetched ahead), then each bucket, now a few
-// hundred kilobytes, is sorted on its own.
-
-void prefetch_event(const Event* e) {
-#if defined(__GNUC__)
-  __builtin_prefetch(e, 1);
-  __builtin_prefetch(reinterpret_cast<const char*>(e) + sizeof(Event) - 1, 1);
-#else
-  (void)e;
-#endif
-}
-
-int64_t ticks(const Event& e) { return e.timestamp.time_since_epoch().count(); }
-
-// Moves evs[keys[j].at] to j for every j (cycle by cycle; `at` is overwritten).
-template <class Key>
-void permute(Event* evs, std::vector<Key>& keys) {
-  const size_t n = keys.size();
-  for (size_t k = 0; k < n; ++k) {
-    if (keys[k].at == k) continue;
-    const Event held = evs[k];
-    size_t j = k;
-    while (true) {
-      const size_t src = keys[j].at;
-      keys[j].at = static_cast<uint32_t>(j);  // done
-      if (src == k) {
-        evs[j] = held;
-        break;
-      }
-      evs[j] = evs[src];
-      j = src;
-    }
-  }
-}
-
-bool before(const Event& a, const Event& b) {
-  return ticks(a) != ticks(b) ? ticks(a) < ticks(b) : a.order < b.order;
-}
-
-// One bucket, small enough to stay in cache: its (timestamp, order) keys sorted, packed in one
-// word when they fit, then the events moved along the permutation's cycles.
-void sort_bucket(Event* evs, size_t n) {
-  bool sorted = true;
-  int64_t lo = n ? ticks(evs[0]) : 0, hi = lo;
-  size_t first = n ? evs[0].order : 0, last = first;
-  for (size_t i = 0; i < n; ++i) {
-    if (i && sorted) sorted = before(evs[i - 1], evs[i]);
-    lo = std::min(lo, ticks(evs[i])), hi = std::max(hi, ticks(evs[i]));
-    first = std::min<size_t>(first, evs[i].order), last = std::max<size_t>(last, evs[i].order);
-  }
-  if (sorted) return;
-  int time_bits = 0, order_bits = 0;
-  while (time_bits < 64 && ((static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo)) >> time_bits) != 0) ++time_bits;
-  while (order_bits < 64 && ((last - first) >> order_bits) != 0) ++order_bits;
-  if (time_bits + order_bits <= 64) {
-    struct Key {
-      uint64_t key;
-      uint32_t at;
-      bool operator<(const Key& o) const { return key < o.key; }
-    };
-    std::vector<Key> keys(n);
-    for (size_t i = 0; i < n; ++i) {
-      const uint64_t t = static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo);
-      keys[i] = {(order_bits == 64 ? 0 : t << order_bits) | (evs[i].order - first), static_cast<uint32_t>(i)};
-    }
-    std::sort(keys.begin(), keys.end());
-    permute(evs, keys);
-    return;
-  }
-  struct Key {
-    int64_t ts;
-    size_t order;
-    uint32_t at;
-    bool operator<(const Key& o) const { return ts != o.ts ? ts < o.ts : order < o.order; }
-  };
-  std::vector<Key> keys(n);
-  for (size_t i = 0; i < n; ++i) keys[i] = {ticks(evs[i]), evs[i].order, static_cast<uint32_t>(i)};
-  std::sort(keys.begin(), keys.end());
-  permute(evs, keys);
-}
-
-void sort_events(std::vector<Event>& evs) {
-  const size_t n = evs.size();
-  if (n < 2) return;
-  bool sorted = true;  // a server's events usually are (then nothing moves)
-  int64_t lo = ticks(evs[0]), hi = lo;
-  for (size_t i = 1; i < n; ++i) {
-    const int64_t t = ticks(evs[i]);
-    sorted = sorted && ticks(evs[i - 1]) <= t;
-    lo = std::min(lo, t), hi = std::max(hi, t);
-  }
-  if (sorted) return;
-  size_t buckets = 1;
-  while (buckets < 1024 && buckets * 2048 < n) buckets *= 2;
-  const uint64_t range = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
-  int shift = 0;
-  while ((range >> shift) >= buckets) ++shift;
-  const auto bucket = [&](const Event& e) {
-    return static_cast<size_t>((static_cast<uint64_t>(ticks(e)) - static_cast<uint64_t>(lo)) >> shift);
-  };
-  std::vector<size_t> head(buckets + 1, 0), end(buckets, 0);
-  if (buckets > 1) {
-    for (const Event& e : evs) ++head[bucket(e) + 1];
-    for (size_t b = 0; b < buckets; ++b) head[b + 1] += head[b];
-    for (size_t b = 0; b < buckets; ++b) end[b] = head[b + 1];
-    Event* data = evs.data();
-    for (size_t b = 0; b < buckets; ++b)
-      if (head[b] < end[b]) prefetch_event(data + head[b]);
-    for (size_t b = 0; b < buckets; ++b) {
-      while (head[b] < end[b]) {
-        Event held = data[head[b]];
-        size_t d = bucket(held);
-        while (d != b) {  // put `held` in its bucket's next slot, take what was there
-          Event* slot = data + head[d]++;
-          if (head[d] < end[d]) prefetch_event(data + head[d]);
-          std::swap(held, *slot);
-          d = bucket(held);
-        }
-        data[head[b]++] = held;
-        if (head[b] < end[b]) prefetch_event(data + head[b]);
-      }
-    }
-  }
-  size_t begin = 0;
-  for (size_t b = 0; b < buckets; ++b) {
-    const size_t stop = buckets > 1 ? end[b] : n;
-    sort_bucket(evs.data() + begin, stop - begin);
-    begin = stop;
-  }
-}
-
 // §2.7: the metric's expression overwrites properties[field_name]; failure drops the event.
 bool apply_expression(Snapshot& s, const std::vector<const BillableMetric*>& computed, Event& ev) {
   for (const BillableMetric* m : computed)
@@ -158,30 +25,10 @@ bool apply_expression(Snapshot& s, const std::vector<const BillableMetric*>& com
   return true;
 }
 
-// A hash of an event's (external_subscription_id, transaction_id), eight bytes at a time.
-uint64_t mix(uint64_t h, std::string_view s) {
-  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * kMul;
-    h ^= h >> 29;
-  }
-  uint64_t w = 0;
-  if (i < s.size()) std::memcpy(&w, s.data() + i, s.size() - i);
-  h = (h ^ w ^ (static_cast<uint64_t>(s.size()) << 56)) * kMul;
-  return h ^ (h >> 32);
-}
-uint64_t pair_hash(std::string_view sub, std::string_view tx) {
-  uint64_t h = mix(mix(0x243F6A8885A308D3ULL, sub), tx);
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  return h ^ (h >> 33);
-}
-
-// A hash of (external_subscription_id, code) for Snapshot::events_of(): the same mixing, the
-// last partial word of a string of eight bytes or more loaded overlapping (no library call).
+// Hashes of string pairs — (external_subscription_id, code) for Snapshot::events_of(),
+// (external_subscription_id, transaction_id) for duplicates — eight bytes at a time, the last
+// partial word of a string of eight bytes or more loaded overlapping (no library call, no
+// store of a partial word read back whole).
 uint64_t key_mix(uint64_t h, std::string_view s) {
   constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
   const char* p = s.data();
@@ -215,7 +62,7 @@ bool same_text(std::string_view a, std::string_view b) {
   std::memcpy(&y, b.data() + n - 8, 8);
   return x == y;
 }
-uint64_t key_hash(std::string_view sub, std::string_view code) {
+uint64_t pair_hash(std::string_view sub, std::string_view code) {
   uint64_t h = key_mix(key_mix(0x243F6A8885A308D3ULL, sub), code);
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
@@ -359,15 +206,19 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
     if (m.expression && !m.field_name.empty()) computed.push_back(&m);
   {
   SeenPairs seen(evs, given);
-  constexpr size_t kAhead = 16;  // slots fetched this many events ahead
+  constexpr size_t kAhead = 16;  // slots fetched this many events ahead, their hashes kept
+  uint64_t hashes[kAhead] = {};
   const auto ahead = [&](size_t i) {
-    if (i < given && !evs[i].transaction_id.empty())
-      seen.prefetch(pair_hash(evs[i].external_subscription_id, evs[i].transaction_id));
+    if (i < given && !evs[i].transaction_id.empty()) {
+      hashes[i % kAhead] = pair_hash(evs[i].external_subscription_id, evs[i].transaction_id);
+      seen.prefetch(hashes[i % kAhead]);
+    }
   };
   if (scanned)
     for (size_t i = 0; i < kAhead; ++i) ahead(i);
   size_t kept = 0, next_general = 0;
   for (size_t i = 0; i < given; ++i) {
+    const uint64_t hashed = hashes[i % kAhead];  // by ahead(i), for an event read typed
     if (scanned) ahead(i + kAhead);
     json* as_json = nullptr;
     if (!scanned) as_json = &(*items)[i];
@@ -380,7 +231,9 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
     Event& ev = evs[kept];
     // A repeated transaction id for the same subscription was refused at ingestion.
     const bool remembered = !ev.transaction_id.empty();
-    const uint64_t h = remembered ? pair_hash(ev.external_subscription_id, ev.transaction_id) : 0;
+    const uint64_t h = !remembered ? 0
+                       : scanned && !as_json ? hashed
+                                             : pair_hash(ev.external_subscription_id, ev.transaction_id);
     if (remembered && !seen.insert(kept, h)) continue;
     if (!computed.empty() && !apply_expression(s, computed, ev)) {
       if (remembered) seen.keep_aside(kept, h);
@@ -429,7 +282,7 @@ void input_order(const std::vector<Event>& events, std::vector<uint32_t>& out) {
 // The group of (sub, code) in `ix`, added when new; the table kept at most half full.
 uint32_t group_for(EventIndex& ix, std::string_view sub, std::string_view code) {
   size_t cap = ix.slots.size();
-  const uint64_t h = key_hash(sub, code);
+  const uint64_t h = pair_hash(sub, code);
   for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1)) {
     const uint32_t slot = ix.slots[j];
     if (slot != 0) {
@@ -567,7 +420,7 @@ EventRange Snapshot::events_of(std::string_view sub, std::string_view code) cons
   const EventIndex& ix = indexed_events();
   if (ix.groups.empty()) return {};
   const size_t cap = ix.slots.size();
-  const uint64_t h = key_hash(sub, code);
+  const uint64_t h = pair_hash(sub, code);
   for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
     const uint32_t slot = ix.slots[i];
     if (slot == 0) return {};

@@ -243,12 +243,14 @@ class SnapshotReader : public json_detail::ExactReader<json> {
       ++p_;
       std::string_view key;
       if (!text(key) || !colon() || p_ == end_) return Got::malformed;
-      Property prop;
-      if (!property_value(key, prop)) return Got::malformed;
-      bool replaced = false;
-      for (Property& q : props_)
-        if (q.key() == key) q = prop, replaced = true;  // a repeated key: the last one given
-      if (!replaced) props_.push_back(prop);
+      props_.emplace_back();  // typed in place (not built aside and copied: a stalled load)
+      if (!property_value(key, props_.back())) return Got::malformed;
+      for (size_t q = 0; q + 1 < props_.size(); ++q)
+        if (props_[q].key() == key) {  // a repeated key: the last one given
+          props_[q] = props_.back();
+          props_.pop_back();
+          break;
+        }
       const Next n = next('}');
       if (n == Next::closed) break;
       if (n != Next::more) return Got::malformed;

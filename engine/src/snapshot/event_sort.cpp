@@ -1,0 +1,218 @@
+// Sorting by (timestamp, order). Events that fit in cache (up to kRadixMost) are sorted
+// through their keys by LSD radix sort — stable, so ties keep input order when `order` grows
+// along the vector — then moved once along the permutation. Larger inputs are not chased at
+// random through memory: the events are first dealt in place into buckets of consecutive
+// timestamps, one or two thousand events each (American flag sort: each bucket's next slot
+// fetched ahead), then each bucket, now a few hundred kilobytes, is sorted on its own.
+#include "snapshot/event_sort.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+namespace tariff {
+namespace {
+
+int64_t ticks(const Event& e) { return e.timestamp.time_since_epoch().count(); }
+
+// Moves evs[src(j)] to j for every j, cycle by cycle; `done(j)` marks j placed.
+template <class Src, class Done>
+void permute_by(Event* evs, size_t n, Src src_of, Done done) {
+  for (size_t k = 0; k < n; ++k) {
+    if (src_of(k) == k) continue;
+    const Event held = evs[k];
+    size_t j = k;
+    while (true) {
+      const size_t src = src_of(j);
+      done(j);
+      if (src == k) {
+        evs[j] = held;
+        break;
+      }
+      evs[j] = evs[src];
+      j = src;
+    }
+  }
+}
+
+// Moves evs[keys[j].at] to j for every j (`at` is overwritten).
+template <class Key>
+void permute(Event* evs, std::vector<Key>& keys) {
+  permute_by(evs, keys.size(), [&](size_t j) { return static_cast<size_t>(keys[j].at); },
+             [&](size_t j) { keys[j].at = static_cast<uint32_t>(j); });
+}
+
+bool before(const Event& a, const Event& b) {
+  return ticks(a) != ticks(b) ? ticks(a) < ticks(b) : a.order < b.order;
+}
+
+// One bucket, small enough to stay in cache: its (timestamp, order) keys sorted, packed in one
+// word when they fit, then the events moved along the permutation's cycles.
+void sort_bucket(Event* evs, size_t n) {
+  bool sorted = true;
+  int64_t lo = n ? ticks(evs[0]) : 0, hi = lo;
+  size_t first = n ? evs[0].order : 0, last = first;
+  for (size_t i = 0; i < n; ++i) {
+    if (i && sorted) sorted = before(evs[i - 1], evs[i]);
+    lo = std::min(lo, ticks(evs[i])), hi = std::max(hi, ticks(evs[i]));
+    first = std::min<size_t>(first, evs[i].order), last = std::max<size_t>(last, evs[i].order);
+  }
+  if (sorted) return;
+  int time_bits = 0, order_bits = 0;
+  while (time_bits < 64 && ((static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo)) >> time_bits) != 0) ++time_bits;
+  while (order_bits < 64 && ((last - first) >> order_bits) != 0) ++order_bits;
+  if (time_bits + order_bits <= 64) {
+    struct Key {
+      uint64_t key;
+      uint32_t at;
+      bool operator<(const Key& o) const { return key < o.key; }
+    };
+    std::vector<Key> keys(n);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t t = static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo);
+      keys[i] = {(order_bits == 64 ? 0 : t << order_bits) | (evs[i].order - first), static_cast<uint32_t>(i)};
+    }
+    std::sort(keys.begin(), keys.end());
+    permute(evs, keys);
+    return;
+  }
+  struct Key {
+    int64_t ts;
+    size_t order;
+    uint32_t at;
+    bool operator<(const Key& o) const { return ts != o.ts ? ts < o.ts : order < o.order; }
+  };
+  std::vector<Key> keys(n);
+  for (size_t i = 0; i < n; ++i) keys[i] = {ticks(evs[i]), evs[i].order, static_cast<uint32_t>(i)};
+  std::sort(keys.begin(), keys.end());
+  permute(evs, keys);
+}
+
+constexpr size_t kRadixMost = size_t{1} << 16;
+
+// LSD radix sort of `keys` on bits [0, bits) of key_of(k) (digits of 8 or 11 bits; a digit
+// every key shares skipped), through `tmp` (same size).
+template <class Key, class KeyOf>
+void radix_sort(std::vector<Key>& keys, std::vector<Key>& tmp, int bits, KeyOf key_of) {
+  const size_t n = keys.size();
+  const int digit = n < 4096 ? 8 : 11;
+  const size_t radix = size_t{1} << digit;
+  const int passes = (bits + digit - 1) / digit;
+  std::vector<uint32_t> count(radix * static_cast<size_t>(passes), 0);
+  for (const Key& k : keys) {
+    const uint64_t v = key_of(k);
+    for (int p = 0; p < passes; ++p) ++count[radix * p + ((v >> (p * digit)) & (radix - 1))];
+  }
+  for (int p = 0; p < passes; ++p) {
+    uint32_t* c = count.data() + radix * p;
+    const uint64_t first_digit = (key_of(keys[0]) >> (p * digit)) & (radix - 1);
+    if (c[first_digit] == n) continue;  // every key has this digit
+    uint32_t at = 0;
+    for (size_t d = 0; d < radix; ++d) {
+      const uint32_t here = c[d];
+      c[d] = at;
+      at += here;
+    }
+    for (const Key& k : keys) tmp[c[(key_of(k) >> (p * digit)) & (radix - 1)]++] = k;
+    keys.swap(tmp);
+  }
+}
+
+int bits_of(uint64_t v) {
+  int b = 0;
+  while (b < 64 && (v >> b) != 0) ++b;
+  return b;
+}
+
+// Events in cache, `order` growing along the vector, times within [lo, lo + range].
+void radix_sort_events(std::vector<Event>& evs, int64_t lo, uint64_t range) {
+  const size_t n = evs.size();
+  // The coarsest unit (µs, ms, s) every time is a multiple of, counted from lo: fewer digits.
+  bool ms = true, s = true;
+  for (const Event& e : evs) {
+    const uint64_t d = static_cast<uint64_t>(ticks(e)) - static_cast<uint64_t>(lo);
+    ms = ms && d % 1000 == 0;
+    s = s && d % 1000000 == 0;
+  }
+  const uint64_t unit = s ? 1000000 : ms ? 1000 : 1;
+  const int bits = bits_of(range / unit);
+  if (bits <= 32) {  // (time << 32 | position) in one word
+    std::vector<uint64_t> keys(n), tmp(n);
+    for (size_t i = 0; i < n; ++i)
+      keys[i] = ((static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo)) / unit) << 32 | i;
+    radix_sort(keys, tmp, bits, [](uint64_t k) { return k >> 32; });
+    permute_by(evs.data(), n, [&](size_t j) { return static_cast<size_t>(static_cast<uint32_t>(keys[j])); },
+               [&](size_t j) { keys[j] = (keys[j] & ~uint64_t{0xFFFFFFFFu}) | j; });
+    return;
+  }
+  struct Key {
+    uint64_t time;
+    uint32_t at;
+  };
+  std::vector<Key> keys(n), tmp(n);
+  for (size_t i = 0; i < n; ++i)
+    keys[i] = {(static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo)) / unit, static_cast<uint32_t>(i)};
+  radix_sort(keys, tmp, bits, [](const Key& k) { return k.time; });
+  permute(evs.data(), keys);
+}
+
+}  // namespace
+
+void sort_events(std::vector<Event>& evs) {
+  const size_t n = evs.size();
+  if (n < 2) return;
+  bool sorted = true;  // a server's events usually are (then nothing moves)
+  bool orders_grow = true;  // radix sort's ties then in input order
+  int64_t lo = ticks(evs[0]), hi = lo;
+  for (size_t i = 1; i < n; ++i) {
+    const int64_t t = ticks(evs[i]);
+    sorted = sorted && ticks(evs[i - 1]) <= t;
+    orders_grow = orders_grow && evs[i - 1].order < evs[i].order;
+    lo = std::min(lo, t), hi = std::max(hi, t);
+  }
+  if (sorted) return;
+  if (n <= kRadixMost && orders_grow) {
+    radix_sort_events(evs, lo, static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo));
+    return;
+  }
+  size_t buckets = 1;
+  while (buckets < 1024 && buckets * 2048 < n) buckets *= 2;
+  const uint64_t range = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+  int shift = 0;
+  while ((range >> shift) >= buckets) ++shift;
+  const auto bucket = [&](const Event& e) {
+    return static_cast<size_t>((static_cast<uint64_t>(ticks(e)) - static_cast<uint64_t>(lo)) >> shift);
+  };
+  std::vector<size_t> head(buckets + 1, 0), end(buckets, 0);
+  if (buckets > 1) {
+    for (const Event& e : evs) ++head[bucket(e) + 1];
+    for (size_t b = 0; b < buckets; ++b) head[b + 1] += head[b];
+    for (size_t b = 0; b < buckets; ++b) end[b] = head[b + 1];
+    Event* data = evs.data();
+    for (size_t b = 0; b < buckets; ++b)
+      if (head[b] < end[b]) prefetch_event(data + head[b]);
+    for (size_t b = 0; b < buckets; ++b) {
+      while (head[b] < end[b]) {
+        Event held = data[head[b]];
+        size_t d = bucket(held);
+        while (d != b) {  // put `held` in its bucket's next slot, take what was there
+          Event* slot = data + head[d]++;
+          if (head[d] < end[d]) prefetch_event(data + head[d]);
+          std::swap(held, *slot);
+          d = bucket(held);
+        }
+        data[head[b]++] = held;
+        if (head[b] < end[b]) prefetch_event(data + head[b]);
+      }
+    }
+  }
+  size_t begin = 0;
+  for (size_t b = 0; b < buckets; ++b) {
+    const size_t stop = buckets > 1 ? end[b] : n;
+    sort_bucket(evs.data() + begin, stop - begin);
+    begin = stop;
+  }
+}
+
+
+}  // namespace tariff
