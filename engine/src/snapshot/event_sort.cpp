@@ -1,9 +1,10 @@
 // Sorting by (timestamp, order). Events that fit in cache (up to kRadixMost) are sorted
-// through their keys by LSD radix sort — stable, so ties keep input order when `order` grows
-// along the vector — then moved once along the permutation. Larger inputs are not chased at
-// random through memory: the events are first dealt in place into buckets of consecutive
-// timestamps, one or two thousand events each (American flag sort: each bucket's next slot
-// fetched ahead), then each bucket, now a few hundred kilobytes, is sorted on its own.
+// through their keys — times in their coarsest unit, LSD radix sort, stable, so ties keep
+// input order when `order` grows along the vector (else equal times are put in order) — then
+// moved once along the permutation. Larger inputs are not chased at random through memory:
+// the events are first dealt in place into buckets of consecutive timestamps, one or two
+// thousand events each (American flag sort: each bucket's next slot fetched ahead), then each
+// bucket, now a hundred kilobytes or so, is sorted the same way on its own.
 #include "snapshot/event_sort.hpp"
 
 #include <algorithm>
@@ -12,6 +13,8 @@
 
 namespace tariff {
 namespace {
+
+constexpr size_t kRadixMost = size_t{1} << 16;
 
 int64_t ticks(const Event& e) { return e.timestamp.time_since_epoch().count(); }
 
@@ -41,54 +44,6 @@ void permute(Event* evs, std::vector<Key>& keys) {
   permute_by(evs, keys.size(), [&](size_t j) { return static_cast<size_t>(keys[j].at); },
              [&](size_t j) { keys[j].at = static_cast<uint32_t>(j); });
 }
-
-bool before(const Event& a, const Event& b) {
-  return ticks(a) != ticks(b) ? ticks(a) < ticks(b) : a.order < b.order;
-}
-
-// One bucket, small enough to stay in cache: its (timestamp, order) keys sorted, packed in one
-// word when they fit, then the events moved along the permutation's cycles.
-void sort_bucket(Event* evs, size_t n) {
-  bool sorted = true;
-  int64_t lo = n ? ticks(evs[0]) : 0, hi = lo;
-  size_t first = n ? evs[0].order : 0, last = first;
-  for (size_t i = 0; i < n; ++i) {
-    if (i && sorted) sorted = before(evs[i - 1], evs[i]);
-    lo = std::min(lo, ticks(evs[i])), hi = std::max(hi, ticks(evs[i]));
-    first = std::min<size_t>(first, evs[i].order), last = std::max<size_t>(last, evs[i].order);
-  }
-  if (sorted) return;
-  int time_bits = 0, order_bits = 0;
-  while (time_bits < 64 && ((static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo)) >> time_bits) != 0) ++time_bits;
-  while (order_bits < 64 && ((last - first) >> order_bits) != 0) ++order_bits;
-  if (time_bits + order_bits <= 64) {
-    struct Key {
-      uint64_t key;
-      uint32_t at;
-      bool operator<(const Key& o) const { return key < o.key; }
-    };
-    std::vector<Key> keys(n);
-    for (size_t i = 0; i < n; ++i) {
-      const uint64_t t = static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo);
-      keys[i] = {(order_bits == 64 ? 0 : t << order_bits) | (evs[i].order - first), static_cast<uint32_t>(i)};
-    }
-    std::sort(keys.begin(), keys.end());
-    permute(evs, keys);
-    return;
-  }
-  struct Key {
-    int64_t ts;
-    size_t order;
-    uint32_t at;
-    bool operator<(const Key& o) const { return ts != o.ts ? ts < o.ts : order < o.order; }
-  };
-  std::vector<Key> keys(n);
-  for (size_t i = 0; i < n; ++i) keys[i] = {ticks(evs[i]), evs[i].order, static_cast<uint32_t>(i)};
-  std::sort(keys.begin(), keys.end());
-  permute(evs, keys);
-}
-
-constexpr size_t kRadixMost = size_t{1} << 16;
 
 // LSD radix sort of `keys` on bits [0, bits) of key_of(k) (digits of 8 or 11 bits; a digit
 // every key shares skipped), through `tmp` (same size).
@@ -124,24 +79,53 @@ int bits_of(uint64_t v) {
   return b;
 }
 
-// Events in cache, `order` growing along the vector, times within [lo, lo + range].
-void radix_sort_events(std::vector<Event>& evs, int64_t lo, uint64_t range) {
-  const size_t n = evs.size();
+bool before(const Event& a, const Event& b) {
+  return ticks(a) != ticks(b) ? ticks(a) < ticks(b) : a.order < b.order;
+}
+
+// Keys sorted by time (radix sort: stable, positions in input order for equal times), then
+// each run of equal times by `order` unless orders already grow along the span.
+template <class Key, class TimeOf, class AtOf>
+void sort_keys(const Event* evs, std::vector<Key>& keys, int bits, bool orders_grow, TimeOf time_of, AtOf at_of) {
+  std::vector<Key> tmp(keys.size());
+  radix_sort(keys, tmp, bits, time_of);
+  if (orders_grow) return;
+  for (size_t i = 0; i < keys.size();) {
+    size_t j = i + 1;
+    while (j < keys.size() && time_of(keys[j]) == time_of(keys[i])) ++j;
+    if (j - i > 1)
+      std::sort(keys.begin() + static_cast<std::ptrdiff_t>(i), keys.begin() + static_cast<std::ptrdiff_t>(j),
+                [&](const Key& x, const Key& y) { return evs[at_of(x)].order < evs[at_of(y)].order; });
+    i = j;
+  }
+}
+
+// Events in cache sorted by (timestamp, order): keys made, sorted, the events moved once.
+void sort_span(Event* evs, size_t n) {
+  if (n < 2) return;
+  bool sorted = true, orders_grow = true, ms = true, s = true;
+  int64_t lo = ticks(evs[0]), hi = lo;
+  for (size_t i = 1; i < n; ++i) {
+    sorted = sorted && before(evs[i - 1], evs[i]);
+    orders_grow = orders_grow && evs[i - 1].order < evs[i].order;
+    lo = std::min(lo, ticks(evs[i])), hi = std::max(hi, ticks(evs[i]));
+  }
+  if (sorted) return;
   // The coarsest unit (µs, ms, s) every time is a multiple of, counted from lo: fewer digits.
-  bool ms = true, s = true;
-  for (const Event& e : evs) {
-    const uint64_t d = static_cast<uint64_t>(ticks(e)) - static_cast<uint64_t>(lo);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t d = static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo);
     ms = ms && d % 1000 == 0;
     s = s && d % 1000000 == 0;
   }
   const uint64_t unit = s ? 1000000 : ms ? 1000 : 1;
-  const int bits = bits_of(range / unit);
+  const auto time = [&](size_t i) { return (static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo)) / unit; };
+  const int bits = bits_of((static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo)) / unit);
   if (bits <= 32) {  // (time << 32 | position) in one word
-    std::vector<uint64_t> keys(n), tmp(n);
-    for (size_t i = 0; i < n; ++i)
-      keys[i] = ((static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo)) / unit) << 32 | i;
-    radix_sort(keys, tmp, bits, [](uint64_t k) { return k >> 32; });
-    permute_by(evs.data(), n, [&](size_t j) { return static_cast<size_t>(static_cast<uint32_t>(keys[j])); },
+    std::vector<uint64_t> keys(n);
+    for (size_t i = 0; i < n; ++i) keys[i] = time(i) << 32 | i;
+    sort_keys(evs, keys, bits, orders_grow, [](uint64_t k) { return k >> 32; },
+              [](uint64_t k) { return static_cast<size_t>(static_cast<uint32_t>(k)); });
+    permute_by(evs, n, [&](size_t j) { return static_cast<size_t>(static_cast<uint32_t>(keys[j])); },
                [&](size_t j) { keys[j] = (keys[j] & ~uint64_t{0xFFFFFFFFu}) | j; });
     return;
   }
@@ -149,11 +133,11 @@ void radix_sort_events(std::vector<Event>& evs, int64_t lo, uint64_t range) {
     uint64_t time;
     uint32_t at;
   };
-  std::vector<Key> keys(n), tmp(n);
-  for (size_t i = 0; i < n; ++i)
-    keys[i] = {(static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo)) / unit, static_cast<uint32_t>(i)};
-  radix_sort(keys, tmp, bits, [](const Key& k) { return k.time; });
-  permute(evs.data(), keys);
+  std::vector<Key> keys(n);
+  for (size_t i = 0; i < n; ++i) keys[i] = {time(i), static_cast<uint32_t>(i)};
+  sort_keys(evs, keys, bits, orders_grow, [](const Key& k) { return k.time; },
+            [](const Key& k) { return static_cast<size_t>(k.at); });
+  permute(evs, keys);
 }
 
 }  // namespace
@@ -162,17 +146,14 @@ void sort_events(std::vector<Event>& evs) {
   const size_t n = evs.size();
   if (n < 2) return;
   bool sorted = true;  // a server's events usually are (then nothing moves)
-  bool orders_grow = true;  // radix sort's ties then in input order
   int64_t lo = ticks(evs[0]), hi = lo;
   for (size_t i = 1; i < n; ++i) {
-    const int64_t t = ticks(evs[i]);
-    sorted = sorted && ticks(evs[i - 1]) <= t;
-    orders_grow = orders_grow && evs[i - 1].order < evs[i].order;
-    lo = std::min(lo, t), hi = std::max(hi, t);
+    sorted = sorted && before(evs[i - 1], evs[i]);
+    lo = std::min(lo, ticks(evs[i])), hi = std::max(hi, ticks(evs[i]));
   }
   if (sorted) return;
-  if (n <= kRadixMost && orders_grow) {
-    radix_sort_events(evs, lo, static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo));
+  if (n <= kRadixMost) {
+    sort_span(evs.data(), n);
     return;
   }
   size_t buckets = 1;
@@ -209,10 +190,8 @@ void sort_events(std::vector<Event>& evs) {
   size_t begin = 0;
   for (size_t b = 0; b < buckets; ++b) {
     const size_t stop = buckets > 1 ? end[b] : n;
-    sort_bucket(evs.data() + begin, stop - begin);
+    sort_span(evs.data() + begin, stop - begin);
     begin = stop;
   }
 }
-
-
 }  // namespace tariff
