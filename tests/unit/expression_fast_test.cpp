@@ -180,7 +180,7 @@ struct Flat {
   Flat(std::initializer_list<std::tuple<const char*, tariff::PropertyKind, const char*>> props) {
     tariff::Property* p = arena.array<tariff::Property>(props.size());
     std::size_t i = 0;
-    for (const auto& [k, kind, v] : props) p[i++].set(arena.text(k), kind, arena.text(v));
+    for (const auto& [k, kind, v] : props) p[i++].set(arena.text(k), kind, arena.text(v), arena);
     list = tariff::PropertyList(p, static_cast<uint32_t>(props.size()));
   }
   EventFields fields() const { return EventFields{code, 0, nullptr, &list}; }

@@ -13,15 +13,15 @@ Property make(std::string_view key, const nlohmann::json& v, Arena& arena) {
   Property p;
   const std::string_view k = arena.text(key);
   if (v.is_string()) {
-    p.set(k, PropertyKind::string, arena.text(v.get_ref<const std::string&>()));
+    p.set(k, PropertyKind::string, arena.text(v.get_ref<const std::string&>()), arena);
   } else if (v.is_number_integer()) {
-    p.set(k, PropertyKind::integer, arena.text(v.dump()));
+    p.set(k, PropertyKind::integer, arena.text(v.dump()), arena);
   } else if (v.is_boolean()) {
-    p.set(k, PropertyKind::boolean, v.get<bool>() ? "true" : "false");
+    p.set(k, PropertyKind::boolean, v.get<bool>() ? "true" : "false", arena);
   } else if (v.is_null()) {
-    p.set(k, PropertyKind::null, std::string_view());
+    p.set(k, PropertyKind::null, std::string_view(), arena);
   } else {  // objects, arrays (a float cannot come from the exact reader; dumped as given)
-    p.set(k, v.is_array() ? PropertyKind::array : PropertyKind::object, arena.text(v.dump()));
+    p.set(k, v.is_array() ? PropertyKind::array : PropertyKind::object, arena.text(v.dump()), arena);
   }
   return p;
 }
@@ -59,7 +59,7 @@ PropertyList with_property(PropertyList list, std::string_view key, std::string_
   Property* out = arena.array<Property>(n);
   std::copy(list.begin(), list.end(), out);
   Property p;
-  p.set(arena.text(key), PropertyKind::string, arena.text(value));
+  p.set(arena.text(key), PropertyKind::string, arena.text(value), arena);
   if (present) {
     for (size_t i = 0; i < list.size(); ++i)
       if (out[i].key() == key) out[i] = p;

@@ -70,19 +70,58 @@ class Arena {
 enum class PropertyKind : uint8_t { string, integer, boolean, null, object, array };
 
 // One property: key and value text (a string unescaped; an integer in its JSON form; a boolean
-// "true"/"false"; null ""; an object or array as its JSON text).
+// "true"/"false"; null ""; an object or array as its JSON text), in 16 bytes (12 in WASM): the
+// value's pointer and size, the key found back from the value — a key precedes its value by
+// a few bytes in the text they were read from, else both are copied side by side into the
+// arena. A key of 65,535 bytes or more is kept in a record just before its copied value.
 struct Property {
-  const char* key_data = nullptr;
   const char* text_data = nullptr;
-  uint32_t key_size = 0;
   uint32_t text_size_kind = 0;  // low 29 bits: text size; high 3 bits: kind
+  uint16_t key_back = 0;        // key_data = text_data - key_back
+  uint16_t key_size = 0;        // kWideKey: the key in a WideKey record before text_data
 
-  std::string_view key() const { return {key_data, key_size}; }
+  static constexpr uint16_t kWideKey = 0xFFFF;
+  struct WideKey {
+    const char* data;
+    size_t size;
+  };
+
+  std::string_view key() const {
+    if (key_size == kWideKey) {
+      WideKey w;
+      std::memcpy(&w, text_data - sizeof(WideKey), sizeof w);
+      return {w.data, w.size};
+    }
+    return {text_data - key_back, key_size};
+  }
   std::string_view text() const { return {text_data, text_size_kind & 0x1FFFFFFFu}; }
   PropertyKind kind() const { return static_cast<PropertyKind>(text_size_kind >> 29); }
-  void set(std::string_view k, PropertyKind kind, std::string_view t) {
-    key_data = k.data(), key_size = static_cast<uint32_t>(k.size());
-    text_data = t.data(), text_size_kind = static_cast<uint32_t>(t.size()) | (static_cast<uint32_t>(kind) << 29);
+  // Key and value views that outlive the property (the text read, or `arena`).
+  void set(std::string_view k, PropertyKind kind, std::string_view t, Arena& arena) {
+    text_size_kind = static_cast<uint32_t>(t.size()) | (static_cast<uint32_t>(kind) << 29);
+    const uintptr_t key_at = reinterpret_cast<uintptr_t>(k.data());
+    if (k.size() < kWideKey) {
+      key_size = static_cast<uint16_t>(k.size());
+      const uintptr_t text_at = t.empty() ? key_at + k.size() : reinterpret_cast<uintptr_t>(t.data());
+      if (text_at >= key_at && text_at - key_at <= 0xFFFF) {
+        text_data = t.empty() ? k.data() + k.size() : t.data();
+        key_back = static_cast<uint16_t>(text_at - key_at);
+        return;
+      }
+      char* both = static_cast<char*>(arena.allocate(k.size() + t.size() + 1, 1));
+      if (!k.empty()) std::memcpy(both, k.data(), k.size());
+      if (!t.empty()) std::memcpy(both + k.size(), t.data(), t.size());
+      text_data = both + k.size();
+      key_back = static_cast<uint16_t>(k.size());
+      return;
+    }
+    char* record = static_cast<char*>(arena.allocate(sizeof(WideKey) + t.size() + 1, alignof(WideKey)));
+    const WideKey w{k.data(), k.size()};
+    std::memcpy(record, &w, sizeof w);
+    if (!t.empty()) std::memcpy(record + sizeof(WideKey), t.data(), t.size());
+    text_data = record + sizeof(WideKey);
+    key_size = kWideKey;
+    key_back = 0;
   }
   // The value as the exact JSON reader gives it.
   nlohmann::json to_json() const;
@@ -97,6 +136,8 @@ struct Property {
     }
   }
 };
+
+static_assert(sizeof(void*) != 8 || sizeof(Property) == 16, "Property: 16 bytes on 64-bit targets");
 
 // A string of an event (a view into the snapshot text or its arena): a string_view in 12
 // bytes instead of 16 (its size in 32 bits, 4-byte aligned), so that events stay small.

@@ -177,9 +177,10 @@ const Property* find_flat(const PropertyList& list, const std::string& key) {
   const std::size_t n = key.size();
   const char* const k = key.data();
   for (const Property& p : list) {
-    if (p.key_size != n || (n != 0 && p.key_data[0] != k[0])) continue;
+    const std::string_view pk = p.key();
+    if (pk.size() != n || (n != 0 && pk[0] != k[0])) continue;
     std::size_t i = 1;
-    while (i < n && p.key_data[i] == k[i]) ++i;
+    while (i < n && pk[i] == k[i]) ++i;
     if (i >= n) return &p;
   }
   return nullptr;

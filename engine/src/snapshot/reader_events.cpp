@@ -268,35 +268,35 @@ class SnapshotReader : public json_detail::ExactReader<json> {
         ++p_;
         std::string_view t;
         if (!text(t)) return false;
-        prop.set(key, PropertyKind::string, t);
+        prop.set(key, PropertyKind::string, t, *out_.arena);
         return true;
       }
       case 't':
         if (!literal("true", 4)) return false;
-        prop.set(key, PropertyKind::boolean, "true");
+        prop.set(key, PropertyKind::boolean, std::string_view(start, 4), *out_.arena);
         return true;
       case 'f':
         if (!literal("false", 5)) return false;
-        prop.set(key, PropertyKind::boolean, "false");
+        prop.set(key, PropertyKind::boolean, std::string_view(start, 5), *out_.arena);
         return true;
       case 'n':
         if (!literal("null", 4)) return false;
-        prop.set(key, PropertyKind::null, std::string_view());
+        prop.set(key, PropertyKind::null, std::string_view(), *out_.arena);
         return true;
       case '{':
       case '[': {
         json nested;
         if (!value(nested, 4)) return false;
         prop.set(key, *start == '{' ? PropertyKind::object : PropertyKind::array,
-                 std::string_view(start, static_cast<size_t>(p_ - start)));
+                 std::string_view(start, static_cast<size_t>(p_ - start)), *out_.arena);
         return true;
       }
       default: {
         json n;
         if (!number(n)) return false;
         const std::string_view t(start, static_cast<size_t>(p_ - start));
-        if (n.is_string()) prop.set(key, PropertyKind::string, t);
-        else prop.set(key, PropertyKind::integer, t == "-0" ? std::string_view("0") : t);
+        if (n.is_string()) prop.set(key, PropertyKind::string, t, *out_.arena);
+        else prop.set(key, PropertyKind::integer, t == "-0" ? std::string_view(start + 1, 1) : t, *out_.arena);
         return true;
       }
     }
