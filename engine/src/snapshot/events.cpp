@@ -62,12 +62,15 @@ bool same_text(std::string_view a, std::string_view b) {
   std::memcpy(&y, b.data() + n - 8, 8);
   return x == y;
 }
-uint64_t pair_hash(std::string_view sub, std::string_view code) {
-  uint64_t h = key_mix(key_mix(0x243F6A8885A308D3ULL, sub), code);
+// pair_hash(a, b) in two steps, the first shared by the pairs that start with the same a.
+uint64_t pair_hash_start(std::string_view a) { return key_mix(0x243F6A8885A308D3ULL, a); }
+uint64_t pair_hash_end(uint64_t start, std::string_view b) {
+  uint64_t h = key_mix(start, b);
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
   return h ^ (h >> 33);
 }
+uint64_t pair_hash(std::string_view a, std::string_view b) { return pair_hash_end(pair_hash_start(a), b); }
 
 // (external_subscription_id, transaction_id) of the events kept so far: open addressing over
 // their positions (8 bytes a slot, sized once for every event), the strings compared in place.
@@ -168,7 +171,8 @@ struct InputOrderIndex {
   bool precise = false;  // some event carries precise_total_amount_cents
 };
 
-InputOrderIndex index_in_input_order(const Snapshot& s, size_t orders);
+InputOrderIndex start_index(const Snapshot& s, size_t orders);
+void index_event(const Snapshot& s, InputOrderIndex& by_order, const Event& e, uint64_t hash);
 void gather_index(const Snapshot& s, InputOrderIndex& by_order);
 
 }  // namespace
@@ -204,21 +208,26 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
   std::vector<const BillableMetric*> computed;  // metrics whose expression sets their field
   for (const BillableMetric& m : s.billable_metrics)
     if (m.expression && !m.field_name.empty()) computed.push_back(&m);
+  // Indexed by subscription and code, each value parsed, while the events are in input order.
+  InputOrderIndex by_order = start_index(s, given);
   {
   SeenPairs seen(evs, given);
   constexpr size_t kAhead = 16;  // slots fetched this many events ahead, their hashes kept
-  uint64_t hashes[kAhead] = {};
+  uint64_t hashes[kAhead] = {}, subs[kAhead] = {};
   const auto ahead = [&](size_t i) {
-    if (i < given && !evs[i].transaction_id.empty()) {
-      hashes[i % kAhead] = pair_hash(evs[i].external_subscription_id, evs[i].transaction_id);
-      seen.prefetch(hashes[i % kAhead]);
+    if (i < given) {
+      subs[i % kAhead] = pair_hash_start(evs[i].external_subscription_id);
+      if (!evs[i].transaction_id.empty()) {
+        hashes[i % kAhead] = pair_hash_end(subs[i % kAhead], evs[i].transaction_id);
+        seen.prefetch(hashes[i % kAhead]);
+      }
     }
   };
   if (scanned)
     for (size_t i = 0; i < kAhead; ++i) ahead(i);
   size_t kept = 0, next_general = 0;
   for (size_t i = 0; i < given; ++i) {
-    const uint64_t hashed = hashes[i % kAhead];  // by ahead(i), for an event read typed
+    const uint64_t hashed = hashes[i % kAhead], sub = subs[i % kAhead];  // by ahead(i), for an event read typed
     if (scanned) ahead(i + kAhead);
     json* as_json = nullptr;
     if (!scanned) as_json = &(*items)[i];
@@ -239,13 +248,13 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
       if (remembered) seen.keep_aside(kept, h);
       continue;
     }
+    index_event(s, by_order, ev,
+                pair_hash_end(scanned && !as_json ? sub : pair_hash_start(ev.external_subscription_id), ev.code));
     ++kept;
   }
   evs.resize(kept);
   }
   if (general) general->clear();
-  // Indexed by subscription and code, each value parsed, while the events are in input order.
-  InputOrderIndex by_order = index_in_input_order(s, given);
   sort_events(evs);
   gather_index(s, by_order);
 }
@@ -279,10 +288,10 @@ void input_order(const std::vector<Event>& events, std::vector<uint32_t>& out) {
   }
 }
 
-// The group of (sub, code) in `ix`, added when new; the table kept at most half full.
-uint32_t group_for(EventIndex& ix, std::string_view sub, std::string_view code) {
+// The group of (sub, code) in `ix` (h: their pair_hash), added when new; the table kept at most
+// half full.
+uint32_t group_for(EventIndex& ix, std::string_view sub, std::string_view code, uint64_t h) {
   size_t cap = ix.slots.size();
-  const uint64_t h = pair_hash(sub, code);
   for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1)) {
     const uint32_t slot = ix.slots[j];
     if (slot != 0) {
@@ -340,7 +349,8 @@ void build_index(const std::vector<Event>& events, EventIndex& ix) {
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n) prefetch_event(&events[walk[i + kAhead]]);
     const size_t k = walk[i];
-    const uint32_t g = group_for(ix, events[k].external_subscription_id, events[k].code);
+    const uint32_t g = group_for(ix, events[k].external_subscription_id, events[k].code,
+                                 pair_hash(events[k].external_subscription_id, events[k].code));
     ix.group_of[k] = g;
     ++ix.groups[g].end;
   }
@@ -348,36 +358,39 @@ void build_index(const std::vector<Event>& events, EventIndex& ix) {
 }
 
 // The index and each event's value for its code's metric field, read in input order before
-// the events are sorted (their strings and properties then read in the order of the text).
-InputOrderIndex index_in_input_order(const Snapshot& s, size_t orders) {
-  const std::vector<Event>& evs = s.events;
+// the events are sorted (their strings and properties then read in the order of the text):
+// start_index(), then index_event() for each event kept, as it is kept.
+InputOrderIndex start_index(const Snapshot& s, size_t orders) {
   EventIndex& ix = s.event_index;
   ix = EventIndex();
   ix.slots.assign(64, 0);
   InputOrderIndex by_order;
   by_order.slots.resize(orders);
   for (const BillableMetric& m : s.billable_metrics) by_order.valued = by_order.valued || needs_value(m.aggregation);
-  for (const Event& e : evs) {
-    const uint32_t g = group_for(ix, e.external_subscription_id, e.code);
-    if (g == ix.values.metric.size()) {  // a new group: the metric whose field it reads
-      const BillableMetric* m = s.find_metric(e.code);
-      ix.values.metric.push_back(m && needs_value(m->aggregation) ? m : nullptr);
-    }
-    by_order.precise = by_order.precise || e.precise_total_amount_cents() || e.aggregate();
-    InputOrderIndex::Slot& slot = by_order.slots[static_cast<size_t>(e.order)];
-    slot.group = g;
-    ++ix.groups[g].end;
-    slot.state = 0;
-    if (const BillableMetric* m = ix.values.metric[g]) {
-      Decimal v;
-      slot.state = static_cast<uint8_t>(parse_event_value(e, m->field_name, v));
-      std::memcpy(slot.value, &v, sizeof v);
-    }
-  }
   return by_order;
 }
 
-// The sorted events' groups and values gathered from what index_in_input_order() kept.
+// `hash`: pair_hash(e.external_subscription_id, e.code).
+void index_event(const Snapshot& s, InputOrderIndex& by_order, const Event& e, uint64_t hash) {
+  EventIndex& ix = s.event_index;
+  const uint32_t g = group_for(ix, e.external_subscription_id, e.code, hash);
+  if (g == ix.values.metric.size()) {  // a new group: the metric whose field it reads
+    const BillableMetric* m = s.find_metric(e.code);
+    ix.values.metric.push_back(m && needs_value(m->aggregation) ? m : nullptr);
+  }
+  by_order.precise = by_order.precise || e.precise_total_amount_cents() || e.aggregate();
+  InputOrderIndex::Slot& slot = by_order.slots[static_cast<size_t>(e.order)];
+  slot.group = g;
+  ++ix.groups[g].end;
+  slot.state = 0;
+  if (const BillableMetric* m = ix.values.metric[g]) {
+    Decimal v;
+    slot.state = static_cast<uint8_t>(parse_event_value(e, m->field_name, v));
+    std::memcpy(slot.value, &v, sizeof v);
+  }
+}
+
+// The sorted events' groups and values gathered from what index_event() kept.
 void gather_index(const Snapshot& s, InputOrderIndex& by_order) {
   const std::vector<Event>& evs = s.events;
   EventIndex& ix = s.event_index;
