@@ -153,7 +153,8 @@ std::optional<Decimal> Decimal::parse(std::string_view s) {
   }
   (void)sticky;
   if (i != s.size() || (int_digits == 0 && frac_digits == 0)) return std::nullopt;
-  for (size_t k = frac_digits; k < static_cast<size_t>(kScale); ++k) frac *= 10;  // < 10^18
+  if (frac_digits < static_cast<size_t>(kScale))  // < 10^18 after
+    frac *= static_cast<uint64_t>(u128::kPow10Table.pow[static_cast<size_t>(kScale) - frac_digits]);
   if (int_part > kMaxMagnitude / kUnit) return std::nullopt;
   uint128 mag = (int_part == 0 ? 0
                  : (int_part >> 64) == 0 ? u128::mul_64x64(static_cast<uint64_t>(int_part), static_cast<uint64_t>(kUnit))

@@ -14,12 +14,6 @@ namespace {
 using json = nlohmann::json;
 constexpr uint8_t kMarkerSubtype = 0x7E;
 
-// key == word, the word's size known when compiling (no library call).
-template <size_t N>
-bool is(std::string_view key, const char (&word)[N]) {
-  return key.size() == N - 1 && std::memcmp(key.data(), word, N - 1) == 0;
-}
-
 class SnapshotReader : public json_detail::ExactReader<json> {
  public:
   SnapshotReader(std::string_view text, ScannedEvents& out)
@@ -117,7 +111,10 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     if (i + 1 != t.size() || c[i] != 'Z') return false;
     const int hh = v[8] * 10 + v[9], mm = v[10] * 10 + v[11], ss = v[12] * 10 + v[13];
     if (hh > 23 || mm > 59 || ss > 59) return false;
-    if (std::memcmp(c, last_date_, 10) != 0) {
+    uint64_t head, last;  // the date compared as two words (no library call)
+    std::memcpy(&head, c, 8);
+    std::memcpy(&last, last_date_, 8);
+    if (head != last || c[8] != last_date_[8] || c[9] != last_date_[9]) {
       const int y = ((v[0] * 10 + v[1]) * 10 + v[2]) * 10 + v[3];
       const unsigned m = static_cast<unsigned>(v[4] * 10 + v[5]), d = static_cast<unsigned>(v[6] * 10 + v[7]);
       const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
@@ -155,6 +152,14 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     return true;
   }
 
+  // The text at p_ is `word` and its closing quote: then past them.
+  template <size_t N>
+  bool at_key(const char (&word)[N]) {
+    if (static_cast<size_t>(end_ - p_) < N || std::memcmp(p_, word, N - 1) != 0 || p_[N - 1] != '"') return false;
+    p_ += N;
+    return true;
+  }
+
   bool colon() {
     skip_ws();
     if (p_ == end_ || *p_ != ':') return false;
@@ -174,16 +179,17 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     while (true) {
       if (p_ == end_ || *p_ != '"') return Got::general;
       ++p_;
-      std::string_view key;
-      if (!plain_key(key) || !colon() || p_ == end_) return Got::general;
+      // A known key matched in place (its closing quote included), any other read plainly.
       unsigned bit = 0;
       EventText* target = nullptr;
-      if (is(key, "transaction_id")) bit = kTx, target = &ev.transaction_id;
-      else if (is(key, "external_subscription_id")) bit = kSub, target = &ev.external_subscription_id;
-      else if (is(key, "code")) bit = kCode, target = &ev.code;
-      else if (is(key, "timestamp")) bit = kTs;
-      else if (is(key, "properties")) bit = kProps;
-      else if (is(key, "precise_total_amount_cents")) bit = kPrecise;
+      if (at_key("transaction_id")) bit = kTx, target = &ev.transaction_id;
+      else if (at_key("external_subscription_id")) bit = kSub, target = &ev.external_subscription_id;
+      else if (at_key("code")) bit = kCode, target = &ev.code;
+      else if (at_key("timestamp")) bit = kTs;
+      else if (at_key("properties")) bit = kProps;
+      else if (at_key("precise_total_amount_cents")) bit = kPrecise;
+      else if (std::string_view other; !plain_key(other)) return Got::general;
+      if (!colon() || p_ == end_) return Got::general;
       if (seen & bit) return Got::general;
       seen |= bit;
       if (target) {
