@@ -171,21 +171,6 @@ bool load_property(const PropertyValue& v, F& out) {
   return false;  // floats, unsigned beyond int64, booleans, null, arrays, objects
 }
 
-// A snapshot event's property `key`: the list holds each key once. Lengths and first bytes
-// are compared before the bytes themselves (a library call in WebAssembly).
-const Property* find_flat(const PropertyList& list, const std::string& key) {
-  const std::size_t n = key.size();
-  const char* const k = key.data();
-  for (const Property& p : list) {
-    const std::string_view pk = p.key();
-    if (pk.size() != n || (n != 0 && pk[0] != k[0])) continue;
-    std::size_t i = 1;
-    while (i < n && pk[i] == k[i]) ++i;
-    if (i >= n) return &p;
-  }
-  return nullptr;
-}
-
 // A flat property as the exact path reads it (read_property): a string as load_string, an
 // integer ([-]digits, as the exact JSON reader keeps it) as its digits; anything else (JSON
 // booleans, null, objects, arrays) is left to the exact path.
@@ -400,7 +385,7 @@ bool Expression::fast_core(const EventFields& event, detail::FastOut& out) const
       }
       case Op::property: {
         if (event.flat_properties) {  // a snapshot event: its own list, read in place
-          const Property* p = find_flat(*event.flat_properties, texts_[ins.arg]);
+          const Property* p = event.flat_properties->find(texts_[ins.arg]);
           if (p == nullptr || !load_flat(*p, stack[top++])) return false;
         } else {
           PropertyValue v;

@@ -73,6 +73,23 @@ void radix_sort(std::vector<Key>& keys, std::vector<Key>& tmp, int bits, KeyOf k
   }
 }
 
+// Exact division by 1000 and 10^6 and the test of it, with 64-bit multiplications by the
+// inverses of 125 and 5^6 modulo 2^64 (no division instruction: WebAssembly has no 64-bit
+// multiply-high, so a division by a constant stays a division there).
+constexpr uint64_t inverse_mod_2_64(uint64_t a) {  // a odd; Newton's iteration, 6 steps
+  uint64_t x = a;
+  for (int i = 0; i < 6; ++i) x *= 2 - a * x;
+  return x;
+}
+constexpr uint64_t kInverse125 = inverse_mod_2_64(125), kInverse15625 = inverse_mod_2_64(15625);
+static_assert(125 * kInverse125 == 1 && 15625 * kInverse15625 == 1, "inverses modulo 2^64");
+bool divides_1000(uint64_t d) { return (d & 7) == 0 && (d >> 3) * kInverse125 <= UINT64_MAX / 125; }
+bool divides_1000000(uint64_t d) { return (d & 63) == 0 && (d >> 6) * kInverse15625 <= UINT64_MAX / 15625; }
+// d / unit for unit 1, 1000 or 10^6 dividing d.
+uint64_t exact_quotient(uint64_t d, uint64_t unit) {
+  return unit == 1 ? d : unit == 1000 ? (d >> 3) * kInverse125 : (d >> 6) * kInverse15625;
+}
+
 int bits_of(uint64_t v) {
   int b = 0;
   while (b < 64 && (v >> b) != 0) ++b;
@@ -114,12 +131,14 @@ void sort_span(Event* evs, size_t n) {
   // The coarsest unit (µs, ms, s) every time is a multiple of, counted from lo: fewer digits.
   for (size_t i = 0; i < n; ++i) {
     const uint64_t d = static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo);
-    ms = ms && d % 1000 == 0;
-    s = s && d % 1000000 == 0;
+    ms = ms && divides_1000(d);
+    s = s && divides_1000000(d);
   }
   const uint64_t unit = s ? 1000000 : ms ? 1000 : 1;
-  const auto time = [&](size_t i) { return (static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo)) / unit; };
-  const int bits = bits_of((static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo)) / unit);
+  const auto time = [&](size_t i) {
+    return exact_quotient(static_cast<uint64_t>(ticks(evs[i])) - static_cast<uint64_t>(lo), unit);
+  };
+  const int bits = bits_of(exact_quotient(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo), unit));
   if (bits <= 32) {  // (time << 32 | position) in one word
     std::vector<uint64_t> keys(n);
     for (size_t i = 0; i < n; ++i) keys[i] = time(i) << 32 | i;

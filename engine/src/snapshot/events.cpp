@@ -51,7 +51,11 @@ uint64_t key_mix(uint64_t h, std::string_view s) {
 bool same_text(std::string_view a, std::string_view b) {
   const size_t n = a.size();
   if (n != b.size()) return false;
-  if (n < 8) return a == b;
+  if (n < 8) {  // byte by byte (memcmp is a library call in WebAssembly)
+    for (size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
   uint64_t x, y;
   for (size_t i = 0; i + 8 <= n; i += 8) {
     std::memcpy(&x, a.data() + i, 8);

@@ -152,10 +152,13 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     return true;
   }
 
-  // The text at p_ is `word` and its closing quote: then past them.
+  // The text at p_ is `word` and its closing quote: then past them. The first byte and the
+  // quote are compared before the rest (memcmp is a library call in WebAssembly).
   template <size_t N>
   bool at_key(const char (&word)[N]) {
-    if (static_cast<size_t>(end_ - p_) < N || std::memcmp(p_, word, N - 1) != 0 || p_[N - 1] != '"') return false;
+    if (static_cast<size_t>(end_ - p_) < N || p_[0] != word[0] || p_[N - 1] != '"' ||
+        std::memcmp(p_ + 1, word + 1, N - 2) != 0)
+      return false;
     p_ += N;
     return true;
   }
