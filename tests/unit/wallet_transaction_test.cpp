@@ -9,15 +9,21 @@ namespace {
 using tariff::Decimal;
 namespace rules = tariff::rules;
 
-TEST(WalletTransactionJson, OutboundDebitOfAnInvoice) {
-  // 10.00 USD debited from a wallet at 3.0 USD a credit: 10 / 3 = 3.33333 credits.
+// A USD transaction of wallet w1: its amount, in cents, the credits it is worth, and its time.
+rules::WalletTransactionRecord usd_record(const char* amount, int64_t cents, const char* credits, const char* at) {
   rules::WalletTransactionRecord r;
   r.lago_wallet_id = "w1";
-  r.amount = *Decimal::parse("10.00");
-  r.amount_cents = 1000;
-  r.credit_amount = *Decimal::parse("3.33333");
+  r.amount = *Decimal::parse(amount);
+  r.amount_cents = cents;
+  r.credit_amount = *Decimal::parse(credits);
   r.currency = "USD";
-  r.at = "2024-04-01T00:00:00Z";
+  r.at = at;
+  return r;
+}
+
+TEST(WalletTransactionJson, OutboundDebitOfAnInvoice) {
+  // 10.00 USD debited from a wallet at 3.0 USD a credit: 10 / 3 = 3.33333 credits.
+  const rules::WalletTransactionRecord r = usd_record("10.00", 1000, "3.33333", "2024-04-01T00:00:00Z");
   const auto t = rules::wallet_transaction_json(r);
   EXPECT_TRUE(t["lago_id"].is_null());
   EXPECT_EQ(t["lago_wallet_id"], "w1");
@@ -42,16 +48,10 @@ TEST(WalletTransactionJson, OutboundDebitOfAnInvoice) {
 }
 
 TEST(WalletTransactionJson, InboundRecreditOfAVoidedInvoice) {
-  rules::WalletTransactionRecord r;
+  rules::WalletTransactionRecord r = usd_record("3.33", 333, "1.11", "2024-04-02T00:00:00Z");
   r.lago_id = "t2";
-  r.lago_wallet_id = "w1";
   r.lago_voided_invoice_id = "inv_1";
   r.inbound = true;
-  r.amount = *Decimal::parse("3.33");
-  r.amount_cents = 333;
-  r.credit_amount = *Decimal::parse("1.11");
-  r.currency = "USD";
-  r.at = "2024-04-02T00:00:00Z";
   const auto t = rules::wallet_transaction_json(r);
   EXPECT_EQ(t["lago_id"], "t2");
   EXPECT_EQ(t["lago_voided_invoice_id"], "inv_1");

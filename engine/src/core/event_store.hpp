@@ -108,14 +108,14 @@ struct Property {
         key_back = static_cast<uint16_t>(text_at - key_at);
         return;
       }
-      char* both = static_cast<char*>(arena.allocate(k.size() + t.size() + 1, 1));
+      char* both = static_cast<char*>(arena.allocate(k.size() + t.size(), 1));
       if (!k.empty()) std::memcpy(both, k.data(), k.size());
       if (!t.empty()) std::memcpy(both + k.size(), t.data(), t.size());
       text_data = both + k.size();
       key_back = static_cast<uint16_t>(k.size());
       return;
     }
-    char* record = static_cast<char*>(arena.allocate(sizeof(WideKey) + t.size() + 1, alignof(WideKey)));
+    char* record = static_cast<char*>(arena.allocate(sizeof(WideKey) + t.size(), alignof(WideKey)));
     const WideKey w{k.data(), k.size()};
     std::memcpy(record, &w, sizeof w);
     if (!t.empty()) std::memcpy(record + sizeof(WideKey), t.data(), t.size());
