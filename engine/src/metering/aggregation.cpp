@@ -4,6 +4,7 @@
 #include <map>
 #include <string_view>
 
+#include "core/prefetch.hpp"
 #include "metering/event_columns.hpp"
 #include "snapshot/aggregates.hpp"
 #include "snapshot/event_value.hpp"
@@ -132,11 +133,9 @@ const EventIndex& event_values(const Snapshot& s) {
     v.value.assign(n, Decimal());
     v.state.assign(n, 0);
     const uint32_t* walk = ix.in_input_order.data();
-    constexpr size_t kAhead = 16;  // events fetched this many ahead (scattered in sorted order)
+    const auto event_ahead = [&](size_t j) { return &s.events[walk[j]]; };  // scattered in sorted order
     for (size_t i = 0; i < n; ++i) {
-#if defined(__GNUC__)
-      if (i + kAhead < n) __builtin_prefetch(&s.events[walk[i + kAhead]]);
-#endif
+      fetch_ahead(i, n, event_ahead);
       const size_t k = walk[i];
       const BillableMetric* m = v.metric[ix.group_of[k]];
       const Event& e = s.events[k];
@@ -164,10 +163,9 @@ std::vector<const Event*> select_events(const Snapshot& s, std::string_view sub_
   if (!all_history && s.usage_aggregates.empty())
     it = std::partition_point(it, mine.end(), [&](uint32_t k) { return values.timestamp(&s.events[k], k) < from; });
   const bool scattered = !values.plain();  // the events themselves read: fetched ahead
+  const auto event_ahead = [&](size_t j) { return &s.events[mine.begin()[j]]; };
   for (; it != mine.end(); ++it) {
-#if defined(__GNUC__)
-    if (scattered && mine.end() - it > 8) __builtin_prefetch(&s.events[it[8]]);
-#endif
+    if (scattered) fetch_ahead(static_cast<size_t>(it - mine.begin()), mine.size(), event_ahead);
     const size_t k = *it;
     const Event& e = s.events[k];
     const Instant ts = values.timestamp(&e, k);

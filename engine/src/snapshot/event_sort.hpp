@@ -10,9 +10,10 @@ namespace tariff {
 // Sorts `evs` by (timestamp, order) in place.
 void sort_events(std::vector<Event>& evs);
 
-// Asks for an event's cache lines ahead of a scattered read or write.
+// Asks for an event's cache lines ahead of a scattered read or write. (Nothing in WebAssembly,
+// which has no prefetch: see core/prefetch.hpp.)
 inline void prefetch_event(const Event* e) {
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(__wasm__)
   __builtin_prefetch(e, 1);
   __builtin_prefetch(reinterpret_cast<const char*>(e) + sizeof(Event) - 1, 1);
 #else

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "core/prefetch.hpp"
+#include "snapshot/event_hash.hpp"
 #include "snapshot/event_sort.hpp"
 #include "snapshot/event_value.hpp"
 #include "snapshot/expression_apply.hpp"
@@ -14,6 +16,10 @@
 #include "snapshot/snapshot.hpp"
 
 namespace tariff {
+
+using event_hash::pair_hash;
+using event_hash::same_text;
+
 namespace {
 
 constexpr size_t kMaxEvents = 2000000;
@@ -25,57 +31,6 @@ bool apply_expression(Snapshot& s, const std::vector<const BillableMetric*>& com
   return true;
 }
 
-// Hashes of string pairs — (external_subscription_id, code) for Snapshot::events_of(),
-// (external_subscription_id, transaction_id) for duplicates — eight bytes at a time, the last
-// partial word of a string of eight bytes or more loaded overlapping (no library call, no
-// store of a partial word read back whole).
-uint64_t key_mix(uint64_t h, std::string_view s) {
-  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
-  const char* p = s.data();
-  const size_t n = s.size();
-  uint64_t w;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::memcpy(&w, p + i, 8);
-    h = (h ^ w) * kMul;
-    h ^= h >> 29;
-  }
-  w = 0;
-  if (i < n && n >= 8) std::memcpy(&w, p + n - 8, 8);
-  else
-    for (; i < n; ++i) w |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * (i & 7));
-  h = (h ^ w ^ (static_cast<uint64_t>(n) << 56)) * kMul;
-  return h ^ (h >> 32);
-}
-// a == b, a word at a time (the last one overlapping) rather than through memcmp.
-bool same_text(std::string_view a, std::string_view b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  if (n < 8) {  // byte by byte (memcmp is a library call in WebAssembly)
-    for (size_t i = 0; i < n; ++i)
-      if (a[i] != b[i]) return false;
-    return true;
-  }
-  uint64_t x, y;
-  for (size_t i = 0; i + 8 <= n; i += 8) {
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) return false;
-  }
-  std::memcpy(&x, a.data() + n - 8, 8);
-  std::memcpy(&y, b.data() + n - 8, 8);
-  return x == y;
-}
-// pair_hash(a, b) in two steps, the first shared by the pairs that start with the same a.
-uint64_t pair_hash_start(std::string_view a) { return key_mix(0x243F6A8885A308D3ULL, a); }
-uint64_t pair_hash_end(uint64_t start, std::string_view b) {
-  uint64_t h = key_mix(start, b);
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  return h ^ (h >> 33);
-}
-uint64_t pair_hash(std::string_view a, std::string_view b) { return pair_hash_end(pair_hash_start(a), b); }
-
 // (external_subscription_id, transaction_id) of the events kept so far: open addressing over
 // their positions (8 bytes a slot, sized once for every event), the strings compared in place.
 class SeenPairs {
@@ -85,13 +40,7 @@ class SeenPairs {
     while (n < 2 * most + 2) n *= 2;
     slots_.assign(n, 0);
   }
-  void prefetch(uint64_t h) const {
-#if defined(__GNUC__)
-    __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
-#else
-    (void)h;
-#endif
-  }
+  const void* slot_of(uint64_t h) const { return &slots_[h & (slots_.size() - 1)]; }
   // True when events[k]'s pair (hash h) is new (then remembered).
   bool insert(size_t k, uint64_t h) {
     const Event& e = evs_[k];
@@ -216,23 +165,21 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
   InputOrderIndex by_order = start_index(s, given);
   {
   SeenPairs seen(evs, given);
-  constexpr size_t kAhead = 16;  // slots fetched this many events ahead, their hashes kept
-  uint64_t hashes[kAhead] = {}, subs[kAhead] = {};
-  const auto ahead = [&](size_t i) {
-    if (i < given) {
-      subs[i % kAhead] = pair_hash_start(evs[i].external_subscription_id);
-      if (!evs[i].transaction_id.empty()) {
-        hashes[i % kAhead] = pair_hash_end(subs[i % kAhead], evs[i].transaction_id);
-        seen.prefetch(hashes[i % kAhead]);
-      }
-    }
+  // The events read typed come with their (subscription, transaction) hash, made while the
+  // reader had their strings in cache: their slots fetched ahead.
+  const uint64_t* read_hashes = scanned ? scanned->pair_hashes.data() : nullptr;
+  const auto slot_ahead = [&](size_t j) {
+    return evs[j].transaction_id.empty() ? nullptr : seen.slot_of(read_hashes[j]);
   };
-  if (scanned)
-    for (size_t i = 0; i < kAhead; ++i) ahead(i);
+  // And the text where parse_event_value() starts reading an event (its first property's key).
+  const auto key_ahead = [&](size_t j) -> const void* {
+    const PropertyList& p = evs[j].properties;
+    return p.empty() ? nullptr : p.begin()->key().data();
+  };
   size_t kept = 0, next_general = 0;
   for (size_t i = 0; i < given; ++i) {
-    const uint64_t hashed = hashes[i % kAhead], sub = subs[i % kAhead];  // by ahead(i), for an event read typed
-    if (scanned) ahead(i + kAhead);
+    if (scanned) fetch_ahead(i, given, slot_ahead);
+    if (scanned && by_order.valued) fetch_ahead(i, given, key_ahead);
     json* as_json = nullptr;
     if (!scanned) as_json = &(*items)[i];
     else if (next_general < general_at.size() && general_at[next_general] == i) as_json = &(*general)[next_general++];
@@ -245,19 +192,19 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
     // A repeated transaction id for the same subscription was refused at ingestion.
     const bool remembered = !ev.transaction_id.empty();
     const uint64_t h = !remembered ? 0
-                       : scanned && !as_json ? hashed
+                       : scanned && !as_json ? read_hashes[i]
                                              : pair_hash(ev.external_subscription_id, ev.transaction_id);
     if (remembered && !seen.insert(kept, h)) continue;
     if (!computed.empty() && !apply_expression(s, computed, ev)) {
       if (remembered) seen.keep_aside(kept, h);
       continue;
     }
-    index_event(s, by_order, ev,
-                pair_hash_end(scanned && !as_json ? sub : pair_hash_start(ev.external_subscription_id), ev.code));
+    index_event(s, by_order, ev, pair_hash(ev.external_subscription_id, ev.code));
     ++kept;
   }
   evs.resize(kept);
   }
+  if (scanned) std::vector<uint64_t>().swap(scanned->pair_hashes);
   if (general) general->clear();
   sort_events(evs);
   gather_index(s, by_order);
@@ -349,9 +296,9 @@ void build_index(const std::vector<Event>& events, EventIndex& ix) {
   ix.plain = false;
   input_order(events, ix.in_input_order);
   const uint32_t* walk = ix.in_input_order.data();
-  constexpr size_t kAhead = 16;  // events fetched this many ahead (scattered in sorted order)
+  const auto event_ahead = [&](size_t j) { return &events[walk[j]]; };  // scattered in sorted order
   for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) prefetch_event(&events[walk[i + kAhead]]);
+    fetch_ahead(i, n, event_ahead);
     const size_t k = walk[i];
     const uint32_t g = group_for(ix, events[k].external_subscription_id, events[k].code,
                                  pair_hash(events[k].external_subscription_id, events[k].code));
@@ -407,11 +354,9 @@ void gather_index(const Snapshot& s, InputOrderIndex& by_order) {
     ix.values.value.resize(n);
     ix.values.state.resize(n);
   }
-  constexpr size_t kAhead = 16;
+  const auto slot_ahead = [&](size_t j) { return &by_order.slots[static_cast<size_t>(evs[j].order)]; };
   for (size_t k = 0; k < n; ++k) {
-#if defined(__GNUC__)
-    if (k + kAhead < n) __builtin_prefetch(&by_order.slots[static_cast<size_t>(evs[k + kAhead].order)]);
-#endif
+    fetch_ahead(k, n, slot_ahead);
     const InputOrderIndex::Slot& slot = by_order.slots[static_cast<size_t>(evs[k].order)];
     ix.group_of[k] = slot.group;
     ix.timestamps[k] = evs[k].timestamp;

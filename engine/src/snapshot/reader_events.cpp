@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/json_reader.hpp"
+#include "snapshot/event_hash.hpp"
 #include "snapshot/reader.hpp"
 
 namespace tariff {
@@ -25,6 +26,7 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     if (key != "events" || p_ == end_ || *p_ != '[') return true;
     taken = true;
     out_.events.clear();
+    out_.pair_hashes.clear();
     out_.general.clear();
     out_.general_json.clear();
     if (!events_array()) return false;
@@ -42,6 +44,25 @@ class SnapshotReader : public json_detail::ExactReader<json> {
   char last_date_[10] = {};  // utc_seconds(): the last "YYYY-MM-DD" and its day
   date::sys_days last_day_{};
 
+  // Codes and subscription ids repeat from event to event: each given the view of its first
+  // sighting among the last few, so that later passes read a few copies that stay in cache
+  // rather than each event's own, long evicted (and compare views before bytes).
+  template <size_t N>
+  struct Recent {
+    std::string_view seen[N];
+    size_t next = 0;
+    std::string_view intern(std::string_view t) {
+      for (const std::string_view& s : seen)
+        if (event_hash::same_text(s, t)) return s;
+      seen[next++ % N] = t;
+      return t;
+    }
+  };
+  Recent<8> codes_;
+  Recent<4> subscriptions_;
+  std::string_view last_sub_;  // and pair_hash_start() of it
+  uint64_t last_sub_start_ = 0;
+
   enum class Got { ok, general, malformed };
 
   bool events_array() {
@@ -56,6 +77,7 @@ class SnapshotReader : public json_detail::ExactReader<json> {
       const size_t i = out_.events.size();
       if (i == 16 || i == 1024) reserve_estimate(array_begin, i);
       out_.events.emplace_back();
+      out_.pair_hashes.push_back(0);
       Event& ev = out_.events.back();
       ev.order = static_cast<uint32_t>(i);
       const char* start = p_;
@@ -80,6 +102,7 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     const size_t more = static_cast<size_t>(end_ - p_) / per;
     const size_t room = read + more + more / 32 + 16;
     out_.events.reserve(room);
+    out_.pair_hashes.reserve(room);
     if (read < 1024) return;
     const size_t arena_per = out_.arena->used() / read + 1;
     if (more > 1024) out_.arena->reserve(arena_per * (more + more / 32 + 16));
@@ -152,12 +175,31 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     return true;
   }
 
+  // The first M bytes at `a` and `b` are equal: compared 8 (or 4) bytes at a time, the last
+  // word overlapping (memcmp is a library call in WebAssembly; M is known here).
+  template <size_t M>
+  static bool same_bytes(const char* a, const char* b) {
+    static_assert(M >= 4, "keys of four bytes or more");
+    if constexpr (M < 8) {
+      uint32_t x, y, u, v;
+      std::memcpy(&x, a, 4), std::memcpy(&y, b, 4), std::memcpy(&u, a + M - 4, 4), std::memcpy(&v, b + M - 4, 4);
+      return x == y && u == v;
+    } else {
+      uint64_t x, y;
+      for (size_t i = 0; i + 8 < M; i += 8) {
+        std::memcpy(&x, a + i, 8), std::memcpy(&y, b + i, 8);
+        if (x != y) return false;
+      }
+      std::memcpy(&x, a + M - 8, 8), std::memcpy(&y, b + M - 8, 8);
+      return x == y;
+    }
+  }
+
   // The text at p_ is `word` and its closing quote: then past them. The first byte and the
-  // quote are compared before the rest (memcmp is a library call in WebAssembly).
+  // quote are compared before the rest.
   template <size_t N>
   bool at_key(const char (&word)[N]) {
-    if (static_cast<size_t>(end_ - p_) < N || p_[0] != word[0] || p_[N - 1] != '"' ||
-        std::memcmp(p_ + 1, word + 1, N - 2) != 0)
+    if (static_cast<size_t>(end_ - p_) < N || p_[0] != word[0] || p_[N - 1] != '"' || !same_bytes<N - 1>(p_, word))
       return false;
     p_ += N;
     return true;
@@ -234,6 +276,14 @@ class SnapshotReader : public json_detail::ExactReader<json> {
       if (n == Next::closed) break;
     }
     if (!(seen & kCode) || ev.code.empty() || !(seen & kTs)) return Got::general;
+    ev.code = codes_.intern(ev.code);
+    const std::string_view sub = subscriptions_.intern(ev.external_subscription_id);
+    ev.external_subscription_id = sub;
+    if (!ev.transaction_id.empty()) {  // hashed while the strings are in cache (snapshot/events.cpp)
+      if (sub.data() != last_sub_.data() || sub.size() != last_sub_.size())
+        last_sub_ = sub, last_sub_start_ = event_hash::pair_hash_start(sub);
+      out_.pair_hashes.back() = event_hash::pair_hash_end(last_sub_start_, ev.transaction_id);
+    }
     return Got::ok;
   }
 

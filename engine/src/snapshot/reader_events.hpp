@@ -21,6 +21,9 @@ namespace tariff {
 
 struct ScannedEvents {
   std::vector<Event> events;             // input order; general-path ones are placeholders
+  // pair_hash(external_subscription_id, transaction_id) of each event read typed, by position
+  // (snapshot/event_hash.hpp; unset for the others).
+  std::vector<uint64_t> pair_hashes;
   std::vector<size_t> general;           // positions (ascending) of events kept as JSON
   std::vector<nlohmann::json> general_json;
   std::unique_ptr<Arena> arena = std::make_unique<Arena>();
