@@ -120,12 +120,20 @@ struct InputOrderIndex {
     uint8_t state;
   };
   std::vector<Slot> slots;
+  // The groups of the (subscription, code) views met lately (the reader gives a repeated code or
+  // subscription id one view): found again without hashing or comparing their text.
+  struct Recent {
+    const char* sub = nullptr;
+    const char* code = nullptr;
+    uint32_t sub_size = 0, code_size = 0, group = 0;
+  };
+  Recent recent[8];
   bool valued = false;
   bool precise = false;  // some event carries precise_total_amount_cents
 };
 
 InputOrderIndex start_index(const Snapshot& s, size_t orders);
-void index_event(const Snapshot& s, InputOrderIndex& by_order, const Event& e, uint64_t hash);
+void index_event(const Snapshot& s, InputOrderIndex& by_order, const Event& e);
 void gather_index(const Snapshot& s, InputOrderIndex& by_order);
 
 }  // namespace
@@ -199,7 +207,7 @@ void parse_snapshot_events(json& d, Snapshot& s, Reader& r) {
       if (remembered) seen.keep_aside(kept, h);
       continue;
     }
-    index_event(s, by_order, ev, pair_hash(ev.external_subscription_id, ev.code));
+    index_event(s, by_order, ev);
     ++kept;
   }
   evs.resize(kept);
@@ -321,10 +329,20 @@ InputOrderIndex start_index(const Snapshot& s, size_t orders) {
   return by_order;
 }
 
-// `hash`: pair_hash(e.external_subscription_id, e.code).
-void index_event(const Snapshot& s, InputOrderIndex& by_order, const Event& e, uint64_t hash) {
+void index_event(const Snapshot& s, InputOrderIndex& by_order, const Event& e) {
   EventIndex& ix = s.event_index;
-  const uint32_t g = group_for(ix, e.external_subscription_id, e.code, hash);
+  const std::string_view sub = e.external_subscription_id, code = e.code;
+  const uint64_t at = (reinterpret_cast<uintptr_t>(code.data()) ^ reinterpret_cast<uintptr_t>(sub.data())) *
+                      0x9E3779B97F4A7C15ULL;
+  InputOrderIndex::Recent& recent = by_order.recent[at >> 61];
+  uint32_t g;
+  if (recent.code != nullptr && recent.code == code.data() && recent.sub == sub.data() &&
+      recent.code_size == code.size() && recent.sub_size == sub.size()) {
+    g = recent.group;
+  } else {
+    g = group_for(ix, sub, code, pair_hash(sub, code));
+    recent = {sub.data(), code.data(), static_cast<uint32_t>(sub.size()), static_cast<uint32_t>(code.size()), g};
+  }
   if (g == ix.values.metric.size()) {  // a new group: the metric whose field it reads
     const BillableMetric* m = s.find_metric(e.code);
     ix.values.metric.push_back(m && needs_value(m->aggregation) ? m : nullptr);
