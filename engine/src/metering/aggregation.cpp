@@ -163,6 +163,7 @@ std::vector<const Event*> select_events(const Snapshot& s, std::string_view sub_
   if (!all_history && s.usage_aggregates.empty())
     it = std::partition_point(it, mine.end(), [&](uint32_t k) { return values.timestamp(&s.events[k], k) < from; });
   const bool scattered = !values.plain();  // the events themselves read: fetched ahead
+  out.reserve(static_cast<size_t>(mine.end() - it));  // at most these: no growth copied along the way
   const auto event_ahead = [&](size_t j) { return &s.events[mine.begin()[j]]; };
   for (; it != mine.end(); ++it) {
     if (scattered) fetch_ahead(static_cast<size_t>(it - mine.begin()), mine.size(), event_ahead);
@@ -195,8 +196,8 @@ std::vector<const Event*> select_events(const Snapshot& s, std::string_view sub_
 std::vector<std::vector<const Event*>> bucket_events(const Charge& c, const std::vector<const Event*>& events) {
   const size_t n = c.filters.size();
   std::vector<std::vector<const Event*>> buckets(n + 1);
+  std::vector<bool> m(n);  // which filters the event matches
   for (const Event* e : events) {
-    std::vector<bool> m(n);
     bool any = false;
     for (size_t i = 0; i < n; ++i) any |= (m[i] = matches(*e, c.filters[i]));
     if (!any) {
