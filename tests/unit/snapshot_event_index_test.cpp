@@ -2,7 +2,10 @@
 // the order of Snapshot::events. Checked against a plain scan comparing both strings, over
 // pairs chosen to look alike (equal lengths, a byte apart at either end or past the eighth
 // byte, one a prefix of another, the same bytes split differently between the two strings)
-// and enough of them for the index's table to grow several times.
+// and enough of them for the index's table to grow several times. Then the same through the
+// snapshot reader, which hashes each event's (subscription, transaction) pair while reading and
+// gives repeated codes and subscription ids one view: more of them than it keeps at hand,
+// interleaved, some written with escapes (then copied, not viewed), some pairs repeated.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -12,6 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "snapshot/reader_events.hpp"
 #include "snapshot/snapshot.hpp"
 
 namespace {
@@ -74,4 +80,54 @@ TEST(SnapshotEventIndex, SameEventsInTheSameOrderAsAScan) {
   for (const auto& p : pairs) EXPECT_EQ(indexed(s, p.first, p.second), scan(s, p.first, p.second));
   s.events.clear();
   EXPECT_TRUE(indexed(s, "sub", "calls").empty());
+}
+
+TEST(SnapshotEventIndex, ReadFromTextSameAsAScan) {
+  // 3 × 13 subscriptions and codes that look alike; "calls" also written with an escape.
+  const std::vector<std::string> subs = {"sub", "sub_bench_0001", "sub_bench_0002"};
+  std::vector<std::string> codes = {"calls", "callt", "calls2", "call", "api_requests_1", "api_requests_2",
+                                    "bpi_requests_1", "m0", "m1", "m2", "m3", "m4", "m5"};
+  std::string text = R"({"now":"2024-04-30T00:00:00Z","billable_metrics":[)";
+  for (size_t c = 0; c < codes.size(); ++c)
+    text += (c ? "," : "") + std::string(R"({"code":")") + codes[c] + R"(","name":"M","aggregation_type":"count_agg"})";
+  text += R"(],"events":[)";
+  uint64_t x = 7;
+  size_t repeats = 0;
+  std::vector<std::pair<std::string, std::string>> given;  // each kept event's (sub, code), input order
+  std::vector<std::string> txs;
+  for (size_t k = 0; k < 5000; ++k) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    const std::string& sub = subs[(x >> 40) % subs.size()];
+    const size_t c = (x >> 33) % codes.size();
+    // Every 50th event repeats the transaction of the event before it, same subscription: dropped.
+    const bool repeat = k % 50 == 49 && given.back().first == sub;
+    const std::string tx = repeat ? txs.back() : "tx_" + std::to_string(k);
+    repeats += repeat;
+    const std::string code = c == 0 && k % 3 == 0 ? "\\u0063alls" : codes[c];
+    // Every 7th timestamp a number of seconds: that event is read the general way (from JSON),
+    // its pair hashed apart from the reader's (a repeat across both ways is still one pair).
+    const std::string at = k % 7 == 0 ? std::to_string(1710028800 + 86400 * (k % 9))
+                                      : "\"2024-03-" + std::to_string(10 + k % 9) + "T00:00:00Z\"";
+    text += (k ? "," : "") + std::string(R"({"transaction_id":")") + tx + R"(","external_subscription_id":")" + sub +
+            R"(","code":")" + code + R"(","timestamp":)" + at + "}";
+    if (!repeat) given.emplace_back(sub, codes[c]), txs.push_back(tx);
+  }
+  text += "]}";
+  ASSERT_GT(repeats, 10u);
+  tariff::ScannedEvents scanned;
+  nlohmann::json doc = tariff::read_snapshot_text(text, scanned);
+  ASSERT_FALSE(doc.is_discarded());
+  const tariff::Snapshot s = tariff::parse_snapshot(doc);
+  ASSERT_EQ(s.events.size(), given.size());
+  size_t seen = 0;
+  for (const std::string& sub : subs)
+    for (const std::string& code : codes) {
+      size_t want = 0;
+      for (const auto& g : given) want += g.first == sub && g.second == code;
+      const std::vector<uint32_t> scanned_positions = scan(s, sub, code);
+      EXPECT_EQ(scanned_positions.size(), want) << sub << " / " << code;
+      EXPECT_EQ(indexed(s, sub, code), scanned_positions) << sub << " / " << code;
+      seen += want;
+    }
+  EXPECT_EQ(seen, s.events.size());
 }
