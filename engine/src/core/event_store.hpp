@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/same_text.hpp"
+
 namespace tariff {
 
 // A bump allocator for one snapshot: trivially destructible objects and text, freed together.
@@ -173,17 +175,9 @@ class PropertyList {
   const Property* end() const { return items_ + n_; }
   size_t size() const { return n_; }
   bool empty() const { return n_ == 0; }
-  // Sizes, then first bytes, then the rest compared in place (memcmp is a library call in
-  // WebAssembly, and keys are short).
   const Property* find(std::string_view key) const {
-    const size_t n = key.size();
-    for (uint32_t i = 0; i < n_; ++i) {
-      const std::string_view k = items_[i].key();
-      if (k.size() != n || (n != 0 && k[0] != key[0])) continue;
-      size_t j = 1;
-      while (j < n && k[j] == key[j]) ++j;
-      if (j >= n) return &items_[i];
-    }
+    for (uint32_t i = 0; i < n_; ++i)
+      if (same_text(items_[i].key(), key)) return &items_[i];
     return nullptr;
   }
   // The object the exact JSON reader would give (keys sorted, as nlohmann::json keeps them).

@@ -1,6 +1,6 @@
-// Hashes of string pairs and a word-at-a-time string comparison, for the events' indexes
-// (snapshot/events.cpp) and the snapshot reader, which hashes each event's pair while its
-// strings are still in cache (snapshot/reader_events.cpp). Internal to the engine.
+// Hashes of string pairs, for the events' indexes (snapshot/events.cpp) and the snapshot
+// reader, which hashes each event's pair while its strings are still in cache
+// (snapshot/reader_events.cpp). Internal to the engine.
 #pragma once
 
 #include <cstdint>
@@ -31,27 +31,6 @@ inline uint64_t key_mix(uint64_t h, std::string_view s) {
     for (; i < n; ++i) w |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * (i & 7));
   h = (h ^ w ^ (static_cast<uint64_t>(n) << 56)) * kMul;
   return h ^ (h >> 32);
-}
-// a == b: the same view (the reader gives repeated codes and subscription ids one view), else
-// a word at a time (the last one overlapping) rather than through memcmp.
-inline bool same_text(std::string_view a, std::string_view b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  if (a.data() == b.data()) return true;
-  if (n < 8) {  // byte by byte (memcmp is a library call in WebAssembly)
-    for (size_t i = 0; i < n; ++i)
-      if (a[i] != b[i]) return false;
-    return true;
-  }
-  uint64_t x, y;
-  for (size_t i = 0; i + 8 <= n; i += 8) {
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) return false;
-  }
-  std::memcpy(&x, a.data() + n - 8, 8);
-  std::memcpy(&y, b.data() + n - 8, 8);
-  return x == y;
 }
 // pair_hash(a, b) in two steps, the first shared by the pairs that start with the same a.
 inline uint64_t pair_hash_start(std::string_view a) { return key_mix(0x243F6A8885A308D3ULL, a); }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/prefetch.hpp"
+#include "core/same_text.hpp"
 #include "snapshot/event_hash.hpp"
 #include "snapshot/event_sort.hpp"
 #include "snapshot/event_value.hpp"
@@ -18,7 +19,6 @@
 namespace tariff {
 
 using event_hash::pair_hash;
-using event_hash::same_text;
 
 namespace {
 

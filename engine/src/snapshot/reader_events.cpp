@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/json_reader.hpp"
+#include "core/same_text.hpp"
 #include "snapshot/event_hash.hpp"
 #include "snapshot/reader.hpp"
 
@@ -53,7 +54,7 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     size_t next = 0;
     std::string_view intern(std::string_view t) {
       for (const std::string_view& s : seen)
-        if (event_hash::same_text(s, t)) return s;
+        if (same_text(s, t)) return s;
       seen[next++ % N] = t;
       return t;
     }
@@ -175,31 +176,12 @@ class SnapshotReader : public json_detail::ExactReader<json> {
     return true;
   }
 
-  // The first M bytes at `a` and `b` are equal: compared 8 (or 4) bytes at a time, the last
-  // word overlapping (memcmp is a library call in WebAssembly; M is known here).
-  template <size_t M>
-  static bool same_bytes(const char* a, const char* b) {
-    static_assert(M >= 4, "keys of four bytes or more");
-    if constexpr (M < 8) {
-      uint32_t x, y, u, v;
-      std::memcpy(&x, a, 4), std::memcpy(&y, b, 4), std::memcpy(&u, a + M - 4, 4), std::memcpy(&v, b + M - 4, 4);
-      return x == y && u == v;
-    } else {
-      uint64_t x, y;
-      for (size_t i = 0; i + 8 < M; i += 8) {
-        std::memcpy(&x, a + i, 8), std::memcpy(&y, b + i, 8);
-        if (x != y) return false;
-      }
-      std::memcpy(&x, a + M - 8, 8), std::memcpy(&y, b + M - 8, 8);
-      return x == y;
-    }
-  }
-
   // The text at p_ is `word` and its closing quote: then past them. The first byte and the
   // quote are compared before the rest.
   template <size_t N>
   bool at_key(const char (&word)[N]) {
-    if (static_cast<size_t>(end_ - p_) < N || p_[0] != word[0] || p_[N - 1] != '"' || !same_bytes<N - 1>(p_, word))
+    if (static_cast<size_t>(end_ - p_) < N || p_[0] != word[0] || p_[N - 1] != '"' ||
+        !same_text(std::string_view(p_, N - 1), std::string_view(word, N - 1)))
       return false;
     p_ += N;
     return true;
